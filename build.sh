@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Memcov's build entry point. Verbs: build, test, demo, clean. build.ps1 mirrors it.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+artifacts="$root/artifacts"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+apt_install() {
+  log "installing $* with apt-get"
+  if [ "$(id -u)" -ne 0 ]; then
+    log "not root: install $* yourself"; return 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# clang, or clang-18 ... clang-14; installs clang-14 when none is there.
+find_clang() {
+  for c in clang clang-18 clang-17 clang-16 clang-15 clang-14; do
+    if command -v "$c" >/dev/null; then echo "$c"; return; fi
+  done
+  apt_install clang-14 && echo clang-14
+}
+
+# compiler-rt (ASan/UBSan, and linking with -fsanitize-coverage) comes in its own package.
+ensure_compiler_rt() {
+  local cc="$1" major
+  if [ -f "$("$cc" -print-file-name=libclang_rt.asan-x86_64.a)" ]; then return; fi
+  major="$("$cc" -dumpversion | cut -d. -f1)"
+  apt_install "libclang-rt-$major-dev"
+}
+
+ensure_tools() {
+  command -v cmake >/dev/null || apt_install cmake
+  CC="$(find_clang)"
+  export CC
+  ensure_compiler_rt "$CC"
+}
+
+# build_native VARIANT [cmake options...]: configure and build into artifacts/obj/native-VARIANT.
+build_native() {
+  local variant="$1"; shift
+  local dir="$artifacts/obj/native-$variant"
+  cmake -S "$root" -B "$dir" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" --parallel "$(nproc)" >/dev/null
+}
+
+publish_native() {
+  local dir="$artifacts/obj/native-release/native"
+  mkdir -p "$artifacts/native"
+  cp "$dir/libmemcov.so" "$dir/libmemcov_hooks.a" "$artifacts/native/"
+  cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" "$artifacts/native/"
+}
+
+cmd_build() {
+  ensure_tools
+  log "native release -> artifacts/native/libmemcov.so"
+  build_native release
+  publish_native
+}
+
+run_stage() {
+  local name="$1"; shift
+  local start=$SECONDS
+  log "test stage: $name"
+  "$@"
+  log "test stage: $name passed in $((SECONDS - start)) s"
+}
+
+ctest_variant() {
+  ctest --test-dir "$artifacts/obj/native-$1" --output-on-failure --parallel "$(nproc)" --timeout 300
+}
+
+python_tests() {
+  MEMCOV_LIBRARY="$artifacts/native/libmemcov.so" \
+  MEMCOV_TEST_LIBDIR="$artifacts/obj/native-release/native/tests" \
+    python3 -m unittest discover -s "$root/bindings/python/tests" -t "$root/bindings/python" -v
+}
+
+powershell_mirror() {
+  (cd "$root" && dotnet tool restore >/dev/null && dotnet pwsh -NoProfile -File ./build.ps1 build)
+}
+
+cmd_test() {
+  cmd_build
+  run_stage "native asan+ubsan build" build_native asan -DMEMCOV_SANITIZE=ON
+  run_stage "native ctest (release)" ctest_variant release
+  run_stage "native ctest (asan+ubsan)" ctest_variant asan
+  run_stage "python unittest" python_tests
+  run_stage "build.ps1 mirror" powershell_mirror
+}
+
+cmd_demo() {
+  cmd_build
+  log "demo: multiprocessing workers record into one region"
+  MEMCOV_LIBRARY="$artifacts/native/libmemcov.so" \
+    python3 "$root/bindings/python/examples/pool_union.py" \
+      "$artifacts/obj/native-release/native/tests/libmcov_sample_a.so"
+}
+
+cmd_clean() {
+  rm -rf "$artifacts"
+}
+
+case "${1:-build}" in
+  build) cmd_build ;;
+  test) cmd_test ;;
+  demo) cmd_demo ;;
+  clean) cmd_clean ;;
+  *) echo "usage: $0 [build|test|demo|clean]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,17 @@
+# memcov_instrument(<target> [SOURCES file...])
+#
+# Compiles the target's sources (or only the SOURCES given) with
+# -fsanitize-coverage=trace-pc-guard and links the hidden-visibility hook object and
+# libmemcov.so. The hook object keeps the module's callbacks its own, so a sanitizer
+# runtime in the executable cannot take them over.
+function(memcov_instrument target)
+  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  set(_flag -fsanitize-coverage=trace-pc-guard)
+  if(ARG_SOURCES)
+    set_property(SOURCE ${ARG_SOURCES} TARGET_DIRECTORY ${target}
+      APPEND PROPERTY COMPILE_OPTIONS ${_flag})
+  else()
+    target_compile_options(${target} PRIVATE ${_flag})
+  endif()
+  target_link_libraries(${target} PRIVATE memcov_hooks memcov)
+endfunction()

@@ -1,0 +1,79 @@
+/* Region calls of the public API, on top of regions and views; fork safety. */
+#include <pthread.h>
+
+#include "runtime.h"
+
+int mcov_region_create(const char *name, uint64_t capacity_edges)
+{
+    int rc = mcov_region_create_file(name, capacity_edges);
+    return rc ? rc : mcov_attach(name);
+}
+
+int mcov_attach(const char *name)
+{
+    int rc = mcov_region_check_name(name);
+    if (rc)
+        return rc;
+    mcov_lock();
+    mcov_rt.env_checked = true; /* an explicit attach wins over MEMCOV_REGION */
+    rc = mcov_attach_locked(name);
+    mcov_unlock();
+    return rc;
+}
+
+void mcov_detach(void)
+{
+    mcov_lock();
+    mcov_detach_locked();
+    mcov_unlock();
+}
+
+int mcov_is_attached(void)
+{
+    mcov_lock();
+    int attached = mcov_rt.attached;
+    mcov_unlock();
+    return attached;
+}
+
+const char *mcov_region_name(void)
+{
+    /* The name lives as long as the attachment; read it before detaching. */
+    return mcov_rt.attached ? mcov_rt.region.name : "";
+}
+
+uint32_t mcov_module_count(void)
+{
+    mcov_lock();
+    uint32_t n = mcov_rt.module_count;
+    mcov_unlock();
+    return n;
+}
+
+uint32_t mcov_private_module_count(void)
+{
+    mcov_lock();
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++)
+        n += mcov_rt.modules[i].region_base < 0;
+    mcov_unlock();
+    return n;
+}
+
+/* fork while another thread registers or switches views would leave the child a
+ * held lock: hold it across fork instead. The registration file lock is taken and
+ * released inside this lock, so no child inherits it. */
+static void before_fork(void)
+{
+    mcov_lock();
+}
+
+static void after_fork(void)
+{
+    mcov_unlock();
+}
+
+__attribute__((constructor)) static void install_fork_handlers(void)
+{
+    pthread_atfork(before_fork, after_fork, after_fork);
+}

@@ -1,0 +1,23 @@
+/* Byte-map helpers shared by the runtime's views and serializer. */
+#ifndef MEMCOV_BYTES_H
+#define MEMCOV_BYTES_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* Set dst[i] where src[i] is set, storing only where dst is still clear. */
+static inline void mcov_or_into(uint8_t *dst, const uint8_t *src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (src[i] && !__atomic_load_n(&dst[i], __ATOMIC_RELAXED))
+            __atomic_store_n(&dst[i], 1, __ATOMIC_RELAXED);
+}
+
+/* Copy n bytes as exact hits (0 or 1), whatever else a byte holds. */
+static inline void mcov_copy_hits(uint8_t *dst, const uint8_t *src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED) != 0;
+}
+
+#endif

@@ -1,0 +1,131 @@
+/* Module identity: what makes "the same module" in every process, in any load order.
+ * The ELF build-id when the module has one, else its realpath, file size and edge count. */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <limits.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+struct find_ctx {
+    uintptr_t addr;
+    bool found;
+    char name[PATH_MAX];
+    uint8_t build_id[32];
+    uint32_t build_id_len;
+};
+
+static void read_build_id(struct dl_phdr_info *info, struct find_ctx *ctx)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+        const uint8_t *end = p + ph->p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+            size_t name_sz = (n->n_namesz + 3u) & ~3u;
+            size_t desc_sz = (n->n_descsz + 3u) & ~3u;
+            const uint8_t *name = p + sizeof *n;
+            const uint8_t *desc = name + name_sz;
+            if (desc + desc_sz > end)
+                break;
+            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+                n->n_descsz > 0) {
+                ctx->build_id_len = n->n_descsz < 32 ? n->n_descsz : 32;
+                memcpy(ctx->build_id, desc, ctx->build_id_len);
+                return;
+            }
+            p = desc + desc_sz;
+        }
+    }
+}
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct find_ctx *ctx = arg;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type != PT_LOAD || ctx->addr < lo || ctx->addr - lo >= ph->p_memsz)
+            continue;
+        ctx->found = true;
+        if (info->dlpi_name && info->dlpi_name[0]) {
+            strncpy(ctx->name, info->dlpi_name, sizeof ctx->name - 1);
+        } else {
+            ssize_t n = readlink("/proc/self/exe", ctx->name, sizeof ctx->name - 1);
+            ctx->name[n > 0 ? n : 0] = 0;
+        }
+        read_build_id(info, ctx);
+        return 1;
+    }
+    return 0;
+}
+
+static uint64_t fnv1a(const void *data, size_t n, uint64_t h)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode, struct mcov_identity *out)
+{
+    memset(out, 0, sizeof *out);
+    out->edge_count = edges;
+    out->mode = mode;
+    struct find_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.addr = (uintptr_t)addr;
+    dl_iterate_phdr(find_object, &ctx);
+
+    char real[PATH_MAX];
+    const char *path = ctx.name;
+    if (ctx.found && ctx.name[0] && realpath(ctx.name, real))
+        path = real;
+    struct stat st;
+    if (path[0] && stat(path, &st) == 0)
+        out->file_size = (uint64_t)st.st_size;
+    size_t len = strlen(path);
+    /* Keep the tail of a long path: the file name is what a reader needs. */
+    const char *shown = len >= sizeof out->path ? path + len - (sizeof out->path - 1) : path;
+    memcpy(out->path, shown, strlen(shown) + 1);
+
+    if (ctx.build_id_len) {
+        out->kind = MCOV_ID_BUILD_ID;
+        out->len = ctx.build_id_len;
+        memcpy(out->bytes, ctx.build_id, ctx.build_id_len);
+    } else {
+        uint64_t h = fnv1a(path, len, 1469598103934665603ull);
+        out->kind = MCOV_ID_PATH;
+        out->len = sizeof h;
+        memcpy(out->bytes, &h, sizeof h);
+    }
+}
+
+bool mcov_identity_matches(const struct mcov_identity *id, const mcov_module_entry *e)
+{
+    return e->id_kind == id->kind && e->id_len == id->len && id->len <= sizeof e->id &&
+           memcmp(e->id, id->bytes, id->len) == 0 && e->edge_count == id->edge_count &&
+           e->mode == id->mode && (id->kind != MCOV_ID_PATH || e->file_size == id->file_size);
+}
+
+void mcov_identity_from_entry(const mcov_module_entry *e, struct mcov_identity *out)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = e->id_kind;
+    out->len = e->id_len <= sizeof out->bytes ? e->id_len : sizeof out->bytes;
+    memcpy(out->bytes, e->id, out->len);
+    out->file_size = e->file_size;
+    out->edge_count = e->edge_count;
+    out->mode = e->mode;
+    memcpy(out->path, e->path, sizeof out->path);
+    out->path[sizeof out->path - 1] = 0;
+}

@@ -1,0 +1,242 @@
+/* The process's modules: registration of guard sections, and joining a region
+ * (each module's range claimed once under the region's file lock). */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "record.h"
+#include "runtime.h"
+
+struct mcov_runtime mcov_rt = {.lock = PTHREAD_MUTEX_INITIALIZER, .region = {.fd = -1}};
+
+void mcov_lock(void)
+{
+    pthread_mutex_lock(&mcov_rt.lock);
+}
+
+void mcov_unlock(void)
+{
+    pthread_mutex_unlock(&mcov_rt.lock);
+}
+
+static mcov_module_entry *entry_at(struct mcov_region *r, uint32_t i)
+{
+    return (mcov_module_entry *)(r->base + r->header->module_table_offset) + i;
+}
+
+/* Under the file lock: the module's base, found by identity or allocated at the cursor;
+ * -1 if it does not fit. */
+static int64_t claim_range(struct mcov_region *r, const struct mcov_identity *id)
+{
+    mcov_region_header *h = r->header;
+    uint32_t n = mcov_region_module_count(r);
+    uint64_t cursor = mcov_region_cursor(r);
+    for (uint32_t i = 0; i < n; i++) {
+        const mcov_module_entry *e = entry_at(r, i);
+        if (!mcov_region_entry_valid(r, e))
+            continue;
+        if (mcov_identity_matches(id, e))
+            return (int64_t)e->base;
+        uint64_t end = e->base + mcov_round_up(e->edge_count, MCOV_EDGE_ALIGN);
+        if (end > cursor)
+            cursor = end; /* a writer killed between entry and cursor leaves no overlap */
+    }
+    uint64_t need = mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN);
+    uint32_t table_cap = h->module_capacity;
+    uint64_t fits = (h->map_offset - h->module_table_offset) / sizeof(mcov_module_entry);
+    if (table_cap > fits)
+        table_cap = (uint32_t)fits;
+    if (n >= table_cap || need > r->capacity - cursor) {
+        __atomic_fetch_add(&h->edges_dropped, id->edge_count, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&h->modules_private, 1, __ATOMIC_RELAXED);
+        if (n >= table_cap)
+            mcov_warn("region '%s' has no free module entry (%u in use): module %s "
+                      "records privately; use a new region",
+                      r->name, n, id->path);
+        else
+            mcov_warn("region '%s' (capacity %llu edges, %llu in use) is too small for module "
+                      "%s (%llu edges): create it with a capacity of at least %llu edges; "
+                      "the module records privately",
+                      r->name, (unsigned long long)r->capacity, (unsigned long long)cursor,
+                      id->path, (unsigned long long)id->edge_count,
+                      (unsigned long long)(cursor + need));
+        return -1;
+    }
+    mcov_module_entry *e = entry_at(r, n);
+    memset(e, 0, sizeof *e);
+    e->base = cursor;
+    e->edge_count = id->edge_count;
+    e->file_size = id->file_size;
+    e->mode = id->mode;
+    e->id_kind = id->kind;
+    e->id_len = id->len;
+    memcpy(e->id, id->bytes, id->len);
+    memcpy(e->path, id->path, sizeof e->path);
+    /* Cursor before count: a writer killed in between wastes a range, never shares one. */
+    __atomic_store_n(&h->alloc_cursor, cursor + need, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&h->edges_registered, id->edge_count, __ATOMIC_RELAXED);
+    __atomic_store_n(&h->module_count, n + 1, __ATOMIC_RELEASE);
+    return (int64_t)cursor;
+}
+
+/* Replace a module's private slice with its range of the region, keeping its hits. */
+static void move_into_region(struct mcov_region *r, struct mcov_module *m, int64_t base)
+{
+    uint8_t *slice = mcov_rt.window + m->local;
+    uint8_t *held = malloc(m->id.edge_count);
+    if (held)
+        memcpy(held, slice, m->id.edge_count);
+    if (!mcov_window_map_region(r, m->local, (uint64_t)base, m->span)) {
+        free(held);
+        mcov_warn("cannot map region '%s' over module %s: it records privately", r->name,
+                  m->id.path);
+        return;
+    }
+    m->region_base = base;
+    if (held)
+        mcov_or_into(slice, held, m->id.edge_count);
+    else
+        mcov_warn("out of memory moving module %s into region '%s': its earlier hits are "
+                  "not in the region",
+                  m->id.path, r->name);
+    free(held);
+}
+
+void mcov_modules_join(struct mcov_region *r, uint32_t first)
+{
+    bool any = false;
+    for (uint32_t i = first; i < mcov_rt.module_count; i++)
+        any |= mcov_rt.modules[i].region_base < 0;
+    if (!any)
+        return;
+    int lock = mcov_region_lock(r);
+    if (lock < 0)
+        return;
+    int64_t *bases = calloc(mcov_rt.module_count, sizeof *bases);
+    if (!bases) {
+        close(lock);
+        mcov_warn("out of memory joining region '%s': modules record privately", r->name);
+        return;
+    }
+    for (uint32_t i = first; i < mcov_rt.module_count; i++)
+        bases[i] = mcov_rt.modules[i].region_base < 0 ? claim_range(r, &mcov_rt.modules[i].id)
+                                                      : -1;
+    close(lock);
+    for (uint32_t i = first; i < mcov_rt.module_count; i++)
+        if (bases[i] >= 0)
+            move_into_region(r, &mcov_rt.modules[i], bases[i]);
+    free(bases);
+}
+
+int mcov_attach_locked(const char *name)
+{
+    struct mcov_region r;
+    int rc = mcov_region_open(name, &r);
+    if (rc)
+        return rc;
+    if (mcov_rt.attached)
+        mcov_detach_locked();
+    mcov_rt.region = r;
+    mcov_rt.attached = true;
+    mcov_modules_join(&mcov_rt.region, 0);
+    return MCOV_OK;
+}
+
+void mcov_detach_locked(void)
+{
+    if (!mcov_rt.attached)
+        return;
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        struct mcov_module *m = &mcov_rt.modules[i];
+        if (m->region_base < 0)
+            continue;
+        /* The private map keeps the current view of the module. */
+        const uint8_t *view = (mcov_rt.view == MCOV_VIEW_OWN ? mcov_rt.own : mcov_rt.window) +
+                              m->local;
+        uint8_t *held = malloc(m->id.edge_count);
+        if (held)
+            memcpy(held, view, m->id.edge_count);
+        if (!mcov_window_map_private(mcov_rt.window, m->local, m->span)) {
+            /* The region's pages stay in place: hits still land in the region. */
+            free(held);
+            mcov_warn("cannot give module %s private pages: it keeps writing into region '%s'",
+                      m->id.path, mcov_rt.region.name);
+            continue;
+        }
+        m->region_base = -1;
+        if (held)
+            mcov_or_into(mcov_rt.window + m->local, held, m->id.edge_count);
+        free(held);
+    }
+    mcov_region_close(&mcov_rt.region);
+    mcov_rt.attached = false;
+}
+
+static bool grow_modules(void)
+{
+    if (mcov_rt.module_count < mcov_rt.module_cap)
+        return true;
+    uint32_t cap = mcov_rt.module_cap ? mcov_rt.module_cap * 2 : 16;
+    struct mcov_module *p = realloc(mcov_rt.modules, cap * sizeof *p);
+    if (!p)
+        return false;
+    mcov_rt.modules = p;
+    mcov_rt.module_cap = cap;
+    return true;
+}
+
+/* A module's guards get local slots [local, local + edges); until then they are 0,
+ * which the hot path sends to the sink. */
+static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
+{
+    if (start >= stop || *start)
+        return; /* empty, or initialized already (init may run once per constructor) */
+    uint64_t edges = (uint64_t)(stop - start);
+    if (!mcov_windows_ready())
+        return;
+    uint64_t span = mcov_round_up(edges, MCOV_EDGE_ALIGN);
+    struct mcov_identity id;
+    mcov_identity_of(start, edges, mode, &id);
+    if (span > MCOV_WINDOW_BYTES - mcov_rt.used) {
+        mcov_warn("module %s (%llu edges) does not fit in this process's 4 GiB of edge slots: "
+                  "its edges are not recorded",
+                  id.path, (unsigned long long)edges);
+        return;
+    }
+    if (!grow_modules() || !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span) ||
+        !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span)) {
+        mcov_warn("out of memory registering module %s: its edges are not recorded", id.path);
+        return;
+    }
+    struct mcov_module *m = &mcov_rt.modules[mcov_rt.module_count];
+    m->local = mcov_rt.used;
+    m->span = span;
+    m->region_base = -1;
+    m->id = id;
+    mcov_rt.used += span;
+    for (uint64_t i = 0; i < edges; i++)
+        start[i] = (uint32_t)(m->local + i);
+    mcov_rt.module_count++;
+
+    if (!mcov_rt.env_checked) {
+        mcov_rt.env_checked = true;
+        const char *name = getenv("MEMCOV_REGION");
+        if (name && name[0] && !mcov_rt.attached) {
+            if (mcov_attach_locked(name) != MCOV_OK)
+                mcov_warn("MEMCOV_REGION='%.200s' could not be attached: recording privately",
+                          name);
+            return;
+        }
+    }
+    if (mcov_rt.attached)
+        mcov_modules_join(&mcov_rt.region, mcov_rt.module_count - 1);
+}
+
+void mcov_register_guards(uint32_t *start, uint32_t *stop)
+{
+    mcov_lock();
+    register_locked(start, stop, MCOV_MODE_CALLBACK);
+    mcov_unlock();
+}

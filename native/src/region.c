@@ -1,0 +1,337 @@
+/* Region files: name rules, create (temp + fallocate + link), open and validate,
+ * remove, reset, and the registration lock. No process state lives here. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+static const char *shm_dir(void)
+{
+    const char *dir = getenv("MEMCOV_SHM_DIR");
+    return dir && dir[0] ? dir : "/dev/shm";
+}
+
+static bool name_char_ok(char c, bool first)
+{
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+        return true;
+    return !first && (c == '.' || c == '_' || c == '-');
+}
+
+int mcov_region_check_name(const char *name)
+{
+    if (!name)
+        return mcov_fail(MCOV_E_INVALID_NAME, "region name is NULL: pass a name matching "
+                                              "[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+    size_t len = strnlen(name, MCOV_REGION_NAME_MAX + 1);
+    bool ok = len > 0 && len <= MCOV_REGION_NAME_MAX;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = name_char_ok(name[i], i == 0);
+    if (!ok)
+        return mcov_fail(MCOV_E_INVALID_NAME,
+                         "invalid region name '%.64s%s': a name matches "
+                         "[A-Za-z0-9][A-Za-z0-9._-]{0,199} (letters, digits, '.', '_', '-'; "
+                         "no '/'; 1 to 200 characters)",
+                         name, len > 64 ? "..." : "");
+    return MCOV_OK;
+}
+
+int mcov_region_path_of(const char *name, char *buf, size_t len)
+{
+    int rc = mcov_region_check_name(name);
+    if (rc)
+        return rc;
+    int n = snprintf(buf, len, "%s/" MCOV_REGION_FILE_PREFIX "%s", shm_dir(), name);
+    if (n < 0 || (size_t)n >= len)
+        return mcov_fail(MCOV_E_INVALID_ARG, "MEMCOV_SHM_DIR is too long (%zu bytes at most)",
+                         len - sizeof MCOV_REGION_FILE_PREFIX - MCOV_REGION_NAME_MAX - 2);
+    return MCOV_OK;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int mcov_region_create_file(const char *name, uint64_t capacity_edges)
+{
+    char path[4096];
+    int rc = mcov_region_path_of(name, path, sizeof path);
+    if (rc)
+        return rc;
+    if (capacity_edges == 0 || capacity_edges > MCOV_REGION_MAX_CAPACITY)
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "capacity of %llu edges for region '%s' is out of range: "
+                         "pass 1 to %llu edges (rounded up to a multiple of %u)",
+                         (unsigned long long)capacity_edges, name,
+                         (unsigned long long)MCOV_REGION_MAX_CAPACITY, MCOV_EDGE_ALIGN);
+    uint64_t capacity = mcov_round_up(capacity_edges, MCOV_EDGE_ALIGN);
+    uint64_t size = MCOV_REGION_MAP_OFFSET + capacity;
+
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", shm_dir());
+    int fd = mkostemp(tmp, O_CLOEXEC); /* 0600 */
+    if (fd < 0)
+        return mcov_fail(errno == ENOENT ? MCOV_E_NOT_FOUND : MCOV_E_SYSTEM,
+                         "cannot create a file in shm directory '%s': %s "
+                         "(set MEMCOV_SHM_DIR to a writable tmpfs directory)",
+                         shm_dir(), strerror(errno));
+    /* Reserve every page now: a full tmpfs fails here, not with SIGBUS in a target later. */
+    int err = posix_fallocate(fd, 0, (off_t)size);
+    if (err) {
+        unlink(tmp);
+        close(fd);
+        if (err == ENOSPC || err == EFBIG || err == EDQUOT)
+            return mcov_fail(MCOV_E_NO_SPACE,
+                             "no room for region '%s' in '%s': it needs %llu bytes (%s); "
+                             "free space there, lower the capacity or set MEMCOV_SHM_DIR",
+                             name, shm_dir(), (unsigned long long)size, strerror(err));
+        return mcov_fail(MCOV_E_SYSTEM, "cannot reserve %llu bytes for region '%s' in '%s': %s",
+                         (unsigned long long)size, name, shm_dir(), strerror(err));
+    }
+    mcov_region_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MCOV_REGION_MAGIC, MCOV_REGION_MAGIC_LEN);
+    h.version = MCOV_REGION_VERSION;
+    h.header_size = sizeof h;
+    h.map_offset = MCOV_REGION_MAP_OFFSET;
+    h.capacity_edges = capacity;
+    h.module_capacity = MCOV_MODULE_TABLE_CAPACITY;
+    h.module_table_offset = MCOV_MODULE_TABLE_OFFSET;
+    h.creator_pid = (uint64_t)getpid();
+    h.created_ns = now_ns();
+    ssize_t w = pwrite(fd, &h, sizeof h, 0);
+    err = w == (ssize_t)sizeof h ? 0 : (w < 0 ? errno : EIO);
+    /* link() never replaces: an existing region of that name is left alone. */
+    if (!err && link(tmp, path) != 0)
+        err = errno;
+    unlink(tmp);
+    close(fd);
+    if (err == EEXIST)
+        return mcov_fail(MCOV_E_EXISTS,
+                         "region '%s' exists already at %s: attach to it, or remove it first",
+                         name, path);
+    if (err)
+        return mcov_fail(MCOV_E_SYSTEM, "cannot create region '%s' at %s: %s", name, path,
+                         strerror(err));
+    return MCOV_OK;
+}
+
+static int validate(const char *name, const char *path, const mcov_region_header *h,
+                    uint64_t size)
+{
+    if (memcmp(h->magic, MCOV_REGION_MAGIC, MCOV_REGION_MAGIC_LEN) != 0)
+        return mcov_fail(MCOV_E_CORRUPT,
+                         "%s is not a memcov region (bad magic): remove it with "
+                         "mcov_region_remove(\"%s\") and create the region again",
+                         path, name);
+    if (h->version != MCOV_REGION_VERSION)
+        return mcov_fail(MCOV_E_VERSION,
+                         "region '%s' has format version %u, this runtime reads version %u: "
+                         "use the memcov that created it, or recreate the region",
+                         name, h->version, MCOV_REGION_VERSION);
+    const char *why = NULL;
+    uint64_t table_end = h->module_table_offset + (uint64_t)h->module_capacity * 256u;
+    if (h->header_size != sizeof(mcov_region_header))
+        why = "header_size";
+    else if (h->module_table_offset < h->header_size || h->module_table_offset % 8)
+        why = "module_table_offset";
+    else if (h->module_capacity == 0 || h->module_capacity > 65536)
+        why = "module_capacity";
+    else if (h->map_offset % MCOV_EDGE_ALIGN || h->map_offset < table_end ||
+             h->map_offset > (1ull << 32))
+        why = "map_offset";
+    else if (h->capacity_edges == 0 || h->capacity_edges % MCOV_EDGE_ALIGN ||
+             h->capacity_edges > MCOV_REGION_MAX_CAPACITY)
+        why = "capacity_edges";
+    else if (h->map_offset + h->capacity_edges > size)
+        why = "file size (truncated)";
+    else if (h->alloc_cursor > h->capacity_edges || h->alloc_cursor % MCOV_EDGE_ALIGN)
+        why = "alloc_cursor";
+    else if (h->module_count > h->module_capacity)
+        why = "module_count";
+    if (why)
+        return mcov_fail(MCOV_E_CORRUPT,
+                         "region '%s' at %s is corrupt or truncated (%s out of range, file "
+                         "%llu bytes): remove it and create it again",
+                         name, path, why, (unsigned long long)size);
+    return MCOV_OK;
+}
+
+int mcov_region_open(const char *name, struct mcov_region *out)
+{
+    memset(out, 0, sizeof *out);
+    out->fd = -1;
+    int rc = mcov_region_path_of(name, out->path, sizeof out->path);
+    if (rc)
+        return rc;
+    int fd = open(out->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return mcov_fail(MCOV_E_NOT_FOUND,
+                             "no region '%s' (%s): create it first (mcov_region_create, "
+                             "memcov create) or check MEMCOV_SHM_DIR",
+                             name, out->path);
+        if (e == ELOOP)
+            return mcov_fail(MCOV_E_PERMISSION,
+                             "%s is a symbolic link: memcov never follows one; remove it", out->path);
+        return mcov_fail(e == EACCES || e == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
+                         "cannot open region '%s' (%s): %s", name, out->path, strerror(e));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        rc = mcov_fail(MCOV_E_SYSTEM, "cannot stat %s: %s", out->path, strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = mcov_fail(MCOV_E_PERMISSION, "%s is not a regular file: remove it", out->path);
+        goto fail;
+    }
+    if (st.st_uid != geteuid()) {
+        rc = mcov_fail(MCOV_E_PERMISSION,
+                       "region '%s' (%s) belongs to uid %u, not to this process's uid %u: "
+                       "use a region of your own",
+                       name, out->path, (unsigned)st.st_uid, (unsigned)geteuid());
+        goto fail;
+    }
+    mcov_region_header h;
+    uint64_t size = (uint64_t)st.st_size;
+    if (size < sizeof h || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+        rc = mcov_fail(MCOV_E_CORRUPT,
+                       "region '%s' at %s is truncated (%llu bytes, a header is %zu): remove "
+                       "it and create it again",
+                       name, out->path, (unsigned long long)size, sizeof h);
+        goto fail;
+    }
+    rc = validate(name, out->path, &h, size);
+    if (rc)
+        goto fail;
+    uint64_t len = h.map_offset + h.capacity_edges;
+    void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) {
+        rc = mcov_fail(MCOV_E_SYSTEM, "cannot map region '%s' (%llu bytes): %s", name,
+                       (unsigned long long)len, strerror(errno));
+        goto fail;
+    }
+    out->fd = fd;
+    out->dev = st.st_dev;
+    out->ino = st.st_ino;
+    out->base = base;
+    out->size = len;
+    out->header = base;
+    out->map = (uint8_t *)base + h.map_offset;
+    out->capacity = h.capacity_edges;
+    snprintf(out->name, sizeof out->name, "%s", name);
+    return MCOV_OK;
+fail:
+    close(fd);
+    return rc;
+}
+
+void mcov_region_close(struct mcov_region *r)
+{
+    if (r->base)
+        munmap(r->base, r->size);
+    if (r->fd >= 0)
+        close(r->fd);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+}
+
+uint64_t mcov_region_cursor(const struct mcov_region *r)
+{
+    uint64_t c = __atomic_load_n(&r->header->alloc_cursor, __ATOMIC_ACQUIRE);
+    c -= c % MCOV_EDGE_ALIGN;
+    return c < r->capacity ? c : r->capacity;
+}
+
+uint32_t mcov_region_module_count(const struct mcov_region *r)
+{
+    uint32_t n = __atomic_load_n(&r->header->module_count, __ATOMIC_ACQUIRE);
+    uint32_t cap = r->header->module_capacity;
+    uint64_t fits = (r->header->map_offset - r->header->module_table_offset) / 256u;
+    if (cap > fits)
+        cap = (uint32_t)fits;
+    return n < cap ? n : cap;
+}
+
+const mcov_module_entry *mcov_region_entry(const struct mcov_region *r, uint32_t i)
+{
+    return (const mcov_module_entry *)(r->base + r->header->module_table_offset) + i;
+}
+
+bool mcov_region_entry_valid(const struct mcov_region *r, const mcov_module_entry *e)
+{
+    return e->edge_count > 0 && e->edge_count <= r->capacity && e->base % MCOV_EDGE_ALIGN == 0 &&
+           e->base <= r->capacity - mcov_round_up(e->edge_count, MCOV_EDGE_ALIGN);
+}
+
+int mcov_region_remove(const char *name)
+{
+    char path[4096];
+    int rc = mcov_region_path_of(name, path, sizeof path);
+    if (rc)
+        return rc;
+    if (unlink(path) != 0) {
+        if (errno == ENOENT)
+            return mcov_fail(MCOV_E_NOT_FOUND, "no region '%s' to remove (%s)", name, path);
+        return mcov_fail(MCOV_E_SYSTEM, "cannot remove region '%s' (%s): %s", name, path,
+                         strerror(errno));
+    }
+    return MCOV_OK;
+}
+
+int mcov_region_reset(const char *name)
+{
+    struct mcov_region r;
+    int rc = mcov_region_open(name, &r);
+    if (rc)
+        return rc;
+    /* Store only where a byte is set: clean pages stay clean and unshared. */
+    uint64_t *words = (uint64_t *)r.map;
+    for (uint64_t i = 0; i < r.capacity / 8; i++)
+        if (__atomic_load_n(&words[i], __ATOMIC_RELAXED))
+            __atomic_store_n(&words[i], 0, __ATOMIC_RELAXED);
+    mcov_region_close(&r);
+    return MCOV_OK;
+}
+
+int mcov_region_lock(const struct mcov_region *r)
+{
+    /* A fresh open: flock belongs to the open file description, so a fork child never
+     * shares it, and the kernel drops it when its holder dies. */
+    int fd = open(r->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return mcov_fail(MCOV_E_NOT_FOUND,
+                         "region '%s' was removed (%s): new modules record privately; "
+                         "attach again to a live region",
+                         r->name, r->path);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_dev != r->dev || st.st_ino != r->ino) {
+        close(fd);
+        return mcov_fail(MCOV_E_NOT_FOUND,
+                         "region '%s' was removed and replaced (%s): new modules record "
+                         "privately; attach again",
+                         r->name, r->path);
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            int e = errno;
+            close(fd);
+            return mcov_fail(MCOV_E_SYSTEM, "cannot lock region '%s': %s", r->name, strerror(e));
+        }
+    }
+    return fd;
+}

@@ -1,0 +1,219 @@
+/* Views: what a process's memcov calls see. The base view is the region's union (or the
+ * private map when detached); reset and push open own views. Hits always reach the base. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "runtime.h"
+
+static void clear_own(void)
+{
+    memset(mcov_rt.own, 0, mcov_rt.used);
+}
+
+static void enter_own_view(void)
+{
+    clear_own();
+    if (mcov_rt.view != MCOV_VIEW_OWN) {
+        mcov_rt.view = MCOV_VIEW_OWN;
+        mcov_set_own_pointer(mcov_rt.own);
+    }
+}
+
+void mcov_reset(void)
+{
+    mcov_lock();
+    if (mcov_windows_ready())
+        enter_own_view();
+    mcov_unlock();
+}
+
+void mcov_push_coverage(void)
+{
+    mcov_lock();
+    if (!mcov_windows_ready()) {
+        mcov_unlock();
+        return;
+    }
+    if (mcov_rt.stack_len == mcov_rt.stack_cap) {
+        size_t cap = mcov_rt.stack_cap ? mcov_rt.stack_cap * 2 : 8;
+        struct mcov_saved_view *p = realloc(mcov_rt.stack, cap * sizeof *p);
+        if (!p) {
+            mcov_unlock();
+            mcov_fail(MCOV_E_SYSTEM, "out of memory in mcov_push_coverage: nothing pushed");
+            return;
+        }
+        mcov_rt.stack = p;
+        mcov_rt.stack_cap = cap;
+    }
+    struct mcov_saved_view saved = {mcov_rt.view, NULL, 0};
+    if (mcov_rt.view == MCOV_VIEW_OWN) {
+        saved.bytes = malloc(mcov_rt.used);
+        if (!saved.bytes) {
+            mcov_unlock();
+            mcov_fail(MCOV_E_SYSTEM, "out of memory in mcov_push_coverage: nothing pushed");
+            return;
+        }
+        saved.len = mcov_rt.used;
+        memcpy(saved.bytes, mcov_rt.own, saved.len);
+    }
+    mcov_rt.stack[mcov_rt.stack_len++] = saved;
+    enter_own_view();
+    mcov_unlock();
+}
+
+void mcov_pop_coverage(void)
+{
+    mcov_lock();
+    if (mcov_rt.stack_len == 0) {
+        mcov_unlock();
+        mcov_fail(MCOV_E_INVALID_ARG, "mcov_pop_coverage without a matching push: ignored");
+        return;
+    }
+    struct mcov_saved_view saved = mcov_rt.stack[--mcov_rt.stack_len];
+    if (saved.kind == MCOV_VIEW_BASE) {
+        /* The scope's hits are in the base view already. */
+        mcov_rt.view = MCOV_VIEW_BASE;
+        mcov_set_own_pointer(mcov_rt.window);
+    } else {
+        mcov_or_into(mcov_rt.own, saved.bytes, saved.len);
+        free(saved.bytes);
+    }
+    mcov_unlock();
+}
+
+static uint64_t count_view(void)
+{
+    uint64_t n = 0;
+    bool own = mcov_rt.view == MCOV_VIEW_OWN;
+    if (!own && mcov_rt.attached)
+        n += mcov_count_set(mcov_rt.region.map, mcov_region_cursor(&mcov_rt.region));
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        const struct mcov_module *m = &mcov_rt.modules[i];
+        if (own)
+            n += mcov_count_set(mcov_rt.own + m->local, m->id.edge_count);
+        else if (m->region_base < 0)
+            n += mcov_count_set(mcov_rt.window + m->local, m->id.edge_count);
+    }
+    return n;
+}
+
+uint64_t mcov_get_now64(void)
+{
+    mcov_lock();
+    uint64_t n = count_view();
+    mcov_unlock();
+    return n;
+}
+
+uint32_t mcov_get_now(void)
+{
+    uint64_t n = mcov_get_now64();
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+uint64_t mcov_get_total64(void)
+{
+    mcov_lock();
+    struct mcov_layout l = mcov_layout_now();
+    mcov_rt.layout_asked = true;
+    mcov_rt.layout_cursor = l.cursor;
+    mcov_rt.layout_total = l.total;
+    mcov_unlock();
+    return l.total;
+}
+
+uint32_t mcov_get_total(void)
+{
+    uint64_t n = mcov_get_total64();
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+void mcov_set_now(uint32_t now)
+{
+    (void)now;
+}
+
+/* Write the current view into buf in layout l. */
+static void copy_view(uint8_t *buf, const struct mcov_layout *l)
+{
+    memset(buf, 0, l->total);
+    bool own = mcov_rt.view == MCOV_VIEW_OWN;
+    if (!own && mcov_rt.attached) {
+        uint64_t n = l->cursor < mcov_rt.region.capacity ? l->cursor : mcov_rt.region.capacity;
+        mcov_copy_hits(buf, mcov_rt.region.map, n);
+    }
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        const struct mcov_module *m = &mcov_rt.modules[i];
+        if (!own && m->region_base >= 0)
+            continue; /* copied with the region */
+        uint64_t pos = mcov_layout_position(l, i);
+        if (pos == UINT64_MAX)
+            continue;
+        uint64_t n = m->id.edge_count < l->total - pos ? m->id.edge_count : l->total - pos;
+        mcov_copy_hits(buf + pos, (own ? mcov_rt.own : mcov_rt.window) + m->local, n);
+    }
+}
+
+uint64_t mcov_copy_hitmap_n(uint8_t *buf, uint64_t len)
+{
+    if (!buf)
+        return 0;
+    mcov_lock();
+    struct mcov_layout l = mcov_layout_now();
+    uint8_t *tmp = l.total > len ? malloc(l.total) : NULL;
+    uint64_t n = 0;
+    if (l.total <= len) {
+        copy_view(buf, &l);
+        n = l.total;
+    } else if (tmp) {
+        copy_view(tmp, &l);
+        memcpy(buf, tmp, len);
+        n = len;
+    } else {
+        mcov_fail(MCOV_E_SYSTEM, "out of memory in mcov_copy_hitmap_n: nothing copied");
+    }
+    mcov_unlock();
+    free(tmp);
+    return n;
+}
+
+void mcov_copy_hitmap(char *buf)
+{
+    if (!buf)
+        return;
+    mcov_lock();
+    struct mcov_layout l = mcov_layout_for_caller();
+    copy_view((uint8_t *)buf, &l);
+    mcov_unlock();
+}
+
+void mcov_set_hitmap(char *buf)
+{
+    if (!buf)
+        return;
+    const uint8_t *src = (const uint8_t *)buf;
+    mcov_lock();
+    struct mcov_layout l = mcov_layout_for_caller();
+    bool own = mcov_rt.view == MCOV_VIEW_OWN;
+    if (mcov_rt.attached) {
+        uint64_t n = l.cursor < mcov_rt.region.capacity ? l.cursor : mcov_rt.region.capacity;
+        mcov_or_into(mcov_rt.region.map, src, n);
+    }
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        const struct mcov_module *m = &mcov_rt.modules[i];
+        uint64_t pos = mcov_layout_position(&l, i);
+        uint64_t n = 0;
+        if (pos != UINT64_MAX)
+            n = m->id.edge_count < l.total - pos ? m->id.edge_count : l.total - pos;
+        if (m->region_base < 0 && n)
+            mcov_or_into(mcov_rt.window + m->local, src + pos, n);
+        if (own) {
+            /* An own view is the process's alone: it becomes what was given. */
+            memset(mcov_rt.own + m->local, 0, m->id.edge_count);
+            if (n)
+                mcov_copy_hits(mcov_rt.own + m->local, src + pos, n);
+        }
+    }
+    mcov_unlock();
+}

@@ -1,0 +1,75 @@
+/* Test support: checks, unique region names, loading the sample modules, child processes,
+ * and reading a region file directly through memcov_region.h (independent of the runtime). */
+#ifndef MEMCOV_TEST_SUPPORT_H
+#define MEMCOV_TEST_SUPPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include "memcov.h"
+#include "memcov_region.h"
+
+#define CHECK(cond, ...)                                                                    \
+    do {                                                                                    \
+        if (!(cond)) {                                                                      \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond);        \
+            fprintf(stderr, __VA_ARGS__);                                                   \
+            fputc('\n', stderr);                                                            \
+            t_cleanup();                                                                    \
+            exit(1);                                                                        \
+        }                                                                                   \
+    } while (0)
+
+#define CHECK_EQ_U64(a, b)                                                                   \
+    CHECK((uint64_t)(a) == (uint64_t)(b), "%s = %llu, %s = %llu", #a,                       \
+          (unsigned long long)(a), #b, (unsigned long long)(b))
+
+/* ctest treats this exit code as "skipped". */
+#define T_SKIP 77
+
+typedef int64_t (*t_run_fn)(const char *);
+
+/* A fresh region name for this test; removed by t_cleanup(). */
+const char *t_region_name(const char *tag);
+/* Remove every region t_region_name handed out. */
+void t_cleanup(void);
+
+/* dlopen a sample module from the test directory (e.g. "libmcov_sample_a.so"). */
+void *t_load(const char *file);
+t_run_fn t_sym(void *lib, const char *name);
+
+/* The inputs every cross-process test runs. */
+extern const char *const t_inputs[];
+extern const size_t t_input_count;
+
+/* Load A then B (or B then A) and run inputs [first, first + count) through both. */
+void t_run_inputs(int b_first, size_t first, size_t count);
+
+/* Fork a child that runs fn(arg) and _exit(0)s; wait for it and CHECK that it succeeded. */
+pid_t t_fork(void (*fn)(void *), void *arg);
+void t_wait_ok(pid_t pid);
+
+/* A copy of a region's map [0, cursor) read straight from its file. */
+typedef struct {
+    uint64_t cursor;
+    uint64_t capacity;
+    uint32_t modules;
+    uint64_t edges_dropped;
+    uint32_t modules_private;
+    uint8_t *map;
+} t_region_copy;
+t_region_copy t_read_region(const char *name);
+void t_free_region(t_region_copy *c);
+uint64_t t_count(const uint8_t *map, uint64_t n);
+/* CHECK that two copies have the same cursor, module count and map bytes. */
+void t_check_same_map(const t_region_copy *a, const t_region_copy *b);
+
+/* The region file's path. */
+void t_region_path(const char *name, char *buf, size_t len);
+
+/* The reference union: one child process runs every input, attached to a new region. */
+t_region_copy t_reference_union(void);
+
+#endif
