@@ -74,13 +74,21 @@ ctest_variant() {
 }
 
 python_tests() {
-  MEMCOV_LIBRARY="$artifacts/native/libmemcov.so" \
+  MEMCOV_LIBRARY="$artifacts/obj/native-release/native/libmemcov.so" \
   MEMCOV_TEST_LIBDIR="$artifacts/obj/native-release/native/tests" \
     python3 -m unittest discover -s "$root/bindings/python/tests" -t "$root/bindings/python" -v
 }
 
+# build.ps1 must build the same runtime: same exported symbols from the same sources.
 powershell_mirror() {
+  local before after
+  bash "$root/tests/scripts/check_build_mirror.sh"
+  before="$(nm -D --defined-only "$artifacts/native/libmemcov.so" | awk '{print $3}' | sort)"
   (cd "$root" && dotnet tool restore >/dev/null && dotnet pwsh -NoProfile -File ./build.ps1 build)
+  after="$(nm -D --defined-only "$artifacts/native/libmemcov.so" | awk '{print $3}' | sort)"
+  if [ "$before" != "$after" ]; then
+    log "build.ps1 built a libmemcov.so with other exported symbols than build.sh"; return 1
+  fi
 }
 
 cmd_test() {
@@ -95,7 +103,7 @@ cmd_test() {
 cmd_demo() {
   cmd_build
   log "demo: multiprocessing workers record into one region"
-  MEMCOV_LIBRARY="$artifacts/native/libmemcov.so" \
+  MEMCOV_LIBRARY="$artifacts/obj/native-release/native/libmemcov.so" \
     python3 "$root/bindings/python/examples/pool_union.py" \
       "$artifacts/obj/native-release/native/tests/libmcov_sample_a.so"
 }

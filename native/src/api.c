@@ -1,16 +1,31 @@
 /* Region calls of the public API, on top of regions and views; fork safety. */
 #include <pthread.h>
+#include <unistd.h>
 
 #include "runtime.h"
 
+static void unlink_region_quietly(const char *name)
+{
+    char path[4096];
+    if (mcov_region_path_of(name, path, sizeof path) == MCOV_OK)
+        unlink(path);
+}
+
 int mcov_region_create(const char *name, uint64_t capacity_edges)
 {
+    mcov_clear_error();
     int rc = mcov_region_create_file(name, capacity_edges);
-    return rc ? rc : mcov_attach(name);
+    if (rc)
+        return rc;
+    rc = mcov_attach(name);
+    if (rc) /* a region no one can attach to is of no use: do not leave it behind */
+        unlink_region_quietly(name);
+    return rc;
 }
 
 int mcov_attach(const char *name)
 {
+    mcov_clear_error();
     int rc = mcov_region_check_name(name);
     if (rc)
         return rc;
@@ -23,6 +38,7 @@ int mcov_attach(const char *name)
 
 void mcov_detach(void)
 {
+    mcov_clear_error();
     mcov_lock();
     mcov_detach_locked();
     mcov_unlock();

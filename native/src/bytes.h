@@ -2,8 +2,19 @@
 #ifndef MEMCOV_BYTES_H
 #define MEMCOV_BYTES_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* FNV-1a-64 (offset basis 0xcbf29ce484222325), continuing from h. */
+#define MCOV_FNV_OFFSET 0xcbf29ce484222325ull
+static inline uint64_t mcov_fnv1a(const void *data, size_t n, uint64_t h)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
 
 /* Set dst[i] where src[i] is set, storing only where dst is still clear. */
 static inline void mcov_or_into(uint8_t *dst, const uint8_t *src, uint64_t n)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "runtime.h"
 
 static _Thread_local char s_last_error[1024];
@@ -15,13 +16,6 @@ static _Thread_local char s_last_error[1024];
 #define MCOV_PRINTED_SLOTS 64
 static uint64_t s_printed[MCOV_PRINTED_SLOTS];
 
-static uint64_t hash_text(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h | 1;
-}
 
 static void print_once(const char *msg)
 {
@@ -29,7 +23,7 @@ static void print_once(const char *msg)
     if (quiet && quiet[0] == '1')
         return;
     /* Lock-free, so a fork child of a multithreaded parent can never hang here. */
-    uint64_t h = hash_text(msg);
+    uint64_t h = mcov_fnv1a(msg, strlen(msg), MCOV_FNV_OFFSET) | 1; /* 0 marks a free slot */
     for (int i = 0; i < MCOV_PRINTED_SLOTS; i++) {
         uint64_t seen = __atomic_load_n(&s_printed[i], __ATOMIC_ACQUIRE);
         if (seen == h)
@@ -70,6 +64,11 @@ void mcov_warn(const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     print_once(msg);
+}
+
+void mcov_clear_error(void)
+{
+    s_last_error[0] = 0;
 }
 
 const char *mcov_last_error(void)

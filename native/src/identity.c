@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "runtime.h"
 
 struct find_ctx {
@@ -68,14 +69,6 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
-static uint64_t fnv1a(const void *data, size_t n, uint64_t h)
-{
-    const uint8_t *p = data;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-}
-
 void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode, struct mcov_identity *out)
 {
     memset(out, 0, sizeof *out);
@@ -103,7 +96,7 @@ void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode, struct mc
         out->len = ctx.build_id_len;
         memcpy(out->bytes, ctx.build_id, ctx.build_id_len);
     } else {
-        uint64_t h = fnv1a(path, len, 1469598103934665603ull);
+        uint64_t h = mcov_fnv1a(path, len, MCOV_FNV_OFFSET);
         out->kind = MCOV_ID_PATH;
         out->len = sizeof h;
         memcpy(out->bytes, &h, sizeof h);

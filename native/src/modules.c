@@ -23,7 +23,7 @@ void mcov_unlock(void)
 
 static mcov_module_entry *entry_at(struct mcov_region *r, uint32_t i)
 {
-    return (mcov_module_entry *)(r->base + r->header->module_table_offset) + i;
+    return (mcov_module_entry *)(r->base + r->table_offset) + i;
 }
 
 /* Under the file lock: the module's base, found by identity or allocated at the cursor;
@@ -41,13 +41,10 @@ static int64_t claim_range(struct mcov_region *r, const struct mcov_identity *id
             return (int64_t)e->base;
         uint64_t end = e->base + mcov_round_up(e->edge_count, MCOV_EDGE_ALIGN);
         if (end > cursor)
-            cursor = end; /* a writer killed between entry and cursor leaves no overlap */
+            cursor = end; /* a cursor another process wrote back never overlaps an entry */
     }
     uint64_t need = mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN);
-    uint32_t table_cap = h->module_capacity;
-    uint64_t fits = (h->map_offset - h->module_table_offset) / sizeof(mcov_module_entry);
-    if (table_cap > fits)
-        table_cap = (uint32_t)fits;
+    uint32_t table_cap = r->table_capacity;
     if (n >= table_cap || need > r->capacity - cursor) {
         __atomic_fetch_add(&h->edges_dropped, id->edge_count, __ATOMIC_RELAXED);
         __atomic_fetch_add(&h->modules_private, 1, __ATOMIC_RELAXED);
@@ -76,8 +73,8 @@ static int64_t claim_range(struct mcov_region *r, const struct mcov_identity *id
     memcpy(e->path, id->path, sizeof e->path);
     /* Cursor before count: a writer killed in between wastes a range, never shares one. */
     __atomic_store_n(&h->alloc_cursor, cursor + need, __ATOMIC_RELEASE);
-    __atomic_fetch_add(&h->edges_registered, id->edge_count, __ATOMIC_RELAXED);
     __atomic_store_n(&h->module_count, n + 1, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&h->edges_registered, id->edge_count, __ATOMIC_RELAXED);
     return (int64_t)cursor;
 }
 
@@ -158,14 +155,15 @@ void mcov_detach_locked(void)
         uint8_t *held = malloc(m->id.edge_count);
         if (held)
             memcpy(held, view, m->id.edge_count);
+        m->region_base = -1;
         if (!mcov_window_map_private(mcov_rt.window, m->local, m->span)) {
-            /* The region's pages stay in place: hits still land in the region. */
+            /* The region's pages stay mapped: hits still reach the file, and the process
+             * reads them through the window like any private module. */
             free(held);
             mcov_warn("cannot give module %s private pages: it keeps writing into region '%s'",
                       m->id.path, mcov_rt.region.name);
             continue;
         }
-        m->region_base = -1;
         if (held)
             mcov_or_into(mcov_rt.window + m->local, held, m->id.edge_count);
         free(held);

@@ -83,7 +83,7 @@ int mcov_region_create_file(const char *name, uint64_t capacity_edges)
     snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", shm_dir());
     int fd = mkostemp(tmp, O_CLOEXEC); /* 0600 */
     if (fd < 0)
-        return mcov_fail(errno == ENOENT ? MCOV_E_NOT_FOUND : MCOV_E_SYSTEM,
+        return mcov_fail(errno == EACCES || errno == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
                          "cannot create a file in shm directory '%s': %s "
                          "(set MEMCOV_SHM_DIR to a writable tmpfs directory)",
                          shm_dir(), strerror(errno));
@@ -141,17 +141,20 @@ static int validate(const char *name, const char *path, const mcov_region_header
                          "region '%s' has format version %u, this runtime reads version %u: "
                          "use the memcov that created it, or recreate the region",
                          name, h->version, MCOV_REGION_VERSION);
+    /* Ordered so that no sum below can wrap: each check bounds the fields the next uses. */
     const char *why = NULL;
-    uint64_t table_end = h->module_table_offset + (uint64_t)h->module_capacity * 256u;
     if (h->header_size != sizeof(mcov_region_header))
         why = "header_size";
-    else if (h->module_table_offset < h->header_size || h->module_table_offset % 8)
-        why = "module_table_offset";
-    else if (h->module_capacity == 0 || h->module_capacity > 65536)
-        why = "module_capacity";
-    else if (h->map_offset % MCOV_EDGE_ALIGN || h->map_offset < table_end ||
-             h->map_offset > (1ull << 32))
+    else if (h->map_offset % MCOV_EDGE_ALIGN || h->map_offset > (1ull << 32) ||
+             h->map_offset < sizeof(mcov_region_header) + sizeof(mcov_module_entry))
         why = "map_offset";
+    else if (h->module_table_offset < h->header_size || h->module_table_offset % 8 ||
+             h->module_table_offset > h->map_offset)
+        why = "module_table_offset";
+    else if (h->module_capacity == 0 || h->module_capacity > 65536 ||
+             (h->map_offset - h->module_table_offset) / sizeof(mcov_module_entry) <
+                 h->module_capacity)
+        why = "module_capacity or map_offset: the module table overlaps the map";
     else if (h->capacity_edges == 0 || h->capacity_edges % MCOV_EDGE_ALIGN ||
              h->capacity_edges > MCOV_REGION_MAX_CAPACITY)
         why = "capacity_edges";
@@ -233,6 +236,9 @@ int mcov_region_open(const char *name, struct mcov_region *out)
     out->header = base;
     out->map = (uint8_t *)base + h.map_offset;
     out->capacity = h.capacity_edges;
+    out->map_offset = h.map_offset;
+    out->table_offset = h.module_table_offset;
+    out->table_capacity = h.module_capacity;
     snprintf(out->name, sizeof out->name, "%s", name);
     return MCOV_OK;
 fail:
@@ -260,16 +266,12 @@ uint64_t mcov_region_cursor(const struct mcov_region *r)
 uint32_t mcov_region_module_count(const struct mcov_region *r)
 {
     uint32_t n = __atomic_load_n(&r->header->module_count, __ATOMIC_ACQUIRE);
-    uint32_t cap = r->header->module_capacity;
-    uint64_t fits = (r->header->map_offset - r->header->module_table_offset) / 256u;
-    if (cap > fits)
-        cap = (uint32_t)fits;
-    return n < cap ? n : cap;
+    return n < r->table_capacity ? n : r->table_capacity;
 }
 
 const mcov_module_entry *mcov_region_entry(const struct mcov_region *r, uint32_t i)
 {
-    return (const mcov_module_entry *)(r->base + r->header->module_table_offset) + i;
+    return (const mcov_module_entry *)(r->base + r->table_offset) + i;
 }
 
 bool mcov_region_entry_valid(const struct mcov_region *r, const mcov_module_entry *e)
@@ -280,6 +282,7 @@ bool mcov_region_entry_valid(const struct mcov_region *r, const mcov_module_entr
 
 int mcov_region_remove(const char *name)
 {
+    mcov_clear_error();
     char path[4096];
     int rc = mcov_region_path_of(name, path, sizeof path);
     if (rc)
@@ -295,6 +298,7 @@ int mcov_region_remove(const char *name)
 
 int mcov_region_reset(const char *name)
 {
+    mcov_clear_error();
     struct mcov_region r;
     int rc = mcov_region_open(name, &r);
     if (rc)

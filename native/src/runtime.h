@@ -25,6 +25,8 @@ static inline uint64_t mcov_round_up(uint64_t v, uint64_t align)
 
 /* --- errors (error.c) --- */
 MCOV_HIDDEN int mcov_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Every public call that can fail starts here: after it, "" means it succeeded. */
+MCOV_HIDDEN void mcov_clear_error(void);
 MCOV_HIDDEN void mcov_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* --- module identity (identity.c) --- */
@@ -51,7 +53,12 @@ struct mcov_region {
     uint64_t size;
     mcov_region_header *header;
     uint8_t *map;
+    /* Validated at attach; the live header is never re-read for addressing, since any
+     * process of the same user can write it. */
     uint64_t capacity;
+    uint64_t map_offset;
+    uint64_t table_offset;
+    uint32_t table_capacity;
     char name[MCOV_REGION_NAME_MAX + 1];
     char path[4096];
 };

@@ -23,14 +23,6 @@ struct blob_module {
     const uint8_t *bytes; /* the view's bytes for this module */
 };
 
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-}
-
 static uint64_t bits_bytes(uint64_t edges)
 {
     return mcov_round_up((edges + 7) / 8, 8);
@@ -90,6 +82,7 @@ static size_t view_modules(struct blob_module **out)
 
 uint8_t *serialize_mem_coverage(size_t *size)
 {
+    mcov_clear_error();
     if (size)
         *size = 0;
     mcov_lock();
@@ -130,7 +123,7 @@ uint8_t *serialize_mem_coverage(size_t *size)
                 p[e / 8] |= (uint8_t)(1u << (e % 8));
         p += bits_bytes(id->edge_count);
     }
-    put64(p, fnv1a(blob, (size_t)(total - 8)));
+    put64(p, mcov_fnv1a(blob, (size_t)(total - 8), MCOV_FNV_OFFSET));
     mcov_unlock();
     free(mods);
     if (size)
@@ -227,7 +220,7 @@ static bool blob_valid(const uint8_t *data, uint64_t size)
             return false;
         at += bits_bytes(edges);
     }
-    return at == size - 8 && get64(data + at) == fnv1a(data, (size_t)at);
+    return at == size - 8 && get64(data + at) == mcov_fnv1a(data, (size_t)at, MCOV_FNV_OFFSET);
 }
 
 /* The fork's blob: bit i is the i-th edge in the order modules registered here. */
@@ -244,6 +237,7 @@ static void load_legacy(const uint8_t *bits, uint64_t nbits)
 
 void deserialize_mem_coverage(uint8_t *data, size_t size)
 {
+    mcov_clear_error();
     if (!data) {
         mcov_fail(MCOV_E_INVALID_ARG, "deserialize_mem_coverage: data is NULL");
         return;

@@ -22,6 +22,7 @@ static void enter_own_view(void)
 
 void mcov_reset(void)
 {
+    mcov_clear_error();
     mcov_lock();
     if (mcov_windows_ready())
         enter_own_view();
@@ -30,6 +31,7 @@ void mcov_reset(void)
 
 void mcov_push_coverage(void)
 {
+    mcov_clear_error();
     mcov_lock();
     if (!mcov_windows_ready()) {
         mcov_unlock();
@@ -64,6 +66,7 @@ void mcov_push_coverage(void)
 
 void mcov_pop_coverage(void)
 {
+    mcov_clear_error();
     mcov_lock();
     if (mcov_rt.stack_len == 0) {
         mcov_unlock();
@@ -112,10 +115,15 @@ uint32_t mcov_get_now(void)
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
-uint64_t mcov_get_total64(void)
+/* The hitmap size, at most limit; later copy/set_hitmap calls stay within what it returns. */
+static uint64_t get_total(uint64_t limit)
 {
     mcov_lock();
     struct mcov_layout l = mcov_layout_now();
+    if (l.total > limit)
+        l.total = limit;
+    if (l.cursor > l.total)
+        l.cursor = l.total;
     mcov_rt.layout_asked = true;
     mcov_rt.layout_cursor = l.cursor;
     mcov_rt.layout_total = l.total;
@@ -123,10 +131,14 @@ uint64_t mcov_get_total64(void)
     return l.total;
 }
 
+uint64_t mcov_get_total64(void)
+{
+    return get_total(UINT64_MAX);
+}
+
 uint32_t mcov_get_total(void)
 {
-    uint64_t n = mcov_get_total64();
-    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    return (uint32_t)get_total(UINT32_MAX);
 }
 
 void mcov_set_now(uint32_t now)
@@ -157,6 +169,7 @@ static void copy_view(uint8_t *buf, const struct mcov_layout *l)
 
 uint64_t mcov_copy_hitmap_n(uint8_t *buf, uint64_t len)
 {
+    mcov_clear_error();
     if (!buf)
         return 0;
     mcov_lock();
@@ -180,6 +193,7 @@ uint64_t mcov_copy_hitmap_n(uint8_t *buf, uint64_t len)
 
 void mcov_copy_hitmap(char *buf)
 {
+    mcov_clear_error();
     if (!buf)
         return;
     mcov_lock();
@@ -190,6 +204,7 @@ void mcov_copy_hitmap(char *buf)
 
 void mcov_set_hitmap(char *buf)
 {
+    mcov_clear_error();
     if (!buf)
         return;
     const uint8_t *src = (const uint8_t *)buf;

@@ -1,1 +1,34 @@
-# (filled in below)
+# Test hosts that need their own compile or link setup. Their sources live outside the
+# test_*.c glob of CMakeLists.txt (hosts/, fixtures/) and are registered here.
+
+set(_mcov_host_props SKIP_RETURN_CODE 77 ENVIRONMENT "MEMCOV_QUIET=0" TIMEOUT 60)
+
+if(NOT MEMCOV_SANITIZE)
+  # (a) An AddressSanitizer executable loading a memcov_instrument() module: ASan's weak
+  # trace-pc-guard callbacks must not take the module's edges. (With MEMCOV_SANITIZE every
+  # test is an ASan executable already.)
+  add_executable(mcov_asan_host hosts/asan_host.c)
+  target_compile_options(mcov_asan_host PRIVATE -fsanitize=address -fno-omit-frame-pointer
+    ${MEMCOV_WARNINGS})
+  target_link_options(mcov_asan_host PRIVATE -fsanitize=address)
+  target_include_directories(mcov_asan_host PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(mcov_asan_host PRIVATE memcov_test_support)
+  add_dependencies(mcov_asan_host mcov_sample_a)
+  add_test(NAME host_asan_instrumented_module COMMAND mcov_asan_host)
+  set_tests_properties(host_asan_instrumented_module PROPERTIES ${_mcov_host_props})
+
+  # (b) The memcov fork's way: trace-pc-guard and -lmemcov, no hook object, loaded by a
+  # plain executable. In a sanitizer executable the runtime's own callbacks would win the
+  # symbol lookup, so this exists only in the non-sanitized build.
+  add_library(mcov_sample_plain SHARED fixtures/sample_plain.c)
+  target_compile_options(mcov_sample_plain PRIVATE -fsanitize-coverage=trace-pc-guard
+    ${MEMCOV_WARNINGS})
+  target_link_libraries(mcov_sample_plain PRIVATE memcov)
+  add_executable(mcov_plain_host hosts/plain_host.c)
+  target_include_directories(mcov_plain_host PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(mcov_plain_host PRIVATE memcov_test_support)
+  target_compile_options(mcov_plain_host PRIVATE ${MEMCOV_WARNINGS})
+  add_dependencies(mcov_plain_host mcov_sample_plain)
+  add_test(NAME host_plain_fork_module COMMAND mcov_plain_host)
+  set_tests_properties(host_plain_fork_module PROPERTIES ${_mcov_host_props})
+endif()

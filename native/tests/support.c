@@ -2,10 +2,14 @@
 #include "support.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,4 +173,111 @@ t_region_copy t_reference_union(void)
     CHECK(t_count(ref.map, ref.cursor) > 50, "reference covers %llu edges",
           (unsigned long long)t_count(ref.map, ref.cursor));
     return ref;
+}
+
+/* --- Additive helpers for the cross-process tests --- */
+
+uint32_t t_read_entries(const char *name, mcov_module_entry *out, uint32_t max)
+{
+    char path[4096];
+    t_region_path(name, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW);
+    CHECK(fd >= 0, "open %s", path);
+    mcov_region_header h;
+    CHECK(pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h, "header of %s", path);
+    CHECK(memcmp(h.magic, MCOV_REGION_MAGIC, 8) == 0, "magic of %s", path);
+    uint32_t n = h.module_count;
+    CHECK(n <= h.module_capacity, "module_count %u of %s", n, path);
+    for (uint32_t i = 0; i < n && i < max; i++)
+        CHECK(pread(fd, &out[i], sizeof out[i], (off_t)(h.module_table_offset + 256u * i)) ==
+                  (ssize_t)sizeof out[i],
+              "entry %u of %s", i, path);
+    close(fd);
+    return n;
+}
+
+int t_find_entry(const mcov_module_entry *e, uint32_t n, const char *part)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (strstr(e[i].path, part))
+            return (int)i;
+    return -1;
+}
+
+void t_pipe(int fds[2])
+{
+    CHECK(pipe2(fds, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
+}
+
+void t_write_byte(int fd, char c)
+{
+    ssize_t w;
+    do
+        w = write(fd, &c, 1);
+    while (w < 0 && errno == EINTR);
+    CHECK(w == 1, "write to pipe: %s", strerror(errno));
+}
+
+int t_read_byte(int fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int rc;
+    do
+        rc = poll(&p, 1, timeout_ms);
+    while (rc < 0 && errno == EINTR);
+    if (rc == 0)
+        return -1;
+    if (rc < 0)
+        return -2;
+    unsigned char c;
+    ssize_t r;
+    do
+        r = read(fd, &c, 1);
+    while (r < 0 && errno == EINTR);
+    return r == 1 ? c : -2;
+}
+
+void t_wait_ok_within(pid_t pid, int timeout_ms)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd >= 0) {
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        int rc;
+        do
+            rc = poll(&p, 1, timeout_ms);
+        while (rc < 0 && errno == EINTR);
+        close(pidfd);
+        if (rc == 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            CHECK(0, "child %d did not exit within %d ms (killed)", (int)pid, timeout_ms);
+        }
+    }
+    t_wait_ok(pid);
+}
+
+void t_write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        CHECK(w > 0, "write: %s", strerror(errno));
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+void t_read_all(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+    while (n) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        CHECK(r > 0, "read: %s", r == 0 ? "end of file" : strerror(errno));
+        p += r;
+        n -= (size_t)r;
+    }
 }

@@ -72,4 +72,24 @@ void t_region_path(const char *name, char *buf, size_t len);
 /* The reference union: one child process runs every input, attached to a new region. */
 t_region_copy t_reference_union(void);
 
+/* --- Additive helpers for the cross-process tests --- */
+
+/* Copy up to max entries of a region's module table; returns the published module count. */
+uint32_t t_read_entries(const char *name, mcov_module_entry *out, uint32_t max);
+/* Index of the first entry whose path contains part (e.g. "sample_a"), or -1. */
+int t_find_entry(const mcov_module_entry *e, uint32_t n, const char *part);
+
+/* pipe(2) with O_CLOEXEC, CHECKed. */
+void t_pipe(int fds[2]);
+/* Write one byte (CHECKed). */
+void t_write_byte(int fd, char c);
+/* Wait up to timeout_ms (-1: forever) for one byte: the byte (0..255), -1 on timeout,
+ * -2 at end of file or on error. */
+int t_read_byte(int fd, int timeout_ms);
+/* Like t_wait_ok, but SIGKILL the child and fail if it has not exited within timeout_ms. */
+void t_wait_ok_within(pid_t pid, int timeout_ms);
+/* Write all n bytes / read exactly n bytes (CHECKed; reading fails at end of file). */
+void t_write_all(int fd, const void *buf, size_t n);
+void t_read_all(int fd, void *buf, size_t n);
+
 #endif

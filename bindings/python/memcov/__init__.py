@@ -1,0 +1,68 @@
+"""Memcov for Python: edge coverage recorded straight into a named shared-memory region.
+
+A ctypes wrapper of libmemcov.so (see memcov.library for how it is found). A process
+attached to a region writes every edge its instrumented modules hit into the region, so
+the region holds the union of every process attached to it::
+
+    import memcov, multiprocessing
+    memcov.create("my-run", 1 << 20)       # attaches, and sets $MEMCOV_REGION for children
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        pool.map(run_one_input, inputs)     # children join the region at their first module
+    print(memcov.covered(), "edges")        # the union
+    memcov.remove("my-run")
+
+Regions: create, attach, detach, remove, reset_region, is_attached, region_name.
+Views: reset, push, pop, scope, get_total, get_now, covered, get_hitmap, set_hitmap.
+Blobs: serialize, deserialize. Errors: MemcovError (.code, .message) and MCOV_E_*.
+"""
+
+from .blobs import deserialize, serialize
+from .errors import (
+    MCOV_E_CORRUPT,
+    MCOV_E_EXISTS,
+    MCOV_E_INVALID_ARG,
+    MCOV_E_INVALID_NAME,
+    MCOV_E_NO_SPACE,
+    MCOV_E_NOT_FOUND,
+    MCOV_E_PERMISSION,
+    MCOV_E_SYSTEM,
+    MCOV_E_VERSION,
+    MCOV_OK,
+    MemcovError,
+)
+from ._check import last_error
+from .library import load as library
+from .library import path as library_path
+from .regions import (
+    attach,
+    create,
+    detach,
+    is_attached,
+    region_name,
+    remove,
+    reset_region,
+)
+from .views import (
+    covered,
+    get_hitmap,
+    get_now,
+    get_total,
+    module_count,
+    pop,
+    private_module_count,
+    push,
+    reset,
+    scope,
+    set_hitmap,
+)
+
+library()  # fail at import, with the places looked at, rather than at the first call
+
+__all__ = [
+    "create", "attach", "detach", "remove", "reset_region", "is_attached", "region_name",
+    "reset", "push", "pop", "scope", "get_total", "get_now", "covered", "get_hitmap",
+    "set_hitmap", "module_count", "private_module_count", "serialize", "deserialize",
+    "last_error", "library", "library_path", "MemcovError", "MCOV_OK", "MCOV_E_INVALID_NAME",
+    "MCOV_E_NOT_FOUND", "MCOV_E_EXISTS", "MCOV_E_CORRUPT", "MCOV_E_VERSION",
+    "MCOV_E_INVALID_ARG", "MCOV_E_NO_SPACE", "MCOV_E_PERMISSION", "MCOV_E_SYSTEM",
+]

@@ -1,0 +1,124 @@
+"""Shared test support: region names that are removed afterwards, a leak check, reading a
+region's header straight from its file, and the one-process reference union."""
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import unittest
+
+import memcov
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # bindings/python
+_counter = 0
+
+
+def shm_dir():
+    return os.environ.get("MEMCOV_SHM_DIR") or "/dev/shm"
+
+
+def region_path(name):
+    return os.path.join(shm_dir(), "memcov-" + name)
+
+
+def name_prefix():
+    """Every region these tests create starts with this (the pid keeps runs apart)."""
+    return f"py-{os.getpid()}-"
+
+
+def fresh_name(tag):
+    global _counter
+    _counter += 1
+    return f"{name_prefix()}{tag}-{_counter}"
+
+
+def leaked_regions():
+    prefix = "memcov-" + name_prefix()
+    return sorted(f for f in os.listdir(shm_dir()) if f.startswith(prefix))
+
+
+def read_header(name):
+    """The header fields of region ``name`` as memcov_region.h lays them out, read from the
+    file (independent of the runtime): cursor, module_count, edges_dropped, modules_private."""
+    with open(region_path(name), "rb") as f:
+        head = f.read(256)
+    assert head[:8] == b"MEMCOVRG", head[:8]
+    cursor, _registered, dropped, private, modules = struct.unpack_from("<QQQII", head, 64)
+    return dict(cursor=cursor, modules=modules, edges_dropped=dropped, modules_private=private)
+
+
+def child_env(**extra):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = TOP + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("MEMCOV_REGION", None)
+    env.update(extra)
+    return env
+
+
+class Reference:
+    """The union one process gets running every input, and each input's own edge count."""
+
+    def __init__(self, hitmap, counts, header):
+        self.hitmap = hitmap
+        self.counts = counts
+        self.header = header
+        self.count = sum(1 for b in hitmap if b)
+
+
+_reference = None
+
+
+def reference():
+    """Computed once per test process, in a fresh subprocess attached to a fresh region."""
+    global _reference
+    if _reference is None:
+        name = fresh_name("ref")
+        memcov.create(name, 1 << 16)
+        try:
+            memcov.detach()  # the reference process alone writes into it
+            out = subprocess.run(
+                [sys.executable, "-m", "tests.workers", "reference", name],
+                env=child_env(), cwd=TOP, capture_output=True, text=True, timeout=60)
+            if out.returncode != 0:
+                raise AssertionError(f"reference run failed ({out.returncode}): {out.stderr}")
+            result = json.loads(out.stdout)
+            assert result["region"] == name and result["private"] == 0, result
+            header = read_header(name)
+            memcov.attach(name)
+            hitmap = memcov.get_hitmap()
+            memcov.detach()
+        finally:
+            memcov.remove(name)
+        assert len(hitmap) == header["cursor"], (len(hitmap), header)
+        _reference = Reference(bytes(hitmap), result["counts"], header)
+    return _reference
+
+
+class RegionTestCase(unittest.TestCase):
+    """Hands out region names, removes each one afterwards, and checks none leaked."""
+
+    def setUp(self):
+        # Cleanups run last-in first-out: this one runs after every region's removal.
+        self.addCleanup(self._check_no_leaks)
+        self.addCleanup(self._restore_env, os.environ.get("MEMCOV_REGION"))
+
+    def region(self, tag):
+        name = fresh_name(tag)
+        self.addCleanup(self._drop, name)
+        return name
+
+    def _drop(self, name):
+        if memcov.region_name() == name:
+            memcov.detach()
+        memcov.remove(name)
+
+    @staticmethod
+    def _restore_env(value):
+        if value is None:
+            os.environ.pop("MEMCOV_REGION", None)
+        else:
+            os.environ["MEMCOV_REGION"] = value
+
+    def _check_no_leaks(self):
+        self.assertEqual(leaked_regions(), [], "regions left behind")

@@ -1,0 +1,193 @@
+#!/usr/bin/env pwsh
+# Memcov's build entry point for PowerShell 7: a mirror of build.sh, verb for verb and
+# function for function. Verbs: build, test, demo, clean. The logic lives in CMake; keep
+# this file as thin as build.sh and change both together
+# (tests/scripts/check_build_mirror.sh checks that the verbs and functions still match).
+#
+#   dotnet tool restore
+#   dotnet pwsh -NoProfile -File ./build.ps1 [build|test|demo|clean]
+param(
+    [Parameter(Position = 0)]
+    [string] $Verb = 'build'
+)
+
+$ErrorActionPreference = 'Stop'
+# Native commands never throw by themselves: each one is followed by Assert-ExitCode.
+$PSNativeCommandUseErrorActionPreference = $false
+Set-StrictMode -Version Latest
+
+$root = $PSScriptRoot
+$artifacts = Join-Path $root 'artifacts'
+# Exit code of the native command that failed, so the script exits with it as build.sh does.
+$script:failedExitCode = 0
+
+# log
+function Write-Log([string] $Message) {
+    [Console]::Error.WriteLine("==> $Message")
+}
+
+# Stops the script when the last native command failed (build.sh: set -e).
+function Assert-ExitCode([string] $What) {
+    if ($LASTEXITCODE -ne 0) {
+        $script:failedExitCode = $LASTEXITCODE
+        throw "$What failed with exit code $LASTEXITCODE"
+    }
+}
+
+# Runs $Script with environment variables set for it only (build.sh: VAR=value command).
+function Invoke-WithEnv([hashtable] $Environment, [scriptblock] $Script) {
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, [string] $Environment[$name])
+    }
+    try { & $Script }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
+# apt_install
+function Install-AptPackage([string[]] $Packages) {
+    Write-Log "installing $Packages with apt-get"
+    $uid = id -u
+    Assert-ExitCode 'id -u'
+    if ([int] $uid -ne 0) {
+        Write-Log "not root: install $Packages yourself"
+        throw "cannot install $Packages"
+    }
+    Invoke-WithEnv @{ DEBIAN_FRONTEND = 'noninteractive' } {
+        apt-get update -qq > $null   # failures ignored, as with `|| true` in build.sh
+        apt-get install -y -qq @Packages > $null
+        Assert-ExitCode "apt-get install $Packages"
+    }
+}
+
+# find_clang: clang, or clang-18 ... clang-14; installs clang-14 when none is there.
+function Find-Clang {
+    foreach ($c in 'clang', 'clang-18', 'clang-17', 'clang-16', 'clang-15', 'clang-14') {
+        if (Get-Command $c -CommandType Application -ErrorAction SilentlyContinue) { return $c }
+    }
+    Install-AptPackage 'clang-14'
+    return 'clang-14'
+}
+
+# ensure_compiler_rt: compiler-rt (ASan/UBSan, and linking with -fsanitize-coverage)
+# comes in its own package.
+function Ensure-CompilerRt([string] $Cc) {
+    # Quoted: PowerShell splits an unquoted -name=value argument at its first '.'.
+    $asan = & $Cc '-print-file-name=libclang_rt.asan-x86_64.a'
+    Assert-ExitCode "$Cc -print-file-name"
+    if (Test-Path -LiteralPath $asan -PathType Leaf) { return }
+    $version = & $Cc -dumpversion
+    Assert-ExitCode "$Cc -dumpversion"
+    $major = ($version -split '\.')[0]
+    Install-AptPackage "libclang-rt-$major-dev"
+}
+
+# ensure_tools
+function Ensure-Tools {
+    if (-not (Get-Command cmake -CommandType Application -ErrorAction SilentlyContinue)) {
+        Install-AptPackage 'cmake'
+    }
+    $env:CC = Find-Clang
+    Ensure-CompilerRt $env:CC
+}
+
+# build_native VARIANT [cmake options...]: configure and build into artifacts/obj/native-VARIANT.
+function Build-Native([string] $Variant, [string[]] $CMakeOptions = @()) {
+    $dir = Join-Path $artifacts "obj/native-$Variant"
+    cmake -S $root -B $dir "-DCMAKE_C_COMPILER=$env:CC" '-DCMAKE_BUILD_TYPE=RelWithDebInfo' @CMakeOptions > $null
+    Assert-ExitCode "cmake configure ($Variant)"
+    cmake --build $dir --parallel ([Environment]::ProcessorCount) > $null
+    Assert-ExitCode "cmake --build ($Variant)"
+}
+
+# publish_native
+function Publish-Native {
+    $dir = Join-Path $artifacts 'obj/native-release/native'
+    $dest = Join-Path $artifacts 'native'
+    New-Item -ItemType Directory -Force -Path $dest > $null
+    Copy-Item -LiteralPath (Join-Path $dir 'libmemcov.so'), (Join-Path $dir 'libmemcov_hooks.a') -Destination $dest
+    Copy-Item -LiteralPath (Join-Path $root 'native/include/memcov.h'), (Join-Path $root 'native/include/memcov_region.h') -Destination $dest
+}
+
+# cmd_build
+function Invoke-Build {
+    Ensure-Tools
+    Write-Log 'native release -> artifacts/native/libmemcov.so'
+    Build-Native 'release'
+    Publish-Native
+}
+
+# run_stage
+function Invoke-Stage([string] $Name, [scriptblock] $Stage) {
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    Write-Log "test stage: $Name"
+    & $Stage
+    Write-Log "test stage: $Name passed in $([int][Math]::Floor($watch.Elapsed.TotalSeconds)) s"
+}
+
+# ctest_variant
+function Invoke-CTest([string] $Variant) {
+    ctest --test-dir (Join-Path $artifacts "obj/native-$Variant") --output-on-failure --parallel ([Environment]::ProcessorCount) --timeout 300
+    Assert-ExitCode "ctest ($Variant)"
+}
+
+# python_tests
+function Invoke-PythonTests {
+    Invoke-WithEnv @{
+        MEMCOV_LIBRARY      = Join-Path $artifacts 'obj/native-release/native/libmemcov.so'
+        MEMCOV_TEST_LIBDIR  = Join-Path $artifacts 'obj/native-release/native/tests'
+    } {
+        python3 -m unittest discover -s (Join-Path $root 'bindings/python/tests') -t (Join-Path $root 'bindings/python') -v
+        Assert-ExitCode 'python unittest'
+    }
+}
+
+# powershell_mirror has no counterpart here: build.sh's test runs this script's build verb
+# as its last stage, and this script must not call itself.
+
+# cmd_test: the same stages as build.sh's test except its last one, "build.ps1 mirror".
+function Invoke-Test {
+    Invoke-Build
+    Invoke-Stage 'native asan+ubsan build' { Build-Native 'asan' '-DMEMCOV_SANITIZE=ON' }
+    Invoke-Stage 'native ctest (release)' { Invoke-CTest 'release' }
+    Invoke-Stage 'native ctest (asan+ubsan)' { Invoke-CTest 'asan' }
+    Invoke-Stage 'python unittest' { Invoke-PythonTests }
+}
+
+# cmd_demo
+function Invoke-Demo {
+    Invoke-Build
+    Write-Log 'demo: multiprocessing workers record into one region'
+    Invoke-WithEnv @{ MEMCOV_LIBRARY = Join-Path $artifacts 'obj/native-release/native/libmemcov.so' } {
+        python3 (Join-Path $root 'bindings/python/examples/pool_union.py') `
+            (Join-Path $artifacts 'obj/native-release/native/tests/libmcov_sample_a.so')
+        Assert-ExitCode 'demo'
+    }
+}
+
+# cmd_clean
+function Invoke-Clean {
+    if (Test-Path -LiteralPath $artifacts) { Remove-Item -LiteralPath $artifacts -Recurse -Force }
+}
+
+try {
+    switch -CaseSensitive ($Verb) {
+        'build' { Invoke-Build }
+        'test' { Invoke-Test }
+        'demo' { Invoke-Demo }
+        'clean' { Invoke-Clean }
+        default {
+            [Console]::Error.WriteLine("usage: $PSCommandPath [build|test|demo|clean]")
+            exit 2
+        }
+    }
+}
+catch {
+    [Console]::Error.WriteLine("build.ps1: $($_.Exception.Message)")
+    if ($script:failedExitCode -ne 0) { exit $script:failedExitCode }
+    exit 1
+}
+exit 0
