@@ -13,7 +13,7 @@ static _Thread_local char s_last_error[1024];
 
 /* Printed messages, by hash, so a problem that recurs (every fork child, every
  * call) is reported once per process. */
-#define MCOV_PRINTED_SLOTS 64
+#define MCOV_PRINTED_SLOTS 256
 static uint64_t s_printed[MCOV_PRINTED_SLOTS];
 
 
