@@ -92,4 +92,9 @@ void t_wait_ok_within(pid_t pid, int timeout_ms);
 void t_write_all(int fd, const void *buf, size_t n);
 void t_read_all(int fd, void *buf, size_t n);
 
+/* Entries of dir (but "." and ".."), only those starting with prefix unless it is NULL. */
+int t_count_entries(const char *dir, const char *prefix);
+/* Remove dir and the files in it. */
+void t_remove_dir(const char *dir);
+
 #endif

@@ -12,33 +12,9 @@
 
 static char s_dir[] = "/dev/shm/memcov-t-badnames-XXXXXX";
 
-static int entries_in(const char *dir)
-{
-    DIR *d = opendir(dir);
-    CHECK(d, "opendir %s", dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
-    return n;
-}
-
 static void remove_dir(void)
 {
-    DIR *d = opendir(s_dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            char p[4096];
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            snprintf(p, sizeof p, "%s/%s", s_dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(s_dir);
+    t_remove_dir(s_dir);
 }
 
 /* The message must say what is wrong and give the rule to follow. */
@@ -65,8 +41,8 @@ static void expect_invalid(const char *name, const char *label)
     CHECK(rc == MCOV_E_INVALID_NAME, "reset(%s) = %d", label, rc);
     check_message("mcov_region_reset", label);
     CHECK(mcov_is_attached() == 0, "attached after refused name %s", label);
-    CHECK(entries_in(s_dir) == 0, "refused name %s left %d files in %s", label,
-          entries_in(s_dir), s_dir);
+    CHECK(t_count_entries(s_dir, NULL) == 0, "refused name %s left %d files in %s", label,
+          t_count_entries(s_dir, NULL), s_dir);
 }
 
 int main(void)
@@ -139,7 +115,7 @@ int main(void)
     rc = mcov_region_remove(name);
     CHECK(rc == MCOV_OK, "remove(200 characters) = %d: %s", rc, mcov_last_error());
     CHECK(stat(path, &st) != 0, "%s still there after remove", path);
-    CHECK(entries_in(s_dir) == 0, "files left in %s", s_dir);
+    CHECK(t_count_entries(s_dir, NULL) == 0, "files left in %s", s_dir);
 
     /* One character more than that is refused again, also next to a valid region. */
     char name201[202];

@@ -17,31 +17,7 @@ static char s_dir[] = "/dev/shm/memcov-t-corrupt-XXXXXX";
 
 static void remove_dir(void)
 {
-    DIR *d = opendir(s_dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            char p[4096];
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            snprintf(p, sizeof p, "%s/%s", s_dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(s_dir);
-}
-
-static int temp_files_in_dir(void)
-{
-    DIR *d = opendir(s_dir);
-    CHECK(d, "opendir");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += strncmp(e->d_name, ".memcov-tmp", 11) == 0;
-    closedir(d);
-    return n;
+    t_remove_dir(s_dir);
 }
 
 static void write_file(const char *path, const void *buf, size_t len)
@@ -156,7 +132,7 @@ int main(void)
     CHECK((st.st_mode & 07777) == 0600, "mode %o, want 0600 (umask 0)", st.st_mode & 07777);
     CHECK(st.st_uid == geteuid(), "owner %u", (unsigned)st.st_uid);
     CHECK_EQ_U64(st.st_size, MCOV_REGION_MAP_OFFSET + 4096);
-    CHECK(temp_files_in_dir() == 0, "temp file left after create");
+    CHECK(t_count_entries(s_dir, ".memcov-tmp") == 0, "temp file left after create");
     mcov_detach();
     s_tmpl = read_file(tmpl_path, &s_tmpl_len);
     for (size_t i = 0; i < 64; i++)
@@ -237,7 +213,7 @@ int main(void)
     WITH(module_capacity, 0xffffffffu, "module_capacity 2^32-1", MCOV_E_CORRUPT,
          "remove");
     check_still_on_good("after the corrupt files");
-    CHECK(temp_files_in_dir() == 0, "temp file left");
+    CHECK(t_count_entries(s_dir, ".memcov-tmp") == 0, "temp file left");
 
     /* A valid region behind a symlink: never followed, never written. */
     const char *target = t_region_name("target");
@@ -310,7 +286,7 @@ int main(void)
         CHECK(strstr(mcov_last_error(), "exists"), "message: '%s'", mcov_last_error());
         check_file_is(dup_path, dup_bytes, dup_len, "existing region");
         check_still_on_good("create of an existing name");
-        CHECK(temp_files_in_dir() == 0, "temp file left after EXISTS");
+        CHECK(t_count_entries(s_dir, ".memcov-tmp") == 0, "temp file left after EXISTS");
     }
     free(dup_bytes);
 

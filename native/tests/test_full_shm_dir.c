@@ -24,19 +24,6 @@
 
 static char s_mnt[] = "/tmp/memcov-t-fullshm-XXXXXX";
 
-static int entries(const char *prefix)
-{
-    DIR *d = opendir(s_mnt);
-    CHECK(d, "opendir %s", s_mnt);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            n += prefix == NULL || strncmp(e->d_name, prefix, strlen(prefix)) == 0;
-    closedir(d);
-    return n;
-}
-
 static uint64_t free_bytes(void)
 {
     struct statvfs v;
@@ -46,7 +33,7 @@ static uint64_t free_bytes(void)
 
 static void check_no_space(const char *name, uint64_t capacity)
 {
-    int before = entries(NULL);
+    int before = t_count_entries(s_mnt, NULL);
     int rc = mcov_region_create(name, capacity);
     CHECK(rc == MCOV_E_NO_SPACE, "create(%s, %llu) = %d (%s)", name,
           (unsigned long long)capacity, rc, mcov_last_error());
@@ -55,8 +42,8 @@ static void check_no_space(const char *name, uint64_t capacity)
     CHECK(strstr(msg, name), "message does not name the region: '%s'", msg);
     CHECK(strstr(msg, "MEMCOV_SHM_DIR") && strstr(msg, "capacity"),
           "message gives no remedy: '%s'", msg);
-    CHECK(entries(".memcov-tmp") == 0, "a temp file was left behind");
-    CHECK(entries(NULL) == before, "%d files, %d before", entries(NULL), before);
+    CHECK(t_count_entries(s_mnt, ".memcov-tmp") == 0, "a temp file was left behind");
+    CHECK(t_count_entries(s_mnt, NULL) == before, "%d files, %d before", t_count_entries(s_mnt, NULL), before);
     char path[4096];
     t_region_path(name, path, sizeof path);
     struct stat st;
@@ -68,7 +55,7 @@ static void check_no_space(const char *name, uint64_t capacity)
 static void run(void)
 {
     setenv("MEMCOV_SHM_DIR", s_mnt, 1);
-    CHECK(entries(NULL) == 0, "the tmpfs is not empty");
+    CHECK(t_count_entries(s_mnt, NULL) == 0, "the tmpfs is not empty");
     uint64_t space = free_bytes();
     CHECK(space > 0 && space <= 4 * TMPFS_BYTES, "free space %llu", (unsigned long long)space);
 
@@ -123,7 +110,7 @@ static void run(void)
     mcov_detach();
     unlink(filler);
     t_cleanup();
-    CHECK(entries(NULL) == 0, "files left in the tmpfs");
+    CHECK(t_count_entries(s_mnt, NULL) == 0, "files left in the tmpfs");
 }
 
 /* In a private mount namespace: mount the tmpfs, run, unmount. */
