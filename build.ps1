@@ -145,6 +145,15 @@ function Invoke-PythonTests {
     }
 }
 
+# dotnet_tests: the .NET library's tests; the cross-process ones run the native release
+# build's mcov_worker.
+function Invoke-DotnetTests {
+    Invoke-WithEnv @{ MEMCOV_TEST_NATIVE_DIR = Join-Path $artifacts 'obj/native-release/native' } {
+        dotnet test (Join-Path $root 'Memcov.sln') -c Release --logger 'console;verbosity=normal'
+        Assert-ExitCode 'dotnet test'
+    }
+}
+
 # powershell_mirror has no counterpart here: build.sh's test runs this script's build verb
 # as its last stage, and this script must not call itself.
 
@@ -155,6 +164,7 @@ function Invoke-Test {
     Invoke-Stage 'native ctest (release)' { Invoke-CTest 'release' }
     Invoke-Stage 'native ctest (asan+ubsan)' { Invoke-CTest 'asan' }
     Invoke-Stage 'python unittest' { Invoke-PythonTests }
+    Invoke-Stage 'dotnet test' { Invoke-DotnetTests }
 }
 
 # cmd_demo

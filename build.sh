@@ -79,6 +79,12 @@ python_tests() {
     python3 -m unittest discover -s "$root/bindings/python/tests" -t "$root/bindings/python" -v
 }
 
+# The .NET library's tests; the cross-process ones run the native release build's mcov_worker.
+dotnet_tests() {
+  MEMCOV_TEST_NATIVE_DIR="$artifacts/obj/native-release/native" \
+    dotnet test "$root/Memcov.sln" -c Release --logger "console;verbosity=normal"
+}
+
 # build.ps1 must build the same runtime: same exported symbols from the same sources.
 powershell_mirror() {
   local before after
@@ -97,6 +103,7 @@ cmd_test() {
   run_stage "native ctest (release)" ctest_variant release
   run_stage "native ctest (asan+ubsan)" ctest_variant asan
   run_stage "python unittest" python_tests
+  run_stage "dotnet test" dotnet_tests
   run_stage "build.ps1 mirror" powershell_mirror
 }
 

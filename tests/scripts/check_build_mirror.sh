@@ -27,6 +27,7 @@ cmd_build Invoke-Build
 run_stage Invoke-Stage
 ctest_variant Invoke-CTest
 python_tests Invoke-PythonTests
+dotnet_tests Invoke-DotnetTests
 powershell_mirror -
 cmd_test Invoke-Test
 cmd_demo Invoke-Demo

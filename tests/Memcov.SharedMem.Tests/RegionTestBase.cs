@@ -1,0 +1,30 @@
+namespace Memcov.SharedMem.Tests;
+
+/// <summary>Hands out unique region names and removes their files after each test.</summary>
+public abstract class RegionTestBase : IDisposable
+{
+    private static int s_counter;
+    private readonly List<string> _names = [];
+
+    /// <summary>A fresh region name that no other test or run uses.</summary>
+    protected string NewName(string tag)
+    {
+        string name = $"dotnet-{tag}-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}";
+        _names.Add(name);
+        return name;
+    }
+
+    public void Dispose()
+    {
+        foreach (string name in _names)
+        {
+            string path = RegionName.GetPath(name);
+            if (File.Exists(path) || new FileInfo(path).LinkTarget != null)
+            {
+                File.Delete(path);
+            }
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
