@@ -22,8 +22,21 @@ internal static partial class Interop
             _ => 0x20000,
         };
 
+        /// <summary>open(2) flag: create the file.</summary>
+        internal const int O_CREAT = 0x40;
+
+        /// <summary>open(2) flag: with O_CREAT, fail with EEXIST if the name exists (even as a symlink).</summary>
+        internal const int O_EXCL = 0x80;
+
         /// <summary>open(2) without O_CREAT: returns a descriptor, or -1 with errno set.</summary>
         [LibraryImport(LibraryName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Open(string path, int flags);
+
+        /// <summary>
+        /// open(2) with O_CREAT and a mode. open is variadic in C; on the Linux ABIs .NET runs on a
+        /// variadic int is passed exactly like a fixed one, so this fixed three-argument form is sound.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int OpenCreate(string path, int flags, uint mode);
     }
 }

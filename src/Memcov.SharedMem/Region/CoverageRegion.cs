@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace Memcov.SharedMem;
 
@@ -9,31 +8,36 @@ namespace Memcov.SharedMem;
 /// one byte per edge (docs/region-format.md).
 /// </summary>
 /// <remarks>
-/// Attach validates the header exactly as the C runtime does and maps the file shared. Every
-/// member reads the live mapping: other processes may add modules and hits at any moment. Members
-/// are safe to call from several threads, but not at the same time as <see cref="Dispose"/>.
+/// <see cref="Create"/> and <see cref="Attach"/> validate the header exactly as the C runtime does
+/// and map the file shared. Every member reads the live mapping: other processes may add modules
+/// and hits at any moment. Members are safe to call from several threads, but not at the same time
+/// as <see cref="Dispose"/>.
 /// </remarks>
-public sealed class CoverageRegion : IDisposable
+public sealed partial class CoverageRegion : IDisposable
 {
-    private const long AlignMask = RegionFormat.EdgeAlign - 1;
     private const int AllocCursorOffset = 64;
+    private const int EdgesRegisteredOffset = 72;
     private const int EdgesDroppedOffset = 80;
     private const int ModulesPrivateOffset = 88;
     private const int ModuleCountOffset = 92;
 
     private readonly RegionView _view;
     private readonly long _mapOffset;
+    private readonly long _tableOffset;
     private readonly int _moduleBound;
     private bool _disposed;
 
-    private CoverageRegion(string name, string path, RegionView view, in RegionHeader header)
+    internal CoverageRegion(string name, string path, RegionView view, in RegionHeader header)
     {
         Name = name;
         Path = path;
         _view = view;
         Version = (int)header.Version;
         CapacityEdges = (long)header.CapacityEdges;
+        CreatorPid = (long)header.CreatorPid;
+        CreatedAt = DateTimeOffset.UnixEpoch.AddTicks((long)Math.Min(header.CreatedNs / 100, MaxTicksAfterEpoch));
         _mapOffset = (long)header.MapOffset;
+        _tableOffset = (long)header.ModuleTableOffset;
         ulong tableRoom = (header.MapOffset - header.ModuleTableOffset) / RegionFormat.ModuleEntrySize;
         _moduleBound = (int)Math.Min(header.ModuleCapacity, tableRoom);
     }
@@ -50,6 +54,12 @@ public sealed class CoverageRegion : IDisposable
     /// <summary>Edge slots (bytes) of the map; a multiple of 4096, at most 2^32.</summary>
     public long CapacityEdges { get; }
 
+    /// <summary>The process that created the region (<c>creator_pid</c>).</summary>
+    public long CreatorPid { get; }
+
+    /// <summary>When the region was created (<c>created_ns</c>).</summary>
+    public DateTimeOffset CreatedAt { get; }
+
     /// <summary>
     /// Edge slots handed out to modules: <c>alloc_cursor</c>, acquire-loaded, rounded down to 4096 and
     /// bounded by <see cref="CapacityEdges"/>, so it never points past the map.
@@ -60,7 +70,7 @@ public sealed class CoverageRegion : IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            ulong cursor = _view.ReadUInt64Acquire(AllocCursorOffset) & ~(ulong)AlignMask;
+            ulong cursor = _view.ReadUInt64Acquire(AllocCursorOffset) & ~(ulong)(RegionFormat.EdgeAlign - 1);
             return (long)Math.Min(cursor, (ulong)CapacityEdges);
         }
     }
@@ -79,25 +89,47 @@ public sealed class CoverageRegion : IDisposable
         }
     }
 
-    /// <summary>Edges of modules that did not fit, summed over every process (never checked, only reported).</summary>
+    /// <summary>Edges of the registered modules (<c>edges_registered</c>).</summary>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
-    public ulong EdgesDropped
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _view.ReadUInt64Acquire(EdgesDroppedOffset);
-        }
-    }
+    public long EdgesRegistered => ReadCounter(EdgesRegisteredOffset);
+
+    /// <summary>Edges of modules that did not fit, summed over every process (<c>edges_dropped</c>).</summary>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    public long EdgesDropped => ReadCounter(EdgesDroppedOffset);
 
     /// <summary>Module registrations that did not fit and recorded privately, summed over every process.</summary>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
-    public uint ModulesPrivate
+    public long ModulesPrivate
     {
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             return _view.ReadUInt32Acquire(ModulesPrivateOffset);
+        }
+    }
+
+    /// <summary>
+    /// The published modules, in table order: copies of the valid entries below <see cref="ModuleCount"/>
+    /// (an entry that fails the checks of docs/region-format.md is skipped, as the C runtime does).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    public IReadOnlyList<RegionModule> Modules
+    {
+        get
+        {
+            int count = ModuleCount;
+            var modules = new List<RegionModule>(count);
+            for (int i = 0; i < count; i++)
+            {
+                // One copy per entry, checked and used: the mapping may change under a second read.
+                ModuleEntry entry = _view.ReadEntry(_tableOffset + ((long)i * RegionFormat.ModuleEntrySize));
+                if (RegionValidator.IsValidEntry(entry, (ulong)CapacityEdges))
+                {
+                    modules.Add(RegionModule.FromEntry(i, entry));
+                }
+            }
+
+            return modules;
         }
     }
 
@@ -108,22 +140,30 @@ public sealed class CoverageRegion : IDisposable
     /// </remarks>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
     /// <exception cref="InvalidOperationException">
-    /// More than <see cref="int.MaxValue"/> slots are allocated; use <see cref="CountCovered"/>.
+    /// More than <see cref="int.MaxValue"/> slots are allocated; use <see cref="CountCovered()"/> and
+    /// <see cref="GetModuleMap"/>.
     /// </exception>
-    public ReadOnlySpan<byte> Map
-    {
-        get
-        {
-            long cursor = AllocCursor;
-            if (cursor > int.MaxValue)
-            {
-                throw new InvalidOperationException(
-                    $"Region '{Name}' has {cursor} allocated edge slots, more than one span can hold; " +
-                    "use CountCovered() for its size.");
-            }
+    public ReadOnlySpan<byte> Map => _view.GetSpan(_mapOffset, SpanLength(AllocCursor));
 
-            return _view.GetSpan(_mapOffset, (int)cursor);
-        }
+    /// <summary>
+    /// The map's bytes [0, <see cref="AllocCursor"/>) as a writable span, for tools that clear or load
+    /// parts of a map. Writers must follow docs/region-format.md: only ever store <c>1</c> into a zero
+    /// byte, or clear bytes knowing that every process loses those hits.
+    /// </summary>
+    /// <returns>A span over the live mapping, valid until <see cref="Dispose"/>.</returns>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    /// <exception cref="InvalidOperationException">More than <see cref="int.MaxValue"/> slots are allocated.</exception>
+    public Span<byte> DangerousGetWritableMap() => _view.GetWritableSpan(_mapOffset, SpanLength(AllocCursor));
+
+    /// <summary>The slots of <paramref name="module"/>, <c>[Base, Base + EdgeCount)</c>, read live.</summary>
+    /// <param name="module">A module of this region (from <see cref="Modules"/>).</param>
+    /// <returns>A span over the live mapping, valid until <see cref="Dispose"/>.</returns>
+    /// <exception cref="ArgumentException">The module's range is not inside this region's map.</exception>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    public ReadOnlySpan<byte> GetModuleMap(RegionModule module)
+    {
+        CheckModule(module);
+        return _view.GetSpan(_mapOffset + module.Base, (int)module.EdgeCount);
     }
 
     /// <summary>Counts the edge slots in [0, <see cref="AllocCursor"/>) that are set.</summary>
@@ -131,109 +171,65 @@ public sealed class CoverageRegion : IDisposable
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
     public long CountCovered() => _view.CountNonZero(_mapOffset, AllocCursor);
 
-    /// <summary>Tells whether a regular file exists for region <paramref name="name"/> (a symlink does not count).</summary>
-    /// <param name="name">The region name.</param>
-    /// <returns><see langword="true"/> if the region file exists.</returns>
-    /// <exception cref="ArgumentException">The name breaks the naming rule.</exception>
-    public static bool Exists(string name)
+    /// <summary>Counts the covered edges of <paramref name="module"/>.</summary>
+    /// <param name="module">A module of this region (from <see cref="Modules"/>).</param>
+    /// <returns>The number of the module's edges that are set right now.</returns>
+    /// <exception cref="ArgumentException">The module's range is not inside this region's map.</exception>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    public long CountCovered(RegionModule module)
     {
-        string path = RegionName.GetPath(name);
-        EnsureLinux();
-        int rc = Interop.Libc.Statx(
-            Interop.Libc.AT_FDCWD, path, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_BASIC_STATS,
-            out Interop.Libc.StatxBuffer st);
-        return rc == 0 && (st.Mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFREG;
-    }
-
-    /// <summary>Removes region <paramref name="name"/>'s file. Processes that mapped it keep their mapping.</summary>
-    /// <param name="name">The region name.</param>
-    /// <returns><see langword="true"/> if the file was removed; <see langword="false"/> if there was none.</returns>
-    /// <exception cref="ArgumentException">The name breaks the naming rule.</exception>
-    /// <exception cref="UnauthorizedAccessException">This user may not remove the file.</exception>
-    /// <exception cref="IOException">unlink failed for another reason.</exception>
-    public static bool Remove(string name)
-    {
-        string path = RegionName.GetPath(name);
-        EnsureLinux();
-        if (Interop.Libc.Unlink(path) == 0)
-        {
-            return true;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        if (errno == Interop.Libc.ENOENT)
-        {
-            return false;
-        }
-
-        if (errno is Interop.Libc.EACCES or Interop.Libc.EPERM)
-        {
-            ThrowHelper.ThrowPermission(path, "this user may not remove it");
-        }
-
-        ThrowHelper.ThrowSystem(path, "unlink", errno);
-        return false;
+        CheckModule(module);
+        return _view.CountNonZero(_mapOffset + module.Base, module.EdgeCount);
     }
 
     /// <summary>
-    /// Opens region <paramref name="name"/>, validates its header with the checks of
-    /// docs/region-format.md in their order, and maps it.
+    /// Copies the map [0, <see cref="AllocCursor"/>) into a pooled buffer: a stable picture to diff or
+    /// merge while processes keep writing. Dispose the owner to return the buffer to the pool.
     /// </summary>
-    /// <param name="name">The region name.</param>
-    /// <returns>The attached region; dispose it to unmap.</returns>
-    /// <exception cref="ArgumentException">The name breaks the naming rule, or the path is too long.</exception>
-    /// <exception cref="RegionNotFoundException">No region file exists under the name.</exception>
-    /// <exception cref="UnauthorizedAccessException">
-    /// The path is a symlink or not a regular file, another user owns it, or it may not be opened.
-    /// </exception>
-    /// <exception cref="RegionFormatException">The file has a format version other than 1.</exception>
-    /// <exception cref="RegionCorruptException">The header fails a check.</exception>
-    /// <exception cref="IOException">A system call failed otherwise.</exception>
-    /// <exception cref="PlatformNotSupportedException">The OS is not Linux.</exception>
-    public static CoverageRegion Attach(string name)
+    /// <returns>The copy; its length is the cursor at the time of the call.</returns>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    /// <exception cref="InvalidOperationException">More than <see cref="int.MaxValue"/> slots are allocated.</exception>
+    public MemoryOwner<byte> Snapshot()
     {
-        string path = RegionName.GetPath(name); // check 1
-        EnsureLinux();
-        SafeFileHandle handle = OpenNoFollow(name, path); // check 2
-        try
+        ReadOnlySpan<byte> map = Map;
+        MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(map.Length, AllocationMode.Default);
+        map.CopyTo(copy.Span);
+        return copy;
+    }
+
+    /// <summary>
+    /// Clears the whole map for every process, as <c>mcov_region_reset</c> does: zero is stored only
+    /// into 8-byte words that are not already zero, so clean pages stay clean. The header and the
+    /// module table stay, and processes keep recording into their ranges.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    public void Reset()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _view.ClearNonZeroWords(_mapOffset, CapacityEdges);
+    }
+
+    /// <summary>
+    /// Throws when a module did not fit in this region, so the map misses its edges; does nothing
+    /// when every module that tried to register found room.
+    /// </summary>
+    /// <exception cref="RegionTooSmallException">
+    /// A module registration did not fit; the message gives the capacity that would hold it.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    public void ThrowIfTooSmall()
+    {
+        long dropped = EdgesDropped;
+        long modules = ModulesPrivate;
+        if (dropped == 0 && modules == 0)
         {
-            // Checks 3-5: fstat, regular file, owned by the effective user.
-            if (Interop.Libc.Statx((int)handle.DangerousGetHandle(), string.Empty, Interop.Libc.AT_EMPTY_PATH,
-                    Interop.Libc.STATX_BASIC_STATS, out Interop.Libc.StatxBuffer st) != 0)
-            {
-                ThrowHelper.ThrowSystem(path, "fstat", Marshal.GetLastPInvokeError());
-            }
-
-            if ((st.Mode & Interop.Libc.S_IFMT) != Interop.Libc.S_IFREG)
-            {
-                ThrowHelper.ThrowPermission(path, "it is not a regular file");
-            }
-
-            uint euid = Interop.Libc.GetEUid();
-            if (st.Uid != euid)
-            {
-                ThrowHelper.ThrowPermission(path, $"it is owned by uid {st.Uid}, not by this user (uid {euid})");
-            }
-
-            // Check 6: the full header can be read.
-            Span<byte> raw = stackalloc byte[RegionFormat.HeaderSize];
-            if (st.Size < RegionFormat.HeaderSize || ReadFully(handle, raw) < RegionFormat.HeaderSize)
-            {
-                ThrowHelper.ThrowCorrupt(path, $"the file has {st.Size} bytes, fewer than the {RegionFormat.HeaderSize}-byte header");
-            }
-
-            RegionHeader header = MemoryMarshal.Read<RegionHeader>(raw);
-            ValidateHeader(path, raw, header, st.Size); // checks 7-16
-
-            // Check 17: map map_offset + capacity_edges bytes, shared and writable.
-            RegionView view = RegionView.Map(handle, (long)(header.MapOffset + header.CapacityEdges));
-            return new CoverageRegion(name, path, view, header);
+            return;
         }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+
+        // Every dropped module needs at most its edges rounded up, plus one page of alignment.
+        long needed = checked(AllocCursor + dropped + (modules * RegionFormat.EdgeAlign));
+        needed = (long)RegionValidator.RoundUp((ulong)Math.Min(needed, RegionFormat.MaxCapacity));
+        throw new RegionTooSmallException(Name, CapacityEdges, dropped, modules, needed);
     }
 
     /// <summary>Unmaps the region. The file stays; other processes are not affected.</summary>
@@ -246,111 +242,35 @@ public sealed class CoverageRegion : IDisposable
         }
     }
 
-    private static void ValidateHeader(string path, ReadOnlySpan<byte> raw, in RegionHeader h, ulong fileSize)
+    private long ReadCounter(int offset)
     {
-        const ulong Align = RegionFormat.EdgeAlign;
-        const ulong MaxCapacity = RegionFormat.MaxCapacity;
-
-        if (!raw[..RegionFormat.MagicBytes.Length].SequenceEqual(RegionFormat.MagicBytes))
-        {
-            ThrowHelper.ThrowCorrupt(path, $"the magic is {Convert.ToHexString(raw[..8])}, expected \"{RegionFormat.Magic}\"");
-        }
-
-        if (h.Version != RegionFormat.Version)
-        {
-            throw new RegionFormatException(path, RegionFormat.Version, h.Version);
-        }
-
-        if (h.HeaderSize != RegionFormat.HeaderSize)
-        {
-            ThrowHelper.ThrowCorrupt(path, $"header_size is {h.HeaderSize}, expected {RegionFormat.HeaderSize}");
-        }
-
-        if (h.MapOffset % Align != 0 || h.MapOffset < RegionFormat.MinMapOffset || h.MapOffset > MaxCapacity)
-        {
-            ThrowHelper.ThrowCorrupt(path, $"map_offset is {h.MapOffset}, expected a multiple of {Align} from {RegionFormat.MinMapOffset} to 2^32");
-        }
-
-        if (h.ModuleTableOffset < h.HeaderSize || h.ModuleTableOffset % 8 != 0 || h.ModuleTableOffset > h.MapOffset)
-        {
-            ThrowHelper.ThrowCorrupt(path, $"module_table_offset is {h.ModuleTableOffset}, expected a multiple of 8 from {h.HeaderSize} to map_offset {h.MapOffset}");
-        }
-
-        if (h.ModuleCapacity < 1 || h.ModuleCapacity > RegionFormat.MaxModuleCapacity
-            || (h.MapOffset - h.ModuleTableOffset) / RegionFormat.ModuleEntrySize < h.ModuleCapacity)
-        {
-            ThrowHelper.ThrowCorrupt(path, $"module_capacity is {h.ModuleCapacity}, expected 1 to {RegionFormat.MaxModuleCapacity} entries that fit before the map");
-        }
-
-        if (h.CapacityEdges == 0 || h.CapacityEdges % Align != 0 || h.CapacityEdges > MaxCapacity)
-        {
-            ThrowHelper.ThrowCorrupt(path, $"capacity_edges is {h.CapacityEdges}, expected a non-zero multiple of {Align} up to 2^32");
-        }
-
-        if (h.MapOffset + h.CapacityEdges > fileSize)
-        {
-            ThrowHelper.ThrowCorrupt(path, $"the file has {fileSize} bytes, expected at least {h.MapOffset + h.CapacityEdges} (it is truncated)");
-        }
-
-        if (h.AllocCursor > h.CapacityEdges || h.AllocCursor % Align != 0)
-        {
-            ThrowHelper.ThrowCorrupt(path, $"alloc_cursor is {h.AllocCursor}, expected a multiple of {Align} up to capacity_edges {h.CapacityEdges}");
-        }
-
-        if (h.ModuleCount > h.ModuleCapacity)
-        {
-            ThrowHelper.ThrowCorrupt(path, $"module_count is {h.ModuleCount}, more than module_capacity {h.ModuleCapacity}");
-        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return (long)Math.Min(_view.ReadUInt64Acquire(offset), long.MaxValue);
     }
 
-    private static SafeFileHandle OpenNoFollow(string name, string path)
+    private int SpanLength(long cursor)
     {
-        int fd = Interop.Libc.Open(path, Interop.Libc.O_RDWR | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC);
-        if (fd >= 0)
+        if (cursor > int.MaxValue)
         {
-            return new SafeFileHandle(fd, ownsHandle: true);
+            throw new InvalidOperationException(
+                $"Region '{Name}' has {cursor} allocated edge slots, more than one span can hold; " +
+                "use CountCovered() for its size and GetModuleMap() for each module.");
         }
 
-        int errno = Marshal.GetLastPInvokeError();
-        switch (errno)
-        {
-            case Interop.Libc.ENOENT:
-                throw new RegionNotFoundException(name, path);
-            case Interop.Libc.ELOOP:
-                ThrowHelper.ThrowPermission(path, "it is a symlink, which a region never is");
-                break;
-            case Interop.Libc.EACCES or Interop.Libc.EPERM:
-                ThrowHelper.ThrowPermission(path, "this user may not open it for reading and writing");
-                break;
-        }
-
-        ThrowHelper.ThrowSystem(path, "open", errno);
-        return null;
+        return (int)cursor;
     }
 
-    private static int ReadFully(SafeFileHandle handle, Span<byte> buffer)
+    private void CheckModule(RegionModule module)
     {
-        int total = 0;
-        while (total < buffer.Length)
+        ArgumentNullException.ThrowIfNull(module);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (module.Base < 0 || module.EdgeCount <= 0 || module.EdgeCount > int.MaxValue
+            || module.Base > CapacityEdges - module.EdgeCount)
         {
-            int n = RandomAccess.Read(handle, buffer[total..], total);
-            if (n == 0)
-            {
-                break;
-            }
-
-            total += n;
-        }
-
-        return total;
-    }
-
-    private static void EnsureLinux()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException(
-                "Memcov regions are files in /dev/shm shared through mmap, which this slice supports on Linux only.");
+            throw new ArgumentException(
+                $"Module {module.Index} ('{module.Path}') spans slots [{module.Base}, {module.Base + module.EdgeCount}), " +
+                $"outside region '{Name}' of {CapacityEdges} slots: pass a module from this region's Modules.",
+                nameof(module));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.IO.MemoryMappedFiles;
 using Microsoft.Win32.SafeHandles;
 
@@ -42,8 +43,27 @@ internal sealed unsafe class RegionView : IDisposable
         // A region is a file that other processes open by path, so it is mapped with CreateFromFile.
         // MemoryMappedFile.CreateNew(name, ...) would not do: named maps are not supported on Linux
         // (PlatformNotSupportedException), and they would not be files that C and Python can open.
-        MemoryMappedFile file = MemoryMappedFile.CreateFromFile(
-            handle, mapName: null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+        MemoryMappedFile file;
+        try
+        {
+            file = MemoryMappedFile.CreateFromFile(
+                handle, mapName: null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
+        return FromFile(file, length);
+    }
+
+    /// <summary>Maps the first <paramref name="length"/> bytes of an open mapping, shared and writable.</summary>
+    /// <param name="file">The mapping; the view owns it from now on, on success or failure.</param>
+    /// <param name="length">Bytes to map, at most the mapping's size.</param>
+    /// <returns>The view.</returns>
+    internal static RegionView FromFile(MemoryMappedFile file, long length)
+    {
         MemoryMappedViewAccessor? accessor = null;
         try
         {
@@ -77,6 +97,39 @@ internal sealed unsafe class RegionView : IDisposable
     {
         Debug.Assert(_pointer != null && offset >= 0 && length >= 0 && offset + length <= Length);
         return new ReadOnlySpan<byte>(_pointer + offset, length);
+    }
+
+    /// <summary>The mapped bytes [offset, offset + length) as a writable span, valid until <see cref="Dispose"/>.</summary>
+    internal Span<byte> GetWritableSpan(long offset, int length)
+    {
+        Debug.Assert(_pointer != null && offset >= 0 && length >= 0 && offset + length <= Length);
+        return new Span<byte>(_pointer + offset, length);
+    }
+
+    /// <summary>A copy of the module entry at <paramref name="offset"/>, so it is checked and used as one value.</summary>
+    internal ModuleEntry ReadEntry(long offset)
+    {
+        Debug.Assert(_pointer != null && offset >= 0 && offset + sizeof(ModuleEntry) <= Length);
+        return Unsafe.ReadUnaligned<ModuleEntry>(_pointer + offset);
+    }
+
+    /// <summary>
+    /// Stores zero into every 8-byte word of [offset, offset + length) that is not zero already, so
+    /// pages nobody wrote stay clean. <paramref name="offset"/> and <paramref name="length"/> are multiples of 8.
+    /// </summary>
+    internal void ClearNonZeroWords(long offset, long length)
+    {
+        Debug.Assert(_pointer != null && offset >= 0 && length >= 0 && offset + length <= Length);
+        Debug.Assert(offset % 8 == 0 && length % 8 == 0);
+        ulong* words = (ulong*)(_pointer + offset);
+        long count = length / 8;
+        for (long i = 0; i < count; i++)
+        {
+            if (Volatile.Read(ref words[i]) != 0)
+            {
+                Volatile.Write(ref words[i], 0);
+            }
+        }
     }
 
     /// <summary>Counts the bytes in [offset, offset + length) that are not zero, with plain loads.</summary>

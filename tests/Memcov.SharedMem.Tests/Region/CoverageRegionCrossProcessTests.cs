@@ -27,8 +27,8 @@ public sealed class CoverageRegionCrossProcessTests : RegionTestBase
 
         Assert.Equal(2, expected.ModuleCount);
         Assert.Equal(2, got.ModuleCount);
-        Assert.Equal(0UL, got.EdgesDropped);
-        Assert.Equal(0U, got.ModulesPrivate);
+        Assert.Equal(0, got.EdgesDropped);
+        Assert.Equal(0, got.ModulesPrivate);
         Assert.Equal(RegionFormat.Version, got.Version);
         Assert.Equal(1 << 16, got.CapacityEdges);
         Assert.Equal(expected.AllocCursor, got.AllocCursor);
