@@ -1,0 +1,187 @@
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+
+namespace Memcov.SharedMem;
+
+/// <summary>
+/// Samples a region and writes what it sees to a <see cref="PipeWriter"/> in the feed format
+/// (<see cref="FeedFormat"/>): the time, the edges covered and the slots hit for the first time
+/// since the previous sample. <see cref="FeedReader"/> reads it back.
+/// </summary>
+/// <remarks>
+/// The feed keeps one byte per slot of what it has seen, so a slot is reported once even when a
+/// reset clears it and a process hits it again. Not thread-safe: one sampler per feed.
+/// </remarks>
+public sealed class CoverageFeed
+{
+    private readonly CoverageRegion _region;
+    private readonly PipeWriter _output;
+    private readonly TimeProvider _time;
+    private readonly long _start;
+    private uint[] _newEdges = new uint[1024];
+    private int _newCount;
+    private byte[] _seen = [];
+    private bool _headerWritten;
+
+    /// <summary>Creates a feed of <paramref name="region"/> into <paramref name="output"/>.</summary>
+    /// <param name="region">The region to sample; the caller keeps it attached while the feed runs.</param>
+    /// <param name="output">Where the records go; the caller completes it.</param>
+    /// <param name="time">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    public CoverageFeed(CoverageRegion region, PipeWriter output, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        ArgumentNullException.ThrowIfNull(output);
+        _region = region;
+        _output = output;
+        _time = time ?? TimeProvider.System;
+        _start = _time.GetTimestamp();
+        StartedAt = _time.GetUtcNow();
+    }
+
+    /// <summary>When the feed started: its records' times count from here.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Slots seen hit by this feed so far.</summary>
+    public long SeenEdges { get; private set; }
+
+    /// <summary>Samples the region once and writes the record (several when very many edges are new).</summary>
+    /// <param name="cancellationToken">Cancels the flush.</param>
+    /// <returns>
+    /// What was written; its <see cref="FeedRecord.NewEdges"/> is valid until the next call.
+    /// </returns>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    public async ValueTask<FeedRecord> SampleAsync(CancellationToken cancellationToken = default)
+    {
+        FeedRecord record = Sample();
+        WriteRecords(record);
+        FlushResult flushed = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (flushed.IsCanceled)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        return record;
+    }
+
+    /// <summary>
+    /// Samples every <paramref name="interval"/> until <paramref name="cancellationToken"/> fires,
+    /// then writes one last sample so the feed ends with the final state.
+    /// </summary>
+    /// <param name="interval">Time between samples.</param>
+    /// <param name="cancellationToken">Stops the loop; cancellation is the normal end, not an error.</param>
+    /// <returns>A task that ends after the last sample was flushed.</returns>
+    public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, _time);
+        try
+        {
+            do
+            {
+                await SampleAsync(cancellationToken).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        await SampleAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private FeedRecord Sample()
+    {
+        ReadOnlySpan<byte> map = _region.Map;
+        if (_seen.Length < map.Length)
+        {
+            Array.Resize(ref _seen, map.Length);
+        }
+
+        _newCount = 0;
+        CollectNew(map);
+        SeenEdges += _newCount;
+        long covered = map.Length - map.Count((byte)0);
+        TimeSpan elapsed = _time.GetElapsedTime(_start);
+        return new FeedRecord(elapsed, covered, map.Length, _newEdges.AsMemory(0, _newCount));
+    }
+
+    /// <summary>Adds the slots set in <paramref name="map"/> and not seen yet to the new edges, marking them seen (0xFF).</summary>
+    private void CollectNew(ReadOnlySpan<byte> map)
+    {
+        // Seen bytes are 0 or 0xFF, so map & ~seen is zero exactly where nothing is new: most words skip.
+        Span<byte> seen = _seen.AsSpan(0, map.Length);
+        ReadOnlySpan<ulong> mapWords = MemoryMarshal.Cast<byte, ulong>(map);
+        ReadOnlySpan<ulong> seenWords = MemoryMarshal.Cast<byte, ulong>(seen);
+        for (int w = 0; w < mapWords.Length; w++)
+        {
+            if ((mapWords[w] & ~seenWords[w]) != 0)
+            {
+                ScanBytes(map, seen, w * 8, (w * 8) + 8);
+            }
+        }
+
+        ScanBytes(map, seen, mapWords.Length * 8, map.Length);
+    }
+
+    private void ScanBytes(ReadOnlySpan<byte> map, Span<byte> seen, int from, int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            if (map[i] != 0 && seen[i] == 0)
+            {
+                seen[i] = 0xFF;
+                if (_newCount == _newEdges.Length)
+                {
+                    Array.Resize(ref _newEdges, _newEdges.Length * 2);
+                }
+
+                _newEdges[_newCount++] = (uint)i;
+            }
+        }
+    }
+
+    private void WriteRecords(in FeedRecord record)
+    {
+        if (!_headerWritten)
+        {
+            Span<byte> h = _output.GetSpan(FeedFormat.HeaderSize)[..FeedFormat.HeaderSize];
+            FeedFormat.MagicBytes.CopyTo(h);
+            BinaryPrimitives.WriteUInt32LittleEndian(h[8..], FeedFormat.Version);
+            BinaryPrimitives.WriteUInt32LittleEndian(h[12..], FeedFormat.HeaderSize);
+            BinaryPrimitives.WriteInt64LittleEndian(h[16..], (StartedAt - DateTimeOffset.UnixEpoch).Ticks * 100);
+            BinaryPrimitives.WriteInt64LittleEndian(h[24..], _region.CapacityEdges);
+            _output.Advance(FeedFormat.HeaderSize);
+            _headerWritten = true;
+        }
+
+        ReadOnlySpan<uint> all = record.NewEdges.Span;
+        do
+        {
+            ReadOnlySpan<uint> chunk = all[..Math.Min(all.Length, FeedFormat.MaxNewEdgesPerRecord)];
+            all = all[chunk.Length..];
+            int size = FeedFormat.MinRecordSize + (4 * chunk.Length);
+            Span<byte> r = _output.GetSpan(size)[..size];
+            BinaryPrimitives.WriteInt32LittleEndian(r, size);
+            BinaryPrimitives.WriteInt32LittleEndian(r[4..], chunk.Length);
+            BinaryPrimitives.WriteInt64LittleEndian(r[8..], record.Elapsed.Ticks * 100);
+            BinaryPrimitives.WriteInt64LittleEndian(r[16..], record.Covered);
+            BinaryPrimitives.WriteInt64LittleEndian(r[24..], record.Allocated);
+            Span<byte> ids = r[32..(size - 8)];
+            if (BitConverter.IsLittleEndian)
+            {
+                MemoryMarshal.AsBytes(chunk).CopyTo(ids);
+            }
+            else
+            {
+                for (int i = 0; i < chunk.Length; i++)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(ids[(4 * i)..], chunk[i]);
+                }
+            }
+
+            BinaryPrimitives.WriteUInt64LittleEndian(r[(size - 8)..], Fnv1a64.Hash(r[..(size - 8)]));
+            _output.Advance(size);
+        }
+        while (!all.IsEmpty);
+    }
+}

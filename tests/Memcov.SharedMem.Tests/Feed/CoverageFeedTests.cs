@@ -1,0 +1,174 @@
+using System.IO.Pipelines;
+
+namespace Memcov.SharedMem.Tests;
+
+/// <summary>The coverage feed: what a sampler writes, a reader reads back, and damage is reported.</summary>
+public sealed class CoverageFeedTests : RegionTestBase
+{
+    private static readonly PipeOptions Unbounded = new(pauseWriterThreshold: 0, resumeWriterThreshold: 0);
+
+    private sealed record Sampled(TimeSpan Elapsed, long Covered, long Allocated, uint[] NewEdges);
+
+    private static Sampled Copy(FeedRecord r) => new(r.Elapsed, r.Covered, r.Allocated, r.NewEdges.ToArray());
+
+    private static async Task<List<Sampled>> ReadAll(PipeReader input)
+    {
+        var reader = new FeedReader(input);
+        var records = new List<Sampled>();
+        while (await reader.MoveNextAsync())
+        {
+            records.Add(Copy(reader.Current));
+        }
+
+        return records;
+    }
+
+    [Fact]
+    public async Task Feed_RoundTripsThroughAPipe_AndItsNewEdgesAreTheMap()
+    {
+        string name = NewName("feed");
+        using CoverageRegion region = CoverageRegion.Create(name, 1 << 16);
+        var pipe = new Pipe(Unbounded);
+        var feed = new CoverageFeed(region, pipe.Writer);
+        var sampled = new List<Sampled> { Copy(await feed.SampleAsync()) };
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 0, 12));
+        sampled.Add(Copy(await feed.SampleAsync()));
+        sampled.Add(Copy(await feed.SampleAsync()));
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 12, 12));
+        sampled.Add(Copy(await feed.SampleAsync()));
+        await pipe.Writer.CompleteAsync();
+
+        List<Sampled> read = await ReadAll(pipe.Reader);
+
+        Assert.Equal(sampled.Count, read.Count);
+        for (int i = 0; i < read.Count; i++)
+        {
+            Assert.Equal(sampled[i].Elapsed, read[i].Elapsed);
+            Assert.Equal(sampled[i].Covered, read[i].Covered);
+            Assert.Equal(sampled[i].Allocated, read[i].Allocated);
+            Assert.Equal(sampled[i].NewEdges, read[i].NewEdges);
+        }
+
+        Assert.Equal(0, read[0].Covered);
+        Assert.Empty(read[2].NewEdges); // nothing ran between the two samples
+        Assert.True(read[3].Covered > read[1].Covered, "the second worker added no edge");
+        uint[] expected = [.. Enumerable.Range(0, region.Map.Length).Where(i => region.Map[i] != 0).Select(i => (uint)i)];
+        Assert.Equal(expected, read.SelectMany(r => r.NewEdges).Order());
+        Assert.Equal(region.CountCovered(), feed.SeenEdges);
+    }
+
+    [Fact]
+    public async Task Feed_ReportsAnEdgeOnce_EvenAfterAResetAndAHitAgain()
+    {
+        string name = NewName("feed-reset");
+        using CoverageRegion region = CoverageRegion.Create(name, 1 << 16);
+        var pipe = new Pipe(Unbounded);
+        var feed = new CoverageFeed(region, pipe.Writer);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 0, 24));
+        FeedRecord first = await feed.SampleAsync();
+        long covered = first.Covered;
+        region.Reset();
+        Assert.Equal(0, (await feed.SampleAsync()).Covered);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 0, 24));
+        FeedRecord again = await feed.SampleAsync();
+        Assert.Equal(covered, again.Covered);
+        Assert.True(again.NewEdges.IsEmpty);
+        Assert.Equal(covered, feed.SeenEdges);
+    }
+
+    [Fact]
+    public async Task RunAsync_EndsWithTheFinalState_WhenCancelled()
+    {
+        string name = NewName("feed-run");
+        using CoverageRegion region = CoverageRegion.Create(name, 1 << 16);
+        var pipe = new Pipe(Unbounded);
+        var feed = new CoverageFeed(region, pipe.Writer);
+        using var stop = new CancellationTokenSource();
+        Task run = feed.RunAsync(TimeSpan.FromMilliseconds(5), stop.Token);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 0, 24));
+        await stop.CancelAsync();
+        await run;
+        await pipe.Writer.CompleteAsync();
+
+        List<Sampled> read = await ReadAll(pipe.Reader);
+        Assert.True(read.Count >= 2);
+        Assert.Equal(region.CountCovered(), read[^1].Covered);
+        Assert.Equal(region.CountCovered(), read.Sum(r => r.NewEdges.Length));
+        Assert.True(read.Zip(read.Skip(1)).All(p => p.First.Elapsed <= p.Second.Elapsed));
+    }
+
+    [Fact]
+    public async Task Reader_AllocatesNothingPerRecord()
+    {
+        string name = NewName("feed-alloc");
+        using CoverageRegion region = CoverageRegion.Create(name, 1 << 16);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 0, 24));
+        var pipe = new Pipe(Unbounded);
+        var feed = new CoverageFeed(region, pipe.Writer);
+        for (int i = 0; i < 2000; i++)
+        {
+            await feed.SampleAsync();
+        }
+
+        await pipe.Writer.CompleteAsync();
+        var reader = new FeedReader(pipe.Reader);
+        Assert.True(await reader.MoveNextAsync());
+        int records = 1;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        while (await reader.MoveNextAsync())
+        {
+            records++;
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(2000, records);
+        Assert.True(allocated < 2000, $"reading 1999 records allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public async Task Reader_SaysWhereAFeedIsDamaged()
+    {
+        string name = NewName("feed-bad");
+        using CoverageRegion region = CoverageRegion.Create(name, 1 << 16);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 0, 24));
+        var pipe = new Pipe(Unbounded);
+        var feed = new CoverageFeed(region, pipe.Writer);
+        int newEdges = (await feed.SampleAsync()).NewEdges.Length;
+        await feed.SampleAsync();
+        await pipe.Writer.CompleteAsync();
+        byte[] good = System.Buffers.BuffersExtensions.ToArray((await pipe.Reader.ReadAsync()).Buffer);
+        int secondRecord = FeedFormat.HeaderSize + FeedFormat.MinRecordSize + (4 * newEdges);
+        Assert.Equal(secondRecord + FeedFormat.MinRecordSize, good.Length);
+
+        // A flipped bit in the second record's covered count.
+        byte[] flipped = (byte[])good.Clone();
+        flipped[secondRecord + 16] ^= 1;
+        var e = await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes(flipped));
+        Assert.Equal(secondRecord, e.Offset);
+        Assert.Contains("checksum", e.Message);
+
+        // Cut inside the second record.
+        e = await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes(good[..(secondRecord + 10)]));
+        Assert.Contains("ends after 10 of the 40 bytes", e.Message);
+
+        // Not a feed at all.
+        byte[] other = (byte[])good.Clone();
+        "MCOVBLOB"u8.CopyTo(other);
+        e = await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes(other));
+        Assert.Equal(0, e.Offset);
+        Assert.Contains("MCOVFEED", e.Message);
+
+        // A record size that is not 40 + 4n.
+        byte[] badSize = (byte[])good.Clone();
+        badSize[secondRecord] = 41;
+        e = await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes(badSize));
+        Assert.Contains("claims 41 bytes", e.Message);
+
+        // The header alone is a valid, empty feed; an empty stream is not a feed.
+        Assert.Empty(await ReadBytes(good[..FeedFormat.HeaderSize]));
+        await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes([]));
+    }
+
+    private static async Task<List<Sampled>> ReadBytes(byte[] bytes) =>
+        await ReadAll(PipeReader.Create(new MemoryStream(bytes)));
+}
