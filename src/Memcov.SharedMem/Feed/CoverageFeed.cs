@@ -100,7 +100,7 @@ public sealed class CoverageFeed
         _newCount = 0;
         CollectNew(map);
         SeenEdges += _newCount;
-        long covered = map.Length - map.Count((byte)0);
+        long covered = CoverageMap.CountCovered(map);
         TimeSpan elapsed = _time.GetElapsedTime(_start);
         return new FeedRecord(elapsed, covered, map.Length, _newEdges.AsMemory(0, _newCount));
     }

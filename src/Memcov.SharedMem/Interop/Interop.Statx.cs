@@ -43,6 +43,18 @@ internal static partial class Interop
             [FieldOffset(28)]
             public ushort Mode;
 
+            /// <summary>stx_ino: the inode number.</summary>
+            [FieldOffset(32)]
+            public ulong Ino;
+
+            /// <summary>stx_dev_major: the device's major number.</summary>
+            [FieldOffset(136)]
+            public uint DevMajor;
+
+            /// <summary>stx_dev_minor: the device's minor number.</summary>
+            [FieldOffset(140)]
+            public uint DevMinor;
+
             /// <summary>stx_size: bytes.</summary>
             [FieldOffset(40)]
             public ulong Size;

@@ -37,8 +37,8 @@ public sealed partial class CoverageRegion
             throw Unsupported();
         }
 
-        var handle = RegionFile.Create(name, path, capacity, out RegionHeader header);
-        return new CoverageRegion(name, path, RegionView.Map(handle, (long)(header.MapOffset + header.CapacityEdges)), header);
+        var handle = RegionFile.Create(name, path, capacity, out RegionHeader header, out RegionFile.FileId id);
+        return new CoverageRegion(name, path, RegionView.Map(handle, (long)(header.MapOffset + header.CapacityEdges)), header, id);
     }
 
     /// <summary>
@@ -69,10 +69,10 @@ public sealed partial class CoverageRegion
             throw Unsupported();
         }
 
-        var handle = RegionFile.OpenValidated(name, path, out RegionHeader header, out _); // checks 2-16
+        var handle = RegionFile.OpenValidated(name, path, out RegionHeader header, out RegionFile.FileId id); // checks 2-16
 
         // Check 17: map map_offset + capacity_edges bytes, shared and writable.
-        return new CoverageRegion(name, path, RegionView.Map(handle, (long)(header.MapOffset + header.CapacityEdges)), header);
+        return new CoverageRegion(name, path, RegionView.Map(handle, (long)(header.MapOffset + header.CapacityEdges)), header, id);
     }
 
     /// <summary>Attaches to region <paramref name="name"/> if it exists.</summary>

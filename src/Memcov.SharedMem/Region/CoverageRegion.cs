@@ -25,10 +25,12 @@ public sealed partial class CoverageRegion : IDisposable
     private readonly long _mapOffset;
     private readonly long _tableOffset;
     private readonly int _moduleBound;
+    private readonly RegionFile.FileId _fileId;
     private bool _disposed;
 
-    internal CoverageRegion(string name, string path, RegionView view, in RegionHeader header)
+    internal CoverageRegion(string name, string path, RegionView view, in RegionHeader header, RegionFile.FileId fileId = default)
     {
+        _fileId = fileId;
         Name = name;
         Path = path;
         _view = view;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Memcov.SharedMem;
 
@@ -44,4 +45,23 @@ public unsafe struct ModuleEntry
     /// <summary><c>path</c>: the module's realpath, NUL-terminated, keeping its last 183 bytes.</summary>
     [FieldOffset(72)]
     public fixed byte Path[184];
+
+    /// <summary>An entry for a module at <paramref name="baseSlot"/>, as a registrant writes it.</summary>
+    internal static ModuleEntry Create(ModuleIdentity id, string path, ulong baseSlot)
+    {
+        ModuleEntry e = default;
+        e.Base = baseSlot;
+        e.EdgeCount = (ulong)id.EdgeCount;
+        e.FileSize = (ulong)id.FileSize;
+        e.Mode = (uint)id.Mode;
+        e.IdKind = (uint)id.Kind;
+        byte[] idBytes = Convert.FromHexString(id.Id);
+        e.IdLen = (uint)Math.Min(idBytes.Length, 32);
+        idBytes.AsSpan(0, (int)e.IdLen).CopyTo(new Span<byte>(e.Id, 32));
+
+        // Keep the last 183 bytes of a longer path, as the native runtime does.
+        byte[] utf8 = Encoding.UTF8.GetBytes(path);
+        utf8.AsSpan(Math.Max(0, utf8.Length - 183)).CopyTo(new Span<byte>(e.Path, 184));
+        return e;
+    }
 }

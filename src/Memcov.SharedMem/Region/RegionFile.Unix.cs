@@ -24,7 +24,7 @@ internal static class RegionFile
     /// checks 2–16 on it.
     /// </summary>
     /// <returns>The open file, read-write; the caller owns it.</returns>
-    internal static SafeFileHandle OpenValidated(string name, string path, out RegionHeader header, out ulong fileSize)
+    internal static SafeFileHandle OpenValidated(string name, string path, out RegionHeader header, out FileId id)
     {
         SafeFileHandle handle = OpenNoFollow(name, path); // check 2
         try
@@ -56,7 +56,7 @@ internal static class RegionFile
 
             header = MemoryMarshal.Read<RegionHeader>(raw);
             RegionValidator.Validate(path, raw, header, st.Size); // checks 7-16
-            fileSize = st.Size;
+            id = new FileId(st.DevMajor, st.DevMinor, st.Ino);
             return handle;
         }
         catch
@@ -72,7 +72,7 @@ internal static class RegionFile
     /// one attaches to a half-written region and an existing name is never replaced.
     /// </summary>
     /// <returns>The open, linked file; the caller owns it.</returns>
-    internal static SafeFileHandle Create(string name, string path, ulong capacityEdges, out RegionHeader header)
+    internal static SafeFileHandle Create(string name, string path, ulong capacityEdges, out RegionHeader header, out FileId id)
     {
         string dir = RegionName.GetDirectory().TrimEnd('/');
         long size = RegionFormat.MapOffset + (long)capacityEdges;
@@ -80,6 +80,7 @@ internal static class RegionFile
         try
         {
             Reserve(handle, temp, dir, size);
+            id = Identify(handle, temp);
             header = NewHeader(capacityEdges);
             RandomAccess.Write(handle, MemoryMarshal.AsBytes(new ReadOnlySpan<RegionHeader>(in header)), 0);
             if (Interop.Libc.Link(temp, path) != 0)
@@ -104,6 +105,38 @@ internal static class RegionFile
         {
             _ = Interop.Libc.Unlink(temp);
         }
+    }
+
+    /// <summary>The device and inode of the open file <paramref name="handle"/>.</summary>
+    internal static FileId Identify(SafeFileHandle handle, string path)
+    {
+        if (Interop.Libc.Statx((int)handle.DangerousGetHandle(), string.Empty, Interop.Libc.AT_EMPTY_PATH,
+                Interop.Libc.STATX_BASIC_STATS, out Interop.Libc.StatxBuffer st) != 0)
+        {
+            ThrowHelper.ThrowSystem(path, "fstat", Marshal.GetLastPInvokeError());
+        }
+
+        return new FileId(st.DevMajor, st.DevMinor, st.Ino);
+    }
+
+    /// <summary>Opens <paramref name="path"/> again without following symlinks, if it is still the file <paramref name="id"/>.</summary>
+    /// <returns>The new descriptor, or null when the path is gone or names another file.</returns>
+    internal static SafeFileHandle? Reopen(string path, FileId id)
+    {
+        int fd = Interop.Libc.Open(path, Interop.Libc.O_RDWR | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (Identify(handle, path) != id)
+        {
+            handle.Dispose();
+            return null;
+        }
+
+        return handle;
     }
 
     /// <summary>Tells whether a regular file (not a symlink) is at <paramref name="path"/>.</summary>
@@ -159,6 +192,9 @@ internal static class RegionFile
         names.Sort(StringComparer.Ordinal);
         return names;
     }
+
+    /// <summary>A file's device and inode: what tells that a path still names the file that was mapped.</summary>
+    internal readonly record struct FileId(uint DevMajor, uint DevMinor, ulong Ino);
 
     private static RegionHeader NewHeader(ulong capacityEdges)
     {

@@ -52,6 +52,9 @@ public sealed record RegionModule
     /// <summary>The module's realpath; only its last 183 bytes when it was longer.</summary>
     public required string Path { get; init; }
 
+    /// <summary>What every process matches this module by.</summary>
+    public ModuleIdentity Identity => new(IdKind, Id, EdgeCount, Mode, FileSize);
+
     /// <summary>Copies a validated entry into a module.</summary>
     internal static unsafe RegionModule FromEntry(int index, in ModuleEntry e)
     {

@@ -92,6 +92,34 @@ internal sealed unsafe class RegionView : IDisposable
         return Volatile.Read(ref *(uint*)(_pointer + offset));
     }
 
+    /// <summary>A release store of the u64 at <paramref name="offset"/> (8-byte aligned).</summary>
+    internal void WriteUInt64Release(long offset, ulong value)
+    {
+        Debug.Assert(_pointer != null && offset >= 0 && offset + sizeof(ulong) <= Length && offset % 8 == 0);
+        Volatile.Write(ref *(ulong*)(_pointer + offset), value);
+    }
+
+    /// <summary>A release store of the u32 at <paramref name="offset"/> (4-byte aligned).</summary>
+    internal void WriteUInt32Release(long offset, uint value)
+    {
+        Debug.Assert(_pointer != null && offset >= 0 && offset + sizeof(uint) <= Length && offset % 4 == 0);
+        Volatile.Write(ref *(uint*)(_pointer + offset), value);
+    }
+
+    /// <summary>An atomic add to the u64 at <paramref name="offset"/> (8-byte aligned).</summary>
+    internal void AddUInt64(long offset, ulong value)
+    {
+        Debug.Assert(_pointer != null && offset >= 0 && offset + sizeof(ulong) <= Length && offset % 8 == 0);
+        Interlocked.Add(ref *(ulong*)(_pointer + offset), value);
+    }
+
+    /// <summary>Writes a whole module entry at <paramref name="offset"/>.</summary>
+    internal void WriteEntry(long offset, in ModuleEntry entry)
+    {
+        Debug.Assert(_pointer != null && offset >= 0 && offset + sizeof(ModuleEntry) <= Length);
+        Unsafe.WriteUnaligned(_pointer + offset, entry);
+    }
+
     /// <summary>The mapped bytes [offset, offset + length), valid until <see cref="Dispose"/>.</summary>
     internal ReadOnlySpan<byte> GetSpan(long offset, int length)
     {
@@ -144,7 +172,7 @@ internal sealed unsafe class RegionView : IDisposable
         {
             int size = (int)Math.Min(Chunk, length - done);
             var bytes = new ReadOnlySpan<byte>(_pointer + offset + done, size);
-            covered += size - bytes.Count((byte)0);
+            covered += CoverageMap.CountCovered(bytes);
         }
 
         return covered;
