@@ -3,13 +3,14 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "bytes.h"
 #include "record.h"
 #include "runtime.h"
 
-struct mcov_runtime mcov_rt = {.lock = PTHREAD_MUTEX_INITIALIZER, .region = {.fd = -1}};
+struct mcov_runtime mcov_rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void mcov_lock(void)
 {
@@ -79,13 +80,14 @@ static int64_t claim_range(struct mcov_region *r, const struct mcov_identity *id
 }
 
 /* Replace a module's private slice with its range of the region, keeping its hits. */
-static void move_into_region(struct mcov_region *r, struct mcov_module *m, int64_t base)
+static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *m,
+                             int64_t base)
 {
     uint8_t *slice = mcov_rt.window + m->local;
     uint8_t *held = malloc(m->id.edge_count);
     if (held)
         memcpy(held, slice, m->id.edge_count);
-    if (!mcov_window_map_region(r, m->local, (uint64_t)base, m->span)) {
+    if (!mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
         free(held);
         mcov_warn("cannot map region '%s' over module %s: it records privately", r->name,
                   m->id.path);
@@ -120,10 +122,13 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
     for (uint32_t i = first; i < mcov_rt.module_count; i++)
         bases[i] = mcov_rt.modules[i].region_base < 0 ? claim_range(r, &mcov_rt.modules[i].id)
                                                       : -1;
-    close(lock);
+    flock(lock, LOCK_UN);
+    /* Map from the descriptor just checked to be the region, never from a number kept
+     * since attach: the host may have closed it or put another file there. */
     for (uint32_t i = first; i < mcov_rt.module_count; i++)
         if (bases[i] >= 0)
-            move_into_region(r, &mcov_rt.modules[i], bases[i]);
+            move_into_region(lock, r, &mcov_rt.modules[i], bases[i]);
+    close(lock);
     free(bases);
 }
 

@@ -175,7 +175,6 @@ static int validate(const char *name, const char *path, const mcov_region_header
 int mcov_region_open(const char *name, struct mcov_region *out)
 {
     memset(out, 0, sizeof *out);
-    out->fd = -1;
     int rc = mcov_region_path_of(name, out->path, sizeof out->path);
     if (rc)
         return rc;
@@ -228,7 +227,7 @@ int mcov_region_open(const char *name, struct mcov_region *out)
                        (unsigned long long)len, strerror(errno));
         goto fail;
     }
-    out->fd = fd;
+    close(fd); /* the mapping keeps the file; the host may reuse the number */
     out->dev = st.st_dev;
     out->ino = st.st_ino;
     out->base = base;
@@ -250,10 +249,7 @@ void mcov_region_close(struct mcov_region *r)
 {
     if (r->base)
         munmap(r->base, r->size);
-    if (r->fd >= 0)
-        close(r->fd);
     memset(r, 0, sizeof *r);
-    r->fd = -1;
 }
 
 uint64_t mcov_region_cursor(const struct mcov_region *r)

@@ -46,7 +46,8 @@ MCOV_HIDDEN void mcov_identity_from_entry(const mcov_module_entry *e, struct mco
 
 /* --- region files (region.c): no process state --- */
 struct mcov_region {
-    int fd;
+    /* No descriptor is kept: the host may close or reuse any fd number. Each registration
+     * opens the path again and checks it is still this file (dev, ino). */
     dev_t dev;
     ino_t ino;
     uint8_t *base; /* the whole file, MAP_SHARED */
@@ -66,7 +67,9 @@ MCOV_HIDDEN int mcov_region_check_name(const char *name);
 MCOV_HIDDEN int mcov_region_path_of(const char *name, char *buf, size_t len);
 MCOV_HIDDEN int mcov_region_create_file(const char *name, uint64_t capacity_edges);
 MCOV_HIDDEN int mcov_region_open(const char *name, struct mcov_region *out);
-/* Take the registration lock: returns a descriptor to close, or a negative code. */
+/* Open the region again, check it is the attached file, and take the registration lock:
+ * returns a descriptor to close (mappings of the region's slices are made from it), or a
+ * negative code. */
 MCOV_HIDDEN int mcov_region_lock(const struct mcov_region *r);
 MCOV_HIDDEN void mcov_region_close(struct mcov_region *r);
 /* The allocation cursor, bounded by the capacity whatever another process wrote. */
@@ -122,8 +125,9 @@ MCOV_HIDDEN void mcov_unlock(void);
 MCOV_HIDDEN bool mcov_windows_ready(void);
 /* Map fresh private pages over [local, local + span) of a window (mcov_rt.window or .own). */
 MCOV_HIDDEN bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span);
-/* Map the region's slots [base, base + span) over the window at local. */
-MCOV_HIDDEN bool mcov_window_map_region(const struct mcov_region *r, uint64_t local,
+/* Map the region's slots [base, base + span) over the window at local, from fd: a
+ * descriptor of the region file opened and checked just now (mcov_region_lock). */
+MCOV_HIDDEN bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,
                                         uint64_t base, uint64_t span);
 MCOV_HIDDEN void mcov_set_own_pointer(uint8_t *own);
 

@@ -57,12 +57,12 @@ bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span)
     return map_private(window + local, span);
 }
 
-bool mcov_window_map_region(const struct mcov_region *r, uint64_t local, uint64_t base,
-                            uint64_t span)
+bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,
+                            uint64_t base, uint64_t span)
 {
     off_t offset = (off_t)(r->map_offset + base);
     return mmap(mcov_rt.window + local, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-                r->fd, offset) != MAP_FAILED;
+                fd, offset) != MAP_FAILED;
 }
 
 void mcov_set_own_pointer(uint8_t *own)
