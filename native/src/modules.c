@@ -35,12 +35,12 @@ static int64_t claim_range(struct mcov_region *r, const struct mcov_identity *id
     uint32_t n = mcov_region_module_count(r);
     uint64_t cursor = mcov_region_cursor(r);
     for (uint32_t i = 0; i < n; i++) {
-        const mcov_module_entry *e = entry_at(r, i);
-        if (!mcov_region_entry_valid(r, e))
+        mcov_module_entry e;
+        if (!mcov_region_read_entry(r, i, &e))
             continue;
-        if (mcov_identity_matches(id, e))
-            return (int64_t)e->base;
-        uint64_t end = e->base + mcov_round_up(e->edge_count, MCOV_EDGE_ALIGN);
+        if (mcov_identity_matches(id, &e))
+            return (int64_t)e.base;
+        uint64_t end = e.base + mcov_round_up(e.edge_count, MCOV_EDGE_ALIGN);
         if (end > cursor)
             cursor = end; /* a cursor another process wrote back never overlaps an entry */
     }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "runtime.h"
 
 static const char *shm_dir(void)
@@ -265,15 +266,23 @@ uint32_t mcov_region_module_count(const struct mcov_region *r)
     return n < r->table_capacity ? n : r->table_capacity;
 }
 
-const mcov_module_entry *mcov_region_entry(const struct mcov_region *r, uint32_t i)
-{
-    return (const mcov_module_entry *)(r->base + r->table_offset) + i;
-}
-
-bool mcov_region_entry_valid(const struct mcov_region *r, const mcov_module_entry *e)
+static bool entry_valid(const struct mcov_region *r, const mcov_module_entry *e)
 {
     return e->edge_count > 0 && e->edge_count <= r->capacity && e->base % MCOV_EDGE_ALIGN == 0 &&
            e->base <= r->capacity - mcov_round_up(e->edge_count, MCOV_EDGE_ALIGN);
+}
+
+bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i, mcov_module_entry *out)
+{
+    /* Word by word with atomic loads, so the compiler cannot read the shared bytes again
+     * later; the table offset is validated to be 8-aligned. */
+    enum { WORDS = sizeof *out / sizeof(uint64_t) };
+    const mcov_word *src = (const mcov_word *)(r->base + r->table_offset) + (uint64_t)i * WORDS;
+    uint64_t words[WORDS];
+    for (size_t k = 0; k < WORDS; k++)
+        words[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+    memcpy(out, words, sizeof *out);
+    return entry_valid(r, out);
 }
 
 int mcov_region_remove(const char *name)

@@ -76,9 +76,11 @@ MCOV_HIDDEN void mcov_region_close(struct mcov_region *r);
 MCOV_HIDDEN uint64_t mcov_region_cursor(const struct mcov_region *r);
 /* Published module entries, bounded by the table's capacity. */
 MCOV_HIDDEN uint32_t mcov_region_module_count(const struct mcov_region *r);
-MCOV_HIDDEN const mcov_module_entry *mcov_region_entry(const struct mcov_region *r, uint32_t i);
-/* True if the entry's range lies inside the map. */
-MCOV_HIDDEN bool mcov_region_entry_valid(const struct mcov_region *r, const mcov_module_entry *e);
+/* Copy entry i of the table into out, reading the shared bytes once, and return true if
+ * the copy is valid (its range lies inside the map). Callers check and use only the copy:
+ * another process can rewrite the table between two reads. */
+MCOV_HIDDEN bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i,
+                                        mcov_module_entry *out);
 
 /* --- the process's modules (modules.c) --- */
 struct mcov_module {

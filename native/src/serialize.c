@@ -63,11 +63,11 @@ static size_t view_modules(struct blob_module **out)
         return (size_t)-1;
     size_t n = 0;
     for (uint32_t i = 0; i < table; i++) {
-        const mcov_module_entry *e = mcov_region_entry(&mcov_rt.region, i);
-        if (!mcov_region_entry_valid(&mcov_rt.region, e))
+        mcov_module_entry e;
+        if (!mcov_region_read_entry(&mcov_rt.region, i, &e))
             continue;
-        mcov_identity_from_entry(e, &list[n].id);
-        list[n++].bytes = mcov_rt.region.map + e->base;
+        mcov_identity_from_entry(&e, &list[n].id);
+        list[n++].bytes = mcov_rt.region.map + e.base;
     }
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];
@@ -182,9 +182,9 @@ static void load_blob(const uint8_t *data, uint64_t size)
         }
         uint32_t table = mcov_rt.attached ? mcov_region_module_count(&mcov_rt.region) : 0;
         for (uint32_t i = 0; i < table && !done; i++) {
-            const mcov_module_entry *e = mcov_region_entry(&mcov_rt.region, i);
-            if (mcov_region_entry_valid(&mcov_rt.region, e) && mcov_identity_matches(&id, e)) {
-                uint8_t *dst = mcov_rt.region.map + e->base;
+            mcov_module_entry e;
+            if (mcov_region_read_entry(&mcov_rt.region, i, &e) && mcov_identity_matches(&id, &e)) {
+                uint8_t *dst = mcov_rt.region.map + e.base;
                 for (uint64_t b = 0; b < id.edge_count; b++)
                     if (bits[b / 8] >> (b % 8) & 1u && !__atomic_load_n(&dst[b], __ATOMIC_RELAXED))
                         __atomic_store_n(&dst[b], 1, __ATOMIC_RELAXED);
