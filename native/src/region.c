@@ -309,7 +309,7 @@ int mcov_region_reset(const char *name)
     if (rc)
         return rc;
     /* Store only where a byte is set: clean pages stay clean and unshared. */
-    uint64_t *words = (uint64_t *)r.map;
+    mcov_word *words = (mcov_word *)r.map;
     for (uint64_t i = 0; i < r.capacity / 8; i++)
         if (__atomic_load_n(&words[i], __ATOMIC_RELAXED))
             __atomic_store_n(&words[i], 0, __ATOMIC_RELAXED);
