@@ -190,6 +190,13 @@ static bool grow_modules(void)
     return true;
 }
 
+static void set_guards(uint32_t *start, uint64_t edges, uint64_t local)
+{
+    /* Atomic stores: another thread may already run the module's code. */
+    for (uint64_t i = 0; i < edges; i++)
+        __atomic_store_n(&start[i], (uint32_t)(local + i), __ATOMIC_RELAXED);
+}
+
 /* A module's guards get local slots [local, local + edges); until then they are 0,
  * which the hot path sends to the sink. */
 static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
@@ -202,6 +209,16 @@ static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
     uint64_t span = mcov_round_up(edges, MCOV_EDGE_ALIGN);
     struct mcov_identity id;
     mcov_identity_of(start, edges, mode, &id);
+    /* A module loaded again (dlclose, then dlopen) is the same module: it gets its old
+     * slots back, with their hits and their region range, rather than a second copy that
+     * views would count twice. A module whose file was not found is never matched. */
+    for (uint32_t i = 0; id.path[0] && i < mcov_rt.module_count; i++) {
+        const struct mcov_module *m = &mcov_rt.modules[i];
+        if (mcov_identity_equal(&m->id, &id) && !strcmp(m->id.path, id.path)) {
+            set_guards(start, edges, m->local);
+            return;
+        }
+    }
     if (span > MCOV_WINDOW_BYTES - mcov_rt.used) {
         mcov_warn("module %s (%llu edges) does not fit in this process's 4 GiB of edge slots: "
                   "its edges are not recorded",
@@ -219,8 +236,7 @@ static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
     m->region_base = -1;
     m->id = id;
     mcov_rt.used += span;
-    for (uint64_t i = 0; i < edges; i++)
-        start[i] = (uint32_t)(m->local + i);
+    set_guards(start, edges, m->local);
     mcov_rt.module_count++;
 
     if (!mcov_rt.env_checked) {

@@ -42,6 +42,7 @@ struct mcov_identity {
 MCOV_HIDDEN void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode,
                                   struct mcov_identity *out);
 MCOV_HIDDEN bool mcov_identity_matches(const struct mcov_identity *id, const mcov_module_entry *e);
+MCOV_HIDDEN bool mcov_identity_equal(const struct mcov_identity *a, const struct mcov_identity *b);
 MCOV_HIDDEN void mcov_identity_from_entry(const mcov_module_entry *e, struct mcov_identity *out);
 
 /* --- region files (region.c): no process state --- */

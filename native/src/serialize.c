@@ -150,13 +150,6 @@ static void or_bits(const struct mcov_module *m, const uint8_t *bits, uint64_t f
     }
 }
 
-static bool same_identity(const struct mcov_identity *a, const struct mcov_identity *b)
-{
-    return a->kind == b->kind && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0 &&
-           a->edge_count == b->edge_count && a->mode == b->mode &&
-           (a->kind != MCOV_ID_PATH || a->file_size == b->file_size);
-}
-
 static void load_blob(const uint8_t *data, uint64_t size)
 {
     uint32_t count = get32(data + 12);
@@ -175,7 +168,7 @@ static void load_blob(const uint8_t *data, uint64_t size)
         p = bits + bits_bytes(id.edge_count);
         bool done = false;
         for (uint32_t i = 0; i < mcov_rt.module_count && !done; i++) {
-            if (same_identity(&mcov_rt.modules[i].id, &id)) {
+            if (mcov_identity_equal(&mcov_rt.modules[i].id, &id)) {
                 or_bits(&mcov_rt.modules[i], bits, 0, id.edge_count);
                 done = true;
             }
