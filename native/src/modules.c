@@ -1,6 +1,7 @@
 /* The process's modules: registration of guard sections, and joining a region
  * (each module's range claimed once under the region's file lock). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -85,21 +86,26 @@ static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *
 {
     uint8_t *slice = mcov_rt.window + m->local;
     uint8_t *held = malloc(m->id.edge_count);
-    if (held)
-        memcpy(held, slice, m->id.edge_count);
-    if (!mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
-        free(held);
-        mcov_warn("cannot map region '%s' over module %s: it records privately", r->name,
-                  m->id.path);
+    if (!held) {
+        mcov_warn("out of memory moving module %s into region '%s': it records privately",
+                  m->id.path, r->name);
         return;
     }
-    m->region_base = base;
-    if (held)
+    memcpy(held, slice, m->id.edge_count);
+    if (mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
+        m->region_base = base;
         mcov_or_into(slice, held, m->id.edge_count);
-    else
-        mcov_warn("out of memory moving module %s into region '%s': its earlier hits are "
-                  "not in the region",
-                  m->id.path, r->name);
+    } else {
+        int e = errno;
+        if (mcov_window_recover(m->local, m->span, held, m->id.edge_count) == MCOV_SLICE_LOST)
+            mcov_warn("cannot map region '%s' (%s) nor private pages over module %s: "
+                      "free memory or raise vm.max_map_count; its slots are left unmapped",
+                      r->name, strerror(e), m->id.path);
+        else
+            mcov_warn("cannot map region '%s' over module %s (%s): it records privately; "
+                      "free memory or raise vm.max_map_count",
+                      r->name, m->id.path, strerror(e));
+    }
     free(held);
 }
 
@@ -157,20 +163,31 @@ void mcov_detach_locked(void)
         /* The private map keeps the current view of the module. */
         const uint8_t *view = (mcov_rt.view == MCOV_VIEW_OWN ? mcov_rt.own : mcov_rt.window) +
                               m->local;
-        uint8_t *held = malloc(m->id.edge_count);
-        if (held)
-            memcpy(held, view, m->id.edge_count);
         m->region_base = -1;
-        if (!mcov_window_map_private(mcov_rt.window, m->local, m->span)) {
+        uint8_t *held = malloc(m->id.edge_count);
+        if (!held) {
             /* The region's pages stay mapped: hits still reach the file, and the process
              * reads them through the window like any private module. */
-            free(held);
-            mcov_warn("cannot give module %s private pages: it keeps writing into region '%s'",
+            mcov_warn("out of memory detaching module %s: it keeps writing into region '%s'",
                       m->id.path, mcov_rt.region.name);
             continue;
         }
-        if (held)
+        memcpy(held, view, m->id.edge_count);
+        if (mcov_window_map_private(mcov_rt.window, m->local, m->span)) {
             mcov_or_into(mcov_rt.window + m->local, held, m->id.edge_count);
+        } else {
+            int e = errno;
+            enum mcov_slice_state st =
+                mcov_window_recover(m->local, m->span, held, m->id.edge_count);
+            if (st == MCOV_SLICE_KEPT)
+                mcov_warn("cannot give module %s private pages (%s): it keeps writing into "
+                          "region '%s'; free memory or raise vm.max_map_count",
+                          m->id.path, strerror(e), mcov_rt.region.name);
+            else if (st == MCOV_SLICE_LOST)
+                mcov_warn("cannot give module %s private pages (%s): free memory or raise "
+                          "vm.max_map_count; its slots are left unmapped",
+                          m->id.path, strerror(e));
+        }
         free(held);
     }
     mcov_region_close(&mcov_rt.region);

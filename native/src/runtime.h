@@ -132,6 +132,12 @@ MCOV_HIDDEN bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64
  * descriptor of the region file opened and checked just now (mcov_region_lock). */
 MCOV_HIDDEN bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,
                                         uint64_t base, uint64_t span);
+/* After a failed MAP_FIXED over a slice of mcov_rt.window the kernel may have removed the
+ * old pages, and live guards point there. Keep the old pages if they are still mapped,
+ * else map private pages and OR held[0, n) into them. */
+enum mcov_slice_state { MCOV_SLICE_KEPT, MCOV_SLICE_PRIVATE, MCOV_SLICE_LOST };
+MCOV_HIDDEN enum mcov_slice_state mcov_window_recover(uint64_t local, uint64_t span,
+                                                      const uint8_t *held, uint64_t n);
 MCOV_HIDDEN void mcov_set_own_pointer(uint8_t *own);
 
 /* Give each module a range of the region (under the region's file lock); modules that

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "record.h"
 #include "runtime.h"
 
@@ -63,6 +64,19 @@ bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,
     off_t offset = (off_t)(r->map_offset + base);
     return mmap(mcov_rt.window + local, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
                 fd, offset) != MAP_FAILED;
+}
+
+enum mcov_slice_state mcov_window_recover(uint64_t local, uint64_t span, const uint8_t *held,
+                                          uint64_t n)
+{
+    uint8_t *at = mcov_rt.window + local;
+    /* msync fails with ENOMEM only where nothing is mapped. */
+    if (msync(at, span, MS_ASYNC) == 0 || errno != ENOMEM)
+        return MCOV_SLICE_KEPT;
+    if (!map_private(at, span))
+        return MCOV_SLICE_LOST;
+    mcov_or_into(at, held, n);
+    return MCOV_SLICE_PRIVATE;
 }
 
 void mcov_set_own_pointer(uint8_t *own)
