@@ -317,7 +317,19 @@ int mcov_region_reset(const char *name)
     return MCOV_OK;
 }
 
-int mcov_region_lock(const struct mcov_region *r)
+/* How long a registration waits for another process's registration lock. Holds last
+ * microseconds; a holder that died has released it (the kernel drops flock with the last
+ * descriptor), so only a stopped or stuck live holder makes a registration wait this long. */
+#define MCOV_LOCK_WAIT_NS (3ull * 1000000000ull)
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int mcov_region_lock(struct mcov_region *r)
 {
     /* A fresh open: flock belongs to the open file description, so a fork child never
      * shares it, and the kernel drops it when its holder dies. */
@@ -335,12 +347,36 @@ int mcov_region_lock(const struct mcov_region *r)
                          "privately; attach again",
                          r->name, r->path);
     }
-    while (flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            int e = errno;
-            close(fd);
-            return mcov_fail(MCOV_E_SYSTEM, "cannot lock region '%s': %s", r->name, strerror(e));
+    /* Never block without bound: registration runs inside dlopen, under the loader's lock,
+     * so a stuck holder would hang the host. After one timeout, later modules only try. */
+    uint64_t deadline = monotonic_ns() + (r->lock_timed_out ? 0 : MCOV_LOCK_WAIT_NS);
+    long nap_ns = 1000000;
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            r->lock_timed_out = false;
+            return fd;
         }
+        int e = errno;
+        if (e == EINTR)
+            continue;
+        if (e != EWOULDBLOCK) {
+            close(fd);
+            return mcov_fail(MCOV_E_SYSTEM,
+                             "cannot lock region '%s' (%s): %s; new modules record privately, "
+                             "check that the file system of MEMCOV_SHM_DIR supports flock",
+                             r->name, r->path, strerror(e));
+        }
+        if (monotonic_ns() >= deadline)
+            break;
+        struct timespec nap = {0, nap_ns};
+        nanosleep(&nap, NULL);
+        nap_ns = nap_ns < 32000000 ? nap_ns * 2 : 50000000;
     }
-    return fd;
+    close(fd);
+    r->lock_timed_out = true;
+    mcov_warn("region '%s' stayed locked by another process for %llu s (stopped or stuck while "
+              "registering a module?): new modules record privately; resume or end that "
+              "process, then attach again",
+              r->name, MCOV_LOCK_WAIT_NS / 1000000000ull);
+    return MCOV_E_SYSTEM;
 }

@@ -61,6 +61,7 @@ struct mcov_region {
     uint64_t map_offset;
     uint64_t table_offset;
     uint32_t table_capacity;
+    bool lock_timed_out; /* the last registration gave up waiting: the next one does not wait */
     char name[MCOV_REGION_NAME_MAX + 1];
     char path[4096];
 };
@@ -71,7 +72,7 @@ MCOV_HIDDEN int mcov_region_open(const char *name, struct mcov_region *out);
 /* Open the region again, check it is the attached file, and take the registration lock:
  * returns a descriptor to close (mappings of the region's slices are made from it), or a
  * negative code. */
-MCOV_HIDDEN int mcov_region_lock(const struct mcov_region *r);
+MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
 MCOV_HIDDEN void mcov_region_close(struct mcov_region *r);
 /* The allocation cursor, bounded by the capacity whatever another process wrote. */
 MCOV_HIDDEN uint64_t mcov_region_cursor(const struct mcov_region *r);
