@@ -81,15 +81,30 @@ int mcov_region_create_file(const char *name, uint64_t capacity_edges)
     uint64_t size = MCOV_REGION_MAP_OFFSET + capacity;
 
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", shm_dir());
+    int n = snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", shm_dir());
+    if (n < 0 || (size_t)n >= sizeof tmp) /* a cut template would name another file */
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "MEMCOV_SHM_DIR is too long for a temporary file name (%zu bytes at "
+                         "most): set it to a shorter directory",
+                         sizeof tmp - sizeof "/.memcov-tmp-XXXXXX");
     int fd = mkostemp(tmp, O_CLOEXEC); /* 0600 */
-    if (fd < 0)
-        return mcov_fail(errno == EACCES || errno == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return mcov_fail(MCOV_E_NOT_FOUND,
+                             "shm directory '%s' does not exist: create it, or set "
+                             "MEMCOV_SHM_DIR to an existing tmpfs directory",
+                             shm_dir());
+        return mcov_fail(e == EACCES || e == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
                          "cannot create a file in shm directory '%s': %s "
                          "(set MEMCOV_SHM_DIR to a writable tmpfs directory)",
-                         shm_dir(), strerror(errno));
+                         shm_dir(), strerror(e));
+    }
     /* Reserve every page now: a full tmpfs fails here, not with SIGBUS in a target later. */
-    int err = posix_fallocate(fd, 0, (off_t)size);
+    int err;
+    do
+        err = posix_fallocate(fd, 0, (off_t)size);
+    while (err == EINTR);
     if (err) {
         unlink(tmp);
         close(fd);
