@@ -53,7 +53,9 @@ int mcov_region_path_of(const char *name, char *buf, size_t len)
         return rc;
     int n = snprintf(buf, len, "%s/" MCOV_REGION_FILE_PREFIX "%s", shm_dir(), name);
     if (n < 0 || (size_t)n >= len)
-        return mcov_fail(MCOV_E_INVALID_ARG, "MEMCOV_SHM_DIR is too long (%zu bytes at most)",
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "MEMCOV_SHM_DIR is too long (%zu bytes at most): set it to a shorter "
+                         "directory",
                          len - sizeof MCOV_REGION_FILE_PREFIX - MCOV_REGION_NAME_MAX - 2);
     return MCOV_OK;
 }
@@ -113,7 +115,9 @@ int mcov_region_create_file(const char *name, uint64_t capacity_edges)
                              "no room for region '%s' in '%s': it needs %llu bytes (%s); "
                              "free space there, lower the capacity or set MEMCOV_SHM_DIR",
                              name, shm_dir(), (unsigned long long)size, strerror(err));
-        return mcov_fail(MCOV_E_SYSTEM, "cannot reserve %llu bytes for region '%s' in '%s': %s",
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot reserve %llu bytes for region '%s' in '%s': %s; set "
+                         "MEMCOV_SHM_DIR to a tmpfs directory (posix_fallocate must work there)",
                          (unsigned long long)size, name, shm_dir(), strerror(err));
     }
     mcov_region_header h;
@@ -139,8 +143,10 @@ int mcov_region_create_file(const char *name, uint64_t capacity_edges)
                          "region '%s' exists already at %s: attach to it, or remove it first",
                          name, path);
     if (err)
-        return mcov_fail(MCOV_E_SYSTEM, "cannot create region '%s' at %s: %s", name, path,
-                         strerror(err));
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot create region '%s' at %s: %s; set MEMCOV_SHM_DIR to a "
+                         "writable local tmpfs directory",
+                         name, path, strerror(err));
     return MCOV_OK;
 }
 
@@ -205,12 +211,21 @@ int mcov_region_open(const char *name, struct mcov_region *out)
         if (e == ELOOP)
             return mcov_fail(MCOV_E_PERMISSION,
                              "%s is a symbolic link: memcov never follows one; remove it", out->path);
-        return mcov_fail(e == EACCES || e == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
-                         "cannot open region '%s' (%s): %s", name, out->path, strerror(e));
+        if (e == EACCES || e == EPERM)
+            return mcov_fail(MCOV_E_PERMISSION,
+                             "cannot open region '%s' (%s): %s; a region is opened read-write "
+                             "by the user who created it (mode 0600): use a region of your own",
+                             name, out->path, strerror(e));
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot open region '%s' (%s): %s; check MEMCOV_SHM_DIR and the "
+                         "process's open-file limit (ulimit -n)",
+                         name, out->path, strerror(e));
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        rc = mcov_fail(MCOV_E_SYSTEM, "cannot stat %s: %s", out->path, strerror(errno));
+        rc = mcov_fail(MCOV_E_SYSTEM, "cannot stat region '%s' (%s): %s; remove it and create "
+                                      "it again",
+                       name, out->path, strerror(errno));
         goto fail;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -239,8 +254,10 @@ int mcov_region_open(const char *name, struct mcov_region *out)
     uint64_t len = h.map_offset + h.capacity_edges;
     void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) {
-        rc = mcov_fail(MCOV_E_SYSTEM, "cannot map region '%s' (%llu bytes): %s", name,
-                       (unsigned long long)len, strerror(errno));
+        rc = mcov_fail(MCOV_E_SYSTEM,
+                       "cannot map region '%s' (%llu bytes): %s; raise the address-space "
+                       "limit (ulimit -v, RLIMIT_AS) or use a region of smaller capacity",
+                       name, (unsigned long long)len, strerror(errno));
         goto fail;
     }
     close(fd); /* the mapping keeps the file; the host may reuse the number */
@@ -310,8 +327,10 @@ int mcov_region_remove(const char *name)
     if (unlink(path) != 0) {
         if (errno == ENOENT)
             return mcov_fail(MCOV_E_NOT_FOUND, "no region '%s' to remove (%s)", name, path);
-        return mcov_fail(MCOV_E_SYSTEM, "cannot remove region '%s' (%s): %s", name, path,
-                         strerror(errno));
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot remove region '%s' (%s): %s; the directory (MEMCOV_SHM_DIR) "
+                         "must be writable by this user",
+                         name, path, strerror(errno));
     }
     return MCOV_OK;
 }

@@ -37,7 +37,8 @@ bool mcov_windows_ready(void)
     uint8_t *own = reserve();
     if (!window || !own || !map_private(window, MCOV_SINK_BYTES) ||
         !map_private(own, MCOV_SINK_BYTES)) {
-        mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing",
+        mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing; "
+                  "raise the address-space limit (ulimit -v, RLIMIT_AS) by 8 GiB",
                   (unsigned long long)MCOV_WINDOW_BYTES, strerror(errno));
         if (window)
             munmap(window, MCOV_WINDOW_BYTES);
