@@ -228,10 +228,11 @@ static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
     mcov_identity_of(start, edges, mode, &id);
     /* A module loaded again (dlclose, then dlopen) is the same module: it gets its old
      * slots back, with their hits and their region range, rather than a second copy that
-     * views would count twice. A module whose file was not found is never matched. */
+     * views would count twice. One identity is one range in a region, and so one set of
+     * slots here. A module whose file was not found is never matched. */
     for (uint32_t i = 0; id.path[0] && i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];
-        if (mcov_identity_equal(&m->id, &id) && !strcmp(m->id.path, id.path)) {
+        if (mcov_identity_equal(&m->id, &id)) {
             set_guards(start, edges, m->local);
             return;
         }
