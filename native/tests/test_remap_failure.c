@@ -20,7 +20,9 @@ static int s_failed;    /* calls that failed */
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    int kind = !(flags & MAP_FIXED) ? 0 : (flags & MAP_SHARED) ? FAIL_SHARED_FIXED : FAIL_PRIVATE_FIXED;
+    int kind = 0;
+    if (flags & MAP_FIXED)
+        kind = flags & MAP_SHARED ? FAIL_SHARED_FIXED : FAIL_PRIVATE_FIXED;
     if (kind && (__atomic_fetch_and(&s_fail, ~kind, __ATOMIC_RELAXED) & kind)) {
         if (s_drop_old)
             syscall(SYS_munmap, addr, len);

@@ -1,8 +1,8 @@
 /* Another process of the same user can rewrite the module table at any moment. The runtime
  * copies each entry once, checks the copy and uses only the copy: an entry whose base flips
  * between a valid and an out-of-range value is either used whole or skipped, and nothing
- * reads outside the map. (The race depends on timing; reading the entry twice crashed here
- * on every run tried.) */
+ * reads outside the map. (The race depends on timing: T_ROUNDS makes a reader that reads an
+ * entry twice very likely to fault.) */
 #define _GNU_SOURCE
 #include "support.h"
 
