@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* A 64-bit word read over bytes of any type (a map, a table entry) without breaking the
+ * aliasing rules. */
+typedef uint64_t __attribute__((may_alias)) mcov_word;
+
 /* FNV-1a-64 (offset basis 0xcbf29ce484222325), continuing from h. */
 #define MCOV_FNV_OFFSET 0xcbf29ce484222325ull
 static inline uint64_t mcov_fnv1a(const void *data, size_t n, uint64_t h)

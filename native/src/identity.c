@@ -110,6 +110,13 @@ bool mcov_identity_matches(const struct mcov_identity *id, const mcov_module_ent
            e->mode == id->mode && (id->kind != MCOV_ID_PATH || e->file_size == id->file_size);
 }
 
+bool mcov_identity_equal(const struct mcov_identity *a, const struct mcov_identity *b)
+{
+    return a->kind == b->kind && a->len == b->len && a->len <= sizeof a->bytes &&
+           memcmp(a->bytes, b->bytes, a->len) == 0 && a->edge_count == b->edge_count &&
+           a->mode == b->mode && (a->kind != MCOV_ID_PATH || a->file_size == b->file_size);
+}
+
 void mcov_identity_from_entry(const mcov_module_entry *e, struct mcov_identity *out)
 {
     memset(out, 0, sizeof *out);

@@ -2,6 +2,7 @@
  * then each privately recording module's edges in registration order. */
 #include <string.h>
 
+#include "bytes.h"
 #include "runtime.h"
 
 struct mcov_layout mcov_layout_now(void)
@@ -44,7 +45,7 @@ uint64_t mcov_count_set(const uint8_t *p, uint64_t n)
     for (; i < n && ((uintptr_t)(p + i) & 7u); i++)
         count += __atomic_load_n(&p[i], __ATOMIC_RELAXED) != 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t w = __atomic_load_n((const uint64_t *)(p + i), __ATOMIC_RELAXED);
+        uint64_t w = __atomic_load_n((const mcov_word *)(p + i), __ATOMIC_RELAXED);
         if (w) /* high bit of each byte set iff the byte is non-zero */
             count += (uint64_t)__builtin_popcountll((((w & low7) + low7) | w) & high);
     }

@@ -1,15 +1,17 @@
 /* The process's modules: registration of guard sections, and joining a region
  * (each module's range claimed once under the region's file lock). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "bytes.h"
 #include "record.h"
 #include "runtime.h"
 
-struct mcov_runtime mcov_rt = {.lock = PTHREAD_MUTEX_INITIALIZER, .region = {.fd = -1}};
+struct mcov_runtime mcov_rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void mcov_lock(void)
 {
@@ -34,12 +36,12 @@ static int64_t claim_range(struct mcov_region *r, const struct mcov_identity *id
     uint32_t n = mcov_region_module_count(r);
     uint64_t cursor = mcov_region_cursor(r);
     for (uint32_t i = 0; i < n; i++) {
-        const mcov_module_entry *e = entry_at(r, i);
-        if (!mcov_region_entry_valid(r, e))
+        mcov_module_entry e;
+        if (!mcov_region_read_entry(r, i, &e))
             continue;
-        if (mcov_identity_matches(id, e))
-            return (int64_t)e->base;
-        uint64_t end = e->base + mcov_round_up(e->edge_count, MCOV_EDGE_ALIGN);
+        if (mcov_identity_matches(id, &e))
+            return (int64_t)e.base;
+        uint64_t end = e.base + mcov_round_up(e.edge_count, MCOV_EDGE_ALIGN);
         if (end > cursor)
             cursor = end; /* a cursor another process wrote back never overlaps an entry */
     }
@@ -79,25 +81,31 @@ static int64_t claim_range(struct mcov_region *r, const struct mcov_identity *id
 }
 
 /* Replace a module's private slice with its range of the region, keeping its hits. */
-static void move_into_region(struct mcov_region *r, struct mcov_module *m, int64_t base)
+static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *m,
+                             int64_t base)
 {
     uint8_t *slice = mcov_rt.window + m->local;
     uint8_t *held = malloc(m->id.edge_count);
-    if (held)
-        memcpy(held, slice, m->id.edge_count);
-    if (!mcov_window_map_region(r, m->local, (uint64_t)base, m->span)) {
-        free(held);
-        mcov_warn("cannot map region '%s' over module %s: it records privately", r->name,
-                  m->id.path);
+    if (!held) {
+        mcov_warn("out of memory moving module %s into region '%s': it records privately",
+                  m->id.path, r->name);
         return;
     }
-    m->region_base = base;
-    if (held)
+    memcpy(held, slice, m->id.edge_count);
+    if (mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
+        m->region_base = base;
         mcov_or_into(slice, held, m->id.edge_count);
-    else
-        mcov_warn("out of memory moving module %s into region '%s': its earlier hits are "
-                  "not in the region",
-                  m->id.path, r->name);
+    } else {
+        int e = errno;
+        if (mcov_window_recover(m->local, m->span, held, m->id.edge_count) == MCOV_SLICE_LOST)
+            mcov_warn("cannot map region '%s' (%s) nor private pages over module %s: "
+                      "free memory or raise vm.max_map_count; its slots are left unmapped",
+                      r->name, strerror(e), m->id.path);
+        else
+            mcov_warn("cannot map region '%s' over module %s (%s): it records privately; "
+                      "free memory or raise vm.max_map_count",
+                      r->name, m->id.path, strerror(e));
+    }
     free(held);
 }
 
@@ -120,10 +128,13 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
     for (uint32_t i = first; i < mcov_rt.module_count; i++)
         bases[i] = mcov_rt.modules[i].region_base < 0 ? claim_range(r, &mcov_rt.modules[i].id)
                                                       : -1;
-    close(lock);
+    flock(lock, LOCK_UN);
+    /* Map from the descriptor just checked to be the region, never from a number kept
+     * since attach: the host may have closed it or put another file there. */
     for (uint32_t i = first; i < mcov_rt.module_count; i++)
         if (bases[i] >= 0)
-            move_into_region(r, &mcov_rt.modules[i], bases[i]);
+            move_into_region(lock, r, &mcov_rt.modules[i], bases[i]);
+    close(lock);
     free(bases);
 }
 
@@ -152,20 +163,31 @@ void mcov_detach_locked(void)
         /* The private map keeps the current view of the module. */
         const uint8_t *view = (mcov_rt.view == MCOV_VIEW_OWN ? mcov_rt.own : mcov_rt.window) +
                               m->local;
-        uint8_t *held = malloc(m->id.edge_count);
-        if (held)
-            memcpy(held, view, m->id.edge_count);
         m->region_base = -1;
-        if (!mcov_window_map_private(mcov_rt.window, m->local, m->span)) {
+        uint8_t *held = malloc(m->id.edge_count);
+        if (!held) {
             /* The region's pages stay mapped: hits still reach the file, and the process
              * reads them through the window like any private module. */
-            free(held);
-            mcov_warn("cannot give module %s private pages: it keeps writing into region '%s'",
+            mcov_warn("out of memory detaching module %s: it keeps writing into region '%s'",
                       m->id.path, mcov_rt.region.name);
             continue;
         }
-        if (held)
+        memcpy(held, view, m->id.edge_count);
+        if (mcov_window_map_private(mcov_rt.window, m->local, m->span)) {
             mcov_or_into(mcov_rt.window + m->local, held, m->id.edge_count);
+        } else {
+            int e = errno;
+            enum mcov_slice_state st =
+                mcov_window_recover(m->local, m->span, held, m->id.edge_count);
+            if (st == MCOV_SLICE_KEPT)
+                mcov_warn("cannot give module %s private pages (%s): it keeps writing into "
+                          "region '%s'; free memory or raise vm.max_map_count",
+                          m->id.path, strerror(e), mcov_rt.region.name);
+            else if (st == MCOV_SLICE_LOST)
+                mcov_warn("cannot give module %s private pages (%s): free memory or raise "
+                          "vm.max_map_count; its slots are left unmapped",
+                          m->id.path, strerror(e));
+        }
         free(held);
     }
     mcov_region_close(&mcov_rt.region);
@@ -185,6 +207,13 @@ static bool grow_modules(void)
     return true;
 }
 
+static void set_guards(uint32_t *start, uint64_t edges, uint64_t local)
+{
+    /* Atomic stores: another thread may already run the module's code. */
+    for (uint64_t i = 0; i < edges; i++)
+        __atomic_store_n(&start[i], (uint32_t)(local + i), __ATOMIC_RELAXED);
+}
+
 /* A module's guards get local slots [local, local + edges); until then they are 0,
  * which the hot path sends to the sink. */
 static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
@@ -197,6 +226,17 @@ static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
     uint64_t span = mcov_round_up(edges, MCOV_EDGE_ALIGN);
     struct mcov_identity id;
     mcov_identity_of(start, edges, mode, &id);
+    /* A module loaded again (dlclose, then dlopen) is the same module: it gets its old
+     * slots back, with their hits and their region range, rather than a second copy that
+     * views would count twice. One identity is one range in a region, and so one set of
+     * slots here. A module whose file was not found is never matched. */
+    for (uint32_t i = 0; id.path[0] && i < mcov_rt.module_count; i++) {
+        const struct mcov_module *m = &mcov_rt.modules[i];
+        if (mcov_identity_equal(&m->id, &id)) {
+            set_guards(start, edges, m->local);
+            return;
+        }
+    }
     if (span > MCOV_WINDOW_BYTES - mcov_rt.used) {
         mcov_warn("module %s (%llu edges) does not fit in this process's 4 GiB of edge slots: "
                   "its edges are not recorded",
@@ -214,8 +254,7 @@ static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
     m->region_base = -1;
     m->id = id;
     mcov_rt.used += span;
-    for (uint64_t i = 0; i < edges; i++)
-        start[i] = (uint32_t)(m->local + i);
+    set_guards(start, edges, m->local);
     mcov_rt.module_count++;
 
     if (!mcov_rt.env_checked) {

@@ -18,7 +18,7 @@ extern struct mcov_hot mcov_hot __attribute__((visibility("default")));
 /* Test-then-store: a byte many processes share is written once, then only read. */
 static inline __attribute__((always_inline)) void mcov_record(const uint32_t *guard)
 {
-    uint32_t slot = *guard;
+    uint32_t slot = __atomic_load_n(guard, __ATOMIC_RELAXED); /* a plain mov: races init */
     uint8_t *map = __atomic_load_n(&mcov_hot.map, __ATOMIC_RELAXED);
     if (!__atomic_load_n(&map[slot], __ATOMIC_RELAXED))
         __atomic_store_n(&map[slot], 1, __ATOMIC_RELAXED);

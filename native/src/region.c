@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "runtime.h"
 
 static const char *shm_dir(void)
@@ -52,7 +53,9 @@ int mcov_region_path_of(const char *name, char *buf, size_t len)
         return rc;
     int n = snprintf(buf, len, "%s/" MCOV_REGION_FILE_PREFIX "%s", shm_dir(), name);
     if (n < 0 || (size_t)n >= len)
-        return mcov_fail(MCOV_E_INVALID_ARG, "MEMCOV_SHM_DIR is too long (%zu bytes at most)",
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "MEMCOV_SHM_DIR is too long (%zu bytes at most): set it to a shorter "
+                         "directory",
                          len - sizeof MCOV_REGION_FILE_PREFIX - MCOV_REGION_NAME_MAX - 2);
     return MCOV_OK;
 }
@@ -80,15 +83,30 @@ int mcov_region_create_file(const char *name, uint64_t capacity_edges)
     uint64_t size = MCOV_REGION_MAP_OFFSET + capacity;
 
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", shm_dir());
+    int n = snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", shm_dir());
+    if (n < 0 || (size_t)n >= sizeof tmp) /* a cut template would name another file */
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "MEMCOV_SHM_DIR is too long for a temporary file name (%zu bytes at "
+                         "most): set it to a shorter directory",
+                         sizeof tmp - sizeof "/.memcov-tmp-XXXXXX");
     int fd = mkostemp(tmp, O_CLOEXEC); /* 0600 */
-    if (fd < 0)
-        return mcov_fail(errno == EACCES || errno == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return mcov_fail(MCOV_E_NOT_FOUND,
+                             "shm directory '%s' does not exist: create it, or set "
+                             "MEMCOV_SHM_DIR to an existing tmpfs directory",
+                             shm_dir());
+        return mcov_fail(e == EACCES || e == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
                          "cannot create a file in shm directory '%s': %s "
                          "(set MEMCOV_SHM_DIR to a writable tmpfs directory)",
-                         shm_dir(), strerror(errno));
+                         shm_dir(), strerror(e));
+    }
     /* Reserve every page now: a full tmpfs fails here, not with SIGBUS in a target later. */
-    int err = posix_fallocate(fd, 0, (off_t)size);
+    int err;
+    do
+        err = posix_fallocate(fd, 0, (off_t)size);
+    while (err == EINTR);
     if (err) {
         unlink(tmp);
         close(fd);
@@ -97,7 +115,9 @@ int mcov_region_create_file(const char *name, uint64_t capacity_edges)
                              "no room for region '%s' in '%s': it needs %llu bytes (%s); "
                              "free space there, lower the capacity or set MEMCOV_SHM_DIR",
                              name, shm_dir(), (unsigned long long)size, strerror(err));
-        return mcov_fail(MCOV_E_SYSTEM, "cannot reserve %llu bytes for region '%s' in '%s': %s",
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot reserve %llu bytes for region '%s' in '%s': %s; set "
+                         "MEMCOV_SHM_DIR to a tmpfs directory (posix_fallocate must work there)",
                          (unsigned long long)size, name, shm_dir(), strerror(err));
     }
     mcov_region_header h;
@@ -123,8 +143,10 @@ int mcov_region_create_file(const char *name, uint64_t capacity_edges)
                          "region '%s' exists already at %s: attach to it, or remove it first",
                          name, path);
     if (err)
-        return mcov_fail(MCOV_E_SYSTEM, "cannot create region '%s' at %s: %s", name, path,
-                         strerror(err));
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot create region '%s' at %s: %s; set MEMCOV_SHM_DIR to a "
+                         "writable local tmpfs directory",
+                         name, path, strerror(err));
     return MCOV_OK;
 }
 
@@ -175,7 +197,6 @@ static int validate(const char *name, const char *path, const mcov_region_header
 int mcov_region_open(const char *name, struct mcov_region *out)
 {
     memset(out, 0, sizeof *out);
-    out->fd = -1;
     int rc = mcov_region_path_of(name, out->path, sizeof out->path);
     if (rc)
         return rc;
@@ -190,12 +211,21 @@ int mcov_region_open(const char *name, struct mcov_region *out)
         if (e == ELOOP)
             return mcov_fail(MCOV_E_PERMISSION,
                              "%s is a symbolic link: memcov never follows one; remove it", out->path);
-        return mcov_fail(e == EACCES || e == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
-                         "cannot open region '%s' (%s): %s", name, out->path, strerror(e));
+        if (e == EACCES || e == EPERM)
+            return mcov_fail(MCOV_E_PERMISSION,
+                             "cannot open region '%s' (%s): %s; a region is opened read-write "
+                             "by the user who created it (mode 0600): use a region of your own",
+                             name, out->path, strerror(e));
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot open region '%s' (%s): %s; check MEMCOV_SHM_DIR and the "
+                         "process's open-file limit (ulimit -n)",
+                         name, out->path, strerror(e));
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        rc = mcov_fail(MCOV_E_SYSTEM, "cannot stat %s: %s", out->path, strerror(errno));
+        rc = mcov_fail(MCOV_E_SYSTEM, "cannot stat region '%s' (%s): %s; remove it and create "
+                                      "it again",
+                       name, out->path, strerror(errno));
         goto fail;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -224,11 +254,13 @@ int mcov_region_open(const char *name, struct mcov_region *out)
     uint64_t len = h.map_offset + h.capacity_edges;
     void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) {
-        rc = mcov_fail(MCOV_E_SYSTEM, "cannot map region '%s' (%llu bytes): %s", name,
-                       (unsigned long long)len, strerror(errno));
+        rc = mcov_fail(MCOV_E_SYSTEM,
+                       "cannot map region '%s' (%llu bytes): %s; raise the address-space "
+                       "limit (ulimit -v, RLIMIT_AS) or use a region of smaller capacity",
+                       name, (unsigned long long)len, strerror(errno));
         goto fail;
     }
-    out->fd = fd;
+    close(fd); /* the mapping keeps the file; the host may reuse the number */
     out->dev = st.st_dev;
     out->ino = st.st_ino;
     out->base = base;
@@ -250,10 +282,7 @@ void mcov_region_close(struct mcov_region *r)
 {
     if (r->base)
         munmap(r->base, r->size);
-    if (r->fd >= 0)
-        close(r->fd);
     memset(r, 0, sizeof *r);
-    r->fd = -1;
 }
 
 uint64_t mcov_region_cursor(const struct mcov_region *r)
@@ -269,15 +298,23 @@ uint32_t mcov_region_module_count(const struct mcov_region *r)
     return n < r->table_capacity ? n : r->table_capacity;
 }
 
-const mcov_module_entry *mcov_region_entry(const struct mcov_region *r, uint32_t i)
-{
-    return (const mcov_module_entry *)(r->base + r->table_offset) + i;
-}
-
-bool mcov_region_entry_valid(const struct mcov_region *r, const mcov_module_entry *e)
+static bool entry_valid(const struct mcov_region *r, const mcov_module_entry *e)
 {
     return e->edge_count > 0 && e->edge_count <= r->capacity && e->base % MCOV_EDGE_ALIGN == 0 &&
            e->base <= r->capacity - mcov_round_up(e->edge_count, MCOV_EDGE_ALIGN);
+}
+
+bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i, mcov_module_entry *out)
+{
+    /* Word by word with atomic loads, so the compiler cannot read the shared bytes again
+     * later; the table offset is validated to be 8-aligned. */
+    enum { WORDS = sizeof *out / sizeof(uint64_t) };
+    const mcov_word *src = (const mcov_word *)(r->base + r->table_offset) + (uint64_t)i * WORDS;
+    uint64_t words[WORDS];
+    for (size_t k = 0; k < WORDS; k++)
+        words[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+    memcpy(out, words, sizeof *out);
+    return entry_valid(r, out);
 }
 
 int mcov_region_remove(const char *name)
@@ -290,8 +327,10 @@ int mcov_region_remove(const char *name)
     if (unlink(path) != 0) {
         if (errno == ENOENT)
             return mcov_fail(MCOV_E_NOT_FOUND, "no region '%s' to remove (%s)", name, path);
-        return mcov_fail(MCOV_E_SYSTEM, "cannot remove region '%s' (%s): %s", name, path,
-                         strerror(errno));
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot remove region '%s' (%s): %s; the directory (MEMCOV_SHM_DIR) "
+                         "must be writable by this user",
+                         name, path, strerror(errno));
     }
     return MCOV_OK;
 }
@@ -304,7 +343,7 @@ int mcov_region_reset(const char *name)
     if (rc)
         return rc;
     /* Store only where a byte is set: clean pages stay clean and unshared. */
-    uint64_t *words = (uint64_t *)r.map;
+    mcov_word *words = (mcov_word *)r.map;
     for (uint64_t i = 0; i < r.capacity / 8; i++)
         if (__atomic_load_n(&words[i], __ATOMIC_RELAXED))
             __atomic_store_n(&words[i], 0, __ATOMIC_RELAXED);
@@ -312,7 +351,19 @@ int mcov_region_reset(const char *name)
     return MCOV_OK;
 }
 
-int mcov_region_lock(const struct mcov_region *r)
+/* How long a registration waits for another process's registration lock. Holds last
+ * microseconds; a holder that died has released it (the kernel drops flock with the last
+ * descriptor), so only a stopped or stuck live holder makes a registration wait this long. */
+#define MCOV_LOCK_WAIT_NS (3ull * 1000000000ull)
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int mcov_region_lock(struct mcov_region *r)
 {
     /* A fresh open: flock belongs to the open file description, so a fork child never
      * shares it, and the kernel drops it when its holder dies. */
@@ -330,12 +381,36 @@ int mcov_region_lock(const struct mcov_region *r)
                          "privately; attach again",
                          r->name, r->path);
     }
-    while (flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            int e = errno;
-            close(fd);
-            return mcov_fail(MCOV_E_SYSTEM, "cannot lock region '%s': %s", r->name, strerror(e));
+    /* Never block without bound: registration runs inside dlopen, under the loader's lock,
+     * so a stuck holder would hang the host. After one timeout, later modules only try. */
+    uint64_t deadline = monotonic_ns() + (r->lock_timed_out ? 0 : MCOV_LOCK_WAIT_NS);
+    long nap_ns = 1000000;
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            r->lock_timed_out = false;
+            return fd;
         }
+        int e = errno;
+        if (e == EINTR)
+            continue;
+        if (e != EWOULDBLOCK) {
+            close(fd);
+            return mcov_fail(MCOV_E_SYSTEM,
+                             "cannot lock region '%s' (%s): %s; new modules record privately, "
+                             "check that the file system of MEMCOV_SHM_DIR supports flock",
+                             r->name, r->path, strerror(e));
+        }
+        if (monotonic_ns() >= deadline)
+            break;
+        struct timespec nap = {0, nap_ns};
+        nanosleep(&nap, NULL);
+        nap_ns = nap_ns < 32000000 ? nap_ns * 2 : 50000000;
     }
-    return fd;
+    close(fd);
+    r->lock_timed_out = true;
+    mcov_warn("region '%s' stayed locked by another process for %llu s (stopped or stuck while "
+              "registering a module?): new modules record privately; resume or end that "
+              "process, then attach again",
+              r->name, MCOV_LOCK_WAIT_NS / 1000000000ull);
+    return MCOV_E_SYSTEM;
 }

@@ -42,11 +42,13 @@ struct mcov_identity {
 MCOV_HIDDEN void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode,
                                   struct mcov_identity *out);
 MCOV_HIDDEN bool mcov_identity_matches(const struct mcov_identity *id, const mcov_module_entry *e);
+MCOV_HIDDEN bool mcov_identity_equal(const struct mcov_identity *a, const struct mcov_identity *b);
 MCOV_HIDDEN void mcov_identity_from_entry(const mcov_module_entry *e, struct mcov_identity *out);
 
 /* --- region files (region.c): no process state --- */
 struct mcov_region {
-    int fd;
+    /* No descriptor is kept: the host may close or reuse any fd number. Each registration
+     * opens the path again and checks it is still this file (dev, ino). */
     dev_t dev;
     ino_t ino;
     uint8_t *base; /* the whole file, MAP_SHARED */
@@ -59,6 +61,7 @@ struct mcov_region {
     uint64_t map_offset;
     uint64_t table_offset;
     uint32_t table_capacity;
+    bool lock_timed_out; /* the last registration gave up waiting: the next one does not wait */
     char name[MCOV_REGION_NAME_MAX + 1];
     char path[4096];
 };
@@ -66,16 +69,20 @@ MCOV_HIDDEN int mcov_region_check_name(const char *name);
 MCOV_HIDDEN int mcov_region_path_of(const char *name, char *buf, size_t len);
 MCOV_HIDDEN int mcov_region_create_file(const char *name, uint64_t capacity_edges);
 MCOV_HIDDEN int mcov_region_open(const char *name, struct mcov_region *out);
-/* Take the registration lock: returns a descriptor to close, or a negative code. */
-MCOV_HIDDEN int mcov_region_lock(const struct mcov_region *r);
+/* Open the region again, check it is the attached file, and take the registration lock:
+ * returns a descriptor to close (mappings of the region's slices are made from it), or a
+ * negative code. */
+MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
 MCOV_HIDDEN void mcov_region_close(struct mcov_region *r);
 /* The allocation cursor, bounded by the capacity whatever another process wrote. */
 MCOV_HIDDEN uint64_t mcov_region_cursor(const struct mcov_region *r);
 /* Published module entries, bounded by the table's capacity. */
 MCOV_HIDDEN uint32_t mcov_region_module_count(const struct mcov_region *r);
-MCOV_HIDDEN const mcov_module_entry *mcov_region_entry(const struct mcov_region *r, uint32_t i);
-/* True if the entry's range lies inside the map. */
-MCOV_HIDDEN bool mcov_region_entry_valid(const struct mcov_region *r, const mcov_module_entry *e);
+/* Copy entry i of the table into out, reading the shared bytes once, and return true if
+ * the copy is valid (its range lies inside the map). Callers check and use only the copy:
+ * another process can rewrite the table between two reads. */
+MCOV_HIDDEN bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i,
+                                        mcov_module_entry *out);
 
 /* --- the process's modules (modules.c) --- */
 struct mcov_module {
@@ -122,9 +129,16 @@ MCOV_HIDDEN void mcov_unlock(void);
 MCOV_HIDDEN bool mcov_windows_ready(void);
 /* Map fresh private pages over [local, local + span) of a window (mcov_rt.window or .own). */
 MCOV_HIDDEN bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span);
-/* Map the region's slots [base, base + span) over the window at local. */
-MCOV_HIDDEN bool mcov_window_map_region(const struct mcov_region *r, uint64_t local,
+/* Map the region's slots [base, base + span) over the window at local, from fd: a
+ * descriptor of the region file opened and checked just now (mcov_region_lock). */
+MCOV_HIDDEN bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,
                                         uint64_t base, uint64_t span);
+/* After a failed MAP_FIXED over a slice of mcov_rt.window the kernel may have removed the
+ * old pages, and live guards point there. Keep the old pages if they are still mapped,
+ * else map private pages and OR held[0, n) into them. */
+enum mcov_slice_state { MCOV_SLICE_KEPT, MCOV_SLICE_PRIVATE, MCOV_SLICE_LOST };
+MCOV_HIDDEN enum mcov_slice_state mcov_window_recover(uint64_t local, uint64_t span,
+                                                      const uint8_t *held, uint64_t n);
 MCOV_HIDDEN void mcov_set_own_pointer(uint8_t *own);
 
 /* Give each module a range of the region (under the region's file lock); modules that

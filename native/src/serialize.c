@@ -63,11 +63,11 @@ static size_t view_modules(struct blob_module **out)
         return (size_t)-1;
     size_t n = 0;
     for (uint32_t i = 0; i < table; i++) {
-        const mcov_module_entry *e = mcov_region_entry(&mcov_rt.region, i);
-        if (!mcov_region_entry_valid(&mcov_rt.region, e))
+        mcov_module_entry e;
+        if (!mcov_region_read_entry(&mcov_rt.region, i, &e))
             continue;
-        mcov_identity_from_entry(e, &list[n].id);
-        list[n++].bytes = mcov_rt.region.map + e->base;
+        mcov_identity_from_entry(&e, &list[n].id);
+        list[n++].bytes = mcov_rt.region.map + e.base;
     }
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];
@@ -150,13 +150,6 @@ static void or_bits(const struct mcov_module *m, const uint8_t *bits, uint64_t f
     }
 }
 
-static bool same_identity(const struct mcov_identity *a, const struct mcov_identity *b)
-{
-    return a->kind == b->kind && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0 &&
-           a->edge_count == b->edge_count && a->mode == b->mode &&
-           (a->kind != MCOV_ID_PATH || a->file_size == b->file_size);
-}
-
 static void load_blob(const uint8_t *data, uint64_t size)
 {
     uint32_t count = get32(data + 12);
@@ -175,16 +168,16 @@ static void load_blob(const uint8_t *data, uint64_t size)
         p = bits + bits_bytes(id.edge_count);
         bool done = false;
         for (uint32_t i = 0; i < mcov_rt.module_count && !done; i++) {
-            if (same_identity(&mcov_rt.modules[i].id, &id)) {
+            if (mcov_identity_equal(&mcov_rt.modules[i].id, &id)) {
                 or_bits(&mcov_rt.modules[i], bits, 0, id.edge_count);
                 done = true;
             }
         }
         uint32_t table = mcov_rt.attached ? mcov_region_module_count(&mcov_rt.region) : 0;
         for (uint32_t i = 0; i < table && !done; i++) {
-            const mcov_module_entry *e = mcov_region_entry(&mcov_rt.region, i);
-            if (mcov_region_entry_valid(&mcov_rt.region, e) && mcov_identity_matches(&id, e)) {
-                uint8_t *dst = mcov_rt.region.map + e->base;
+            mcov_module_entry e;
+            if (mcov_region_read_entry(&mcov_rt.region, i, &e) && mcov_identity_matches(&id, &e)) {
+                uint8_t *dst = mcov_rt.region.map + e.base;
                 for (uint64_t b = 0; b < id.edge_count; b++)
                     if (bits[b / 8] >> (b % 8) & 1u && !__atomic_load_n(&dst[b], __ATOMIC_RELAXED))
                         __atomic_store_n(&dst[b], 1, __ATOMIC_RELAXED);

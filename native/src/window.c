@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "record.h"
 #include "runtime.h"
 
@@ -36,7 +37,8 @@ bool mcov_windows_ready(void)
     uint8_t *own = reserve();
     if (!window || !own || !map_private(window, MCOV_SINK_BYTES) ||
         !map_private(own, MCOV_SINK_BYTES)) {
-        mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing",
+        mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing; "
+                  "raise the address-space limit (ulimit -v, RLIMIT_AS) by 8 GiB",
                   (unsigned long long)MCOV_WINDOW_BYTES, strerror(errno));
         if (window)
             munmap(window, MCOV_WINDOW_BYTES);
@@ -57,12 +59,25 @@ bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span)
     return map_private(window + local, span);
 }
 
-bool mcov_window_map_region(const struct mcov_region *r, uint64_t local, uint64_t base,
-                            uint64_t span)
+bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,
+                            uint64_t base, uint64_t span)
 {
     off_t offset = (off_t)(r->map_offset + base);
     return mmap(mcov_rt.window + local, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-                r->fd, offset) != MAP_FAILED;
+                fd, offset) != MAP_FAILED;
+}
+
+enum mcov_slice_state mcov_window_recover(uint64_t local, uint64_t span, const uint8_t *held,
+                                          uint64_t n)
+{
+    uint8_t *at = mcov_rt.window + local;
+    /* msync fails with ENOMEM only where nothing is mapped. */
+    if (msync(at, span, MS_ASYNC) == 0 || errno != ENOMEM)
+        return MCOV_SLICE_KEPT;
+    if (!map_private(at, span))
+        return MCOV_SLICE_LOST;
+    mcov_or_into(at, held, n);
+    return MCOV_SLICE_PRIVATE;
 }
 
 void mcov_set_own_pointer(uint8_t *own)

@@ -3,6 +3,18 @@
 
 set(_mcov_host_props SKIP_RETURN_CODE 77 ENVIRONMENT "MEMCOV_QUIET=0" TIMEOUT 60)
 
+# An AddressSanitizer executable that memcov_instrument() instruments itself: ASan's weak
+# callbacks live in the same link, so the hook object must be linked in whatever they define.
+add_executable(mcov_asan_exe hosts/asan_instrumented_exe.c)
+target_compile_options(mcov_asan_exe PRIVATE -fsanitize=address -fno-omit-frame-pointer
+  ${MEMCOV_WARNINGS})
+target_link_options(mcov_asan_exe PRIVATE -fsanitize=address)
+target_include_directories(mcov_asan_exe PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(mcov_asan_exe PRIVATE memcov_test_support)
+memcov_instrument(mcov_asan_exe)
+add_test(NAME host_asan_instrumented_executable COMMAND mcov_asan_exe)
+set_tests_properties(host_asan_instrumented_executable PROPERTIES ${_mcov_host_props})
+
 if(NOT MEMCOV_SANITIZE)
   # (a) An AddressSanitizer executable loading a memcov_instrument() module: ASan's weak
   # trace-pc-guard callbacks must not take the module's edges. (With MEMCOV_SANITIZE every

@@ -1,0 +1,118 @@
+/* The host owns its descriptors: after it attaches, it may close any fd number or dup2 another
+ * file over it. Modules loaded later, and a detach + attach, still map the region itself: the
+ * edges land in the region and the host's file is never written or closed. */
+#define _GNU_SOURCE
+#include "support.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define T_MAX_FD 1024
+
+static void open_fds(char open[T_MAX_FD])
+{
+    for (int fd = 0; fd < T_MAX_FD; fd++)
+        open[fd] = fcntl(fd, F_GETFD) != -1;
+}
+
+/* Put the host's file over every descriptor that appeared since before[] was taken, and over
+ * the lowest number that was free then (where an attach would put its descriptor). */
+static void cover_new_fds(const char before[T_MAX_FD], int decoy, char covered[T_MAX_FD])
+{
+    int lowest_free = -1;
+    for (int fd = 3; fd < T_MAX_FD && lowest_free < 0; fd++)
+        if (!before[fd])
+            lowest_free = fd;
+    char now[T_MAX_FD];
+    open_fds(now);
+    for (int fd = 3; fd < T_MAX_FD; fd++) {
+        if (fd == decoy || (!(now[fd] && !before[fd]) && fd != lowest_free))
+            continue;
+        CHECK(dup2(decoy, fd) == fd, "dup2 over %d", fd);
+        covered[fd] = 1;
+    }
+}
+
+/* The numbers the host took still hold its file, and no descriptor holds a region. */
+static void check_fds(const char covered[T_MAX_FD], const struct stat *st)
+{
+    for (int fd = 3; fd < T_MAX_FD; fd++) {
+        struct stat s;
+        if (covered[fd])
+            CHECK(fstat(fd, &s) == 0 && s.st_dev == st->st_dev && s.st_ino == st->st_ino,
+                  "fd %d no longer holds the host's file", fd);
+        char path[64], target[4096] = "";
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        CHECK(strstr(target, "/memcov-") == NULL, "fd %d holds a region (%s)", fd, target);
+    }
+}
+
+static void check_decoy_untouched(int decoy, const struct stat *st)
+{
+    uint8_t buf[4096];
+    for (off_t at = 0; at < st->st_size; at += (off_t)sizeof buf) {
+        ssize_t n = pread(decoy, buf, sizeof buf, at);
+        CHECK(n > 0, "read the host's file at %lld", (long long)at);
+        for (ssize_t i = 0; i < n; i++)
+            CHECK(buf[i] == 0, "the host's file was written at byte %lld",
+                  (long long)(at + i));
+    }
+}
+
+static void host(void *arg)
+{
+    const char *name = arg;
+    const char *dir = getenv("MEMCOV_SHM_DIR");
+    char decoy_path[4096];
+    snprintf(decoy_path, sizeof decoy_path, "%s/t-decoy-%d", dir && dir[0] ? dir : "/tmp",
+             (int)getpid());
+    int decoy = open(decoy_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    CHECK(decoy >= 0, "create %s", decoy_path);
+    unlink(decoy_path);
+    /* As large as the region, so a mapping of it at the region's offsets would succeed. */
+    CHECK(ftruncate(decoy, MCOV_REGION_MAP_OFFSET + (1 << 16)) == 0, "ftruncate");
+    struct stat st;
+    CHECK(fstat(decoy, &st) == 0, "fstat");
+
+    char before[T_MAX_FD], covered[T_MAX_FD] = {0};
+    open_fds(before);
+    CHECK(mcov_attach(name) == 0, "attach: %s", mcov_last_error());
+    cover_new_fds(before, decoy, covered);
+    t_run_inputs(0, 0, 12); /* A and B register now, after the host took the numbers */
+    CHECK_EQ_U64(mcov_module_count(), 2);
+    CHECK_EQ_U64(mcov_private_module_count(), 0);
+    check_decoy_untouched(decoy, &st);
+
+    mcov_detach();
+    check_fds(covered, &st);
+    open_fds(before);
+    CHECK(mcov_attach(name) == 0, "attach again: %s", mcov_last_error());
+    cover_new_fds(before, decoy, covered);
+    CHECK_EQ_U64(mcov_private_module_count(), 0);
+    t_run_inputs(0, 12, t_input_count - 12);
+
+    mcov_detach();
+    check_fds(covered, &st);
+    check_decoy_untouched(decoy, &st);
+    close(decoy);
+}
+
+int main(void)
+{
+    t_region_copy ref = t_reference_union();
+    const char *name = t_region_name("fdreuse");
+    CHECK(mcov_region_create(name, 1 << 16) == 0, "create: %s", mcov_last_error());
+    mcov_detach();
+    t_wait_ok_within(t_fork(host, (void *)name), 20000);
+    t_region_copy got = t_read_region(name);
+    CHECK_EQ_U64(got.modules_private, 0);
+    t_check_same_map(&ref, &got);
+    t_free_region(&got);
+    t_free_region(&ref);
+    t_cleanup();
+    return 0;
+}
