@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Memcov.SharedMem;
+
+namespace Memcov.Cli.Commands;
+
+/// <summary><c>memcov import FILE NAME [--capacity N]</c>.</summary>
+internal static class ImportCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "A map file written by 'memcov export' or 'memcov merge'." };
+        var name = CliApp.RegionArgument(description: "The region to add the coverage to; created if it does not exist.");
+        var capacity = new Option<long?>("--capacity") { Description = "Edge slots when the region is created (default: what the map needs)." };
+        var import = new Command("import", "OR a map file into a region, matching modules by identity; nothing in the region is cleared.") { file, name, capacity };
+        import.SetAction((parse, _) => CliApp.Guard(console, () =>
+        {
+            CoverageMapFile map = CoverageMapFile.Load(parse.GetValue(file)!.FullName);
+            string regionName = parse.GetValue(name)!;
+            if (!CoverageRegion.TryAttach(regionName, out CoverageRegion? region))
+            {
+                long needed = map.Modules.Sum(m => (m.Identity.EdgeCount + 4095) / 4096 * 4096);
+                region = CoverageRegion.Create(regionName, parse.GetValue(capacity) ?? Math.Max(needed, 4096));
+            }
+
+            using (region)
+            {
+                long added = map.ImportInto(region);
+                console.Out.WriteLine($"imported {added} new edge(s) into region {regionName}: {region.CountCovered()} covered now");
+            }
+
+            return 0;
+        }));
+        return import;
+    }
+}

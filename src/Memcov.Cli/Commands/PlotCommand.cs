@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.IO.Pipelines;
+using Memcov.SharedMem;
+
+namespace Memcov.Cli.Commands;
+
+/// <summary><c>memcov plot FEED -o coverage.png|svg</c>: coverage over time from a recorded feed.</summary>
+internal static class PlotCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var feed = new Argument<FileInfo>("feed") { Description = "A feed written by 'memcov run --record' or 'memcov watch --record'." };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "The image: .png or .svg.", Required = true };
+        var width = new Option<int>("--width") { Description = "Pixels.", DefaultValueFactory = _ => 800 };
+        var height = new Option<int>("--height") { Description = "Pixels.", DefaultValueFactory = _ => 450 };
+        output.Validators.Add(r =>
+        {
+            string? ext = r.GetValueOrDefault<FileInfo>()?.Extension.ToLowerInvariant();
+            if (ext is not (".png" or ".svg"))
+            {
+                r.AddError("--output must end in .png or .svg.");
+            }
+        });
+        var plot = new Command("plot", "Draw edges covered over time from a coverage feed.") { feed, output, width, height };
+        plot.SetAction((parse, cancel) => CliApp.Guard(console, async () =>
+        {
+            FileInfo input = parse.GetValue(feed)!;
+            var times = new List<double>();
+            var covered = new List<double>();
+            await using (FileStream stream = input.OpenRead())
+            {
+                var reader = new FeedReader(PipeReader.Create(stream));
+                while (await reader.MoveNextAsync(cancel).ConfigureAwait(false))
+                {
+                    times.Add(reader.Current.Elapsed.TotalSeconds);
+                    covered.Add(reader.Current.Covered);
+                }
+            }
+
+            if (times.Count == 0)
+            {
+                throw new InvalidOperationException($"The feed '{input.FullName}' has no samples to plot.");
+            }
+
+            var chart = new ScottPlot.Plot();
+            var line = chart.Add.Scatter(times.ToArray(), covered.ToArray());
+            line.MarkerSize = 0;
+            line.LineWidth = 2;
+            chart.Title($"Coverage over time ({Path.GetFileName(input.Name)})");
+            chart.XLabel("seconds");
+            chart.YLabel("edges covered");
+            string path = parse.GetValue(output)!.FullName;
+            if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+            {
+                chart.SaveSvg(path, parse.GetValue(width), parse.GetValue(height));
+            }
+            else
+            {
+                chart.SavePng(path, parse.GetValue(width), parse.GetValue(height));
+            }
+
+            console.Out.WriteLine($"plotted {times.Count} samples, {covered[^1]} edges covered at {times[^1]:0.0} s, to {path}");
+            return 0;
+        }));
+        return plot;
+    }
+}

@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using Memcov.Cli.Reports;
+using Memcov.SharedMem;
+using Spectre.Console;
+
+namespace Memcov.Cli.Commands;
+
+/// <summary>
+/// <c>memcov run [--jobs N] [--region NAME] [--timeout S] [--inputs DIR] -- CMD ARGS… {}</c>: one region,
+/// the target once per input on N workers, a live view, and a summary.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Runs at a time.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var region = new Option<string?>("--region") { Description = "Name of the region to create (default: a temporary name)." };
+        var capacity = new Option<long>("--capacity") { Description = "Edge slots of the region.", DefaultValueFactory = _ => 1 << 20 };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds one run may take before it is killed and counted as a timeout.", DefaultValueFactory = _ => 10 };
+        var inputs = new Option<DirectoryInfo?>("--inputs") { Description = "Run the command once per file of this directory (sorted by name); without it, run it once." };
+        var keep = new Option<bool>("--keep") { Description = "Keep the region after the run (it is removed otherwise)." };
+        var record = new Option<FileInfo?>("--record") { Description = "Write a coverage feed to this file, for 'memcov plot'." };
+        var json = CliApp.JsonOption();
+        var command = new Argument<string[]>("command")
+        {
+            Description = "The target and its arguments, after '--'. '{}' is replaced by the input's path; without '{}' the input goes to stdin.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        jobs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--jobs must be at least 1."); } });
+        timeout.Validators.Add(r => { if (r.GetValueOrDefault<double>() <= 0) { r.AddError("--timeout must be more than 0 seconds."); } });
+        region.Validators.Add(r =>
+        {
+            string? name = r.GetValueOrDefault<string?>();
+            if (name is not null && !RegionName.IsValid(name))
+            {
+                r.AddError($"Invalid region name '{name}': it must match [A-Za-z0-9][A-Za-z0-9._-]{{0,199}}.");
+            }
+        });
+
+        var run = new Command("run", "Run a target over a corpus on parallel workers into one region, with a live view of coverage.")
+        {
+            jobs, region, capacity, timeout, inputs, keep, record, json, command,
+        };
+        run.SetAction((parse, cancel) => CliApp.Guard(console, () => RunAsync(console, new Settings(
+            parse.GetValue(command)!, parse.GetValue(jobs), parse.GetValue(region), parse.GetValue(capacity),
+            TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(inputs), parse.GetValue(keep),
+            parse.GetValue(record), parse.GetValue(json)), cancel)));
+        return run;
+    }
+
+    private sealed record Settings(
+        string[] Command, int Jobs, string? Region, long Capacity, TimeSpan Timeout, DirectoryInfo? Inputs, bool Keep, FileInfo? Record, bool Json);
+
+    private static async Task<int> RunAsync(CliConsole console, Settings s, CancellationToken cancellationToken)
+    {
+        if (s.Inputs is { Exists: false })
+        {
+            throw new DirectoryNotFoundException($"The input directory '{s.Inputs.FullName}' does not exist.");
+        }
+
+        List<string> files = s.Inputs is null ? [] : [.. Directory.EnumerateFiles(s.Inputs.FullName).Order(StringComparer.Ordinal)];
+        if (s.Inputs is not null && files.Count == 0)
+        {
+            throw new ArgumentException($"The input directory '{s.Inputs.FullName}' has no files.");
+        }
+
+        string name = s.Region ?? $"run-{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
+        using CoverageRegion region = CoverageRegion.Create(name, s.Capacity);
+        try
+        {
+            var runner = new CorpusRunner(name, s.Command, files, s.Jobs, s.Timeout);
+            var view = new CoverageView(region);
+            Task work = runner.RunAsync(cancellationToken);
+            await using (var feed = s.Record is null ? null : FeedRecording.Start(region, s.Record.FullName))
+            {
+                if (!s.Json && console.IsInteractive)
+                {
+                    await console.Ui.Live(view.Render(runner.Progress)).StartAsync(async live =>
+                    {
+                        while (!work.IsCompleted)
+                        {
+                            await Task.WhenAny(work, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false);
+                            live.UpdateTarget(view.Render(runner.Progress));
+                        }
+                    }).ConfigureAwait(false);
+                }
+
+                await work.ConfigureAwait(false);
+            }
+
+            var summary = new RunSummary(name, s.Keep, runner.Progress.Total, runner.Progress.Done, runner.Progress.Crashes,
+                runner.Progress.Timeouts, runner.Progress.Failures, Math.Round(view.Elapsed.TotalSeconds, 3), RegionReport.Of(region));
+            if (s.Json)
+            {
+                Json.Write(console.Out, summary);
+            }
+            else
+            {
+                WriteSummary(console, summary);
+            }
+
+            return 0;
+        }
+        finally
+        {
+            if (!s.Keep)
+            {
+                CoverageRegion.Remove(name);
+            }
+        }
+    }
+
+    private static void WriteSummary(CliConsole console, RunSummary s)
+    {
+        RegionReport r = s.Region;
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("[bold]region[/]", Markup.Escape(s.RegionName) + (s.Kept ? " (kept)" : " (removed)"));
+        grid.AddRow("[bold]inputs[/]", $"{s.Done}/{s.Inputs}");
+        grid.AddRow("[bold]crashes[/]", $"{s.Crashes}");
+        grid.AddRow("[bold]timeouts[/]", $"{s.Timeouts}");
+        grid.AddRow("[bold]non-zero exits[/]", $"{s.Failures}");
+        grid.AddRow("[bold]edges[/]", $"{r.CoveredEdges} covered / {r.RegisteredEdges} registered ({CoverageView.Percent(r.CoveredEdges, r.RegisteredEdges)})");
+        grid.AddRow("[bold]elapsed[/]", $"{s.ElapsedSeconds:0.0} s");
+        console.Ui.Write(new Panel(grid).Header("memcov run"));
+        console.Ui.Write(StatCommand.ModuleTable(r));
+        if (r.DroppedEdges > 0)
+        {
+            console.Ui.MarkupLine($"[yellow]{r.ModulesPrivate} module registration(s) did not fit; run again with a larger --capacity.[/]");
+        }
+    }
+}
+
+/// <summary>What <c>memcov run --json</c> prints.</summary>
+internal sealed record RunSummary(
+    string RegionName, bool Kept, int Inputs, int Done, int Crashes, int Timeouts, int Failures, double ElapsedSeconds, RegionReport Region);

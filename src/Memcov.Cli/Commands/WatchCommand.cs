@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Memcov.Cli.Reports;
+using Memcov.SharedMem;
+using Spectre.Console;
+
+namespace Memcov.Cli.Commands;
+
+/// <summary><c>memcov watch NAME [--interval MS] [--seconds S] [--record FILE]</c>: the live view of a region others fill.</summary>
+internal static class WatchCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var name = CliApp.RegionArgument();
+        var interval = new Option<int>("--interval") { Description = "Milliseconds between refreshes.", DefaultValueFactory = _ => 500 };
+        var seconds = new Option<double?>("--seconds") { Description = "Stop after this many seconds (default: until Ctrl-C)." };
+        var record = new Option<FileInfo?>("--record") { Description = "Write a coverage feed to this file, for 'memcov plot'." };
+        interval.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 10) { r.AddError("--interval must be at least 10 ms."); } });
+        var watch = new Command("watch", "Show a region's coverage live while other processes fill it.") { name, interval, seconds, record };
+        watch.SetAction((parse, cancel) => CliApp.Guard(console, async () =>
+        {
+            using CoverageRegion region = CoverageRegion.Attach(parse.GetValue(name)!);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            if (parse.GetValue(seconds) is double s)
+            {
+                stop.CancelAfter(TimeSpan.FromSeconds(s));
+            }
+
+            var view = new CoverageView(region);
+            var period = TimeSpan.FromMilliseconds(parse.GetValue(interval));
+            FileInfo? recordTo = parse.GetValue(record);
+            await using var feed = recordTo is null ? null : FeedRecording.Start(region, recordTo.FullName);
+            if (console.IsInteractive)
+            {
+                await console.Ui.Live(view.Render()).StartAsync(async live =>
+                {
+                    while (await Tick(period, stop.Token).ConfigureAwait(false))
+                    {
+                        live.UpdateTarget(view.Render());
+                    }
+
+                    live.UpdateTarget(view.Render());
+                }).ConfigureAwait(false);
+            }
+            else
+            {
+                await console.Out.WriteLineAsync(view.Line()).ConfigureAwait(false);
+                while (await Tick(period, stop.Token).ConfigureAwait(false))
+                {
+                    await console.Out.WriteLineAsync(view.Line()).ConfigureAwait(false);
+                }
+            }
+
+            return 0;
+        }));
+        return watch;
+    }
+
+    /// <summary>Waits one period; false once the watch should stop.</summary>
+    private static async Task<bool> Tick(TimeSpan period, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(period, stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Memcov.Cli;
+
+return await CliApp.RunAsync(args, CliConsole.FromProcess());
