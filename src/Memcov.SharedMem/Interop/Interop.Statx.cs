@@ -43,9 +43,21 @@ internal static partial class Interop
             [FieldOffset(28)]
             public ushort Mode;
 
+            /// <summary>stx_ino: the inode, with the device the file's identity.</summary>
+            [FieldOffset(32)]
+            public ulong Ino;
+
             /// <summary>stx_size: bytes.</summary>
             [FieldOffset(40)]
             public ulong Size;
+
+            /// <summary>stx_dev_major: the device holding the file.</summary>
+            [FieldOffset(136)]
+            public uint DevMajor;
+
+            /// <summary>stx_dev_minor.</summary>
+            [FieldOffset(140)]
+            public uint DevMinor;
         }
     }
 }
