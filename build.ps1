@@ -1,11 +1,11 @@
 #!/usr/bin/env pwsh
 # Memcov's build entry point for PowerShell 7: a mirror of build.sh, verb for verb and
-# function for function. Verbs: build, test, demo, clean. The logic lives in CMake; keep
+# function for function. Verbs: build, test, pack, demo, clean. The logic lives in CMake; keep
 # this file as thin as build.sh and change both together
 # (tests/scripts/check_build_mirror.sh checks that the verbs and functions still match).
 #
 #   dotnet tool restore
-#   dotnet pwsh -NoProfile -File ./build.ps1 [build|test|demo|clean]
+#   dotnet pwsh -NoProfile -File ./build.ps1 [build|test|pack|demo|clean]
 param(
     [Parameter(Position = 0)]
     [string] $Verb = 'build'
@@ -154,6 +154,47 @@ function Invoke-DotnetTests {
     }
 }
 
+# pack_library: the NuGet package, the .NET library with libmemcov.so under
+# runtimes/linux-x64/native.
+function Invoke-DotnetPack {
+    dotnet pack (Join-Path $root 'src/Memcov.SharedMem/Memcov.SharedMem.csproj') -c Release -o (Join-Path $artifacts 'packages')
+    Assert-ExitCode 'dotnet pack'
+}
+
+# package_test: the package as a user gets it. tests/package copied out of the repository (away
+# from its Directory.*.props) restores it from a local feed into its own packages folder, builds
+# and runs. The program must use the packaged runtime and count the sample's edges in the region.
+function Invoke-PackageTest {
+    $project = Join-Path $root 'src/Memcov.SharedMem/Memcov.SharedMem.csproj'
+    $version = dotnet msbuild $project -getProperty:Version
+    Assert-ExitCode 'dotnet msbuild -getProperty:Version'
+    $work = Join-Path ([IO.Path]::GetTempPath()) "tmp.$([Guid]::NewGuid().ToString('N'))"
+    New-Item -ItemType Directory -Path (Join-Path $work 'feed') > $null
+    try {
+        Copy-Item -LiteralPath (Join-Path $artifacts "packages/Memcov.SharedMem.$version.nupkg") -Destination (Join-Path $work 'feed')
+        Copy-Item -Path (Join-Path $root 'tests/package/*') -Destination $work
+        $out = @(dotnet run --project (Join-Path $work 'PackageTest.csproj') -c Release "-p:MemcovVersion=$version" -- `
+            (Join-Path $artifacts 'obj/native-release/native/tests/libmcov_sample_a.so'))
+        $out | ForEach-Object { [Console]::Error.WriteLine($_) }
+        Assert-ExitCode 'the package test program'
+        $library = ($out | Select-String -Pattern '^library=(.*)$' | Select-Object -First 1).Matches.Groups[1].Value
+        $packaged = Join-Path $artifacts 'native/libmemcov.so'
+        if (-not $library -or -not $library.StartsWith("$work/") -or
+            -not $library.EndsWith('/runtimes/linux-x64/native/libmemcov.so') -or
+            (Get-FileHash -LiteralPath $library).Hash -ne (Get-FileHash -LiteralPath $packaged).Hash) {
+            throw "the package's program used $library, not the packaged libmemcov.so"
+        }
+        $counts = $out | Select-String -Pattern '^covered=([0-9]+) now=([0-9]+) modules=([0-9]+)$' | Select-Object -First 1
+        $covered, $now, $modules = if ($counts) { $counts.Matches.Groups[1..3] | ForEach-Object { [long] $_.Value } } else { 0, -1, 0 }
+        if ($modules -ne 1 -or $covered -eq 0 -or $covered -ne $now) {
+            throw "the package's program counted covered=$covered now=$now modules=$modules"
+        }
+    }
+    finally {
+        Remove-Item -LiteralPath $work -Recurse -Force
+    }
+}
+
 # powershell_mirror has no counterpart here: build.sh's test runs this script's build verb
 # as its last stage, and this script must not call itself.
 
@@ -165,6 +206,15 @@ function Invoke-Test {
     Invoke-Stage 'native ctest (asan+ubsan)' { Invoke-CTest 'asan' }
     Invoke-Stage 'python unittest' { Invoke-PythonTests }
     Invoke-Stage 'dotnet test' { Invoke-DotnetTests }
+    Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }
+    Invoke-Stage 'NuGet package in a new project' { Invoke-PackageTest }
+}
+
+# cmd_pack
+function Invoke-Pack {
+    Invoke-Build
+    Write-Log 'NuGet package -> artifacts/packages'
+    Invoke-DotnetPack
 }
 
 # cmd_demo
@@ -187,10 +237,11 @@ try {
     switch -CaseSensitive ($Verb) {
         'build' { Invoke-Build }
         'test' { Invoke-Test }
+        'pack' { Invoke-Pack }
         'demo' { Invoke-Demo }
         'clean' { Invoke-Clean }
         default {
-            [Console]::Error.WriteLine("usage: $PSCommandPath [build|test|demo|clean]")
+            [Console]::Error.WriteLine("usage: $PSCommandPath [build|test|pack|demo|clean]")
             exit 2
         }
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memcov's build entry point. Verbs: build, test, demo, clean. build.ps1 mirrors it.
+# Memcov's build entry point. Verbs: build, test, pack, demo, clean. build.ps1 mirrors it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -85,6 +85,35 @@ dotnet_tests() {
     dotnet test "$root/Memcov.sln" -c Release --logger "console;verbosity=normal"
 }
 
+# The NuGet package: the .NET library with libmemcov.so under runtimes/linux-x64/native.
+pack_library() {
+  dotnet pack "$root/src/Memcov.SharedMem/Memcov.SharedMem.csproj" -c Release -o "$artifacts/packages"
+}
+
+# The package as a user gets it: tests/package copied out of the repository (away from its
+# Directory.*.props) restores it from a local feed into its own packages folder, builds and runs.
+# The program must use the packaged runtime and count the sample's edges in the region.
+package_test() {
+  local version work out library covered now modules
+  version="$(dotnet msbuild "$root/src/Memcov.SharedMem/Memcov.SharedMem.csproj" -getProperty:Version)"
+  work="$(mktemp -d)"
+  trap "rm -rf '$work'" EXIT
+  mkdir "$work/feed"
+  cp "$artifacts/packages/Memcov.SharedMem.$version.nupkg" "$work/feed/"
+  cp "$root/tests/package/"* "$work/"
+  out="$(dotnet run --project "$work/PackageTest.csproj" -c Release -p:MemcovVersion="$version" -- \
+    "$artifacts/obj/native-release/native/tests/libmcov_sample_a.so")" || { printf '%s\n' "$out" >&2; return 1; }
+  printf '%s\n' "$out" >&2
+  library="$(sed -n 's/^library=//p' <<<"$out")"
+  read -r covered now modules < <(sed -n 's/^covered=\([0-9]*\) now=\([0-9]*\) modules=\([0-9]*\)$/\1 \2 \3/p' <<<"$out")
+  if [[ "$library" != "$work"/*/runtimes/linux-x64/native/libmemcov.so ]] || ! cmp -s "$library" "$artifacts/native/libmemcov.so"; then
+    log "the package's program used $library, not the packaged libmemcov.so"; return 1
+  fi
+  if [ "${modules:-0}" -ne 1 ] || [ "${covered:-0}" -eq 0 ] || [ "$covered" -ne "$now" ]; then
+    log "the package's program counted covered=$covered now=$now modules=$modules"; return 1
+  fi
+}
+
 # build.ps1 must build the same runtime: same exported symbols from the same sources.
 powershell_mirror() {
   local before after
@@ -104,7 +133,15 @@ cmd_test() {
   run_stage "native ctest (asan+ubsan)" ctest_variant asan
   run_stage "python unittest" python_tests
   run_stage "dotnet test" dotnet_tests
+  run_stage "dotnet pack" pack_library
+  run_stage "NuGet package in a new project" package_test
   run_stage "build.ps1 mirror" powershell_mirror
+}
+
+cmd_pack() {
+  cmd_build
+  log "NuGet package -> artifacts/packages"
+  pack_library
 }
 
 cmd_demo() {
@@ -122,7 +159,8 @@ cmd_clean() {
 case "${1:-build}" in
   build) cmd_build ;;
   test) cmd_test ;;
+  pack) cmd_pack ;;
   demo) cmd_demo ;;
   clean) cmd_clean ;;
-  *) echo "usage: $0 [build|test|demo|clean]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|pack|demo|clean]" >&2; exit 2 ;;
 esac

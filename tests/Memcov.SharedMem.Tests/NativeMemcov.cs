@@ -10,16 +10,29 @@ internal static unsafe class NativeMemcov
     private static readonly Lock s_lock = new();
     private static nint s_library;
 
-    /// <summary>Calls mcov_region_create then mcov_detach in this process, so only children record.</summary>
-    public static void CreateRegion(string name, ulong capacityEdges)
+    /// <summary>
+    /// Loads the native release build's libmemcov.so into this process, once. MemcovNative then
+    /// binds to this copy, so the test host holds one runtime.
+    /// </summary>
+    public static nint Load()
     {
         lock (s_lock)
         {
             if (s_library == 0)
             {
-                s_library = NativeLibrary.Load(Path.Combine(RepoPaths.NativeDir, "libmemcov.so"));
+                s_library = NativeLibrary.Load(RepoPaths.NativeLibrary);
             }
 
+            return s_library;
+        }
+    }
+
+    /// <summary>Calls mcov_region_create then mcov_detach in this process, so only children record.</summary>
+    public static void CreateRegion(string name, ulong capacityEdges)
+    {
+        lock (s_lock)
+        {
+            Load();
             var create = (delegate* unmanaged<byte*, ulong, int>)NativeLibrary.GetExport(s_library, "mcov_region_create");
             var detach = (delegate* unmanaged<void>)NativeLibrary.GetExport(s_library, "mcov_detach");
             var lastError = (delegate* unmanaged<byte*>)NativeLibrary.GetExport(s_library, "mcov_last_error");

@@ -30,6 +30,30 @@ internal static class RepoPaths
         }
     }
 
+    /// <summary>The native release build's libmemcov.so, which the sample modules load.</summary>
+    public static string NativeLibrary => Path.Combine(NativeDir, "libmemcov.so");
+
+    /// <summary>The sample modules and mcov_worker of the native release build.</summary>
+    public static string NativeTestsDir => Path.Combine(NativeDir, "tests");
+
+    /// <summary>
+    /// The copy of libmemcov.so that ./build.sh build publishes (artifacts/native): a file other
+    /// than <see cref="NativeLibrary"/>, to show which copy a process binds to.
+    /// </summary>
+    public static string PublishedLibrary
+    {
+        get
+        {
+            string path = Path.Combine(Root, "artifacts", "native", "libmemcov.so");
+            return File.Exists(path)
+                ? path
+                : throw new InvalidOperationException($"No '{path}': run ./build.sh build.");
+        }
+    }
+
+    /// <summary>The .NET child of the cross-process tests, built beside the test assembly.</summary>
+    public static string TestChild => Path.Combine(AppContext.BaseDirectory, "Memcov.TestChild");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)

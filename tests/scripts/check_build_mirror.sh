@@ -28,8 +28,11 @@ run_stage Invoke-Stage
 ctest_variant Invoke-CTest
 python_tests Invoke-PythonTests
 dotnet_tests Invoke-DotnetTests
+pack_library Invoke-DotnetPack
+package_test Invoke-PackageTest
 powershell_mirror -
 cmd_test Invoke-Test
+cmd_pack Invoke-Pack
 cmd_demo Invoke-Demo
 cmd_clean Invoke-Clean'
 for f in $(sed -n 's/^\([a-z_][a-z0-9_]*\)() {.*/\1/p' "$sh"); do

@@ -15,9 +15,20 @@ public sealed class RegionCorruptException : IOException
         Problem = problem;
     }
 
+    private RegionCorruptException(string path, string problem, string message)
+        : base(message)
+    {
+        Path = path;
+        Problem = problem;
+    }
+
     /// <summary>The region file.</summary>
     public string Path { get; }
 
     /// <summary>The check that failed.</summary>
     public string Problem { get; }
+
+    /// <summary>The exception with the native runtime's message (mcov_last_error), which is also the problem.</summary>
+    internal static RegionCorruptException FromRuntime(string path, string message) =>
+        new(path, message, message);
 }

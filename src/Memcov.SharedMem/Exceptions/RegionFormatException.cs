@@ -18,6 +18,14 @@ public sealed class RegionFormatException : IOException
         Actual = actual;
     }
 
+    private RegionFormatException(string path, long expected, long actual, string message)
+        : base(message)
+    {
+        Path = path;
+        Expected = expected;
+        Actual = actual;
+    }
+
     /// <summary>The region file.</summary>
     public string Path { get; }
 
@@ -26,4 +34,8 @@ public sealed class RegionFormatException : IOException
 
     /// <summary>The version found in the file.</summary>
     public long Actual { get; }
+
+    /// <summary>The exception with the native runtime's message (mcov_last_error), which names the remedy.</summary>
+    internal static RegionFormatException FromRuntime(string path, long expected, long actual, string message) =>
+        new(path, expected, actual, message);
 }

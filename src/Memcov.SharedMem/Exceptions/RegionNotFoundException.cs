@@ -15,9 +15,20 @@ public sealed class RegionNotFoundException : IOException
         Path = path;
     }
 
+    private RegionNotFoundException(string name, string path, string message)
+        : base(message)
+    {
+        Name = name;
+        Path = path;
+    }
+
     /// <summary>The region name.</summary>
     public string Name { get; }
 
     /// <summary>The file that was looked for.</summary>
     public string Path { get; }
+
+    /// <summary>The exception with the native runtime's message (mcov_last_error), which names the remedy.</summary>
+    internal static RegionNotFoundException FromRuntime(string name, string path, string message) =>
+        new(name, path, message);
 }
