@@ -81,7 +81,7 @@ internal static class RegionFile
         {
             Reserve(handle, temp, dir, size);
             id = Identify(handle, temp);
-            header = NewHeader(capacityEdges);
+            header = RegionHeader.ForCreator(capacityEdges);
             RandomAccess.Write(handle, MemoryMarshal.AsBytes(new ReadOnlySpan<RegionHeader>(in header)), 0);
             if (Interop.Libc.Link(temp, path) != 0)
             {
@@ -195,21 +195,6 @@ internal static class RegionFile
 
     /// <summary>A file's device and inode: what tells that a path still names the file that was mapped.</summary>
     internal readonly record struct FileId(uint DevMajor, uint DevMinor, ulong Ino);
-
-    private static RegionHeader NewHeader(ulong capacityEdges)
-    {
-        RegionHeader h = default;
-        h.Magic = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(RegionFormat.MagicBytes);
-        h.Version = RegionFormat.Version;
-        h.HeaderSize = RegionFormat.HeaderSize;
-        h.MapOffset = RegionFormat.MapOffset;
-        h.CapacityEdges = capacityEdges;
-        h.ModuleCapacity = RegionFormat.ModuleTableCapacity;
-        h.ModuleTableOffset = RegionFormat.ModuleTableOffset;
-        h.CreatorPid = (ulong)Environment.ProcessId;
-        h.CreatedNs = (ulong)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
-        return h;
-    }
 
     private static (SafeFileHandle Handle, string Path) CreateTemp(string dir)
     {

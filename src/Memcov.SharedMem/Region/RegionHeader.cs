@@ -74,4 +74,18 @@ public struct RegionHeader
     /// <summary><c>module_count</c>: published entries (release-stored after the entry and the cursor).</summary>
     [FieldOffset(92)]
     public uint ModuleCount;
+
+    /// <summary>The header a creator writes for <paramref name="capacityEdges"/> slots (a multiple of 4096).</summary>
+    internal static RegionHeader ForCreator(ulong capacityEdges) => new()
+    {
+        Magic = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(RegionFormat.MagicBytes),
+        Version = RegionFormat.Version,
+        HeaderSize = RegionFormat.HeaderSize,
+        MapOffset = RegionFormat.MapOffset,
+        CapacityEdges = capacityEdges,
+        ModuleCapacity = RegionFormat.ModuleTableCapacity,
+        ModuleTableOffset = RegionFormat.ModuleTableOffset,
+        CreatorPid = (ulong)Environment.ProcessId,
+        CreatedNs = (ulong)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100,
+    };
 }

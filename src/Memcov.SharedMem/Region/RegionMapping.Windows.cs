@@ -31,21 +31,13 @@ internal static class RegionMapping
             throw new RegionExistsException(name, mapName);
         }
 
-        RegionHeader header = default;
-        header.Version = RegionFormat.Version;
-        header.HeaderSize = RegionFormat.HeaderSize;
-        header.MapOffset = RegionFormat.MapOffset;
-        header.CapacityEdges = capacityEdges;
-        header.ModuleCapacity = RegionFormat.ModuleTableCapacity;
-        header.ModuleTableOffset = RegionFormat.ModuleTableOffset;
-        header.CreatorPid = (ulong)Environment.ProcessId;
-        header.CreatedNs = (ulong)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+        RegionHeader header = RegionHeader.ForCreator(capacityEdges);
         RegionView view = RegionView.FromFile(file, size);
         Span<byte> bytes = view.GetWritableSpan(0, RegionFormat.HeaderSize);
-        MemoryMarshal.Write(bytes, in header);
+        RegionHeader unpublished = header with { Magic = 0 };
+        MemoryMarshal.Write(bytes, in unpublished);
         Thread.MemoryBarrier();
         RegionFormat.MagicBytes.CopyTo(bytes);
-        header.Magic = MemoryMarshal.Read<ulong>(bytes);
         return new CoverageRegion(name, mapName, view, header);
     }
 
