@@ -110,6 +110,7 @@ function Publish-Native {
     New-Item -ItemType Directory -Force -Path $dest > $null
     Copy-Item -LiteralPath (Join-Path $dir 'libmemcov.so'), (Join-Path $dir 'libmemcov_hooks.a') -Destination $dest
     Copy-Item -LiteralPath (Join-Path $root 'native/include/memcov.h'), (Join-Path $root 'native/include/memcov_region.h') -Destination $dest
+    Copy-Item -LiteralPath (Join-Path $root 'native/cmake/memcov-inline.ld') -Destination $dest
 }
 
 # cmd_build

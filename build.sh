@@ -52,6 +52,7 @@ publish_native() {
   mkdir -p "$artifacts/native"
   cp "$dir/libmemcov.so" "$dir/libmemcov_hooks.a" "$artifacts/native/"
   cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" "$artifacts/native/"
+  cp "$root/native/cmake/memcov-inline.ld" "$artifacts/native/"
 }
 
 cmd_build() {

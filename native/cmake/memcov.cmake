@@ -1,15 +1,33 @@
-# memcov_instrument(<target> [SOURCES file...])
+# memcov_instrument(<target> [MODE callback|inline] [SOURCES file...])
 #
-# Compiles the target's sources (or only the SOURCES given) with
-# -fsanitize-coverage=trace-pc-guard and links the hidden-visibility hook object and
-# libmemcov.so. The hook object keeps the module's callbacks its own, so a sanitizer
-# runtime in the executable cannot take them over. memcov_hooks is an object library, so
-# its object is always linked in, even where the sanitizer runtime's weak callbacks would
-# already satisfy the symbols (an archive member would then be skipped).
+# MODE callback (the default) compiles the target's sources (or only the SOURCES given) with
+# -fsanitize-coverage=trace-pc-guard: every edge calls the runtime.
+# MODE inline compiles them with -fsanitize-coverage=inline-bool-flag and links with
+# memcov-inline.ld: every edge is one compiler store into a flag array that the runtime maps
+# over with the module's slice of the region. No call; see README.md for the trade-offs.
+#
+# Both modes link the hidden-visibility hook object and libmemcov.so. The hook object keeps
+# the module's callbacks (and inline-bool-flag's init) its own, so a sanitizer runtime in
+# the executable cannot take them over. memcov_hooks is an object library, so its object is
+# always linked in, even where the sanitizer runtime's weak callbacks would already satisfy
+# the symbols (an archive member would then be skipped).
 # Needs CMake 3.18 (set_property(SOURCE ... TARGET_DIRECTORY)).
+set(MEMCOV_INLINE_LINKER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/memcov-inline.ld"
+  CACHE INTERNAL "memcov's linker script for MODE inline")
+
 function(memcov_instrument target)
-  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
-  set(_flag -fsanitize-coverage=trace-pc-guard)
+  cmake_parse_arguments(ARG "" "MODE" "SOURCES" ${ARGN})
+  if(NOT ARG_MODE OR ARG_MODE STREQUAL "callback")
+    set(_flag -fsanitize-coverage=trace-pc-guard)
+  elseif(ARG_MODE STREQUAL "inline")
+    set(_flag -fsanitize-coverage=inline-bool-flag)
+    # The script lays out the whole module, so it goes on the link line even when only some
+    # SOURCES are instrumented.
+    target_link_options(${target} PRIVATE "LINKER:-T,${MEMCOV_INLINE_LINKER_SCRIPT}")
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${MEMCOV_INLINE_LINKER_SCRIPT})
+  else()
+    message(FATAL_ERROR "memcov_instrument(${target}): MODE is callback or inline, not '${ARG_MODE}'")
+  endif()
   if(ARG_SOURCES)
     set_property(SOURCE ${ARG_SOURCES} TARGET_DIRECTORY ${target}
       APPEND PROPERTY COMPILE_OPTIONS ${_flag})

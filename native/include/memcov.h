@@ -84,10 +84,18 @@ MCOV_API uint64_t mcov_get_total64(void);
 MCOV_API uint32_t mcov_module_count(void);
 MCOV_API uint32_t mcov_private_module_count(void);
 
+/* OR what inline modules recorded outside the region (own views, detached) into their
+ * maps now. Every memcov call does this first; call it before _exit in an own view. */
+MCOV_API void mcov_flush(void);
+
 /* --- For the hook object of memcov_instrument() --------------------------- */
 
 /* Register a module's trace-pc-guard section; idempotent. */
 MCOV_API void mcov_register_guards(uint32_t *start, uint32_t *stop);
+/* Register a module's inline-bool-flag section (__sancov_bools); idempotent. */
+MCOV_API void mcov_register_bools(uint8_t *start, uint8_t *stop);
+/* The module of that section is unloading: take its hits and stop reading it. */
+MCOV_API void mcov_unregister_bools(uint8_t *start, uint8_t *stop);
 
 #ifdef __cplusplus
 }

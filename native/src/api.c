@@ -36,6 +36,18 @@ int mcov_attach(const char *name)
     return rc;
 }
 
+int mcov_region_reset(const char *name)
+{
+    mcov_clear_error();
+    /* Mirrored flags still hold hits from before the reset: move them out first, or the next
+     * memcov call would put them back into the cleared map. */
+    mcov_lock();
+    mcov_inline_drain_mirrored();
+    int rc = mcov_region_reset_file(name);
+    mcov_unlock();
+    return rc;
+}
+
 void mcov_detach(void)
 {
     mcov_clear_error();
@@ -92,4 +104,12 @@ static void after_fork(void)
 __attribute__((constructor)) static void install_fork_handlers(void)
 {
     pthread_atfork(before_fork, after_fork, after_fork);
+}
+
+/* At exit the inline modules' mirrored hits (an own view, a detached process) go to their
+ * maps; the region has them before the process is gone. _exit skips this: see mcov_flush. */
+__attribute__((destructor)) static void flush_at_exit(void)
+{
+    mcov_lock();
+    mcov_unlock();
 }

@@ -13,9 +13,12 @@
 
 struct mcov_runtime mcov_rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* Every memcov call starts here, so it sees (and the region gets) the inline modules'
+ * mirrored hits. */
 void mcov_lock(void)
 {
     pthread_mutex_lock(&mcov_rt.lock);
+    mcov_inline_sync();
 }
 
 void mcov_unlock(void)
@@ -109,6 +112,20 @@ static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *
     free(held);
 }
 
+/* Under the file lock: an inline module whose section the runtime may not map over records
+ * privately, counted like a module that does not fit. */
+static void refuse_unmappable(struct mcov_region *r, const struct mcov_module *m)
+{
+    mcov_region_header *h = r->header;
+    __atomic_fetch_add(&h->edges_dropped, m->id.edge_count, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&h->modules_private, 1, __ATOMIC_RELAXED);
+    mcov_warn("module %s was linked without memcov-inline.ld (its __sancov_bools are not "
+              "page-aligned and padded): it records privately, outside region '%s'; add "
+              "-Wl,-T,memcov-inline.ld (artifacts/native/ or native/cmake/) to its link line, "
+              "or use memcov_instrument(<target> MODE inline)",
+              m->id.path, r->name);
+}
+
 void mcov_modules_join(struct mcov_region *r, uint32_t first)
 {
     bool any = false;
@@ -125,9 +142,16 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
         mcov_warn("out of memory joining region '%s': modules record privately", r->name);
         return;
     }
-    for (uint32_t i = first; i < mcov_rt.module_count; i++)
-        bases[i] = mcov_rt.modules[i].region_base < 0 ? claim_range(r, &mcov_rt.modules[i].id)
-                                                      : -1;
+    for (uint32_t i = first; i < mcov_rt.module_count; i++) {
+        const struct mcov_module *m = &mcov_rt.modules[i];
+        bases[i] = -1;
+        if (m->region_base >= 0)
+            continue;
+        if (m->id.mode == MCOV_MODE_INLINE && !m->mappable)
+            refuse_unmappable(r, m);
+        else
+            bases[i] = claim_range(r, &m->id);
+    }
     flock(lock, LOCK_UN);
     /* Map from the descriptor just checked to be the region, never from a number kept
      * since attach: the host may have closed it or put another file there. */
@@ -136,6 +160,7 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
             move_into_region(lock, r, &mcov_rt.modules[i], bases[i]);
     close(lock);
     free(bases);
+    mcov_inline_go_direct();
 }
 
 int mcov_attach_locked(const char *name)
@@ -160,6 +185,9 @@ void mcov_detach_locked(void)
         struct mcov_module *m = &mcov_rt.modules[i];
         if (m->region_base < 0)
             continue;
+        /* Flags first: from now on their stores reach the private base, through memcov
+         * calls; the copy below then takes every hit they made into the region. */
+        mcov_inline_leave_region(m);
         /* The private map keeps the current view of the module. */
         const uint8_t *view = (mcov_rt.view == MCOV_VIEW_OWN ? mcov_rt.own : mcov_rt.window) +
                               m->local;
@@ -214,49 +242,48 @@ static void set_guards(uint32_t *start, uint64_t edges, uint64_t local)
         __atomic_store_n(&start[i], (uint32_t)(local + i), __ATOMIC_RELAXED);
 }
 
-/* A module's guards get local slots [local, local + edges); until then they are 0,
- * which the hot path sends to the sink. */
-static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
+/* A module loaded again (dlclose, then dlopen) is the same module: it gets its old slots
+ * back, with their hits and their region range, rather than a second copy that views would
+ * count twice. One identity is one range in a region, and so one set of slots here. A module
+ * whose file was not found is never matched. */
+static struct mcov_module *find_same(const struct mcov_identity *id)
 {
-    if (start >= stop || *start)
-        return; /* empty, or initialized already (init may run once per constructor) */
-    uint64_t edges = (uint64_t)(stop - start);
-    if (!mcov_windows_ready())
-        return;
-    uint64_t span = mcov_round_up(edges, MCOV_EDGE_ALIGN);
-    struct mcov_identity id;
-    mcov_identity_of(start, edges, mode, &id);
-    /* A module loaded again (dlclose, then dlopen) is the same module: it gets its old
-     * slots back, with their hits and their region range, rather than a second copy that
-     * views would count twice. One identity is one range in a region, and so one set of
-     * slots here. A module whose file was not found is never matched. */
-    for (uint32_t i = 0; id.path[0] && i < mcov_rt.module_count; i++) {
-        const struct mcov_module *m = &mcov_rt.modules[i];
-        if (mcov_identity_equal(&m->id, &id)) {
-            set_guards(start, edges, m->local);
-            return;
-        }
-    }
+    for (uint32_t i = 0; id->path[0] && i < mcov_rt.module_count; i++)
+        if (mcov_identity_equal(&mcov_rt.modules[i].id, id))
+            return &mcov_rt.modules[i];
+    return NULL;
+}
+
+/* New local slots [local, local + span) in both windows, private and clear. */
+static struct mcov_module *add_module(const struct mcov_identity *id)
+{
+    uint64_t span = mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN);
     if (span > MCOV_WINDOW_BYTES - mcov_rt.used) {
         mcov_warn("module %s (%llu edges) does not fit in this process's 4 GiB of edge slots: "
                   "its edges are not recorded",
-                  id.path, (unsigned long long)edges);
-        return;
+                  id->path, (unsigned long long)id->edge_count);
+        return NULL;
     }
     if (!grow_modules() || !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span) ||
         !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span)) {
-        mcov_warn("out of memory registering module %s: its edges are not recorded", id.path);
-        return;
+        mcov_warn("out of memory registering module %s: its edges are not recorded", id->path);
+        return NULL;
     }
     struct mcov_module *m = &mcov_rt.modules[mcov_rt.module_count];
+    memset(m, 0, sizeof *m);
     m->local = mcov_rt.used;
     m->span = span;
     m->region_base = -1;
-    m->id = id;
+    m->id = *id;
     mcov_rt.used += span;
-    set_guards(start, edges, m->local);
     mcov_rt.module_count++;
+    return m;
+}
 
+/* The module just added joins the region: MEMCOV_REGION at the first registration, else
+ * the attached one. */
+static void join_new_module(void)
+{
     if (!mcov_rt.env_checked) {
         mcov_rt.env_checked = true;
         const char *name = getenv("MEMCOV_REGION");
@@ -271,9 +298,95 @@ static void register_locked(uint32_t *start, uint32_t *stop, uint32_t mode)
         mcov_modules_join(&mcov_rt.region, mcov_rt.module_count - 1);
 }
 
+/* A module's guards get local slots [local, local + edges); until then they are 0,
+ * which the hot path sends to the sink. */
+static void register_guards_locked(uint32_t *start, uint32_t *stop)
+{
+    if (start >= stop || *start)
+        return; /* empty, or initialized already (init may run once per constructor) */
+    uint64_t edges = (uint64_t)(stop - start);
+    if (!mcov_windows_ready())
+        return;
+    struct mcov_identity id;
+    mcov_identity_of(start, edges, MCOV_MODE_CALLBACK, &id);
+    struct mcov_module *m = find_same(&id);
+    if (m) {
+        set_guards(start, edges, m->local);
+        return;
+    }
+    m = add_module(&id);
+    if (!m)
+        return;
+    set_guards(start, edges, m->local);
+    join_new_module();
+}
+
+/* An inline module: the compiler stores into [start, stop) itself; the module gets local
+ * slots for its base and own view, and its section is mapped over when it can be. */
+static void register_bools_locked(uint8_t *start, uint8_t *stop)
+{
+    if (!start || start >= stop)
+        return;
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++)
+        if (mcov_rt.modules[i].bools == start)
+            return; /* initialized already */
+    if (!mcov_windows_ready())
+        return;
+    uint64_t edges = (uint64_t)(stop - start);
+    struct mcov_identity id;
+    mcov_identity_of(start, edges, MCOV_MODE_INLINE, &id);
+    uintptr_t load_base = 0;
+    bool mappable = mcov_bools_mappable(start, stop, &load_base);
+    struct mcov_module *m = find_same(&id);
+    bool reloaded = m && !m->bools;
+    if (!reloaded) { /* new, or a second copy whose flags live elsewhere */
+        m = add_module(&id);
+        if (!m)
+            return;
+        mcov_rt.inline_count++;
+    }
+    m->bools = start;
+    m->load_base = load_base;
+    m->mappable = mappable;
+    m->direct = false;
+    if (reloaded)
+        mcov_inline_make_direct(m); /* its base kept the hits and the region range */
+    else
+        join_new_module();
+}
+
 void mcov_register_guards(uint32_t *start, uint32_t *stop)
 {
     mcov_lock();
-    register_locked(start, stop, MCOV_MODE_CALLBACK);
+    register_guards_locked(start, stop);
+    mcov_unlock();
+}
+
+void mcov_register_bools(uint8_t *start, uint8_t *stop)
+{
+    mcov_lock();
+    register_bools_locked(start, stop);
+    mcov_unlock();
+}
+
+void mcov_unregister_bools(uint8_t *start, uint8_t *stop)
+{
+    if (!start || start >= stop)
+        return;
+    mcov_lock(); /* syncs the section a last time */
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        struct mcov_module *m = &mcov_rt.modules[i];
+        if (m->bools == start) {
+            m->bools = NULL;
+            m->direct = false;
+        }
+    }
+    mcov_unlock();
+}
+
+void mcov_flush(void)
+{
+    mcov_clear_error();
+    mcov_lock();
     mcov_unlock();
 }

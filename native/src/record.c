@@ -1,5 +1,5 @@
-/* The exported trace-pc-guard callbacks of libmemcov.so, for modules compiled with
- * -fsanitize-coverage=trace-pc-guard and linked with -lmemcov alone. */
+/* The exported callbacks of libmemcov.so, for modules compiled with
+ * -fsanitize-coverage=trace-pc-guard (or inline-bool-flag) and linked with -lmemcov alone. */
 #include "memcov.h"
 #include "record.h"
 
@@ -17,4 +17,16 @@ MCOV_API void __sanitizer_cov_trace_pc_guard(uint32_t *guard)
 MCOV_API void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop)
 {
     mcov_register_guards(start, stop);
+}
+
+MCOV_API void __sanitizer_cov_bool_flag_init(_Bool *start, _Bool *stop)
+{
+    mcov_register_bools((uint8_t *)start, (uint8_t *)stop);
+}
+
+/* For -fsanitize-coverage=...,pc-table: the table is not used. */
+MCOV_API void __sanitizer_cov_pcs_init(const uintptr_t *start, const uintptr_t *stop)
+{
+    (void)start;
+    (void)stop;
 }

@@ -335,9 +335,8 @@ int mcov_region_remove(const char *name)
     return MCOV_OK;
 }
 
-int mcov_region_reset(const char *name)
+int mcov_region_reset_file(const char *name)
 {
-    mcov_clear_error();
     struct mcov_region r;
     int rc = mcov_region_open(name, &r);
     if (rc)

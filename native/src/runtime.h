@@ -69,6 +69,8 @@ MCOV_HIDDEN int mcov_region_check_name(const char *name);
 MCOV_HIDDEN int mcov_region_path_of(const char *name, char *buf, size_t len);
 MCOV_HIDDEN int mcov_region_create_file(const char *name, uint64_t capacity_edges);
 MCOV_HIDDEN int mcov_region_open(const char *name, struct mcov_region *out);
+/* Zero the map of region NAME. */
+MCOV_HIDDEN int mcov_region_reset_file(const char *name);
 /* Open the region again, check it is the attached file, and take the registration lock:
  * returns a descriptor to close (mappings of the region's slices are made from it), or a
  * negative code. */
@@ -90,6 +92,13 @@ struct mcov_module {
     uint64_t span;        /* bytes of the slice: edge_count rounded up to MCOV_EDGE_ALIGN */
     int64_t region_base;  /* slot in the attached region, or -1 when recording privately */
     struct mcov_identity id;
+    /* Inline (inline-bool-flag) modules only. The window slice stays the module's base;
+     * the compiler stores into bools, which is either the region's slice itself (direct)
+     * or memory that memcov calls OR into the base and the own view (see inline.c). */
+    uint8_t *bools;       /* the module's __sancov_bools; NULL for callback modules, or unloaded */
+    uintptr_t load_base;  /* dlpi_addr of the object holding bools: tells it is still loaded */
+    bool mappable;        /* page-aligned and padded by memcov-inline.ld: may be mapped over */
+    bool direct;          /* bools maps the region's slice (MAP_SHARED) */
 };
 
 enum mcov_view_kind { MCOV_VIEW_BASE, MCOV_VIEW_OWN };
@@ -116,6 +125,8 @@ struct mcov_runtime {
     struct mcov_saved_view *stack;
     size_t stack_len;
     size_t stack_cap;
+    uint32_t inline_count;          /* inline modules registered */
+    unsigned long long dl_subs;     /* objects unloaded so far (dlpi_subs), at the last check */
     bool layout_asked; /* get_total was called: its layout bounds copy/set_hitmap */
     uint64_t layout_cursor;
     uint64_t layout_total;
@@ -146,6 +157,25 @@ MCOV_HIDDEN void mcov_set_own_pointer(uint8_t *own);
 MCOV_HIDDEN void mcov_modules_join(struct mcov_region *r, uint32_t first);
 MCOV_HIDDEN int mcov_attach_locked(const char *name);
 MCOV_HIDDEN void mcov_detach_locked(void);
+
+/* --- inline-bool-flag modules (inline.c) --- */
+/* Whether [start, stop) was laid out by memcov-inline.ld: page-aligned, followed by the
+ * marker and padding to a page, inside one writable segment. Sets *load_base. */
+MCOV_HIDDEN bool mcov_bools_mappable(uint8_t *start, uint8_t *stop, uintptr_t *load_base);
+/* OR every mirrored section into its module's base and open own view. Runs at the start of
+ * every memcov call (mcov_lock), at fork, at exit and when a module unloads. */
+MCOV_HIDDEN void mcov_inline_sync(void);
+/* The own view was cleared (reset, push) or replaced (set_hitmap): move each inline
+ * module's hits out of its section into its base, so the section collects own hits. */
+MCOV_HIDDEN void mcov_inline_own_cleared(void);
+/* Move each mirrored section's hits into its base and clear the flags (region reset). */
+MCOV_HIDDEN void mcov_inline_drain_mirrored(void);
+/* Back on the base view, or just joined a region: map the region over the sections that
+ * can take it, so the compiler's stores reach the region with no call. */
+MCOV_HIDDEN void mcov_inline_go_direct(void);
+MCOV_HIDDEN bool mcov_inline_make_direct(struct mcov_module *m);
+/* Give a direct section private pages again (detach, own view). */
+MCOV_HIDDEN void mcov_inline_leave_region(struct mcov_module *m);
 
 /* --- the hitmap layout (layout.c) --- */
 struct mcov_layout {

@@ -18,6 +18,7 @@ static void enter_own_view(void)
         mcov_rt.view = MCOV_VIEW_OWN;
         mcov_set_own_pointer(mcov_rt.own);
     }
+    mcov_inline_own_cleared();
 }
 
 void mcov_reset(void)
@@ -78,6 +79,7 @@ void mcov_pop_coverage(void)
         /* The scope's hits are in the base view already. */
         mcov_rt.view = MCOV_VIEW_BASE;
         mcov_set_own_pointer(mcov_rt.window);
+        mcov_inline_go_direct();
     } else {
         mcov_or_into(mcov_rt.own, saved.bytes, saved.len);
         free(saved.bytes);
@@ -230,5 +232,7 @@ void mcov_set_hitmap(char *buf)
                 mcov_copy_hits(mcov_rt.own + m->local, src + pos, n);
         }
     }
+    if (own) /* the flags hold hits the own view no longer has */
+        mcov_inline_own_cleared();
     mcov_unlock();
 }

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -45,10 +46,24 @@ void t_region_path(const char *name, char *buf, size_t len)
     snprintf(buf, len, "%s/memcov-%s", dir && dir[0] ? dir : "/dev/shm", name);
 }
 
+const char *t_samples(void)
+{
+    const char *s = getenv("MEMCOV_TEST_SAMPLES");
+    return s && s[0] ? s : "callback";
+}
+
 void *t_load(const char *file)
 {
+    /* MEMCOV_TEST_SAMPLES=inline loads A and B in no-call mode; =mixed only B. */
+    char name[256];
+    const char *samples = t_samples();
+    bool a = !strcmp(file, "libmcov_sample_a.so"), b = !strcmp(file, "libmcov_sample_b.so");
+    if ((a && !strcmp(samples, "inline")) || (b && strcmp(samples, "callback")))
+        snprintf(name, sizeof name, "%.*s_inline.so", (int)strlen(file) - 3, file);
+    else
+        snprintf(name, sizeof name, "%s", file);
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", MCOV_TEST_LIBDIR, file);
+    snprintf(path, sizeof path, "%s/%s", MCOV_TEST_LIBDIR, name);
     void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     CHECK(lib, "dlopen %s: %s", path, dlerror());
     return lib;
@@ -171,6 +186,14 @@ t_region_copy t_reference_union(void)
     t_wait_ok(t_fork(reference_child, (void *)name));
     t_region_copy ref = t_read_region(name);
     CHECK(ref.modules == 2, "reference has %u modules", ref.modules);
+    /* The samples are the ones MEMCOV_TEST_SAMPLES asks for. */
+    mcov_module_entry e[2];
+    CHECK_EQ_U64(t_read_entries(name, e, 2), 2);
+    bool all_inline = !strcmp(t_samples(), "inline"), mixed = !strcmp(t_samples(), "mixed");
+    int a = t_find_entry(e, 2, "sample_a"), b = t_find_entry(e, 2, "sample_b");
+    CHECK(a >= 0 && b >= 0, "entries %s, %s", e[0].path, e[1].path);
+    CHECK_EQ_U64(e[a].mode, all_inline ? MCOV_MODE_INLINE : MCOV_MODE_CALLBACK);
+    CHECK_EQ_U64(e[b].mode, all_inline || mixed ? MCOV_MODE_INLINE : MCOV_MODE_CALLBACK);
     CHECK(t_count(ref.map, ref.cursor) > 50, "reference covers %llu edges",
           (unsigned long long)t_count(ref.map, ref.cursor));
     return ref;

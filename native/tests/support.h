@@ -36,6 +36,9 @@ const char *t_region_name(const char *tag);
 /* Remove every region t_region_name handed out. */
 void t_cleanup(void);
 
+/* MEMCOV_TEST_SAMPLES: "callback" (unset), "inline" (A and B in no-call mode) or "mixed"
+ * (A callback, B inline). */
+const char *t_samples(void);
 /* dlopen a sample module from the test directory (e.g. "libmcov_sample_a.so"). */
 void *t_load(const char *file);
 t_run_fn t_sym(void *lib, const char *name);

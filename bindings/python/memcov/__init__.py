@@ -12,7 +12,7 @@ the region holds the union of every process attached to it::
     memcov.remove("my-run")
 
 Regions: create, attach, detach, remove, reset_region, is_attached, region_name.
-Views: reset, push, pop, scope, get_total, get_now, covered, get_hitmap, set_hitmap.
+Views: reset, push, pop, scope, get_total, get_now, covered, get_hitmap, set_hitmap, flush.
 Blobs: serialize, deserialize. Errors: MemcovError (.code, .message) and MCOV_E_*.
 """
 
@@ -44,6 +44,7 @@ from .regions import (
 )
 from .views import (
     covered,
+    flush,
     get_hitmap,
     get_now,
     get_total,
@@ -58,10 +59,28 @@ from .views import (
 
 library()  # fail at import, with the places looked at, rather than at the first call
 
+
+def _flush_at_worker_exit(_=None):
+    # multiprocessing's fork and forkserver workers end with os._exit: libmemcov.so's exit
+    # handler does not run, but multiprocessing's finalizers do.
+    from multiprocessing import util
+    util.Finalize(None, flush, exitpriority=100)
+
+
+def _install_worker_flush():
+    import multiprocessing
+    from multiprocessing import util
+    if multiprocessing.parent_process() is not None:
+        _flush_at_worker_exit()  # imported inside a worker: its registry is already fresh
+    util.register_after_fork(_install_worker_flush, _flush_at_worker_exit)
+
+
+_install_worker_flush()
+
 __all__ = [
     "create", "attach", "detach", "remove", "reset_region", "is_attached", "region_name",
     "reset", "push", "pop", "scope", "get_total", "get_now", "covered", "get_hitmap",
-    "set_hitmap", "module_count", "private_module_count", "serialize", "deserialize",
+    "set_hitmap", "flush", "module_count", "private_module_count", "serialize", "deserialize",
     "last_error", "library", "library_path", "MemcovError", "MCOV_OK", "MCOV_E_INVALID_NAME",
     "MCOV_E_NOT_FOUND", "MCOV_E_EXISTS", "MCOV_E_CORRUPT", "MCOV_E_VERSION",
     "MCOV_E_INVALID_ARG", "MCOV_E_NO_SPACE", "MCOV_E_PERMISSION", "MCOV_E_SYSTEM",

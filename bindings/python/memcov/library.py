@@ -54,8 +54,11 @@ PROTOTYPES = {
     "mcov_get_total64": (c_uint64, []),
     "mcov_module_count": (c_uint32, []),
     "mcov_private_module_count": (c_uint32, []),
+    "mcov_flush": (None, []),
     # For the hook object of memcov_instrument().
     "mcov_register_guards": (None, [POINTER(c_uint32), POINTER(c_uint32)]),
+    "mcov_register_bools": (None, [POINTER(c_uint8), POINTER(c_uint8)]),
+    "mcov_unregister_bools": (None, [POINTER(c_uint8), POINTER(c_uint8)]),
 }
 
 _MAPS_NAME = re.compile(r"(^|/)libmemcov\.so(\.[0-9]+)*$")

@@ -4,12 +4,22 @@ The base view is the region's union when attached (every set byte below the regi
 allocation cursor, from every process) or the private map when detached. reset() switches
 to the process's own hits from then on; push()/pop() open and close nested own scopes.
 Hits always reach the base view too, so none of these calls takes edges out of a region.
+
+Modules built in no-call mode (inline-bool-flag) record straight into the region on the base
+view; inside an own view their hits reach the region at the next memcov call (flush() is
+one). Importing memcov makes multiprocessing workers flush before they exit.
 """
 
 import ctypes
 from contextlib import contextmanager
 
 from .library import load
+
+
+def flush():
+    """Put what no-call modules recorded in an own view into the region now. Every memcov
+    call does this first; it matters only before os._exit or a crash."""
+    load().mcov_flush()
 
 
 def reset():

@@ -66,13 +66,18 @@ class Reference:
         self.count = sum(1 for b in hitmap if b)
 
 
-_reference = None
+_references = {}
+
+
+def samples():
+    """Which sample builds the workers load: "callback" or "inline" ($MEMCOV_TEST_SAMPLES)."""
+    return os.environ.get("MEMCOV_TEST_SAMPLES") or "callback"
 
 
 def reference():
-    """Computed once per test process, in a fresh subprocess attached to a fresh region."""
-    global _reference
-    if _reference is None:
+    """Computed once per test process and sample build, in a fresh subprocess attached to a
+    fresh region."""
+    if samples() not in _references:
         name = fresh_name("ref")
         memcov.create(name, 1 << 16)
         try:
@@ -91,8 +96,8 @@ def reference():
         finally:
             memcov.remove(name)
         assert len(hitmap) == header["cursor"], (len(hitmap), header)
-        _reference = Reference(bytes(hitmap), result["counts"], header)
-    return _reference
+        _references[samples()] = Reference(bytes(hitmap), result["counts"], header)
+    return _references[samples()]
 
 
 class RegionTestCase(unittest.TestCase):

@@ -27,15 +27,25 @@ def process_gone(pid):
 
 class PoolUnionMixin:
     method = None
+    samples = "callback"
 
     def setUp(self):
         super().setUp()
+        self.addCleanup(self._restore_samples, os.environ.get("MEMCOV_TEST_SAMPLES"))
+        os.environ["MEMCOV_TEST_SAMPLES"] = self.samples
         if self.method not in multiprocessing.get_all_start_methods():
             self.skipTest(f"start method {self.method} is not available")
         # Workers must be the only writers: this process loads no instrumented module.
         self.assertEqual(memcov.module_count(), 0)
         self.ref = support.reference()
         self.ctx = multiprocessing.get_context(self.method)
+
+    @staticmethod
+    def _restore_samples(value):
+        if value is None:
+            os.environ.pop("MEMCOV_TEST_SAMPLES", None)
+        else:
+            os.environ["MEMCOV_TEST_SAMPLES"] = value
 
     def start_region(self, tag):
         name = self.region(f"{tag}-{self.method}")
@@ -91,6 +101,13 @@ class PoolUnionMixin:
             self.assertEqual((s["after_pop"], s["after_scope"]), (own, own), s)
         self.check_union(name)
 
+    def test_workers_ending_in_an_own_view_lose_no_edges(self):
+        name = self.start_region("own-exit")
+        with self.pool() as pool:
+            states = pool.map(workers.run_input_in_own_view, range(N), chunksize=1)
+        self.check_states(name, states)
+        self.check_union(name)
+
     def test_sigkilled_workers_lose_no_edges(self):
         name = self.start_region("kill")
         killed = set(range(0, N, 3))
@@ -128,6 +145,22 @@ class ForkserverPoolTest(PoolUnionMixin, support.RegionTestCase):
 
 class ForkPoolTest(PoolUnionMixin, support.RegionTestCase):
     method = "fork"
+
+
+# The same with the samples built in no-call mode (memcov_instrument(... MODE inline)).
+class SpawnPoolInlineTest(PoolUnionMixin, support.RegionTestCase):
+    method = "spawn"
+    samples = "inline"
+
+
+class ForkserverPoolInlineTest(PoolUnionMixin, support.RegionTestCase):
+    method = "forkserver"
+    samples = "inline"
+
+
+class ForkPoolInlineTest(PoolUnionMixin, support.RegionTestCase):
+    method = "fork"
+    samples = "inline"
 
 
 if __name__ == "__main__":

@@ -24,11 +24,13 @@ _runners = None
 
 
 def sample_path(which):
-    """The path of libmcov_sample_<which>.so."""
+    """The path of libmcov_sample_<which>.so, or of its no-call build when
+    $MEMCOV_TEST_SAMPLES is "inline"."""
     libdir = os.environ.get("MEMCOV_TEST_LIBDIR")
     if not libdir:
         raise RuntimeError("MEMCOV_TEST_LIBDIR is not set")
-    return os.path.join(libdir, f"libmcov_sample_{which}.so")
+    suffix = "_inline" if os.environ.get("MEMCOV_TEST_SAMPLES") == "inline" else ""
+    return os.path.join(libdir, f"libmcov_sample_{which}{suffix}.so")
 
 
 def runners():
@@ -81,6 +83,15 @@ def run_input_scoped(index):
         nested_empty = memcov.get_now()
     return dict(state, own=own, empty=empty, scoped=scoped, after_pop=after_pop,
                 nested_empty=nested_empty, after_scope=memcov.get_now())
+
+
+def run_input_in_own_view(index):
+    """One input in a fresh own view, and no memcov call after it: the worker's exit must
+    still bring the input's edges to the region."""
+    state = _state(index)
+    memcov.reset()
+    run(index)
+    return state
 
 
 _report = None

@@ -6,6 +6,12 @@
 
 #include <string.h>
 
+/* hosts.cmake builds it in both modes: MODE inline must keep ASan's weak
+ * __sanitizer_cov_bool_flag_init from taking the executable's flags. */
+#ifndef MCOV_EXE_MODE
+#define MCOV_EXE_MODE MCOV_MODE_CALLBACK
+#endif
+
 #if !defined(__has_feature)
 #define __has_feature(x) 0
 #endif
@@ -60,6 +66,7 @@ int main(void)
     CHECK_EQ_U64(t_read_entries(name, &e, 1), 1);
     e.path[sizeof e.path - 1] = '\0';
     CHECK(strstr(e.path, "mcov_asan_exe"), "entry path '%s'", e.path);
+    CHECK_EQ_U64(e.mode, MCOV_EXE_MODE);
 
     mcov_detach();
     t_cleanup();
