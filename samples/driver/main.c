@@ -41,8 +41,13 @@ static char *read_all(FILE *f, size_t *len)
 
 int main(int argc, char **argv)
 {
-    if (argc > 2 || (argc == 2 && strcmp(argv[1], "--help") == 0)) {
-        fprintf(stderr, "usage: memcov-sample [FILE]   (no FILE: read standard input)\n");
+    static const char usage[] = "usage: memcov-sample [FILE]   (no FILE: read standard input)\n";
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc > 2) {
+        fputs(usage, stderr);
         return 2;
     }
     FILE *in = argc == 2 ? fopen(argv[1], "rb") : stdin;
