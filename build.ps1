@@ -113,12 +113,22 @@ function Publish-Native {
     Copy-Item -LiteralPath (Join-Path $root 'native/cmake/memcov-inline.ld') -Destination $dest
 }
 
+# publish_samples: the sample driver and its library. Their RUNPATH ($ORIGIN,
+# $ORIGIN/../native) finds the library beside the driver and artifacts/native/libmemcov.so.
+function Publish-Samples {
+    $dir = Join-Path $artifacts 'obj/native-release/samples'
+    $dest = Join-Path $artifacts 'samples'
+    New-Item -ItemType Directory -Force -Path $dest > $null
+    Copy-Item -LiteralPath (Join-Path $dir 'memcov-sample'), (Join-Path $dir 'libmemcov_sample.so') -Destination $dest
+}
+
 # cmd_build
 function Invoke-Build {
     Ensure-Tools
-    Write-Log 'native release -> artifacts/native/libmemcov.so'
+    Write-Log 'native release -> artifacts/native/libmemcov.so, artifacts/samples/memcov-sample'
     Build-Native 'release'
     Publish-Native
+    Publish-Samples
 }
 
 # run_stage
@@ -140,6 +150,7 @@ function Invoke-PythonTests {
     Invoke-WithEnv @{
         MEMCOV_LIBRARY      = Join-Path $artifacts 'obj/native-release/native/libmemcov.so'
         MEMCOV_TEST_LIBDIR  = Join-Path $artifacts 'obj/native-release/native/tests'
+        MEMCOV_SAMPLE_DIR   = Join-Path $artifacts 'samples'
     } {
         python3 -m unittest discover -s (Join-Path $root 'bindings/python/tests') -t (Join-Path $root 'bindings/python') -v
         Assert-ExitCode 'python unittest'

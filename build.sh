@@ -55,11 +55,20 @@ publish_native() {
   cp "$root/native/cmake/memcov-inline.ld" "$artifacts/native/"
 }
 
+# The sample driver and its library. Their RUNPATH ($ORIGIN, $ORIGIN/../native) finds the
+# library beside the driver and artifacts/native/libmemcov.so.
+publish_samples() {
+  local dir="$artifacts/obj/native-release/samples"
+  mkdir -p "$artifacts/samples"
+  cp "$dir/memcov-sample" "$dir/libmemcov_sample.so" "$artifacts/samples/"
+}
+
 cmd_build() {
   ensure_tools
-  log "native release -> artifacts/native/libmemcov.so"
+  log "native release -> artifacts/native/libmemcov.so, artifacts/samples/memcov-sample"
   build_native release
   publish_native
+  publish_samples
 }
 
 run_stage() {
@@ -77,6 +86,7 @@ ctest_variant() {
 python_tests() {
   MEMCOV_LIBRARY="$artifacts/obj/native-release/native/libmemcov.so" \
   MEMCOV_TEST_LIBDIR="$artifacts/obj/native-release/native/tests" \
+  MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     python3 -m unittest discover -s "$root/bindings/python/tests" -t "$root/bindings/python" -v
 }
 

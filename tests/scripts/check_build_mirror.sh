@@ -23,6 +23,7 @@ ensure_compiler_rt Ensure-CompilerRt
 ensure_tools Ensure-Tools
 build_native Build-Native
 publish_native Publish-Native
+publish_samples Publish-Samples
 cmd_build Invoke-Build
 run_stage Invoke-Stage
 ctest_variant Invoke-CTest

@@ -48,6 +48,23 @@ def read_header(name):
     return dict(cursor=cursor, modules=modules, edges_dropped=dropped, modules_private=private)
 
 
+def read_modules(name):
+    """The published entries of region ``name``'s module table, read from the file:
+    base, edge_count and path of each published module, in table order."""
+    with open(region_path(name), "rb") as f:
+        head = f.read(256)
+        table_offset, = struct.unpack_from("<Q", head, 40)
+        count, = struct.unpack_from("<I", head, 92)
+        modules = []
+        for i in range(count):
+            f.seek(table_offset + 256 * i)
+            entry = f.read(256)
+            base, edge_count = struct.unpack_from("<QQ", entry, 0)
+            path = entry[72:].split(b"\0", 1)[0].decode("utf-8", "replace")
+            modules.append(dict(base=base, edge_count=edge_count, path=path))
+    return modules
+
+
 def child_env(**extra):
     env = dict(os.environ)
     env["PYTHONPATH"] = TOP + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
