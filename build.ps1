@@ -122,6 +122,12 @@ function Publish-Samples {
     Copy-Item -LiteralPath (Join-Path $dir 'memcov-sample'), (Join-Path $dir 'libmemcov_sample.so') -Destination $dest
 }
 
+# publish_cli: the memcov command, framework-dependent, in artifacts/cli.
+function Publish-Cli {
+    dotnet publish (Join-Path $root 'src/Memcov.Cli/Memcov.Cli.csproj') -c Release -o (Join-Path $artifacts 'cli') --nologo -v quiet > $null
+    Assert-ExitCode 'dotnet publish'
+}
+
 # cmd_build
 function Invoke-Build {
     Ensure-Tools
@@ -129,6 +135,8 @@ function Invoke-Build {
     Build-Native 'release'
     Publish-Native
     Publish-Samples
+    Write-Log 'memcov command -> artifacts/cli/memcov'
+    Publish-Cli
 }
 
 # run_stage
@@ -160,7 +168,7 @@ function Invoke-PythonTests {
 # dotnet_tests: the .NET library's tests; the cross-process ones run the native release
 # build's mcov_worker.
 function Invoke-DotnetTests {
-    Invoke-WithEnv @{ MEMCOV_TEST_NATIVE_DIR = Join-Path $artifacts 'obj/native-release/native' } {
+    Invoke-WithEnv @{ MEMCOV_TEST_NATIVE_DIR = Join-Path $artifacts 'obj/native-release/native'; MEMCOV_SAMPLE_DIR = Join-Path $artifacts 'samples' } {
         dotnet test (Join-Path $root 'Memcov.sln') -c Release --logger 'console;verbosity=normal'
         Assert-ExitCode 'dotnet test'
     }
@@ -232,12 +240,15 @@ function Invoke-Pack {
 # cmd_demo
 function Invoke-Demo {
     Invoke-Build
-    Write-Log 'demo: multiprocessing workers record into one region'
-    Invoke-WithEnv @{ MEMCOV_LIBRARY = Join-Path $artifacts 'obj/native-release/native/libmemcov.so' } {
-        python3 (Join-Path $root 'bindings/python/examples/pool_union.py') `
-            (Join-Path $artifacts 'obj/native-release/native/tests/libmcov_sample_a.so')
-        Assert-ExitCode 'demo'
-    }
+    $demo = Join-Path $artifacts 'demo'
+    New-Item -ItemType Directory -Force -Path $demo > $null
+    Write-Log 'demo: memcov run --jobs 4 over samples/corpus'
+    $memcov = Join-Path $artifacts 'cli/memcov'
+    & $memcov run --jobs 4 --inputs (Join-Path $root 'samples/corpus') `
+        --record (Join-Path $demo 'coverage.feed') -- (Join-Path $artifacts 'samples/memcov-sample') '{}'
+    Assert-ExitCode 'memcov run'
+    & $memcov plot (Join-Path $demo 'coverage.feed') -o (Join-Path $demo 'coverage.png')
+    Assert-ExitCode 'memcov plot'
 }
 
 # cmd_clean

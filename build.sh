@@ -63,12 +63,19 @@ publish_samples() {
   cp "$dir/memcov-sample" "$dir/libmemcov_sample.so" "$artifacts/samples/"
 }
 
+# The memcov command, framework-dependent: artifacts/cli/memcov (or dotnet artifacts/cli/memcov.dll).
+publish_cli() {
+  dotnet publish "$root/src/Memcov.Cli/Memcov.Cli.csproj" -c Release -o "$artifacts/cli" --nologo -v quiet >/dev/null
+}
+
 cmd_build() {
   ensure_tools
   log "native release -> artifacts/native/libmemcov.so, artifacts/samples/memcov-sample"
   build_native release
   publish_native
   publish_samples
+  log "memcov command -> artifacts/cli/memcov"
+  publish_cli
 }
 
 run_stage() {
@@ -92,7 +99,7 @@ python_tests() {
 
 # The .NET library's tests; the cross-process ones run the native release build's mcov_worker.
 dotnet_tests() {
-  MEMCOV_TEST_NATIVE_DIR="$artifacts/obj/native-release/native" \
+  MEMCOV_TEST_NATIVE_DIR="$artifacts/obj/native-release/native" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     dotnet test "$root/Memcov.sln" -c Release --logger "console;verbosity=normal"
 }
 
@@ -155,12 +162,15 @@ cmd_pack() {
   pack_library
 }
 
+# The main job: the sample target over its corpus on 4 workers into one region, live, then the
+# coverage plot. Writes artifacts/demo/coverage.feed and artifacts/demo/coverage.png.
 cmd_demo() {
   cmd_build
-  log "demo: multiprocessing workers record into one region"
-  MEMCOV_LIBRARY="$artifacts/obj/native-release/native/libmemcov.so" \
-    python3 "$root/bindings/python/examples/pool_union.py" \
-      "$artifacts/obj/native-release/native/tests/libmcov_sample_a.so"
+  mkdir -p "$artifacts/demo"
+  log "demo: memcov run --jobs 4 over samples/corpus"
+  "$artifacts/cli/memcov" run --jobs 4 --inputs "$root/samples/corpus" \
+    --record "$artifacts/demo/coverage.feed" -- "$artifacts/samples/memcov-sample" {}
+  "$artifacts/cli/memcov" plot "$artifacts/demo/coverage.feed" -o "$artifacts/demo/coverage.png"
 }
 
 cmd_clean() {

@@ -24,6 +24,7 @@ ensure_tools Ensure-Tools
 build_native Build-Native
 publish_native Publish-Native
 publish_samples Publish-Samples
+publish_cli Publish-Cli
 cmd_build Invoke-Build
 run_stage Invoke-Stage
 ctest_variant Invoke-CTest
