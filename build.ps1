@@ -1,11 +1,11 @@
 #!/usr/bin/env pwsh
 # Memcov's build entry point for PowerShell 7: a mirror of build.sh, verb for verb and
-# function for function. Verbs: build, test, pack, demo, clean. The logic lives in CMake; keep
+# function for function. Verbs: build, test, pack, demo, bench, clean. The logic lives in CMake; keep
 # this file as thin as build.sh and change both together
 # (tests/scripts/check_build_mirror.sh checks that the verbs and functions still match).
 #
 #   dotnet tool restore
-#   dotnet pwsh -NoProfile -File ./build.ps1 [build|test|pack|demo|clean]
+#   dotnet pwsh -NoProfile -File ./build.ps1 [build|test|pack|demo|bench|clean]
 param(
     [Parameter(Position = 0)]
     [string] $Verb = 'build'
@@ -215,6 +215,13 @@ function Invoke-PackageTest {
     }
 }
 
+# run_bench: the benchmarks (bench/run.py): recording cost of each build variant, gathering many
+# workers, the .NET kernels and the feed; tables in artifacts/bench (--smoke: artifacts/bench-smoke).
+function Invoke-BenchRun([string[]] $Arguments) {
+    python3 (Join-Path $root 'bench/run.py') @Arguments
+    Assert-ExitCode 'bench/run.py'
+}
+
 # powershell_mirror has no counterpart here: build.sh's test runs this script's build verb
 # as its last stage, and this script must not call itself.
 
@@ -228,6 +235,7 @@ function Invoke-Test {
     Invoke-Stage 'dotnet test' { Invoke-DotnetTests }
     Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }
     Invoke-Stage 'NuGet package in a new project' { Invoke-PackageTest }
+    Invoke-Stage 'benchmark smoke run' { Invoke-BenchRun '--smoke' }
 }
 
 # cmd_pack
@@ -251,6 +259,13 @@ function Invoke-Demo {
     Assert-ExitCode 'memcov plot'
 }
 
+# cmd_bench
+function Invoke-Bench {
+    Invoke-Build
+    Write-Log 'benchmarks -> artifacts/bench'
+    Invoke-BenchRun '--command', './build.ps1 bench'
+}
+
 # cmd_clean
 function Invoke-Clean {
     if (Test-Path -LiteralPath $artifacts) { Remove-Item -LiteralPath $artifacts -Recurse -Force }
@@ -262,9 +277,10 @@ try {
         'test' { Invoke-Test }
         'pack' { Invoke-Pack }
         'demo' { Invoke-Demo }
+        'bench' { Invoke-Bench }
         'clean' { Invoke-Clean }
         default {
-            [Console]::Error.WriteLine("usage: $PSCommandPath [build|test|pack|demo|clean]")
+            [Console]::Error.WriteLine("usage: $PSCommandPath [build|test|pack|demo|bench|clean]")
             exit 2
         }
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memcov's build entry point. Verbs: build, test, pack, demo, clean. build.ps1 mirrors it.
+# Memcov's build entry point. Verbs: build, test, pack, demo, bench, clean. build.ps1 mirrors it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -144,6 +144,12 @@ powershell_mirror() {
   fi
 }
 
+# The benchmarks (bench/run.py): recording cost of each build variant, gathering many workers,
+# the .NET kernels and the feed; tables in artifacts/bench (--smoke: artifacts/bench-smoke).
+run_bench() {
+  python3 "$root/bench/run.py" "$@"
+}
+
 cmd_test() {
   cmd_build
   run_stage "native asan+ubsan build" build_native asan -DMEMCOV_SANITIZE=ON
@@ -153,6 +159,7 @@ cmd_test() {
   run_stage "dotnet test" dotnet_tests
   run_stage "dotnet pack" pack_library
   run_stage "NuGet package in a new project" package_test
+  run_stage "benchmark smoke run" run_bench --smoke
   run_stage "build.ps1 mirror" powershell_mirror
 }
 
@@ -173,6 +180,12 @@ cmd_demo() {
   "$artifacts/cli/memcov" plot "$artifacts/demo/coverage.feed" -o "$artifacts/demo/coverage.png"
 }
 
+cmd_bench() {
+  cmd_build
+  log "benchmarks -> artifacts/bench"
+  run_bench --command "./build.sh bench"
+}
+
 cmd_clean() {
   rm -rf "$artifacts"
 }
@@ -182,6 +195,7 @@ case "${1:-build}" in
   test) cmd_test ;;
   pack) cmd_pack ;;
   demo) cmd_demo ;;
+  bench) cmd_bench ;;
   clean) cmd_clean ;;
-  *) echo "usage: $0 [build|test|pack|demo|clean]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|pack|demo|bench|clean]" >&2; exit 2 ;;
 esac

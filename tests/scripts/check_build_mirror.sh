@@ -32,10 +32,12 @@ python_tests Invoke-PythonTests
 dotnet_tests Invoke-DotnetTests
 pack_library Invoke-DotnetPack
 package_test Invoke-PackageTest
+run_bench Invoke-BenchRun
 powershell_mirror -
 cmd_test Invoke-Test
 cmd_pack Invoke-Pack
 cmd_demo Invoke-Demo
+cmd_bench Invoke-Bench
 cmd_clean Invoke-Clean'
 for f in $(sed -n 's/^\([a-z_][a-z0-9_]*\)() {.*/\1/p' "$sh"); do
   p="$(printf '%s\n' "$map" | awk -v f="$f" '$1 == f { print $2 }')"

@@ -1,0 +1,321 @@
+/* Gathering the coverage of many worker processes, two ways.
+ *
+ *   bench_gather serialize EDGES WORKERS PARALLEL
+ *   bench_gather region    EDGES WORKERS PARALLEL
+ *
+ * Each worker is this program exec'd again; at most PARALLEL run at once. Every worker hits
+ * the same number of pseudo-random edges of a map of EDGES edges (its own seed), then:
+ *   serialize  the memcov design: it records into a private bitmap (one bit per edge) and
+ *              writes it as memcov's blob (u32 now | u32 byte_size | bits) to a file; when all
+ *              workers are done the parent reads every file and ORs it into the union.
+ *   region     Memcov: it registers a module of EDGES guards, attaches to the parent's region
+ *              (timed: the child attach) and hits the edges through the runtime's callback, so
+ *              the hits are in the region already; the parent only counts the region's map.
+ * Prints one line:
+ *   mode=M edges=E workers=W covered=C parent_ns=P wall_ns=T register_ns=R attach_ns=A
+ * parent_ns is the parent's work after the last worker exited; wall_ns runs from the first
+ * spawn to the count; register_ns and attach_ns are medians over the workers (region only), and
+ * warm_count_ns is a second count, once the parent's mapping of the map is faulted in. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <memcov.h>
+
+#define MAX_EDGES (16u << 20)
+#define HITS_PER_WORKER 65536u
+#define REPORT_FD 3
+
+void __sanitizer_cov_trace_pc_guard(uint32_t *guard);
+
+/* The guards of the synthetic module a region worker registers: a range of this executable,
+ * so the module's identity is the executable's build-id and edge count, as for a real one. */
+static uint32_t s_guards[MAX_EDGES];
+
+struct worker_report {
+    uint64_t register_ns;
+    uint64_t attach_ns;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return x;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int worker_serialize(uint32_t edges, uint64_t seed, const char *path)
+{
+    uint32_t bytes = (edges + 7) / 8;
+    uint8_t *blob = calloc(1, 8 + (size_t)bytes);
+    if (!blob)
+        return 1;
+    uint8_t *bits = blob + 8;
+    /* memcov's guard init numbers the module's guards, as Memcov's registration does. */
+    for (uint32_t i = 0; i < edges; i++)
+        s_guards[i] = i;
+    uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (uint32_t k = 0; k < HITS_PER_WORKER; k++) {
+        uint32_t i = s_guards[next_random(&state) % edges];
+        bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+    uint32_t now = 0;
+    for (uint32_t b = 0; b < bytes; b++)
+        now += (uint32_t)__builtin_popcount(bits[b]);
+    memcpy(blob, &now, 4);
+    memcpy(blob + 4, &bytes, 4);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write_full(fd, blob, 8 + (size_t)bytes) != 0 || close(fd) != 0)
+        return 1;
+    free(blob);
+    return 0;
+}
+
+static int worker_region(uint32_t edges, uint64_t seed, const char *region)
+{
+    struct worker_report report;
+    uint64_t t0 = now_ns();
+    mcov_register_guards(s_guards, s_guards + edges);
+    uint64_t t1 = now_ns();
+    if (mcov_attach(region) != 0 || mcov_private_module_count() != 0) {
+        fprintf(stderr, "bench_gather worker: attach %s: %s\n", region, mcov_last_error());
+        return 1;
+    }
+    uint64_t t2 = now_ns();
+    report.register_ns = t1 - t0;
+    report.attach_ns = t2 - t1;
+    uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (uint32_t k = 0; k < HITS_PER_WORKER; k++)
+        __sanitizer_cov_trace_pc_guard(&s_guards[next_random(&state) % edges]);
+    return write_full(REPORT_FD, &report, sizeof report) == 0 ? 0 : 1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Runs `workers` workers, at most `parallel` at once; returns 0 if all exited 0. */
+static int run_workers(const char *self, const char *mode, uint32_t edges, int workers, int parallel,
+                       const char *where, int report_fd)
+{
+    int running = 0, failed = 0;
+    for (int w = 0; w < workers || running > 0;) {
+        if (w < workers && running < parallel) {
+            char edges_s[16], seed_s[16];
+            snprintf(edges_s, sizeof edges_s, "%u", edges);
+            snprintf(seed_s, sizeof seed_s, "%d", w + 1);
+            pid_t pid = fork();
+            if (pid < 0) {
+                perror("fork");
+                return 1;
+            }
+            if (pid == 0) {
+                if (report_fd >= 0 && dup2(report_fd, REPORT_FD) < 0)
+                    _exit(126);
+                execl(self, self, mode, edges_s, seed_s, where, (char *)NULL);
+                _exit(127);
+            }
+            w++;
+            running++;
+            continue;
+        }
+        int status;
+        if (wait(&status) < 0) {
+            if (errno == EINTR)
+                continue;
+            perror("wait");
+            return 1;
+        }
+        running--;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failed = 1;
+    }
+    return failed;
+}
+
+static int parent_serialize(const char *self, uint32_t edges, int workers, int parallel)
+{
+    char dir[] = "/dev/shm/bench-gather-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp /dev/shm");
+        return 1;
+    }
+    uint32_t bytes = (edges + 7) / 8;
+    uint64_t *uni = calloc(1, ((size_t)bytes + 7) / 8 * 8);
+    uint8_t *buf = malloc(8 + (size_t)bytes);
+    if (!uni || !buf)
+        return 1;
+
+    uint64_t t0 = now_ns();
+    int failed = run_workers(self, "worker-serialize", edges, workers, parallel, dir, -1);
+    uint64_t t1 = now_ns();
+    for (int w = 0; w < workers && !failed; w++) {
+        char path[64];
+        snprintf(path, sizeof path, "%s/%d", dir, w + 1);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0 || st.st_size != 8 + (off_t)bytes) {
+            failed = 1;
+            break;
+        }
+        size_t got = 0;
+        while (got < (size_t)st.st_size) {
+            ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        close(fd);
+        uint32_t size;
+        memcpy(&size, buf + 4, 4);
+        if (got != (size_t)st.st_size || size != bytes) {
+            failed = 1;
+            break;
+        }
+        const uint8_t *bits = buf + 8;
+        for (uint32_t i = 0; i < bytes / 8; i++) {
+            uint64_t word;
+            memcpy(&word, bits + 8 * (size_t)i, 8);
+            uni[i] |= word;
+        }
+        for (uint32_t i = bytes / 8 * 8; i < bytes; i++)
+            ((uint8_t *)uni)[i] |= bits[i];
+    }
+    uint64_t covered = 0;
+    for (uint32_t i = 0; i < (bytes + 7) / 8; i++)
+        covered += (uint64_t)__builtin_popcountll(uni[i]);
+    uint64_t t2 = now_ns();
+
+    for (int w = 0; w < workers; w++) {
+        char path[64];
+        snprintf(path, sizeof path, "%s/%d", dir, w + 1);
+        unlink(path);
+    }
+    rmdir(dir);
+    free(uni);
+    free(buf);
+    if (failed) {
+        fprintf(stderr, "bench_gather: a serialize worker failed\n");
+        return 1;
+    }
+    printf("mode=serialize edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
+           " register_ns=0 attach_ns=0\n", edges, workers, covered, t2 - t1, t2 - t0);
+    return 0;
+}
+
+static int parent_region(const char *self, uint32_t edges, int workers, int parallel)
+{
+    char name[64];
+    snprintf(name, sizeof name, "bench-gather-%ld", (long)getpid());
+    int report[2];
+    if (pipe(report) != 0) {
+        perror("pipe");
+        return 1;
+    }
+    uint64_t t0 = now_ns();
+    if (mcov_region_create(name, edges) != 0) {
+        fprintf(stderr, "bench_gather: %s\n", mcov_last_error());
+        return 1;
+    }
+    int failed = run_workers(self, "worker-region", edges, workers, parallel, name, report[1]);
+    uint64_t t1 = now_ns();
+    uint64_t covered = mcov_get_now64();
+    uint64_t t2 = now_ns();
+    uint64_t again = mcov_get_now64(); /* the same count on pages this process has touched */
+    uint64_t t3 = now_ns();
+    mcov_region_remove(name);
+
+    close(report[1]);
+    uint64_t *reg = calloc((size_t)workers, sizeof *reg), *att = calloc((size_t)workers, sizeof *att);
+    int n = 0;
+    struct worker_report r;
+    while (n < workers && read(report[0], &r, sizeof r) == (ssize_t)sizeof r) {
+        reg[n] = r.register_ns;
+        att[n] = r.attach_ns;
+        n++;
+    }
+    if (failed || n != workers || again != covered) {
+        fprintf(stderr, "bench_gather: a region worker failed\n");
+        return 1;
+    }
+    qsort(reg, (size_t)n, sizeof *reg, cmp_u64);
+    qsort(att, (size_t)n, sizeof *att, cmp_u64);
+    printf("mode=region edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
+           " register_ns=%" PRIu64 " attach_ns=%" PRIu64 " warm_count_ns=%" PRIu64 "\n",
+           edges, workers, covered, t2 - t1, t2 - t0, reg[n / 2], att[n / 2], t3 - t2);
+    free(reg);
+    free(att);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strncmp(argv[1], "worker-", 7) == 0) {
+        uint32_t edges = (uint32_t)strtoul(argv[2], NULL, 10);
+        uint64_t seed = strtoull(argv[3], NULL, 10);
+        if (edges == 0 || edges > MAX_EDGES)
+            return 2;
+        if (strcmp(argv[1], "worker-serialize") == 0) {
+            char path[128];
+            snprintf(path, sizeof path, "%s/%s", argv[4], argv[3]);
+            return worker_serialize(edges, seed, path);
+        }
+        return worker_region(edges, seed, argv[4]);
+    }
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s serialize|region EDGES WORKERS PARALLEL\n", argv[0]);
+        return 2;
+    }
+    uint32_t edges = (uint32_t)strtoul(argv[2], NULL, 10);
+    int workers = atoi(argv[3]), parallel = atoi(argv[4]);
+    if (edges == 0 || edges > MAX_EDGES || workers < 1 || parallel < 1) {
+        fprintf(stderr, "%s: EDGES must be 1 to %u, WORKERS and PARALLEL at least 1\n", argv[0], MAX_EDGES);
+        return 2;
+    }
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return 1;
+    self[len] = 0;
+    if (strcmp(argv[1], "serialize") == 0)
+        return parent_serialize(self, edges, workers, parallel);
+    if (strcmp(argv[1], "region") == 0)
+        return parent_region(self, edges, workers, parallel);
+    fprintf(stderr, "%s: mode must be serialize or region\n", argv[0]);
+    return 2;
+}

@@ -1,0 +1,22 @@
+/* What a build variant's coverage runtime provides to main.c. Each rt_*.c file is one runtime;
+ * none of them is instrumented. */
+#ifndef BENCH_RUNTIME_H
+#define BENCH_RUNTIME_H
+
+#include <stdint.h>
+
+/* Called once before the processes fork. `shared` asks for one map that every process writes
+ * (a region, or a MAP_SHARED map); otherwise each process keeps its own. Returns 0, or -1 after
+ * printing why on stderr. */
+int bench_runtime_setup(int shared);
+
+/* Called once after every process ended. */
+void bench_runtime_teardown(void);
+
+/* Edge hits this process counted so far, or 0 if the runtime does not count them. */
+uint64_t bench_runtime_hits(void);
+
+/* The runtime's name for the result line. */
+extern const char bench_runtime_name[];
+
+#endif

@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Runs Memcov's benchmarks and writes their tables (markdown) to artifacts/bench/.
+
+    python3 bench/run.py            # everything: ./build.sh bench
+    python3 bench/run.py --smoke    # only checks that every benchmark starts and finishes
+
+Parts: the recording cost of each build variant of bench/native (native/workload.c), gathering
+the coverage of many workers (native/gather.c), and the .NET kernels and feed (Memcov.Benchmarks,
+BenchmarkDotNet). Each part writes one table file; results.md joins them with the machine, the
+command and the date, ready to paste into docs/performance.md. Standard library only.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The recording variants, timed round-robin in one run. A variant is a bench_<binary> built by
+# native/CMakeLists.txt (bench_variant), run with PROCS processes on private maps or one shared
+# map. "floor" is the variant it is read against: the empty callback for callback modes, the
+# inline bool flag for no-call modes.
+# Memcov's no-call mode is pending (docs/performance.md): once native/CMakeLists.txt builds it,
+# add its three lines here (private, region, 2 processes on one region) with floor "boolflag".
+VARIANTS = [
+    # key, label, binary, procs, map, floor
+    ("plain", "uninstrumented", "plain", 1, "private", None),
+    ("counters8", "clang inline-8bit-counters", "counters8", 1, "private", None),
+    ("boolflag", "clang inline-bool-flag", "boolflag", 1, "private", None),
+    ("empty", "trace-pc-guard, empty callback", "empty", 1, "private", None),
+    ("afl", "AFL++ afl-clang-fast", "afl", 1, "private", "boolflag"),
+    ("bitrmw", "memcov bit RMW", "bitrmw", 1, "private", "empty"),
+    ("memcov", "Memcov callback, private map", "memcov", 1, "private", "empty"),
+    ("memcov-region", "Memcov callback, region", "memcov", 1, "shared", "empty"),
+    ("plain-2", "uninstrumented", "plain", 2, "private", None),
+    ("boolflag-2", "clang inline-bool-flag", "boolflag", 2, "private", None),
+    ("empty-2", "trace-pc-guard, empty callback", "empty", 2, "private", None),
+    ("afl-2", "AFL++ afl-clang-fast", "afl", 2, "private", "boolflag-2"),
+    ("bitrmw-2", "memcov bit RMW, private maps", "bitrmw", 2, "private", "empty-2"),
+    ("bitrmw-2-shared", "memcov bit RMW, one shared map", "bitrmw", 2, "shared", "empty-2"),
+    ("memcov-2", "Memcov callback, private maps", "memcov", 2, "private", "empty-2"),
+    ("memcov-2-region", "Memcov callback, one region", "memcov", 2, "shared", "empty-2"),
+]
+
+GATHER_SIZES = [64 << 10, 1 << 20, 16 << 20]
+
+
+def log(msg):
+    print(f"==> {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, **kw)
+
+
+def parse_fields(line):
+    return dict(f.split("=", 1) for f in line.split())
+
+
+def native_env():
+    env = dict(os.environ)
+    env.pop("MEMCOV_REGION", None)
+    env.pop("MEMCOV_SHM_DIR", None)
+    return env
+
+
+def ensure_afl(smoke):
+    """Installs Debian's afl++ when afl-clang-fast is missing; returns why AFL++ is skipped, or None."""
+    if shutil.which("afl-clang-fast"):
+        return None
+    if smoke:
+        return "afl-clang-fast is not installed (the smoke run installs nothing)"
+    if os.geteuid() != 0:
+        return "afl-clang-fast is not installed and this is not root: apt-get install afl++"
+    log("installing afl++ with apt-get")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    r = subprocess.run(["apt-get", "install", "-y", "-qq", "afl++"], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0 or not shutil.which("afl-clang-fast"):
+        return "apt-get install afl++ failed: " + (r.stderr.strip().splitlines() or ["no afl-clang-fast"])[-1]
+    return None
+
+
+def build_native(build_dir):
+    cc = os.environ.get("CC") or next(c for c in ("clang", "clang-14") if shutil.which(c))
+    log(f"building bench/native with {cc} -> {build_dir}")
+    run(["cmake", "-S", str(ROOT / "bench/native"), "-B", str(build_dir), f"-DCMAKE_C_COMPILER={cc}",
+         "-DCMAKE_BUILD_TYPE=RelWithDebInfo"], stdout=subprocess.DEVNULL)
+    run(["cmake", "--build", str(build_dir), "--parallel", str(os.cpu_count() or 2)], stdout=subprocess.DEVNULL)
+
+
+def run_variant(build_dir, binary, nbytes, procs, mapping):
+    out = run([str(build_dir / f"bench_{binary}"), str(nbytes), str(procs), mapping],
+              stdout=subprocess.PIPE, env=native_env()).stdout
+    return parse_fields(out.strip().splitlines()[-1])
+
+
+def recording(build_dir, nbytes, reps, afl_skip):
+    variants = [v for v in VARIANTS if not (afl_skip and v[2] == "afl")]
+    hits = int(run_variant(build_dir, "count", nbytes, 1, "private")["hits"])
+    log(f"recording: {len(variants)} variants x {reps} rounds, {nbytes} bytes = {hits} edge hits per process")
+    times = {v[0]: [] for v in variants}
+    checksums = set()
+    for _ in range(reps):  # round-robin, so load changes spread over every variant alike
+        for key, _label, binary, procs, mapping, _floor in variants:
+            r = run_variant(build_dir, binary, nbytes, procs, mapping)
+            times[key].append(int(r["ns"]))
+            checksums.add(r["checksum"])
+    if len(checksums) != 1:
+        raise SystemExit(f"recording: the variants disagree on the checksum: {sorted(checksums)}")
+    med = {k: statistics.median(t) for k, t in times.items()}
+
+    rows = ["| variant | processes | map | median ms | min ms | ns / edge hit | over uninstrumented | × its floor | × AFL++ |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for key, label, binary, procs, mapping, floor in variants:
+        plain = med["plain" if procs == 1 else "plain-2"]
+        afl = med.get("afl" if procs == 1 else "afl-2")
+        over = "—" if binary == "plain" else f"{(med[key] / plain - 1) * 100:+.0f} %"
+        fl = f"{med[key] / med[floor]:.2f}" if floor and floor in med else "—"
+        xafl = f"{med[key] / afl:.2f}" if afl and binary not in ("plain", "afl") else "—"
+        where = "shared" if mapping == "shared" else "private"
+        rows.append(f"| {label} | {procs} | {where} | {med[key] / 1e6:.1f} | {min(times[key]) / 1e6:.1f} | "
+                    f"{med[key] / hits:.3f} | {over} | {fl} | {xafl} |")
+    text = (f"Workload: {nbytes} bytes of text, {hits} edge hits per process "
+            f"(counted by a trace-pc-guard callback), checksum {checksums.pop()} in every build; "
+            f"{reps} rounds, round-robin. Times are per process (the mean over the processes of a run). "
+            f"Floors: the empty callback for callback modes, clang's inline-bool-flag for AFL++.\n\n"
+            + "\n".join(rows) + "\n")
+    if afl_skip:
+        text += f"\nAFL++ skipped: {afl_skip}.\n"
+    return text, med
+
+
+def gather(build_dir, sizes, workers, reps):
+    parallel = os.cpu_count() or 2
+    log(f"gathering: {workers} workers, {parallel} at a time, sizes {sizes}, {reps} rounds")
+    res = {}
+    for edges in sizes:
+        for mode in ("serialize", "region"):
+            runs = [parse_fields(run([str(build_dir / "bench_gather"), mode, str(edges), str(workers), str(parallel)],
+                                     stdout=subprocess.PIPE, env=native_env()).stdout.strip())
+                    for _ in range(reps)]
+            if len({r["covered"] for r in runs}) != 1:
+                raise SystemExit(f"gathering: runs of {mode} at {edges} edges disagree on the union")
+            res[(edges, mode)] = {k: statistics.median(int(r[k]) for r in runs)
+                                  for k in ("parent_ns", "wall_ns", "register_ns", "attach_ns")}
+            res[(edges, mode)]["covered"] = int(runs[0]["covered"])
+            if mode == "region":
+                res[(edges, mode)]["warm_count_ns"] = statistics.median(int(r["warm_count_ns"]) for r in runs)
+        if res[(edges, "serialize")]["covered"] != res[(edges, "region")]["covered"]:
+            raise SystemExit(f"gathering: the two designs found different unions at {edges} edges")
+
+    def ms(ns):
+        return f"{ns / 1e6:.3f}"
+
+    rows = ["| edges | union | parent: memcov serialize ms | parent: Memcov region ms | parent ratio | "
+            "wall: serialize ms | wall: region ms | child register ms | child attach ms |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for edges in sizes:
+        s, r = res[(edges, "serialize")], res[(edges, "region")]
+        rows.append(f"| {edges_label(edges)} | {r['covered']} | {ms(s['parent_ns'])} | {ms(r['parent_ns'])} | "
+                    f"{s['parent_ns'] / r['parent_ns']:.0f}× | {ms(s['wall_ns'])} | {ms(r['wall_ns'])} | "
+                    f"{ms(r['register_ns'])} | {ms(r['attach_ns'])} |")
+    text = (f"{workers} worker processes (exec'd, {parallel} at a time), each hitting 65536 pseudo-random edges; "
+            f"medians of {reps} runs. Parent: its work after the last worker exited (serialize: read and OR "
+            f"every worker's file, then count; region: `mcov_get_now64()`). Wall: first spawn to the count. "
+            f"Child register: `mcov_register_guards` of the module (private pages); child attach: "
+            f"`mcov_attach` (open + map + claim the range + remap), medians over the workers.\n\n"
+            + "\n".join(rows) + "\n")
+    return text, res
+
+
+def edges_label(n):
+    return f"{n >> 20} Mi" if n >= 1 << 20 else f"{n >> 10} Ki"
+
+
+def size_label(n):
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
+
+
+def dotnet(out_dir, smoke):
+    bdn = out_dir / "dotnet"
+    if bdn.exists():
+        shutil.rmtree(bdn)
+    cmd = ["dotnet", "run", "-c", "Release", "--project", str(ROOT / "bench/Memcov.Benchmarks"), "--"]
+    cmd += (["--smoke"] if smoke else []) + ["--filter", "*", "--artifacts", str(bdn)]
+    log("BenchmarkDotNet: " + " ".join(cmd[cmd.index("--") + 1:]))
+    with open(out_dir / "dotnet.log", "w") as logf:
+        r = subprocess.run(cmd, stdout=logf, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise SystemExit(f"BenchmarkDotNet failed (exit {r.returncode}): see {out_dir / 'dotnet.log'}")
+    report = next((bdn / "results").glob("*-report-brief.json"))
+    data = json.loads(report.read_text())
+    results = {}
+    for b in data["Benchmarks"]:
+        params = dict(p.split("=", 1) for p in b["Parameters"].split("&") if p)
+        key = (b["Type"], b["Method"], int(params.get("Size", 0)), params.get("NewBits", ""))
+        results[key] = {"median": b["Statistics"]["Median"], "alloc": b["Memory"]["BytesAllocatedPerOperation"]}
+    return dotnet_tables(results), results
+
+
+def dotnet_tables(res):
+    def gbs(size, ns):
+        return f"{size / ns:.1f}"
+
+    rows = ["| benchmark | size | median µs | GB/s | × naive baseline (time) | bandwidth ÷ CopyTo's | allocated B/op |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    plan = [("CopyBenchmarks", "CopyTo", "", None), ("CopyBenchmarks", "NaiveByteCopy", "", "CopyTo"),
+            ("CountCoveredBenchmarks", "NaiveByteLoop", "", None), ("CountCoveredBenchmarks", "CountCovered", "", "NaiveByteLoop"),
+            ("OrBenchmarks", "NaiveByteLoop", "", None), ("OrBenchmarks", "Or", "", "NaiveByteLoop"),
+            ("HasNewCoverageBenchmarks", "NaiveByteLoop", "", None), ("HasNewCoverageBenchmarks", "HasNewCoverage", "", "NaiveByteLoop")]
+    plan += [("AtomicOrNoNewBitsBenchmarks", "InterlockedOrEveryWord", "", None),
+             ("AtomicOrNoNewBitsBenchmarks", "AtomicOr", "", "InterlockedOrEveryWord")]
+    for nb in ("OnePercent", "All"):
+        plan += [("AtomicOrBenchmarks", "InterlockedOrEveryWord", nb, None), ("AtomicOrBenchmarks", "AtomicOr", nb, "InterlockedOrEveryWord")]
+    plan += [("SnapshotBenchmarks", "CopyTo", "", None), ("SnapshotBenchmarks", "Snapshot", "", "CopyTo")]
+    for size in sorted({k[2] for k in res if k[2]}):
+        copy = res.get(("CopyBenchmarks", "CopyTo", size, ""))
+        for typ, method, nb, base in plan:
+            r = res.get((typ, method, size, nb))
+            if not r:
+                continue
+            b = res.get((typ, base, size, nb)) if base else None
+            name = f"{typ.removesuffix('Benchmarks')}.{method}" + (f" ({nb})" if nb else "")
+            ratio = f"{r['median'] / b['median']:.2f}" if b else "baseline"
+            vs_copy = f"{copy['median'] / r['median']:.2f}" if copy else "—"
+            rows.append(f"| {name} | {size_label(size)} | {r['median'] / 1e3:.2f} | {gbs(size, r['median'])} | {ratio} | {vs_copy} | {r['alloc']} |")
+    text = ("BenchmarkDotNet, pinned job (1 launch, 3 warm-ups, 7 iterations of 100 ms; AtomicOr with new bits: "
+            "15 iterations of one merge each, the destination restored before each, so its figures include a call's "
+            "set-up and a cold start). Maps in native memory (NativeMemory.AlignedAlloc, "
+            "64-byte aligned); Snapshot reads a region in /dev/shm. GB/s = map bytes ÷ time. "
+            "\"bandwidth ÷ CopyTo's\" compares with CopyBenchmarks.CopyTo at the same size, in the same run.\n\n"
+            + "\n".join(rows) + "\n")
+    feed = ["| feed benchmark | median ns / record | records / s | allocated B/record |", "|---|---:|---:|---:|"]
+    for method, what in (("WriteAndParse", "sample a 64 Ki-edge region, write, parse (no new edge)"),
+                         ("Parse", "parse records of 64 new edges")):
+        r = res.get(("FeedBenchmarks", method, 0, ""))
+        if r:
+            feed.append(f"| {what} | {r['median']:.0f} | {1e9 / r['median']:,.0f} | {r['alloc']} |")
+    text += "\nFeed (System.IO.Pipelines `Pipe`, one record per operation):\n\n" + "\n".join(feed) + "\n"
+    return text
+
+
+def targets(rec, gat, net):
+    rows = ["| target | measured | verdict |", "|---|---|---|"]
+
+    def add(name, value, ok, fmt="{:.2f}×"):
+        rows.append(f"| {name} | {fmt.format(value) if value is not None else 'not measured'} | "
+                    f"{'—' if value is None else ('met' if ok else 'MISSED')} |")
+
+    if rec:
+        add("Memcov callback on a region ≤ 1.05× the empty callback, 1 process",
+            rec["memcov-region"] / rec["empty"], rec["memcov-region"] / rec["empty"] <= 1.05)
+        add("Memcov callback, 2 processes on one region ≤ 1.05× 2 processes on private maps",
+            rec["memcov-2-region"] / rec["memcov-2"], rec["memcov-2-region"] / rec["memcov-2"] <= 1.05)
+        add("Memcov callback, 2 processes on one region ≤ 1.05× the empty callback, 2 processes",
+            rec["memcov-2-region"] / rec["empty-2"], rec["memcov-2-region"] / rec["empty-2"] <= 1.05)
+        add("2 processes: memcov bit RMW (shared map) ÷ Memcov (one region) ≥ 1.3",
+            rec["bitrmw-2-shared"] / rec["memcov-2-region"], rec["bitrmw-2-shared"] / rec["memcov-2-region"] >= 1.3)
+    rows.append("| No-call mode on a region ≤ 1.10× AFL++; 2 processes ≤ 1.05× private | pending: the mode is not in this tree | — |")
+    if gat and (1 << 20, "region") in gat:
+        s, r = gat[(1 << 20, "serialize")], gat[(1 << 20, "region")]
+        add("Gathering 200 workers at 1 Mi edges: parent time ≥ 100× less than serialize",
+            s["parent_ns"] / r["parent_ns"], s["parent_ns"] / r["parent_ns"] >= 100, "{:.0f}×")
+    if net:
+        big = 16 << 20
+        copy = net.get(("CopyBenchmarks", "CopyTo", big, ""))
+        count = net.get(("CountCoveredBenchmarks", "CountCovered", big, ""))
+        aor = net.get(("AtomicOrNoNewBitsBenchmarks", "AtomicOr", big, ""))
+        if copy and count:
+            add("CountCovered ≥ 0.8× CopyTo's bandwidth at 16 MiB", copy["median"] / count["median"],
+                copy["median"] / count["median"] >= 0.8)
+        if copy and aor:
+            add("AtomicOr, no new bits ≥ 0.5× CopyTo's bandwidth at 16 MiB", copy["median"] / aor["median"],
+                copy["median"] / aor["median"] >= 0.5)
+        kernels = [v["alloc"] for k, v in net.items() if k[0] in ("CountCoveredBenchmarks", "OrBenchmarks",
+                   "HasNewCoverageBenchmarks") or (k[0].startswith("AtomicOr") and k[1] == "AtomicOr")]
+        if kernels:
+            add("CoverageMap kernels allocate 0 bytes", max(kernels), max(kernels) == 0, "{} B/op at most")
+    return "\n".join(rows) + "\n"
+
+
+def machine(argv):
+    model, cores = "unknown", os.cpu_count()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()
+    return (f"- CPU: {model}, {cores} logical cores (/proc/cpuinfo); {platform.system()} {platform.release()}\n"
+            f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC\n"
+            f"- Command: `{argv}`\n"
+            f"- Load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes: only check that each benchmark runs")
+    ap.add_argument("--out", type=Path, help="where the tables go (default artifacts/bench, artifacts/bench-smoke)")
+    ap.add_argument("--reps", type=int, help="rounds of the recording variants (default 11)")
+    ap.add_argument("--bytes", type=int, help="workload bytes per process (default 23000000: about 10^8 edge hits)")
+    ap.add_argument("--skip-dotnet", action="store_true", help="native parts only")
+    ap.add_argument("--command", default=None, help="the command to name in results.md")
+    ap.add_argument("--update-doc", type=Path, metavar="MD",
+                    help="also put results.md between the results markers of this file (docs/performance.md)")
+    args = ap.parse_args()
+    out = args.out or ROOT / "artifacts" / ("bench-smoke" if args.smoke else "bench")
+    out.mkdir(parents=True, exist_ok=True)
+    build_dir = ROOT / "artifacts/obj/bench-native"
+    head = machine(args.command or "python3 bench/run.py " + " ".join(sys.argv[1:]))
+
+    afl_skip = ensure_afl(args.smoke)
+    if afl_skip:
+        log(f"AFL++ skipped: {afl_skip}")
+    build_native(build_dir)
+    rec_text, rec = recording(build_dir, args.bytes or (20000 if args.smoke else 23_000_000),
+                              args.reps or (1 if args.smoke else 11), afl_skip)
+    (out / "recording.md").write_text(rec_text)
+    gat_text, gat = gather(build_dir, [64 << 10] if args.smoke else GATHER_SIZES,
+                           4 if args.smoke else 200, 1 if args.smoke else 3)
+    (out / "gather.md").write_text(gat_text)
+    net_text, net = ("(.NET skipped)\n", None) if args.skip_dotnet else dotnet(out, args.smoke)
+    (out / "dotnet.md").write_text(net_text)
+    # A smoke run's figures mean nothing: no verdicts from them.
+    tgt_text = ("(smoke run: no verdicts)\n" if args.smoke else targets(rec, gat, net))
+    (out / "targets.md").write_text(tgt_text)
+    load = os.getloadavg()
+    head += f"- Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n"
+    (out / "machine.md").write_text(head)
+    results = (f"## Machine and run\n\n{head}\n## Recording cost\n\n{rec_text}\n## Gathering many workers\n\n"
+               f"{gat_text}\n## .NET kernels and feed\n\n{net_text}\n## Targets\n\n{tgt_text}")
+    (out / "results.md").write_text(results)
+    print(results)
+    log(f"tables in {out}")
+    if args.update_doc:
+        update_doc(args.update_doc, results)
+
+
+BEGIN, END = "<!-- bench results: begin (bench/run.py --update-doc) -->", "<!-- bench results: end -->"
+
+
+def update_doc(path, results):
+    """Replaces what lies between the results markers of `path` with `results`."""
+    text = path.read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{path} has no results markers: {BEGIN} ... {END}")
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    # The doc's own headings are level 2: the results' sections go one level down.
+    body = results.replace("\n## ", "\n### ")
+    body = ("### " + body[3:]) if body.startswith("## ") else body
+    path.write_text(f"{head}{BEGIN}\n\n{body}\n{END}{tail}")
+    log(f"results written into {path}")
+
+
+if __name__ == "__main__":
+    main()
