@@ -153,6 +153,17 @@ function Invoke-CTest([string] $Variant) {
     Assert-ExitCode "ctest ($Variant)"
 }
 
+# cli_terminal_tests: the memcov command in a pseudo-terminal.
+function Invoke-CliTerminalTests {
+    Invoke-WithEnv @{
+        MEMCOV_CLI        = Join-Path $artifacts 'cli/memcov'
+        MEMCOV_SAMPLE_DIR = Join-Path $artifacts 'samples'
+    } {
+        python3 -m unittest discover -s (Join-Path $root 'tests/cli') -p 'test_*.py' -v
+        Assert-ExitCode 'memcov in a terminal'
+    }
+}
+
 # python_tests
 function Invoke-PythonTests {
     Invoke-WithEnv @{
@@ -233,6 +244,7 @@ function Invoke-Test {
     Invoke-Stage 'native ctest (asan+ubsan)' { Invoke-CTest 'asan' }
     Invoke-Stage 'python unittest' { Invoke-PythonTests }
     Invoke-Stage 'dotnet test' { Invoke-DotnetTests }
+    Invoke-Stage 'memcov in a terminal' { Invoke-CliTerminalTests }
     Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }
     Invoke-Stage 'NuGet package in a new project' { Invoke-PackageTest }
     Invoke-Stage 'benchmark smoke run' { Invoke-BenchRun '--smoke' }

@@ -97,6 +97,12 @@ python_tests() {
     python3 -m unittest discover -s "$root/bindings/python/tests" -t "$root/bindings/python" -v
 }
 
+# The memcov command in a pseudo-terminal: the live view and the summary as a user sees them.
+cli_terminal_tests() {
+  MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
+    python3 -m unittest discover -s "$root/tests/cli" -p 'test_*.py' -v
+}
+
 # The .NET library's tests; the cross-process ones run the native release build's mcov_worker.
 dotnet_tests() {
   MEMCOV_TEST_NATIVE_DIR="$artifacts/obj/native-release/native" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
@@ -157,6 +163,7 @@ cmd_test() {
   run_stage "native ctest (asan+ubsan)" ctest_variant asan
   run_stage "python unittest" python_tests
   run_stage "dotnet test" dotnet_tests
+  run_stage "memcov in a terminal" cli_terminal_tests
   run_stage "dotnet pack" pack_library
   run_stage "NuGet package in a new project" package_test
   run_stage "benchmark smoke run" run_bench --smoke

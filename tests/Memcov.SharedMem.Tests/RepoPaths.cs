@@ -54,6 +54,30 @@ internal static class RepoPaths
     /// <summary>The .NET child of the cross-process tests, built beside the test assembly.</summary>
     public static string TestChild => Path.Combine(AppContext.BaseDirectory, "Memcov.TestChild");
 
+    /// <summary>
+    /// The published sample target (memcov-sample and its library): $MEMCOV_SAMPLE_DIR (set by
+    /// build.sh), else artifacts/samples.
+    /// </summary>
+    public static string SampleDir
+    {
+        get
+        {
+            string? dir = Environment.GetEnvironmentVariable("MEMCOV_SAMPLE_DIR");
+            if (string.IsNullOrEmpty(dir))
+            {
+                dir = Path.Combine(Root, "artifacts", "samples");
+            }
+
+            if (!File.Exists(Path.Combine(dir, "memcov-sample")))
+            {
+                throw new InvalidOperationException(
+                    $"No memcov-sample in '{dir}': run ./build.sh build, or set MEMCOV_SAMPLE_DIR.");
+            }
+
+            return dir;
+        }
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)

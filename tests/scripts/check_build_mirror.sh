@@ -29,6 +29,7 @@ cmd_build Invoke-Build
 run_stage Invoke-Stage
 ctest_variant Invoke-CTest
 python_tests Invoke-PythonTests
+cli_terminal_tests Invoke-CliTerminalTests
 dotnet_tests Invoke-DotnetTests
 pack_library Invoke-DotnetPack
 package_test Invoke-PackageTest

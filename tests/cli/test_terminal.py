@@ -1,0 +1,84 @@
+"""memcov run and watch as a user sees them: the command runs in a pseudo-terminal and the test
+reads the screen. Standard library only.
+
+    MEMCOV_CLI=artifacts/cli/memcov MEMCOV_SAMPLE_DIR=artifacts/samples python3 -m unittest tests/cli/test_terminal.py
+"""
+import fcntl
+import os
+import pty
+import re
+import struct
+import subprocess
+import termios
+import time
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = os.environ.get("MEMCOV_CLI") or str(ROOT / "artifacts" / "cli" / "memcov")
+SAMPLES = Path(os.environ.get("MEMCOV_SAMPLE_DIR") or ROOT / "artifacts" / "samples")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
+
+
+def run_in_terminal(args, timeout=120, rows=50, cols=140):
+    """Runs args with a pseudo-terminal as stdin, stdout and stderr; returns (exit code, screen text)."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
+    proc = subprocess.Popen(args, stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal closed with the process
+            break
+        if not data:
+            break
+        chunks.append(data)
+        if time.monotonic() > deadline:
+            proc.kill()
+            break
+    os.close(leader)
+    code = proc.wait(timeout=30)
+    raw = b"".join(chunks).decode("utf-8", "replace")
+    return code, raw, ANSI.sub("", raw)
+
+
+class LiveViewTest(unittest.TestCase):
+    def test_run_draws_the_live_view_in_place_then_the_summary(self):
+        corpus = ROOT / "samples" / "corpus"
+        total = len(list(corpus.iterdir()))
+        code, raw, screen = run_in_terminal(
+            [CLI, "run", "--jobs", "4", "--inputs", str(corpus), "--", str(SAMPLES / "memcov-sample"), "{}"])
+        self.assertEqual(code, 0, screen[-2000:])
+        # The live view: its own rows, redrawn in place with cursor movement.
+        self.assertIn("new edges/s", screen)
+        self.assertRegex(raw, r"\x1b\[\d*A", "the live view never moved the cursor up to redraw")
+        # The summary: every input done, the edges covered of the registered ones, the module.
+        self.assertIn("memcov run", screen)
+        self.assertRegex(screen, rf"inputs\s+{total}/{total}")
+        match = re.search(r"edges\s+(\d+) covered / (\d+) registered", screen)
+        self.assertIsNotNone(match, screen[-2000:])
+        covered, registered = int(match.group(1)), int(match.group(2))
+        self.assertGreater(covered, 300)
+        self.assertGreater(registered, covered)
+        self.assertIn("libmemcov_sample.so", screen)
+
+    def test_crashes_and_timeouts_show_in_the_summary(self):
+        bad = ROOT / "samples" / "corpus-bad"
+        code, _, screen = run_in_terminal(
+            [CLI, "run", "--jobs", "2", "--timeout", "1", "--inputs", str(bad), "--", str(SAMPLES / "memcov-sample"), "{}"])
+        self.assertEqual(code, 0, screen[-2000:])
+        self.assertRegex(screen, r"crashes\s+1\b")
+        self.assertRegex(screen, r"timeouts\s+1\b")
+
+    def test_bad_arguments_say_so_in_the_terminal(self):
+        code, _, screen = run_in_terminal([CLI, "run", "--jobs", "0", "--", "true"])
+        self.assertNotEqual(code, 0)
+        self.assertIn("--jobs must be at least 1", screen)
+
+
+if __name__ == "__main__":
+    unittest.main()
