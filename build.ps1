@@ -245,6 +245,7 @@ function Invoke-Test {
     Invoke-Stage 'python unittest' { Invoke-PythonTests }
     Invoke-Stage 'dotnet test' { Invoke-DotnetTests }
     Invoke-Stage 'memcov in a terminal' { Invoke-CliTerminalTests }
+    Invoke-Stage 'demo' { Invoke-DemoJob }
     Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }
     Invoke-Stage 'NuGet package in a new project' { Invoke-PackageTest }
     Invoke-Stage 'benchmark smoke run' { Invoke-BenchRun '--smoke' }
@@ -257,11 +258,11 @@ function Invoke-Pack {
     Invoke-DotnetPack
 }
 
-# cmd_demo
-function Invoke-Demo {
-    Invoke-Build
+# demo_job: the sample target over its corpus on 4 workers, live, then the coverage plot.
+function Invoke-DemoJob {
     $demo = Join-Path $artifacts 'demo'
     New-Item -ItemType Directory -Force -Path $demo > $null
+    Remove-Item -Force -ErrorAction SilentlyContinue (Join-Path $demo 'coverage.png')
     Write-Log 'demo: memcov run --jobs 4 over samples/corpus'
     $memcov = Join-Path $artifacts 'cli/memcov'
     & $memcov run --jobs 4 --inputs (Join-Path $root 'samples/corpus') `
@@ -269,13 +270,13 @@ function Invoke-Demo {
     Assert-ExitCode 'memcov run'
     & $memcov plot (Join-Path $demo 'coverage.feed') -o (Join-Path $demo 'coverage.png')
     Assert-ExitCode 'memcov plot'
+    if (-not (Test-Path (Join-Path $demo 'coverage.png'))) { throw 'the demo wrote no coverage.png' }
 }
 
-# cmd_bench
-function Invoke-Bench {
+# cmd_demo
+function Invoke-Demo {
     Invoke-Build
-    Write-Log 'benchmarks -> artifacts/bench'
-    Invoke-BenchRun '--command', './build.ps1 bench'
+    Invoke-DemoJob
 }
 
 # cmd_clean

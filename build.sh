@@ -164,6 +164,7 @@ cmd_test() {
   run_stage "python unittest" python_tests
   run_stage "dotnet test" dotnet_tests
   run_stage "memcov in a terminal" cli_terminal_tests
+  run_stage "demo" demo_job
   run_stage "dotnet pack" pack_library
   run_stage "NuGet package in a new project" package_test
   run_stage "benchmark smoke run" run_bench --smoke
@@ -178,19 +179,19 @@ cmd_pack() {
 
 # The main job: the sample target over its corpus on 4 workers into one region, live, then the
 # coverage plot. Writes artifacts/demo/coverage.feed and artifacts/demo/coverage.png.
-cmd_demo() {
-  cmd_build
+demo_job() {
   mkdir -p "$artifacts/demo"
+  rm -f "$artifacts/demo/coverage.png"
   log "demo: memcov run --jobs 4 over samples/corpus"
   "$artifacts/cli/memcov" run --jobs 4 --inputs "$root/samples/corpus" \
     --record "$artifacts/demo/coverage.feed" -- "$artifacts/samples/memcov-sample" {}
   "$artifacts/cli/memcov" plot "$artifacts/demo/coverage.feed" -o "$artifacts/demo/coverage.png"
+  [ -s "$artifacts/demo/coverage.png" ]
 }
 
-cmd_bench() {
+cmd_demo() {
   cmd_build
-  log "benchmarks -> artifacts/bench"
-  run_bench --command "./build.sh bench"
+  demo_job
 }
 
 cmd_clean() {

@@ -37,6 +37,7 @@ run_bench Invoke-BenchRun
 powershell_mirror -
 cmd_test Invoke-Test
 cmd_pack Invoke-Pack
+demo_job Invoke-DemoJob
 cmd_demo Invoke-Demo
 cmd_bench Invoke-Bench
 cmd_clean Invoke-Clean'

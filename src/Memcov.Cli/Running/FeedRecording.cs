@@ -15,7 +15,7 @@ internal sealed class FeedRecording : IAsyncDisposable
     {
         _file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
         _writer = PipeWriter.Create(_file);
-        _loop = new CoverageFeed(region, _writer).RunAsync(TimeSpan.FromMilliseconds(100), _stop.Token);
+        _loop = new CoverageFeed(region, _writer).RunAsync(TimeSpan.FromMilliseconds(20), _stop.Token);
     }
 
     public static FeedRecording Start(CoverageRegion region, string path) => new(region, path);
