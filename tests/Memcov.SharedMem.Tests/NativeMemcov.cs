@@ -52,8 +52,8 @@ internal static unsafe class NativeMemcov
         }
     }
 
-    /// <summary>Starts tests/mcov_worker FIRST COUNT [b-first] with MEMCOV_REGION=region.</summary>
-    public static Process StartWorker(string region, int first, int count, bool bFirst = false)
+    /// <summary>Starts tests/mcov_worker FIRST COUNT [b-first] with MEMCOV_REGION=region and the samples built in the given mode.</summary>
+    public static Process StartWorker(string region, int first, int count, bool bFirst = false, string samples = "callback")
     {
         var info = new ProcessStartInfo(Path.Combine(RepoPaths.NativeDir, "tests", "mcov_worker"))
         {
@@ -68,6 +68,7 @@ internal static unsafe class NativeMemcov
         }
 
         info.Environment["MEMCOV_REGION"] = region;
+        info.Environment["MEMCOV_TEST_SAMPLES"] = samples; // callback, inline (no-call mode) or mixed
         return Process.Start(info) ?? throw new InvalidOperationException("mcov_worker did not start");
     }
 

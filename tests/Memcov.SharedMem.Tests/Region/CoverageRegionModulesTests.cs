@@ -135,4 +135,28 @@ public sealed class CoverageRegionModulesTests : RegionTestBase
         big.ThrowIfTooSmall();
         Assert.Equal(2, big.ModuleCount);
     }
+
+    [Theory]
+    [InlineData("inline")]
+    [InlineData("mixed")]
+    public void NoCallModules_AreReadLikeCallbackOnes_AndTheirUnionIsExact(string samples)
+    {
+        string reference = NewName($"{samples}-ref");
+        NativeMemcov.CreateRegion(reference, 1 << 16);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(reference, 0, 24, samples: samples));
+
+        string union = NewName($"{samples}-union");
+        using CoverageRegion region = CoverageRegion.Create(union, 1 << 16);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(union, 0, 12, samples: samples));
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(union, 12, 12, bFirst: true, samples: samples));
+
+        using CoverageRegion expected = CoverageRegion.Attach(reference);
+        RegionModule[] modules = [.. region.Modules];
+        Assert.Equal(2, modules.Length);
+        Assert.Equal(ModuleMode.Inline, modules[1].Mode);
+        Assert.Equal(samples == "inline" ? ModuleMode.Inline : ModuleMode.Callback, modules[0].Mode);
+        Assert.True(expected.CountCovered() > 50);
+        Assert.True(expected.Map.SequenceEqual(region.Map), "the no-call union differs from one worker running every input");
+        Assert.Equal(region.CountCovered(), modules.Sum(region.CountCovered));
+    }
 }
