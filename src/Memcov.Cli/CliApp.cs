@@ -17,7 +17,14 @@ internal static class CliApp
     {
         RootCommand root = Build(console);
         ParseResult parsed = root.Parse(args);
-        var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        // Ctrl-C cancels the command's token; the run then kills its targets, prints its summary and
+        // removes its region, which must not be cut short.
+        var configuration = new InvocationConfiguration
+        {
+            Output = console.Out,
+            Error = console.Error,
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+        };
         return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
@@ -71,6 +78,24 @@ internal static class CliApp
 
     /// <summary>A <c>--json</c> option.</summary>
     public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON to stdout instead of tables." };
+
+    /// <summary>A <c>--capacity</c> option: edge slots of a region to create, 1 to 2^32.</summary>
+    public static Option<long> CapacityOption(string description = "Edge slots of the region, rounded up to a multiple of 4096.")
+    {
+        var capacity = new Option<long>("--capacity") { Description = description, DefaultValueFactory = _ => 1 << 20 };
+        capacity.Validators.Add(r =>
+        {
+            if (CapacityError(r.GetValueOrDefault<long>()) is string error)
+            {
+                r.AddError(error);
+            }
+        });
+        return capacity;
+    }
+
+    /// <summary>Why <paramref name="capacity"/> cannot be a region's capacity, or null when it can.</summary>
+    public static string? CapacityError(long capacity) =>
+        capacity is < 1 or > RegionFormat.MaxCapacity ? $"--capacity must be 1 to {RegionFormat.MaxCapacity} edges." : null;
 
     /// <summary>A region-name argument, checked against the naming rule while parsing.</summary>
     public static Argument<string> RegionArgument(string name = "region", string description = "The region name.")

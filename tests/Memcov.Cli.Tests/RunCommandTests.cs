@@ -19,9 +19,14 @@ public sealed class RunCommandTests : RegionTestBase
         return JsonDocument.Parse(r.Out).RootElement.Clone();
     }
 
-    private static string CopyInputs(IEnumerable<string> files)
+    private readonly List<string> _dirs = [];
+
+    protected override void Cleanup() => _dirs.ForEach(d => Directory.Delete(d, recursive: true));
+
+    private string CopyInputs(IEnumerable<string> files)
     {
         string dir = Directory.CreateTempSubdirectory("memcov-inputs-").FullName;
+        _dirs.Add(dir);
         foreach (string f in files)
         {
             File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
@@ -59,7 +64,7 @@ public sealed class RunCommandTests : RegionTestBase
         string clean = NewName("clean");
         string mixed = NewName("mixed");
         await RunJson("--jobs", "2", "--keep", "--region", clean, "--inputs", CopyInputs(good), "--", Sample, "{}");
-        JsonElement run = await RunJson("--jobs", "2", "--keep", "--timeout", "2", "--region", mixed,
+        JsonElement run = await RunJson("--jobs", "2", "--keep", "--timeout", "5", "--region", mixed,
             "--inputs", CopyInputs(good.Concat(bad)), "--", Sample, "{}");
 
         Assert.Equal(good.Length + bad.Length, run.GetProperty("done").GetInt32());
@@ -93,11 +98,36 @@ public sealed class RunCommandTests : RegionTestBase
     [Fact]
     public async Task WithoutInputs_TheCommandRunsOnce_AndATemporaryRegionIsRemoved()
     {
-        string script = Path.Combine(Directory.CreateTempSubdirectory("memcov-once-").FullName, "one.ms");
+        string script = Path.Combine(CopyInputs([]), "one.ms");
         File.Copy(Directory.GetFiles(Corpus).Order(StringComparer.Ordinal).First(), script);
         JsonElement run = await RunJson("--", Sample, script);
         Assert.Equal(1, run.GetProperty("inputs").GetInt32());
         Assert.True(run.GetProperty("region").GetProperty("covered_edges").GetInt64() > 10);
         Assert.False(CoverageRegion.Exists(run.GetProperty("region_name").GetString()!));
+    }
+
+    [Fact]
+    public async Task ATargetThatLeavesABackgroundChild_EndsWhenTheTargetExits()
+    {
+        // The child keeps the target's stdout and stderr open for 20 s; the run must not wait for it.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        JsonElement run = await RunJson("--timeout", "15", "--", "/bin/sh", "-c", "sleep 20 & exit 0");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), $"the run took {clock.Elapsed}");
+        Assert.Equal(0, run.GetProperty("timeouts").GetInt32());
+        Assert.Equal(1, run.GetProperty("done").GetInt32());
+    }
+
+    [Fact]
+    public async Task AFeedThatCannotBeWritten_FailsTheRunBeforeAnyTargetStarts()
+    {
+        string name = NewName("norecord");
+        string hang = CopyInputs([Path.Combine(RepoPaths.Root, "samples", "corpus-bad", "hang.ms")]);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Result r = await Run("run", "--region", name, "--timeout", "30", "--record", "/nonexistent/dir/cov.feed",
+            "--inputs", hang, "--", Sample, "{}");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("/nonexistent/dir/cov.feed", r.Err);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the run waited for the hanging target");
+        Assert.False(CoverageRegion.Exists(name));
     }
 }

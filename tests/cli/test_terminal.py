@@ -7,8 +7,11 @@ import fcntl
 import os
 import pty
 import re
+import shutil
+import signal
 import struct
 import subprocess
+import tempfile
 import termios
 import time
 import unittest
@@ -20,8 +23,9 @@ SAMPLES = Path(os.environ.get("MEMCOV_SAMPLE_DIR") or ROOT / "artifacts" / "samp
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
 
 
-def run_in_terminal(args, timeout=120, rows=50, cols=140):
-    """Runs args with a pseudo-terminal as stdin, stdout and stderr; returns (exit code, screen text)."""
+def run_in_terminal(args, timeout=120, rows=50, cols=140, on_screen=None):
+    """Runs args with a pseudo-terminal as stdin, stdout and stderr; returns (exit code, raw output,
+    screen text). on_screen(proc, text so far) is called as output arrives."""
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
@@ -37,6 +41,8 @@ def run_in_terminal(args, timeout=120, rows=50, cols=140):
         if not data:
             break
         chunks.append(data)
+        if on_screen:
+            on_screen(proc, ANSI.sub("", b"".join(chunks).decode("utf-8", "replace")))
         if time.monotonic() > deadline:
             proc.kill()
             break
@@ -73,6 +79,31 @@ class LiveViewTest(unittest.TestCase):
         self.assertEqual(code, 0, screen[-2000:])
         self.assertRegex(screen, r"crashes\s+1\b")
         self.assertRegex(screen, r"timeouts\s+1\b")
+
+    def test_ctrl_c_kills_the_runs_prints_the_summary_and_removes_the_region(self):
+        inputs = Path(tempfile.mkdtemp(prefix="memcov-ctrl-c-"))
+        self.addCleanup(shutil.rmtree, inputs)
+        hang = inputs / "hang.ms"
+        shutil.copy(ROOT / "samples" / "corpus-bad" / "hang.ms", hang)
+        region = f"terminal-ctrl-c-{os.getpid()}"
+        shm = Path(os.environ.get("MEMCOV_SHM_DIR") or "/dev/shm") / f"memcov-{region}"
+        sent = []
+
+        def interrupt_once_live(proc, screen):
+            if not sent and "new edges/s" in screen:
+                sent.append(True)
+                os.kill(proc.pid, signal.SIGINT)
+
+        code, _, screen = run_in_terminal(
+            [CLI, "run", "--region", region, "--timeout", "60", "--inputs", str(inputs), "--",
+             str(SAMPLES / "memcov-sample"), "{}"], timeout=60, on_screen=interrupt_once_live)
+        self.assertTrue(sent, "the live view never appeared")
+        self.assertEqual(code, 130, screen[-2000:])
+        self.assertRegex(screen, r"inputs\s+0/1 \(interrupted: 1 run\(s\) stopped\)")
+        self.assertRegex(screen, r"edges\s+\d+ covered")
+        self.assertFalse(shm.exists(), "the run's region is still there")
+        left = subprocess.run(["pgrep", "-f", str(hang)], capture_output=True, text=True).stdout.strip()
+        self.assertEqual(left, "", "the hanging target outlived the run")
 
     def test_bad_arguments_say_so_in_the_terminal(self):
         code, _, screen = run_in_terminal([CLI, "run", "--jobs", "0", "--", "true"])

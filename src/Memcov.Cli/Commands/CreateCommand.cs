@@ -9,7 +9,7 @@ internal static class CreateCommand
     public static Command Create(CliConsole console)
     {
         var name = CliApp.RegionArgument();
-        var capacity = new Option<long>("--capacity") { Description = "Edge slots, rounded up to a multiple of 4096.", DefaultValueFactory = _ => 1 << 20 };
+        var capacity = CliApp.CapacityOption();
         var create = new Command("create", "Create a region that processes attach to by name (MEMCOV_REGION=NAME).") { name, capacity };
         create.SetAction((parse, _) => CliApp.Guard(console, () =>
         {

@@ -11,21 +11,38 @@ internal static class ImportCommand
         var file = new Argument<FileInfo>("file") { Description = "A map file written by 'memcov export' or 'memcov merge'." };
         var name = CliApp.RegionArgument(description: "The region to add the coverage to; created if it does not exist.");
         var capacity = new Option<long?>("--capacity") { Description = "Edge slots when the region is created (default: what the map needs)." };
+        capacity.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long?>() is long c && CliApp.CapacityError(c) is string error)
+            {
+                r.AddError(error);
+            }
+        });
         var import = new Command("import", "OR a map file into a region, matching modules by identity; nothing in the region is cleared.") { file, name, capacity };
         import.SetAction((parse, _) => CliApp.Guard(console, () =>
         {
             CoverageMapFile map = CoverageMapFile.Load(parse.GetValue(file)!.FullName);
             string regionName = parse.GetValue(name)!;
+            bool created = false;
             if (!CoverageRegion.TryAttach(regionName, out CoverageRegion? region))
             {
                 long needed = map.Modules.Sum(m => (m.Identity.EdgeCount + 4095) / 4096 * 4096);
-                region = CoverageRegion.Create(regionName, parse.GetValue(capacity) ?? Math.Max(needed, 4096));
+                region = CoverageRegion.Create(regionName, parse.GetValue(capacity) ?? Math.Clamp(needed, 4096, RegionFormat.MaxCapacity));
+                created = true;
             }
 
             using (region)
             {
-                long added = map.ImportInto(region);
-                console.Out.WriteLine($"imported {added} new edge(s) into region {regionName}: {region.CountCovered()} covered now");
+                try
+                {
+                    long added = map.ImportInto(region);
+                    console.Out.WriteLine($"imported {added} new edge(s) into region {regionName}: {region.CountCovered()} covered now");
+                }
+                catch when (created)
+                {
+                    CoverageRegion.Remove(regionName); // nothing was imported: leave no empty region behind
+                    throw;
+                }
             }
 
             return 0;

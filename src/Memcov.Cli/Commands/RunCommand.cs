@@ -12,11 +12,17 @@ namespace Memcov.Cli.Commands;
 /// </summary>
 internal static class RunCommand
 {
+    /// <summary>Exit code of a run stopped by Ctrl-C (128 + SIGINT), after its summary.</summary>
+    public const int Interrupted = 130;
+
+    // 24 days: what a timer accepts.
+    private const double MaxTimeoutSeconds = 24 * 24 * 3600;
+
     public static Command Create(CliConsole console)
     {
         var jobs = new Option<int>("--jobs", "-j") { Description = "Runs at a time.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var region = new Option<string?>("--region") { Description = "Name of the region to create (default: a temporary name)." };
-        var capacity = new Option<long>("--capacity") { Description = "Edge slots of the region.", DefaultValueFactory = _ => 1 << 20 };
+        var capacity = CliApp.CapacityOption();
         var timeout = new Option<double>("--timeout") { Description = "Seconds one run may take before it is killed and counted as a timeout.", DefaultValueFactory = _ => 10 };
         var inputs = new Option<DirectoryInfo?>("--inputs") { Description = "Run the command once per file of this directory (sorted by name); without it, run it once." };
         var keep = new Option<bool>("--keep") { Description = "Keep the region after the run (it is removed otherwise)." };
@@ -28,7 +34,14 @@ internal static class RunCommand
             Arity = ArgumentArity.OneOrMore,
         };
         jobs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--jobs must be at least 1."); } });
-        timeout.Validators.Add(r => { if (r.GetValueOrDefault<double>() <= 0) { r.AddError("--timeout must be more than 0 seconds."); } });
+        timeout.Validators.Add(r =>
+        {
+            double t = r.GetValueOrDefault<double>();
+            if (!(t > 0 && t <= MaxTimeoutSeconds))
+            {
+                r.AddError($"--timeout must be more than 0 and at most {MaxTimeoutSeconds} seconds.");
+            }
+        });
         region.Validators.Add(r =>
         {
             string? name = r.GetValueOrDefault<string?>();
@@ -71,26 +84,36 @@ internal static class RunCommand
         {
             var runner = new CorpusRunner(name, s.Command, files, s.Jobs, s.Timeout);
             var view = new CoverageView(region);
-            Task work = runner.RunAsync(cancellationToken);
+
+            // The feed file first: a path that cannot be written fails the run before any target starts.
             await using (var feed = s.Record is null ? null : FeedRecording.Start(region, s.Record.FullName))
             {
-                if (!s.Json && console.IsInteractive)
+                Task work = runner.RunAsync(cancellationToken);
+                try
                 {
-                    await console.Ui.Live(view.Render(runner.Progress)).StartAsync(async live =>
+                    if (!s.Json && console.IsInteractive)
                     {
-                        while (!work.IsCompleted)
+                        await console.Ui.Live(view.Render(runner.Progress)).StartAsync(async live =>
                         {
-                            await Task.WhenAny(work, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false);
-                            live.UpdateTarget(view.Render(runner.Progress));
-                        }
-                    }).ConfigureAwait(false);
+                            while (!work.IsCompleted)
+                            {
+                                await Task.WhenAny(work, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false);
+                                live.UpdateTarget(view.Render(runner.Progress));
+                            }
+                        }).ConfigureAwait(false);
+                    }
                 }
-
-                await work.ConfigureAwait(false);
+                finally
+                {
+                    // Whatever happened to the view, every target is finished or killed before the region goes.
+                    await work.ConfigureAwait(false);
+                }
             }
 
-            var summary = new RunSummary(name, s.Keep, runner.Progress.Total, runner.Progress.Done, runner.Progress.Crashes,
-                runner.Progress.Timeouts, runner.Progress.Failures, Math.Round(view.Elapsed.TotalSeconds, 3), RegionReport.Of(region));
+            bool interrupted = cancellationToken.IsCancellationRequested;
+            var summary = new RunSummary(name, s.Keep, interrupted, runner.Progress.Total, runner.Progress.Done, runner.Progress.Crashes,
+                runner.Progress.Timeouts, runner.Progress.Failures, runner.Progress.Interrupted, Math.Round(view.Elapsed.TotalSeconds, 3),
+                RegionReport.Of(region));
             if (s.Json)
             {
                 Json.Write(console.Out, summary);
@@ -100,7 +123,7 @@ internal static class RunCommand
                 WriteSummary(console, summary);
             }
 
-            return 0;
+            return interrupted ? Interrupted : 0;
         }
         finally
         {
@@ -116,7 +139,7 @@ internal static class RunCommand
         RegionReport r = s.Region;
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("[bold]region[/]", Markup.Escape(s.RegionName) + (s.Kept ? " (kept)" : " (removed)"));
-        grid.AddRow("[bold]inputs[/]", $"{s.Done}/{s.Inputs}");
+        grid.AddRow("[bold]inputs[/]", $"{s.Done}/{s.Inputs}" + (s.Interrupted ? $" (interrupted: {s.Killed} run(s) stopped)" : ""));
         grid.AddRow("[bold]crashes[/]", $"{s.Crashes}");
         grid.AddRow("[bold]timeouts[/]", $"{s.Timeouts}");
         grid.AddRow("[bold]non-zero exits[/]", $"{s.Failures}");
@@ -133,4 +156,5 @@ internal static class RunCommand
 
 /// <summary>What <c>memcov run --json</c> prints.</summary>
 internal sealed record RunSummary(
-    string RegionName, bool Kept, int Inputs, int Done, int Crashes, int Timeouts, int Failures, double ElapsedSeconds, RegionReport Region);
+    string RegionName, bool Kept, bool Interrupted, int Inputs, int Done, int Crashes, int Timeouts, int Failures, int Killed,
+    double ElapsedSeconds, RegionReport Region);

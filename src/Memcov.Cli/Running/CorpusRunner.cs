@@ -37,13 +37,16 @@ internal sealed class CorpusRunner
 
     public RunProgress Progress { get; }
 
-    /// <summary>Runs every input; returns when all are done or <paramref name="cancellationToken"/> fires.</summary>
+    /// <summary>
+    /// Runs every input; returns when all are done, or when <paramref name="cancellationToken"/> fires
+    /// and the runs under way were killed (counted as interrupted).
+    /// </summary>
     /// <exception cref="System.ComponentModel.Win32Exception">The program cannot be started.</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // The first run alone: a command that cannot start fails the whole run with its reason.
         await RunNextAsync(cancellationToken).ConfigureAwait(false);
-        var workers = Enumerable.Range(0, _jobs).Select(_ => Task.Run(() => WorkerAsync(cancellationToken), cancellationToken));
+        var workers = Enumerable.Range(0, _jobs).Select(_ => Task.Run(() => WorkerAsync(cancellationToken), CancellationToken.None));
         await Task.WhenAll(workers).ConfigureAwait(false);
     }
 
@@ -64,7 +67,7 @@ internal sealed class CorpusRunner
 
         RunOutcome outcome = await RunOneAsync(_inputs[index], cancellationToken).ConfigureAwait(false);
         Progress.Record(outcome);
-        return true;
+        return !cancellationToken.IsCancellationRequested;
     }
 
     private async Task<RunOutcome> RunOneAsync(string? input, CancellationToken cancellationToken)
@@ -82,8 +85,16 @@ internal sealed class CorpusRunner
         }
 
         info.Environment["MEMCOV_REGION"] = _region;
-        using Process process = Process.Start(info)
-            ?? throw new InvalidOperationException($"'{_command[0]}' did not start.");
+        using var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+
+        // The exit itself, not the end of the output: a background child of the target may keep its
+        // pipes open long after the target is gone.
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.Exited += (_, _) => exited.TrySetResult();
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"'{_command[0]}' did not start.");
+        }
 
         // Drain the target's output so a chatty target never blocks on a full pipe.
         process.OutputDataReceived += static (_, _) => { };
@@ -93,23 +104,28 @@ internal sealed class CorpusRunner
         Task feed = FeedStdinAsync(process, input);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_timeout);
-        bool timedOut = false;
-        try
+        Task finished = await Task.WhenAny(exited.Task, Task.Delay(_timeout, deadline.Token)).ConfigureAwait(false);
+        await deadline.CancelAsync().ConfigureAwait(false); // frees the timer of a run that ended in time
+        RunOutcome? killedAs = finished == exited.Task ? null
+            : cancellationToken.IsCancellationRequested ? RunOutcome.Interrupted : RunOutcome.TimedOut;
+        if (killedAs is not null)
         {
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            timedOut = !cancellationToken.IsCancellationRequested;
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited in the meantime.
+            }
+
+            await exited.Task.ConfigureAwait(false);
         }
 
         await feed.ConfigureAwait(false);
-        if (timedOut)
+        if (killedAs is RunOutcome outcome)
         {
-            return RunOutcome.TimedOut;
+            return outcome;
         }
 
         // On Linux a child killed by signal N reports 128 + N.

@@ -7,6 +7,7 @@ internal sealed class RunProgress
     private int _crashes;
     private int _timeouts;
     private int _failures;
+    private int _interrupted;
 
     public RunProgress(int total) => Total = total;
 
@@ -25,6 +26,9 @@ internal sealed class RunProgress
     /// <summary>Runs that exited with a non-zero code.</summary>
     public int Failures => Volatile.Read(ref _failures);
 
+    /// <summary>Runs killed because the run was stopped (Ctrl-C); they are not counted as done.</summary>
+    public int Interrupted => Volatile.Read(ref _interrupted);
+
     /// <summary>Counts one finished run.</summary>
     public void Record(RunOutcome outcome)
     {
@@ -39,6 +43,9 @@ internal sealed class RunProgress
             case RunOutcome.Failed:
                 Interlocked.Increment(ref _failures);
                 break;
+            case RunOutcome.Interrupted:
+                Interlocked.Increment(ref _interrupted);
+                return;
         }
 
         Interlocked.Increment(ref _done);
@@ -59,4 +66,7 @@ internal enum RunOutcome
 
     /// <summary>Still running at the timeout; the tool killed it.</summary>
     TimedOut,
+
+    /// <summary>Killed by the tool because the whole run was stopped.</summary>
+    Interrupted,
 }

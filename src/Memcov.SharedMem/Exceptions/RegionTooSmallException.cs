@@ -11,12 +11,23 @@ public sealed class RegionTooSmallException : IOException
     /// <param name="capacityEdges">The region's capacity in edges.</param>
     /// <param name="edgesDropped">Edges of the modules that did not fit, summed over processes.</param>
     /// <param name="modulesPrivate">Module registrations that did not fit, summed over processes.</param>
-    /// <param name="neededEdges">A capacity that holds every module seen so far.</param>
+    /// <param name="neededEdges">A lower bound of the capacity that holds every module seen so far.</param>
     public RegionTooSmallException(string name, long capacityEdges, long edgesDropped, long modulesPrivate, long neededEdges)
         : base(
             $"The memcov region '{name}' is too small: {modulesPrivate} module registration(s) with {edgesDropped} " +
             $"edges did not fit in its {capacityEdges} edge slots (or its module table was full) and recorded " +
-            $"privately. Create the region again with a capacity of at least {neededEdges} edges.")
+            $"privately. Create the region again with a capacity of at least {neededEdges} edges (the native " +
+            "runtime's 'memcov:' line on the workers' stderr gives the exact figure).")
+    {
+        Name = name;
+        CapacityEdges = capacityEdges;
+        EdgesDropped = edgesDropped;
+        ModulesPrivate = modulesPrivate;
+        NeededEdges = neededEdges;
+    }
+
+    private RegionTooSmallException(string name, long capacityEdges, long edgesDropped, long modulesPrivate, long neededEdges, string message)
+        : base(message)
     {
         Name = name;
         CapacityEdges = capacityEdges;
@@ -37,6 +48,15 @@ public sealed class RegionTooSmallException : IOException
     /// <summary>Module registrations that did not fit, summed over processes.</summary>
     public long ModulesPrivate { get; }
 
-    /// <summary>A capacity that holds every module seen so far.</summary>
+    /// <summary>A lower bound of the capacity that holds every module seen so far.</summary>
     public long NeededEdges { get; }
+
+    /// <summary>An import whose new modules do not fit; nothing was written.</summary>
+    internal static RegionTooSmallException ForImport(string name, long capacityEdges, long newEdges, int newModules, long neededEdges, bool tableFull) => new(
+        name, capacityEdges, newEdges, newModules, neededEdges,
+        tableFull
+            ? $"The module table of region '{name}' has no room for {newModules} more module(s); nothing was imported. " +
+              "Import into a new region (memcov import FILE NEW-NAME)."
+            : $"Region '{name}' has no room for {newModules} more module(s) with {newEdges} edge slots in its {capacityEdges}; " +
+              $"nothing was imported. Import into a region of at least {neededEdges} edges (memcov import FILE NEW-NAME --capacity {neededEdges}).");
 }

@@ -21,7 +21,8 @@ public sealed class CoverageFeed
     private readonly long _start;
     private uint[] _newEdges = new uint[1024];
     private int _newCount;
-    private byte[] _seen = [];
+    private const int SeenChunk = 1 << 30;
+    private readonly List<byte[]> _seen = [];
     private bool _headerWritten;
 
     /// <summary>Creates a feed of <paramref name="region"/> into <paramref name="output"/>.</summary>
@@ -91,39 +92,55 @@ public sealed class CoverageFeed
 
     private FeedRecord Sample()
     {
-        ReadOnlySpan<byte> map = _region.Map;
-        if (_seen.Length < map.Length)
+        // In chunks, so a map of up to 2^32 slots never needs one span or one array.
+        long allocated = _region.AllocCursor;
+        long covered = 0;
+        _newCount = 0;
+        for (long first = 0; first < allocated; first += SeenChunk)
         {
-            Array.Resize(ref _seen, map.Length);
+            int length = (int)Math.Min(SeenChunk, allocated - first);
+            ReadOnlySpan<byte> map = _region.GetWritableSlots(first, length);
+            int chunk = (int)(first / SeenChunk);
+            if (_seen.Count == chunk)
+            {
+                _seen.Add([]);
+            }
+
+            byte[] seen = _seen[chunk];
+            if (seen.Length < length)
+            {
+                Array.Resize(ref seen, length);
+                _seen[chunk] = seen;
+            }
+
+            CollectNew(map, seen, first);
+            covered += CoverageMap.CountCovered(map);
         }
 
-        _newCount = 0;
-        CollectNew(map);
         SeenEdges += _newCount;
-        long covered = CoverageMap.CountCovered(map);
         TimeSpan elapsed = _time.GetElapsedTime(_start);
-        return new FeedRecord(elapsed, covered, map.Length, _newEdges.AsMemory(0, _newCount));
+        return new FeedRecord(elapsed, covered, allocated, _newEdges.AsMemory(0, _newCount));
     }
 
     /// <summary>Adds the slots set in <paramref name="map"/> and not seen yet to the new edges, marking them seen (0xFF).</summary>
-    private void CollectNew(ReadOnlySpan<byte> map)
+    private void CollectNew(ReadOnlySpan<byte> map, Span<byte> seen, long first)
     {
         // Seen bytes are 0 or 0xFF, so map & ~seen is zero exactly where nothing is new: most words skip.
-        Span<byte> seen = _seen.AsSpan(0, map.Length);
+        seen = seen[..map.Length];
         ReadOnlySpan<ulong> mapWords = MemoryMarshal.Cast<byte, ulong>(map);
         ReadOnlySpan<ulong> seenWords = MemoryMarshal.Cast<byte, ulong>(seen);
         for (int w = 0; w < mapWords.Length; w++)
         {
             if ((mapWords[w] & ~seenWords[w]) != 0)
             {
-                ScanBytes(map, seen, w * 8, (w * 8) + 8);
+                ScanBytes(map, seen, w * 8, (w * 8) + 8, first);
             }
         }
 
-        ScanBytes(map, seen, mapWords.Length * 8, map.Length);
+        ScanBytes(map, seen, mapWords.Length * 8, map.Length, first);
     }
 
-    private void ScanBytes(ReadOnlySpan<byte> map, Span<byte> seen, int from, int to)
+    private void ScanBytes(ReadOnlySpan<byte> map, Span<byte> seen, int from, int to, long first)
     {
         for (int i = from; i < to; i++)
         {
@@ -135,7 +152,7 @@ public sealed class CoverageFeed
                     Array.Resize(ref _newEdges, _newEdges.Length * 2);
                 }
 
-                _newEdges[_newCount++] = (uint)i;
+                _newEdges[_newCount++] = (uint)(first + i);
             }
         }
     }

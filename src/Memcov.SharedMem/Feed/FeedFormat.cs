@@ -5,9 +5,9 @@ namespace Memcov.SharedMem;
 /// Little-endian throughout.
 /// </summary>
 /// <remarks>
-/// Header: magic "MCOVFEED", u32 version, u32 header size (32), u64 start time (ns since the Unix
-/// epoch), u64 region capacity in edges. Record: u32 size (bytes of the whole record), u32 count of new
-/// edges n, u64 ns since the start, u64 edges covered, u64 edge slots allocated, n × u32 slots of the
+/// Header: magic "MCOVFEED", u32 version, u32 header size (32), i64 start time (ns since the Unix
+/// epoch), i64 region capacity in edges. Record: i32 size (bytes of the whole record), i32 count of new
+/// edges n, i64 ns since the start, i64 edges covered, i64 edge slots allocated, n × u32 slots of the
 /// edges first seen in this sample, u64 FNV-1a-64 of every byte of the record before it.
 /// </remarks>
 public static class FeedFormat

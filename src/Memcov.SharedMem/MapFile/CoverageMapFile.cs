@@ -129,15 +129,18 @@ public sealed class CoverageMapFile
     /// <param name="region">The region to add to; nothing in it is cleared.</param>
     /// <returns>The edges that were not covered in the region before.</returns>
     /// <exception cref="RegionTooSmallException">The new modules do not fit; nothing was written.</exception>
+    /// <exception cref="RegionNotFoundException">The region's file was removed or replaced since it was attached.</exception>
+    /// <exception cref="IOException">The region's registration lock stayed held by a live process for 10 seconds.</exception>
+    /// <exception cref="PlatformNotSupportedException">The OS is not Linux (the registration lock is a Linux file lock).</exception>
     public long ImportInto(CoverageRegion region)
     {
         ArgumentNullException.ThrowIfNull(region);
         long[] bases = region.ClaimRanges([.. Modules.Select(m => (m.Identity, m.Path))]);
-        Span<byte> map = region.DangerousGetWritableMap();
         long added = 0;
         for (int i = 0; i < Modules.Count; i++)
         {
-            added += CoverageMap.AtomicOr(Modules[i].Map.Span, map.Slice((int)bases[i], (int)Modules[i].Identity.EdgeCount));
+            Span<byte> slots = region.GetWritableSlots(bases[i], Modules[i].Identity.EdgeCount, i, Modules[i].Path);
+            added += CoverageMap.AtomicOr(Modules[i].Map.Span, slots);
         }
 
         return added;
@@ -237,7 +240,8 @@ public sealed class CoverageMapFile
         for (int i = 0; i < count; i++)
         {
             ModuleEntry e = MemoryMarshal.Read<ModuleEntry>(bytes.Slice(HeaderSize + (RegionFormat.ModuleEntrySize * i), RegionFormat.ModuleEntrySize));
-            if (e.Base != (ulong)offset || e.EdgeCount == 0 || e.EdgeCount > (ulong)(mapBytes - offset) || e.IdLen > 32
+            if (e.Base != (ulong)offset || e.EdgeCount == 0 || e.EdgeCount > (ulong)(mapBytes - offset)
+                || e.EdgeCount > RegionFormat.MaxCapacity || e.IdLen is 0 or > 32
                 || e.Mode is not (1 or 2) || e.IdKind is not (1 or 2))
             {
                 throw new MapFileCorruptException(source, $"module {i} (base {e.Base}, {e.EdgeCount} edges, mode {e.Mode}, id kind {e.IdKind}, id length {e.IdLen}) does not follow the one before it");
@@ -249,7 +253,13 @@ public sealed class CoverageMapFile
                 throw new MapFileCorruptException(source, $"module {m.Identity} appears twice");
             }
 
-            modules.Add(new MapModule(m.Identity, m.Path, bytes.Slice((int)(data + offset), (int)e.EdgeCount).ToArray()));
+            ReadOnlySpan<byte> edges = bytes.Slice((int)(data + offset), (int)e.EdgeCount);
+            if (edges.ContainsAnyExcept((byte)0, (byte)1))
+            {
+                throw new MapFileCorruptException(source, $"module {m.Identity} has an edge byte other than 0 or 1");
+            }
+
+            modules.Add(new MapModule(m.Identity, m.Path, edges.ToArray()));
             offset += (long)e.EdgeCount;
         }
 

@@ -91,16 +91,28 @@ public static class MemcovNative
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException">The name breaks the naming rule, or the path is too long.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacityEdges"/> is not 1 to 2^32.</exception>
-    /// <exception cref="RegionNotFoundException">The region directory does not exist.</exception>
+    /// <exception cref="RegionExistsException">A file exists under the name; it is left alone.</exception>
+    /// <exception cref="DirectoryNotFoundException">The region directory does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">This user may not create files in the region directory.</exception>
-    /// <exception cref="IOException">A region of that name exists, the directory is full, or a system call failed.</exception>
+    /// <exception cref="IOException">The directory is full, or a system call failed.</exception>
     /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
     public static void CreateRegion(string name, long capacityEdges)
     {
         Names.Validate(name);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacityEdges);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacityEdges, RegionFormat.MaxCapacity);
-        Check(Interop.Memcov.RegionCreate(name, (ulong)capacityEdges), name);
+        int status = Interop.Memcov.RegionCreate(name, (ulong)capacityEdges);
+        if (status == Interop.Memcov.MCOV_E_EXISTS)
+        {
+            throw new RegionExistsException(name, Names.GetPath(name));
+        }
+
+        if (status == Interop.Memcov.MCOV_E_NOT_FOUND)
+        {
+            throw new DirectoryNotFoundException(LastError); // the native message names MEMCOV_SHM_DIR
+        }
+
+        Check(status, name);
         Environment.SetEnvironmentVariable(RegionVariable, name);
     }
 

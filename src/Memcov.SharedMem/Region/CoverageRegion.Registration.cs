@@ -56,24 +56,32 @@ public sealed partial class CoverageRegion
             }
         }
 
-        if (count + fresh.Count > _moduleBound || need > capacity - cursor)
+        bool tableFull = count + fresh.Count > _moduleBound;
+        if (tableFull || need > capacity - cursor)
         {
-            throw new RegionTooSmallException(Name, CapacityEdges, (long)need, fresh.Count,
-                (long)RegionValidator.RoundUp(Math.Min(cursor + need, RegionFormat.MaxCapacity)));
+            throw RegionTooSmallException.ForImport(Name, CapacityEdges, (long)need, fresh.Count,
+                (long)RegionValidator.RoundUp(Math.Min(cursor + need, RegionFormat.MaxCapacity)), tableFull);
         }
 
+        // Every entry is built before the first store, so a bad one leaves the table as it was.
+        var entries = new List<(ModuleIdentity Id, ModuleEntry Entry)>(fresh.Count);
+        ulong next = cursor;
         foreach (int m in fresh)
         {
             (ModuleIdentity id, string path) = modules[m];
-            ulong reserved = RegionValidator.RoundUp((ulong)id.EdgeCount);
-            _view.WriteEntry(EntryOffset(count), ModuleEntry.Create(id, path, cursor));
-            known[id] = (long)cursor;
-            cursor += reserved;
+            entries.Add((id, ModuleEntry.Create(id, path, next)));
+            next += RegionValidator.RoundUp((ulong)id.EdgeCount);
+        }
+
+        foreach ((ModuleIdentity id, ModuleEntry entry) in entries)
+        {
+            _view.WriteEntry(EntryOffset(count), entry);
+            known[id] = (long)entry.Base;
 
             // The cursor before the count, so a published entry always lies below the cursor.
-            _view.WriteUInt64Release(AllocCursorOffset, cursor);
+            _view.WriteUInt64Release(AllocCursorOffset, entry.Base + RegionValidator.RoundUp(entry.EdgeCount));
             _view.WriteUInt32Release(ModuleCountOffset, (uint)++count);
-            _view.AddUInt64(EdgesRegisteredOffset, (ulong)id.EdgeCount);
+            _view.AddUInt64(EdgesRegisteredOffset, entry.EdgeCount);
         }
 
         return [.. modules.Select(m => known[m.Identity])];

@@ -161,11 +161,25 @@ public sealed partial class CoverageRegion : IDisposable
     /// <param name="module">A module of this region (from <see cref="Modules"/>).</param>
     /// <returns>A span over the live mapping, valid until <see cref="Dispose"/>.</returns>
     /// <exception cref="ArgumentException">The module's range is not inside this region's map.</exception>
+    /// <exception cref="InvalidOperationException">The module has more edges than one span can hold; use <see cref="CountCovered(RegionModule)"/>.</exception>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
     public ReadOnlySpan<byte> GetModuleMap(RegionModule module)
     {
-        CheckModule(module);
-        return _view.GetSpan(_mapOffset + module.Base, (int)module.EdgeCount);
+        ArgumentNullException.ThrowIfNull(module);
+        return GetWritableSlots(module.Base, module.EdgeCount, module.Index, module.Path);
+    }
+
+    /// <summary>The live slots [<paramref name="first"/>, + <paramref name="count"/>), writable, checked against the map.</summary>
+    internal Span<byte> GetWritableSlots(long first, long count, int index = -1, string path = "")
+    {
+        CheckRange(first, count, index, path);
+        if (count > int.MaxValue)
+        {
+            throw new InvalidOperationException(
+                $"Module {index} ('{path}') has {count} edges, more than one span can hold; use CountCovered(module) for its count.");
+        }
+
+        return _view.GetWritableSpan(_mapOffset + first, (int)count);
     }
 
     /// <summary>Counts the edge slots in [0, <see cref="AllocCursor"/>) that are set.</summary>
@@ -180,7 +194,8 @@ public sealed partial class CoverageRegion : IDisposable
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
     public long CountCovered(RegionModule module)
     {
-        CheckModule(module);
+        ArgumentNullException.ThrowIfNull(module);
+        CheckRange(module.Base, module.EdgeCount, module.Index, module.Path);
         return _view.CountNonZero(_mapOffset + module.Base, module.EdgeCount);
     }
 
@@ -228,9 +243,11 @@ public sealed partial class CoverageRegion : IDisposable
             return;
         }
 
-        // Every dropped module needs at most its edges rounded up, plus one page of alignment.
-        long needed = checked(AllocCursor + dropped + (modules * RegionFormat.EdgeAlign));
-        needed = (long)RegionValidator.RoundUp((ulong)Math.Min(needed, RegionFormat.MaxCapacity));
+        // The counters add up over processes, so several processes dropping one module count it
+        // several times: the average registration is a lower bound of the largest module that did
+        // not fit. The native runtime's stderr line gives the exact figure.
+        ulong perModule = RegionValidator.RoundUp((ulong)Math.Min(Math.Max(dropped / Math.Max(modules, 1), 1), RegionFormat.MaxCapacity));
+        long needed = (long)Math.Min((ulong)AllocCursor + perModule, RegionFormat.MaxCapacity);
         throw new RegionTooSmallException(Name, CapacityEdges, dropped, modules, needed);
     }
 
@@ -262,17 +279,14 @@ public sealed partial class CoverageRegion : IDisposable
         return (int)cursor;
     }
 
-    private void CheckModule(RegionModule module)
+    private void CheckRange(long first, long count, int index, string path)
     {
-        ArgumentNullException.ThrowIfNull(module);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (module.Base < 0 || module.EdgeCount <= 0 || module.EdgeCount > int.MaxValue
-            || module.Base > CapacityEdges - module.EdgeCount)
+        if (first < 0 || count <= 0 || count > CapacityEdges || first > CapacityEdges - count)
         {
             throw new ArgumentException(
-                $"Module {module.Index} ('{module.Path}') spans slots [{module.Base}, {module.Base + module.EdgeCount}), " +
-                $"outside region '{Name}' of {CapacityEdges} slots: pass a module from this region's Modules.",
-                nameof(module));
+                $"Module {index} ('{path}') spans slots [{first}, {first + count}), outside region '{Name}' of " +
+                $"{CapacityEdges} slots: pass a module from this region's Modules.", "module");
         }
     }
 }

@@ -69,12 +69,14 @@ internal static class RegionValidator
     }
 
     /// <summary>
-    /// Tells whether a module entry may be used for addressing: a non-empty range that starts on a
-    /// 4096-edge boundary and whose reserved slots end inside the map.
+    /// Tells whether a module entry may be used: an identity of 1 to 32 bytes, and a non-empty range
+    /// that starts on a 4096-edge boundary and whose reserved slots end inside the map.
     /// </summary>
     internal static bool IsValidEntry(in ModuleEntry e, ulong capacityEdges)
     {
-        if (e.EdgeCount == 0 || e.EdgeCount > capacityEdges || e.Base % RegionFormat.EdgeAlign != 0)
+        // An id longer than 32 bytes matches nothing in the native runtime: never use it here.
+        if (e.EdgeCount == 0 || e.EdgeCount > capacityEdges || e.Base % RegionFormat.EdgeAlign != 0
+            || e.IdLen is 0 or > 32)
         {
             return false;
         }

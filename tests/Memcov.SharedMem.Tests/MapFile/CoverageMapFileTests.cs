@@ -138,4 +138,44 @@ public sealed class CoverageMapFileTests : RegionTestBase
         MapModule m = Export(Filled("twice", 0, 24)).Modules[0];
         Assert.Throws<ArgumentException>(() => new CoverageMapFile([m, m]));
     }
+
+    [Theory]
+    [InlineData("", 10)]
+    [InlineData("abc", 10)]
+    [InlineData("zz", 10)]
+    [InlineData("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00", 10)]
+    [InlineData("0011", 0)]
+    [InlineData("0011", (1L << 32) + 1)]
+    public void ModuleIdentity_RefusesWhatCouldNotBeWrittenAndReadBack(string id, long edges)
+    {
+        Assert.Throws<ArgumentException>(() => new ModuleIdentity(ModuleIdKind.BuildId, id, edges, ModuleMode.Callback, 0));
+    }
+
+    [Fact]
+    public void AHitIsOne_InAMapModule_AndAMapFileWithOtherBytesIsRefused()
+    {
+        var id = new ModuleIdentity(ModuleIdKind.PathHash, "0102030405060708", 4, ModuleMode.Callback, 99);
+        var module = new MapModule(id, "/lib/x.so", [0xFE, 0, 7, 1]);
+        Assert.Equal(new byte[] { 1, 0, 1, 1 }, module.Map.ToArray());
+
+        byte[] file = new CoverageMapFile([module]).ToBytes();
+        Assert.Equal(3, CoverageMapFile.Parse(file, "ok").CountCovered());
+
+        // A 2 in the edges, with the checksum made to match: refused for the byte, not the checksum.
+        file[32 + 256] = 2;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(file.Length - 8), Fnv(file.AsSpan(0, file.Length - 8)));
+        var e = Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse(file, "two"));
+        Assert.Contains("other than 0 or 1", e.Message);
+    }
+
+    private static ulong Fnv(ReadOnlySpan<byte> data)
+    {
+        ulong hash = 0xcbf29ce484222325;
+        foreach (byte b in data)
+        {
+            hash = (hash ^ b) * 0x100000001b3;
+        }
+
+        return hash;
+    }
 }

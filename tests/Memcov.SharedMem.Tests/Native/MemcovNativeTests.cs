@@ -82,7 +82,7 @@ public sealed class MemcovNativeTests : RegionTestBase
     }
 
     [Fact]
-    public void CreateRegion_ThrowsIOException_WhenTheRegionExists_AndLeavesItAlone()
+    public void CreateRegion_ThrowsRegionExists_WhenTheRegionExists_AndLeavesItAlone()
     {
         string name = NewName("exists");
         NativeMemcov.CreateRegion(name, 1 << 16);
@@ -90,9 +90,10 @@ public sealed class MemcovNativeTests : RegionTestBase
         using CoverageRegion region = CoverageRegion.Attach(name);
         long covered = region.CountCovered();
 
-        var e = Assert.Throws<IOException>(() => MemcovNative.CreateRegion(name, 4096));
-        Assert.Contains("exists already", e.Message);
-        Assert.Equal(MemcovNative.LastError, e.Message);
+        var e = Assert.Throws<RegionExistsException>(() => MemcovNative.CreateRegion(name, 4096));
+        Assert.Equal(name, e.Name);
+        Assert.Contains("already exists", e.Message);
+        Assert.Contains("exists already", MemcovNative.LastError);
         Assert.False(MemcovNative.IsAttached);
         Assert.Equal(1 << 16, region.CapacityEdges);
         Assert.Equal(covered, region.CountCovered());

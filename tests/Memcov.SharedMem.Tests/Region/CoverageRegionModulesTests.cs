@@ -159,4 +159,21 @@ public sealed class CoverageRegionModulesTests : RegionTestBase
         Assert.True(expected.Map.SequenceEqual(region.Map), "the no-call union differs from one worker running every input");
         Assert.Equal(region.CountCovered(), modules.Sum(region.CountCovered));
     }
+
+    [Fact]
+    public void ThrowIfTooSmall_DoesNotCountOneModuleOncePerProcess()
+    {
+        // Four workers each drop the same module; a capacity for one more module is enough.
+        string name = NewName("small4");
+        NativeMemcov.CreateRegion(name, 4096);
+        var workers = Enumerable.Range(0, 4).Select(i => NativeMemcov.StartWorker(name, i * 6, 6)).ToList();
+        workers.ForEach(NativeMemcov.WaitOk);
+        using CoverageRegion small = CoverageRegion.Attach(name);
+        Assert.Equal(4, small.ModulesPrivate);
+
+        var e = Assert.Throws<RegionTooSmallException>(small.ThrowIfTooSmall);
+        Assert.Equal(8192, e.NeededEdges);
+        using CoverageRegion big = CoverageRegion.Attach(Filled("fits", capacity: e.NeededEdges));
+        big.ThrowIfTooSmall();
+    }
 }

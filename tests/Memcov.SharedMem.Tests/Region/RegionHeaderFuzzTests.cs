@@ -131,6 +131,17 @@ public sealed class RegionHeaderFuzzTests : RegionTestBase
                 using CoverageRegion region = CoverageRegion.Attach(name);
                 attached++;
                 ReadEverything(region);
+
+                // Another process rewrites the counters and the table under the mapping.
+                byte[] garbage = new byte[random.Next(1, 600)];
+                random.NextBytes(garbage);
+                using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+                {
+                    stream.Position = random.Next(64, MapOffset - garbage.Length);
+                    stream.Write(garbage);
+                }
+
+                ReadEverything(region);
             }
             catch (RegionCorruptException e)
             {
@@ -179,6 +190,17 @@ public sealed class RegionHeaderFuzzTests : RegionTestBase
         Assert.InRange(perModule, 0, region.CapacityEdges);
         _ = region.EdgesDropped + region.EdgesRegistered + region.ModulesPrivate;
         using var snapshot = region.Snapshot();
-        Assert.Equal(region.AllocCursor, snapshot.Length);
+        Assert.InRange(snapshot.Length, 0, region.CapacityEdges);
+        try
+        {
+            region.ThrowIfTooSmall();
+        }
+        catch (RegionTooSmallException e)
+        {
+            Assert.InRange(e.NeededEdges, 0, RegionFormat.MaxCapacity);
+        }
+
+        CoverageMapFile exported = CoverageMapFile.FromRegion(region);
+        Assert.InRange(exported.CountCovered(), 0, region.CapacityEdges);
     }
 }
