@@ -186,6 +186,7 @@ MCOV_HIDDEN struct mcov_layout mcov_layout_now(void);
 MCOV_HIDDEN struct mcov_layout mcov_layout_for_caller(void);
 /* Where a module's edge 0 sits in the hitmap, or UINT64_MAX when outside it. */
 MCOV_HIDDEN uint64_t mcov_layout_position(const struct mcov_layout *l, uint32_t module);
+/* Non-zero bytes of p[0, n) (count.c): vectorized, reads the map with relaxed loads. */
 MCOV_HIDDEN uint64_t mcov_count_set(const uint8_t *p, uint64_t n);
 
 #endif
