@@ -127,7 +127,8 @@ int main(int argc, char **argv)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             failed = 1;
     }
-    bench_runtime_teardown();
+    if (bench_runtime_teardown() != 0)
+        failed = 1;
     if (failed) {
         fprintf(stderr, "%s: a worker process failed\n", argv[0]);
         return 1;

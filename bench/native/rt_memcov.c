@@ -1,6 +1,7 @@
-/* Memcov's runtime (libmemcov.so, with the hook object memcov_instrument() links). Private: the
- * module records into this process's private map. Shared: the parent creates a region, which
- * moves the module into it, and the forked processes inherit the attachment. */
+/* Memcov's runtime (libmemcov.so, with the hook object memcov_instrument() links), in callback
+ * or no-call mode. Private: the module records into this process's private map (no-call: its
+ * own flags). Shared: the parent creates a region, which moves the module into it (no-call: maps
+ * the region over the flags), and the forked processes inherit the attachment. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <unistd.h>
@@ -29,10 +30,19 @@ int bench_runtime_setup(int shared)
     return 0;
 }
 
-void bench_runtime_teardown(void)
+/* The processes end with _exit: in no-call mode only flags mapped straight onto the region
+ * (direct, not mirrored) have put their hits there by then. Check that they did. */
+int bench_runtime_teardown(void)
 {
-    if (s_region[0])
-        mcov_region_remove(s_region);
+    if (!s_region[0])
+        return 0;
+    uint64_t now = mcov_get_now64();
+    mcov_region_remove(s_region);
+    if (now == 0) {
+        fprintf(stderr, "memcov: the workload's hits did not reach region %s\n", s_region);
+        return -1;
+    }
+    return 0;
 }
 
 uint64_t bench_runtime_hits(void) { return 0; }

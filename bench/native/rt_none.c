@@ -10,6 +10,6 @@ int bench_runtime_setup(int shared)
     return 0;
 }
 
-void bench_runtime_teardown(void) {}
+int bench_runtime_teardown(void) { return 0; }
 
 uint64_t bench_runtime_hits(void) { return 0; }

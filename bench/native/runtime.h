@@ -10,8 +10,9 @@
  * printing why on stderr. */
 int bench_runtime_setup(int shared);
 
-/* Called once after every process ended. */
-void bench_runtime_teardown(void);
+/* Called once after every process ended. Returns 0, or -1 after printing on stderr why the
+ * run does not count (e.g. the hits did not reach the shared map). */
+int bench_runtime_teardown(void);
 
 /* Edge hits this process counted so far, or 0 if the runtime does not count them. */
 uint64_t bench_runtime_hits(void);

@@ -96,6 +96,11 @@ MCOV_API void mcov_register_guards(uint32_t *start, uint32_t *stop);
 MCOV_API void mcov_register_bools(uint8_t *start, uint8_t *stop);
 /* The module of that section is unloading: take its hits and stop reading it. */
 MCOV_API void mcov_unregister_bools(uint8_t *start, uint8_t *stop);
+/* A hook object's copy of the pointers its callback reads: the runtime sets it now and keeps
+ * it up to date until it is unregistered (the module unloads); idempotent. */
+struct mcov_hot;
+MCOV_API void mcov_register_hot(struct mcov_hot *hot);
+MCOV_API void mcov_unregister_hot(struct mcov_hot *hot);
 
 #ifdef __cplusplus
 }

@@ -5,14 +5,26 @@
 #include "memcov.h"
 #include "record.h"
 
-__attribute__((visibility("hidden"))) void __sanitizer_cov_trace_pc_guard(uint32_t *guard)
+/* Until the runtime registers this module's copy of the hot pointers, every guard is 0 and
+ * every hit lands here. */
+static uint8_t s_sink[1];
+
+/* This module's copy of the hot pointers: hidden, so the callback reaches it PC-relative. The
+ * runtime writes it from the registration below until the destructor takes it back. */
+__attribute__((visibility("hidden"))) struct mcov_hot mcov_module_hot = {s_sink, s_sink, NULL, NULL};
+
+/* Aligned so that the path of an edge already hit lies in one cache line, wherever the
+ * linker puts the object. */
+__attribute__((visibility("hidden"), aligned(64))) void __sanitizer_cov_trace_pc_guard(uint32_t *guard)
 {
-    mcov_record(guard);
+    mcov_record(&mcov_module_hot, guard);
 }
 
 __attribute__((visibility("hidden"))) void __sanitizer_cov_trace_pc_guard_init(uint32_t *start,
                                                                               uint32_t *stop)
 {
+    /* The copy first: the guards become non-zero only once it holds the window. */
+    mcov_register_hot(&mcov_module_hot);
     mcov_register_guards(start, stop);
 }
 
@@ -36,8 +48,10 @@ __attribute__((visibility("hidden"), weak)) void __sanitizer_cov_pcs_init(const 
 extern uint8_t __start___sancov_bools[] __attribute__((weak, visibility("hidden")));
 extern uint8_t __stop___sancov_bools[] __attribute__((weak, visibility("hidden")));
 
-/* At dlclose (and exit) the runtime takes the flags' hits before their pages go away. */
-__attribute__((destructor)) static void memcov_unregister_module_bools(void)
+/* At dlclose (and exit) the runtime takes the flags' hits before their pages go away, and
+ * stops writing this module's copy of the hot pointers. */
+__attribute__((destructor)) static void memcov_unregister_module(void)
 {
     mcov_unregister_bools(__start___sancov_bools, __stop___sancov_bools);
+    mcov_unregister_hot(&mcov_module_hot);
 }

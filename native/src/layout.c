@@ -36,20 +36,3 @@ uint64_t mcov_layout_position(const struct mcov_layout *l, uint32_t module)
             pos += mcov_rt.modules[i].id.edge_count;
     return pos < l->total ? pos : UINT64_MAX;
 }
-
-uint64_t mcov_count_set(const uint8_t *p, uint64_t n)
-{
-    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
-    const uint64_t high = 0x8080808080808080ull;
-    uint64_t count = 0, i = 0;
-    for (; i < n && ((uintptr_t)(p + i) & 7u); i++)
-        count += __atomic_load_n(&p[i], __ATOMIC_RELAXED) != 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w = __atomic_load_n((const mcov_word *)(p + i), __ATOMIC_RELAXED);
-        if (w) /* high bit of each byte set iff the byte is non-zero */
-            count += (uint64_t)__builtin_popcountll((((w & low7) + low7) | w) & high);
-    }
-    for (; i < n; i++)
-        count += __atomic_load_n(&p[i], __ATOMIC_RELAXED) != 0;
-    return count;
-}

@@ -2,16 +2,18 @@
  * -fsanitize-coverage=trace-pc-guard (or inline-bool-flag) and linked with -lmemcov alone. */
 #include "memcov.h"
 #include "record.h"
+#include "runtime.h"
 
 /* Guards read 0 until their module registers: before the first module, every
  * hit lands here, so the hot path needs no null or bounds check. */
 static uint8_t s_fallback_map[1];
 
-struct mcov_hot mcov_hot = {s_fallback_map, s_fallback_map};
+/* The copy the exported callback reads; window.c keeps it and every registered copy equal. */
+MCOV_HIDDEN struct mcov_hot mcov_hot = {s_fallback_map, s_fallback_map, NULL, NULL};
 
-MCOV_API void __sanitizer_cov_trace_pc_guard(uint32_t *guard)
+MCOV_API __attribute__((aligned(64))) void __sanitizer_cov_trace_pc_guard(uint32_t *guard)
 {
-    mcov_record(guard);
+    mcov_record(&mcov_hot, guard);
 }
 
 MCOV_API void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop)

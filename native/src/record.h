@@ -3,27 +3,42 @@
 #ifndef MEMCOV_RECORD_H
 #define MEMCOV_RECORD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-/* Both pointers are always valid: a static sink before the first module
- * registers, then the process's window. own == map while no own view is open,
- * so the second test finds the byte set and stores nothing. */
+/* The pointers one edge hit needs. Every module's hook object has a hidden copy of its own,
+ * which the runtime registered (mcov_register_hot) and keeps up to date under its lock, so the
+ * hook reaches it PC-relative: no GOT, no call. libmemcov.so's exported callback uses the
+ * runtime's copy, also hidden. Every pointer is indexed by slot (guard value):
+ *   test: what the one test of a hit reads. On the base view it is the base itself; while an
+ *         own view is open it is a window that reads 0 everywhere, so every hit takes the
+ *         second path, which tests the base and the own view apart.
+ *   base: always valid: a static sink before the windows exist (every guard is 0 until its
+ *         module registers), then the process's window (region slices or private pages).
+ *   own:  the own view's window while one is open, else NULL. */
 struct mcov_hot {
-    uint8_t *map;
+    uint8_t *test;
+    uint8_t *base;
     uint8_t *own;
+    struct mcov_hot *next; /* the runtime's list of registered copies: no allocation */
 };
 
-extern struct mcov_hot mcov_hot __attribute__((visibility("default")));
-
-/* Test-then-store: a byte many processes share is written once, then only read. */
-static inline __attribute__((always_inline)) void mcov_record(const uint32_t *guard)
+/* Test-then-store: a byte many processes share is written once, then only read. On the base
+ * view an edge already hit costs one test. Otherwise the base and the own view are tested
+ * independently, never one inside the other: a hit after another process's
+ * mcov_region_reset reaches the region again even if the own view has it. */
+static inline __attribute__((always_inline)) void mcov_record(const struct mcov_hot *hot,
+                                                              const uint32_t *guard)
 {
     uint32_t slot = __atomic_load_n(guard, __ATOMIC_RELAXED); /* a plain mov: races init */
-    uint8_t *map = __atomic_load_n(&mcov_hot.map, __ATOMIC_RELAXED);
-    if (!__atomic_load_n(&map[slot], __ATOMIC_RELAXED))
-        __atomic_store_n(&map[slot], 1, __ATOMIC_RELAXED);
-    uint8_t *own = __atomic_load_n(&mcov_hot.own, __ATOMIC_RELAXED);
-    if (!__atomic_load_n(&own[slot], __ATOMIC_RELAXED))
+    const uint8_t *test = __atomic_load_n(&hot->test, __ATOMIC_RELAXED);
+    if (__builtin_expect(__atomic_load_n(&test[slot], __ATOMIC_RELAXED) != 0, 1))
+        return;
+    uint8_t *base = __atomic_load_n(&hot->base, __ATOMIC_RELAXED);
+    if (!__atomic_load_n(&base[slot], __ATOMIC_RELAXED))
+        __atomic_store_n(&base[slot], 1, __ATOMIC_RELAXED);
+    uint8_t *own = __atomic_load_n(&hot->own, __ATOMIC_RELAXED);
+    if (own && !__atomic_load_n(&own[slot], __ATOMIC_RELAXED))
         __atomic_store_n(&own[slot], 1, __ATOMIC_RELAXED);
 }
 

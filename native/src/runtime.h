@@ -115,6 +115,7 @@ struct mcov_runtime {
     bool env_checked;
     uint8_t *window; /* local slot -> byte: region slices or private pages */
     uint8_t *own;    /* the own view, same layout, private pages */
+    uint8_t *zeros;  /* same size, read-only, never written: the hot path's test in own views */
     uint64_t used;   /* local slots in use, sink included */
     struct mcov_module *modules;
     uint32_t module_count;
@@ -150,6 +151,10 @@ MCOV_HIDDEN bool mcov_window_map_region(int fd, const struct mcov_region *r, uin
 enum mcov_slice_state { MCOV_SLICE_KEPT, MCOV_SLICE_PRIVATE, MCOV_SLICE_LOST };
 MCOV_HIDDEN enum mcov_slice_state mcov_window_recover(uint64_t local, uint64_t span,
                                                       const uint8_t *held, uint64_t n);
+/* libmemcov.so's copy of the hot pointers (record.h), head of the list of registered copies. */
+struct mcov_hot;
+MCOV_HIDDEN extern struct mcov_hot mcov_hot;
+/* The own view the hot path writes besides the base, or NULL (base view). */
 MCOV_HIDDEN void mcov_set_own_pointer(uint8_t *own);
 
 /* Give each module a range of the region (under the region's file lock); modules that
@@ -186,6 +191,7 @@ MCOV_HIDDEN struct mcov_layout mcov_layout_now(void);
 MCOV_HIDDEN struct mcov_layout mcov_layout_for_caller(void);
 /* Where a module's edge 0 sits in the hitmap, or UINT64_MAX when outside it. */
 MCOV_HIDDEN uint64_t mcov_layout_position(const struct mcov_layout *l, uint32_t module);
+/* Non-zero bytes of p[0, n) (count.c): vectorized, reads the map with relaxed loads. */
 MCOV_HIDDEN uint64_t mcov_count_set(const uint8_t *p, uint64_t n);
 
 #endif

@@ -78,7 +78,7 @@ void mcov_pop_coverage(void)
     if (saved.kind == MCOV_VIEW_BASE) {
         /* The scope's hits are in the base view already. */
         mcov_rt.view = MCOV_VIEW_BASE;
-        mcov_set_own_pointer(mcov_rt.window);
+        mcov_set_own_pointer(NULL);
         mcov_inline_go_direct();
     } else {
         mcov_or_into(mcov_rt.own, saved.bytes, saved.len);

@@ -11,9 +11,30 @@
 #include "record.h"
 #include "runtime.h"
 
-static void *reserve(void)
+/* The hot pointers: mcov_hot (the exported callback's) holds the truth, and the copy of each
+ * hook object that registered, listed from mcov_hot.next, follows it. Under the lock. A thread
+ * in the hot path may read an old pointer for a moment: both windows stay mapped for good. */
+static void copy_hot(struct mcov_hot *h)
 {
-    void *p = mmap(NULL, MCOV_WINDOW_BYTES, PROT_NONE,
+    __atomic_store_n(&h->base, mcov_hot.base, __ATOMIC_RELEASE);
+    if (mcov_hot.own) { /* opening an own view: own before test */
+        __atomic_store_n(&h->own, mcov_hot.own, __ATOMIC_RELEASE);
+        __atomic_store_n(&h->test, mcov_hot.test, __ATOMIC_RELEASE);
+    } else { /* back on the base view: test before own */
+        __atomic_store_n(&h->test, mcov_hot.test, __ATOMIC_RELEASE);
+        __atomic_store_n(&h->own, mcov_hot.own, __ATOMIC_RELEASE);
+    }
+}
+
+static void publish_hot(void)
+{
+    for (struct mcov_hot *h = mcov_hot.next; h; h = h->next)
+        copy_hot(h);
+}
+
+static void *reserve(int prot)
+{
+    void *p = mmap(NULL, MCOV_WINDOW_BYTES, prot,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
@@ -33,24 +54,30 @@ bool mcov_windows_ready(void)
                   sysconf(_SC_PAGESIZE), MCOV_EDGE_ALIGN);
         return false;
     }
-    uint8_t *window = reserve();
-    uint8_t *own = reserve();
-    if (!window || !own || !map_private(window, MCOV_SINK_BYTES) ||
+    uint8_t *window = reserve(PROT_NONE);
+    uint8_t *own = reserve(PROT_NONE);
+    /* Never written: untouched private anonymous memory reads as zeros (the zero page). */
+    uint8_t *zeros = reserve(PROT_READ);
+    if (!window || !own || !zeros || !map_private(window, MCOV_SINK_BYTES) ||
         !map_private(own, MCOV_SINK_BYTES)) {
         mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing; "
-                  "raise the address-space limit (ulimit -v, RLIMIT_AS) by 8 GiB",
-                  (unsigned long long)MCOV_WINDOW_BYTES, strerror(errno));
+                  "raise the address-space limit (ulimit -v, RLIMIT_AS) by 12 GiB",
+                  (unsigned long long)(3 * MCOV_WINDOW_BYTES), strerror(errno));
         if (window)
             munmap(window, MCOV_WINDOW_BYTES);
         if (own)
             munmap(own, MCOV_WINDOW_BYTES);
+        if (zeros)
+            munmap(zeros, MCOV_WINDOW_BYTES);
         return false;
     }
     mcov_rt.window = window;
     mcov_rt.own = own;
+    mcov_rt.zeros = zeros;
     mcov_rt.used = MCOV_SINK_BYTES;
-    __atomic_store_n(&mcov_hot.own, window, __ATOMIC_RELEASE);
-    __atomic_store_n(&mcov_hot.map, window, __ATOMIC_RELEASE);
+    __atomic_store_n(&mcov_hot.base, window, __ATOMIC_RELEASE);
+    __atomic_store_n(&mcov_hot.test, window, __ATOMIC_RELEASE);
+    publish_hot();
     return true;
 }
 
@@ -82,5 +109,42 @@ enum mcov_slice_state mcov_window_recover(uint64_t local, uint64_t span, const u
 
 void mcov_set_own_pointer(uint8_t *own)
 {
-    __atomic_store_n(&mcov_hot.own, own, __ATOMIC_RELEASE);
+    if (own) {
+        __atomic_store_n(&mcov_hot.own, own, __ATOMIC_RELEASE);
+        __atomic_store_n(&mcov_hot.test, mcov_rt.zeros, __ATOMIC_RELEASE);
+    } else {
+        __atomic_store_n(&mcov_hot.test, mcov_rt.window, __ATOMIC_RELEASE);
+        __atomic_store_n(&mcov_hot.own, NULL, __ATOMIC_RELEASE);
+    }
+    publish_hot();
+}
+
+void mcov_register_hot(struct mcov_hot *hot)
+{
+    if (!hot)
+        return;
+    mcov_lock();
+    bool known = false;
+    for (struct mcov_hot *h = mcov_hot.next; h && !known; h = h->next)
+        known = h == hot;
+    if (!known) {
+        copy_hot(hot);
+        hot->next = mcov_hot.next;
+        mcov_hot.next = hot;
+    }
+    mcov_unlock();
+}
+
+void mcov_unregister_hot(struct mcov_hot *hot)
+{
+    if (!hot)
+        return;
+    mcov_lock();
+    for (struct mcov_hot **link = &mcov_hot.next; *link; link = &(*link)->next)
+        if (*link == hot) {
+            *link = hot->next;
+            hot->next = NULL;
+            break;
+        }
+    mcov_unlock();
 }

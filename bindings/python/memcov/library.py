@@ -59,6 +59,8 @@ PROTOTYPES = {
     "mcov_register_guards": (None, [POINTER(c_uint32), POINTER(c_uint32)]),
     "mcov_register_bools": (None, [POINTER(c_uint8), POINTER(c_uint8)]),
     "mcov_unregister_bools": (None, [POINTER(c_uint8), POINTER(c_uint8)]),
+    "mcov_register_hot": (None, [c_void_p]),
+    "mcov_unregister_hot": (None, [c_void_p]),
 }
 
 _MAPS_NAME = re.compile(r"(^|/)libmemcov\.so(\.[0-9]+)*$")
