@@ -279,6 +279,13 @@ function Invoke-Demo {
     Invoke-DemoJob
 }
 
+# cmd_bench
+function Invoke-Bench {
+    Invoke-Build
+    Write-Log 'benchmarks -> artifacts/bench'
+    Invoke-BenchRun '--command', './build.ps1 bench'
+}
+
 # cmd_clean
 function Invoke-Clean {
     if (Test-Path -LiteralPath $artifacts) { Remove-Item -LiteralPath $artifacts -Recurse -Force }

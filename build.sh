@@ -194,6 +194,12 @@ cmd_demo() {
   demo_job
 }
 
+cmd_bench() {
+  cmd_build
+  log "benchmarks -> artifacts/bench"
+  run_bench --command "./build.sh bench"
+}
+
 cmd_clean() {
   rm -rf "$artifacts"
 }

@@ -50,5 +50,12 @@ for f in $(sed -n 's/^\([a-z_][a-z0-9_]*\)() {.*/\1/p' "$sh"); do
   fi
 done
 
+# And the other way: every function of the map (each verb's cmd_* among them) is still in build.sh.
+for f in $(printf '%s\n' "$map" | awk '{ print $1 }'); do
+  if ! grep -q "^$f() {" "$sh"; then
+    echo "build.sh lacks function $f, which $0's map (and perhaps a verb) names" >&2; fail=1
+  fi
+done
+
 if [ "$fail" -eq 0 ]; then echo "build.ps1 mirrors build.sh: verbs $(echo $sh_verbs)"; fi
 exit "$fail"
