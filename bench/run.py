@@ -25,29 +25,49 @@ ROOT = Path(__file__).resolve().parent.parent
 # The recording variants, timed round-robin in one run. A variant is a bench_<binary> built by
 # native/CMakeLists.txt (bench_variant), run with PROCS processes on private maps or one shared
 # map. "floor" is the variant it is read against: the empty callback for callback modes, the
-# inline bool flag for no-call modes (AFL++ and Memcov's no-call mode).
+# inline bool flag for no-call modes (AFL++ and Memcov's no-call mode). "view" is main.c's
+# optional VIEW [INPUT]: "" records on the base view; "own" opens an own view (mcov_reset) in
+# each process before the clock starts, as a fuzzer's worker records; "base 4096" splits the
+# work into inputs of 4 KiB (one workload_run each, a workload of its own), and "own 4096" also
+# calls mcov_reset before each input, timed.
+INPUT = 4096  # bytes per input in the input-split rows: the workload's text once
 VARIANTS = [
-    # key, label, binary, procs, map, floor
-    ("plain", "uninstrumented", "plain", 1, "private", None),
-    ("counters8", "clang inline-8bit-counters", "counters8", 1, "private", None),
-    ("boolflag", "clang inline-bool-flag", "boolflag", 1, "private", None),
-    ("empty", "trace-pc-guard, empty callback", "empty", 1, "private", None),
-    ("afl", "AFL++ afl-clang-fast", "afl", 1, "private", "boolflag"),
-    ("bitrmw", "memcov bit RMW", "bitrmw", 1, "private", "empty"),
-    ("memcov", "Memcov callback, private map", "memcov", 1, "private", "empty"),
-    ("memcov-region", "Memcov callback, region", "memcov", 1, "shared", "empty"),
-    ("nocall", "Memcov no-call, private map", "memcov_nocall", 1, "private", "boolflag"),
-    ("nocall-region", "Memcov no-call, region", "memcov_nocall", 1, "shared", "boolflag"),
-    ("plain-2", "uninstrumented", "plain", 2, "private", None),
-    ("boolflag-2", "clang inline-bool-flag", "boolflag", 2, "private", None),
-    ("empty-2", "trace-pc-guard, empty callback", "empty", 2, "private", None),
-    ("afl-2", "AFL++ afl-clang-fast", "afl", 2, "private", "boolflag-2"),
-    ("bitrmw-2", "memcov bit RMW, private maps", "bitrmw", 2, "private", "empty-2"),
-    ("bitrmw-2-shared", "memcov bit RMW, one shared map", "bitrmw", 2, "shared", "empty-2"),
-    ("memcov-2", "Memcov callback, private maps", "memcov", 2, "private", "empty-2"),
-    ("memcov-2-region", "Memcov callback, one region", "memcov", 2, "shared", "empty-2"),
-    ("nocall-2", "Memcov no-call, private maps", "memcov_nocall", 2, "private", "boolflag-2"),
-    ("nocall-2-region", "Memcov no-call, one region", "memcov_nocall", 2, "shared", "boolflag-2"),
+    # key, label, binary, procs, map, floor, view
+    ("plain", "uninstrumented", "plain", 1, "private", None, ""),
+    ("counters8", "clang inline-8bit-counters", "counters8", 1, "private", None, ""),
+    ("boolflag", "clang inline-bool-flag", "boolflag", 1, "private", None, ""),
+    ("empty", "trace-pc-guard, empty callback", "empty", 1, "private", None, ""),
+    ("afl", "AFL++ afl-clang-fast", "afl", 1, "private", "boolflag", ""),
+    ("bitrmw", "memcov bit RMW", "bitrmw", 1, "private", "empty", ""),
+    ("memcov", "Memcov callback, private map", "memcov", 1, "private", "empty", ""),
+    ("memcov-region", "Memcov callback, region", "memcov", 1, "shared", "empty", ""),
+    ("memcov-own", "Memcov callback, private map, own view", "memcov", 1, "private", "empty", "own"),
+    ("memcov-own-region", "Memcov callback, region, own view", "memcov", 1, "shared", "empty", "own"),
+    ("nocall", "Memcov no-call, private map", "memcov_nocall", 1, "private", "boolflag", ""),
+    ("nocall-region", "Memcov no-call, region", "memcov_nocall", 1, "shared", "boolflag", ""),
+    ("nocall-own", "Memcov no-call, private map, own view", "memcov_nocall", 1, "private", "boolflag", "own"),
+    ("nocall-own-region", "Memcov no-call, region, own view", "memcov_nocall", 1, "shared", "boolflag", "own"),
+    ("plain-2", "uninstrumented", "plain", 2, "private", None, ""),
+    ("boolflag-2", "clang inline-bool-flag", "boolflag", 2, "private", None, ""),
+    ("empty-2", "trace-pc-guard, empty callback", "empty", 2, "private", None, ""),
+    ("afl-2", "AFL++ afl-clang-fast", "afl", 2, "private", "boolflag-2", ""),
+    ("bitrmw-2", "memcov bit RMW, private maps", "bitrmw", 2, "private", "empty-2", ""),
+    ("bitrmw-2-shared", "memcov bit RMW, one shared map", "bitrmw", 2, "shared", "empty-2", ""),
+    ("memcov-2", "Memcov callback, private maps", "memcov", 2, "private", "empty-2", ""),
+    ("memcov-2-region", "Memcov callback, one region", "memcov", 2, "shared", "empty-2", ""),
+    ("memcov-2-own-region", "Memcov callback, one region, own views", "memcov", 2, "shared", "empty-2", "own"),
+    ("nocall-2", "Memcov no-call, private maps", "memcov_nocall", 2, "private", "boolflag-2", ""),
+    ("nocall-2-region", "Memcov no-call, one region", "memcov_nocall", 2, "shared", "boolflag-2", ""),
+    ("nocall-2-own-region", "Memcov no-call, one region, own views", "memcov_nocall", 2, "shared", "boolflag-2", "own"),
+    # Inputs of 4 KiB: the base view, and mcov_reset before each input (what a fuzzer does).
+    ("empty-in", "trace-pc-guard, empty callback, 4 KiB inputs", "empty", 1, "private", None, f"base {INPUT}"),
+    ("memcov-region-in", "Memcov callback, region, 4 KiB inputs", "memcov", 1, "shared", "empty-in", f"base {INPUT}"),
+    ("memcov-region-in-own", "Memcov callback, region, 4 KiB inputs, mcov_reset before each",
+     "memcov", 1, "shared", "empty-in", f"own {INPUT}"),
+    ("boolflag-in", "clang inline-bool-flag, 4 KiB inputs", "boolflag", 1, "private", None, f"base {INPUT}"),
+    ("nocall-region-in", "Memcov no-call, region, 4 KiB inputs", "memcov_nocall", 1, "shared", "boolflag-in", f"base {INPUT}"),
+    ("nocall-region-in-own", "Memcov no-call, region, 4 KiB inputs, mcov_reset before each",
+     "memcov_nocall", 1, "shared", "boolflag-in", f"own {INPUT}"),
 ]
 
 GATHER_SIZES = [64 << 10, 1 << 20, 16 << 20]
@@ -98,44 +118,64 @@ def build_native(build_dir):
     run(["cmake", "--build", str(build_dir), "--parallel", str(os.cpu_count() or 2)], stdout=subprocess.DEVNULL)
 
 
-def run_variant(build_dir, binary, nbytes, procs, mapping):
-    out = run([str(build_dir / f"bench_{binary}"), str(nbytes), str(procs), mapping],
+def run_variant(build_dir, binary, nbytes, procs, mapping, view=""):
+    out = run([str(build_dir / f"bench_{binary}"), str(nbytes), str(procs), mapping] + view.split(),
               stdout=subprocess.PIPE, env=native_env()).stdout
     return parse_fields(out.strip().splitlines()[-1])
 
 
+def input_of(view):
+    """The bytes per input of a view ("" or "own": 0, the whole run is one input)."""
+    parts = view.split()
+    return int(parts[1]) if len(parts) > 1 else 0
+
+
 def recording(build_dir, nbytes, reps, afl_skip):
     variants = [v for v in VARIANTS if not (afl_skip and v[2] == "afl")]
-    hits = int(run_variant(build_dir, "count", nbytes, 1, "private")["hits"])
-    log(f"recording: {len(variants)} variants x {reps} rounds, {nbytes} bytes = {hits} edge hits per process")
+    inputs = sorted({input_of(v[6]) for v in variants})
+    # Edge hits per process, for each way of splitting the work (making the text again for each
+    # input adds hits).
+    hits = {n: int(run_variant(build_dir, "count", nbytes, 1, "private", f"base {n}" if n else "")["hits"])
+            for n in inputs}
+    log(f"recording: {len(variants)} variants x {reps} rounds, {nbytes} bytes = {hits[0]} edge hits per process")
     times = {v[0]: [] for v in variants}
-    checksums = set()
+    checksums = {n: set() for n in inputs}
     for _ in range(reps):  # round-robin, so load changes spread over every variant alike
-        for key, _label, binary, procs, mapping, _floor in variants:
-            r = run_variant(build_dir, binary, nbytes, procs, mapping)
+        for key, _label, binary, procs, mapping, _floor, view in variants:
+            r = run_variant(build_dir, binary, nbytes, procs, mapping, view)
             times[key].append(int(r["ns"]))
-            checksums.add(r["checksum"])
-    if len(checksums) != 1:
-        raise SystemExit(f"recording: the variants disagree on the checksum: {sorted(checksums)}")
+            checksums[input_of(view)].add(r["checksum"])
+    for n, sums in checksums.items():
+        if len(sums) != 1:
+            raise SystemExit(f"recording: the variants disagree on the checksum: {sorted(sums)}")
     med = {k: statistics.median(t) for k, t in times.items()}
+    # The references of a row are the runs of the same processes and input split.
+    ref = {(binary, procs, input_of(view)): key for key, _l, binary, procs, _m, _f, view in variants if view in ("", f"base {input_of(view)}")}
 
     rows = ["| variant | processes | map | median ms | min ms | ns / edge hit | over uninstrumented | × its floor | × AFL++ |",
             "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
-    for key, label, binary, procs, mapping, floor in variants:
-        plain = med["plain" if procs == 1 else "plain-2"]
-        afl = med.get("afl" if procs == 1 else "afl-2")
-        over = "—" if binary == "plain" else f"{(med[key] / plain - 1) * 100:+.0f} %"
+    for key, label, binary, procs, mapping, floor, view in variants:
+        n = input_of(view)
+        plain = med.get(ref.get(("plain", procs, n)))
+        afl = med.get(ref.get(("afl", procs, n)))
+        over = "—" if binary == "plain" or not plain else f"{(med[key] / plain - 1) * 100:+.0f} %"
         fl = f"{med[key] / med[floor]:.2f}" if floor and floor in med else "—"
         xafl = f"{med[key] / afl:.2f}" if afl and binary not in ("plain", "afl") else "—"
         where = "shared" if mapping == "shared" else "private"
         rows.append(f"| {label} | {procs} | {where} | {med[key] / 1e6:.1f} | {min(times[key]) / 1e6:.1f} | "
-                    f"{med[key] / hits:.3f} | {over} | {fl} | {xafl} |")
-    text = (f"Workload: {nbytes} bytes of text, {hits} edge hits per process "
-            f"(counted by a trace-pc-guard callback), checksum {checksums.pop()} in every build; "
+                    f"{med[key] / hits[n]:.3f} | {over} | {fl} | {xafl} |")
+    split = [n for n in inputs if n]
+    text = (f"Workload: {nbytes} bytes of text, {hits[0]} edge hits per process "
+            f"(counted by a trace-pc-guard callback), checksum {next(iter(checksums[0]))} in every build; "
             f"{reps} rounds, round-robin. Times are per process (the mean over the processes of a run). "
             f"Floors: the empty callback for callback modes, clang's inline-bool-flag for AFL++ and "
-            f"Memcov's no-call mode.\n\n"
-            + "\n".join(rows) + "\n")
+            f"Memcov's no-call mode. \"Own view\": each process calls `mcov_reset()` once before its "
+            f"clock starts, so it records inside an own view, as a fuzzer's worker does"
+            + "".join(f"; \"{size_label(n)} inputs\": the same bytes as {-(-nbytes // n)} calls of the workload on "
+                      f"{n} bytes each, which make their text again ({hits[n]} edge hits per process, checksum "
+                      f"{next(iter(checksums[n]))}), with `mcov_reset()` before each input, timed, where the "
+                      f"row says so; their floor is the same split" for n in split)
+            + ".\n\n" + "\n".join(rows) + "\n")
     if afl_skip:
         text += f"\nAFL++ skipped: {afl_skip}.\n"
     return text, med

@@ -1,10 +1,17 @@
 /* Times the workload in PROCS processes at once, all on the same text.
  *
- *   bench_VARIANT BYTES PROCS private|shared
+ *   bench_VARIANT BYTES PROCS private|shared [base|own [INPUT]]
  *
  * The processes are forked after the runtime's setup and start together from a pipe barrier;
  * each times its own workload_run with CLOCK_MONOTONIC (start-up, loading and attaching are not
- * timed). Prints one line:
+ * timed).
+ *
+ * VIEW is what a fuzzer's worker does: `base` (the default) records on the base view; `own`
+ * opens an own view (bench_runtime_reset: mcov_reset) in each process before its clock starts,
+ * so the whole timed run records inside it. INPUT > 0 splits the work into inputs of INPUT
+ * bytes, one workload_run each (which makes its text again: a different workload, with its own
+ * checksum and hit count); with `own`, each input starts with a reset, inside the timed run, as
+ * a fuzzer resets before each input. Prints one line:
  *   runtime=NAME procs=P checksum=C ns=MEAN ns_max=MAX hits=H
  * where MEAN and MAX are over the processes and H is the edge hits one process counted (0 when
  * the runtime does not count). */
@@ -52,28 +59,56 @@ static int read_full(int fd, void *buf, size_t len)
     return 0;
 }
 
-static void child(uint64_t bytes, int go, int out)
+static void reset_view(void)
+{
+    if (bench_runtime_reset() != 0)
+        _exit(5);
+}
+
+static void child(uint64_t bytes, uint64_t input, int own, int go, int out)
 {
     char token;
     if (read(go, &token, 1) < 0) /* returns 0 when the parent closes the barrier */
         _exit(3);
+    if (own && input == 0)
+        reset_view();
     uint64_t hits_before = bench_runtime_hits();
     uint64_t start = now_ns();
-    uint64_t checksum = workload_run(bytes, SEED);
+    uint64_t checksum = 0;
+    if (input == 0) {
+        checksum = workload_run(bytes, SEED);
+    } else {
+        for (uint64_t done = 0; done < bytes; done += input) {
+            if (own)
+                reset_view();
+            checksum = checksum * 31 + workload_run(bytes - done < input ? bytes - done : input, SEED);
+        }
+    }
     struct result r = {now_ns() - start, checksum, bench_runtime_hits() - hits_before};
+    /* What the next input's reset would do: the own view's hits reach the base view (in
+     * no-call mode the flags are mirrored inside an own view, and _exit would lose them). */
+    if (own)
+        reset_view();
     _exit(write(out, &r, sizeof r) == (ssize_t)sizeof r ? 0 : 4);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 || (strcmp(argv[3], "private") != 0 && strcmp(argv[3], "shared") != 0)) {
-        fprintf(stderr, "usage: %s BYTES PROCS private|shared\n", argv[0]);
+    if (argc < 4 || argc > 6 || (strcmp(argv[3], "private") != 0 && strcmp(argv[3], "shared") != 0) ||
+        (argc > 4 && strcmp(argv[4], "base") != 0 && strcmp(argv[4], "own") != 0)) {
+        fprintf(stderr, "usage: %s BYTES PROCS private|shared [base|own [INPUT]]\n", argv[0]);
         return 2;
     }
     uint64_t bytes = strtoull(argv[1], NULL, 10);
     int procs = atoi(argv[2]);
+    int own = argc > 4 && strcmp(argv[4], "own") == 0;
+    uint64_t input = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
     if (bytes == 0 || procs < 1 || procs > MAX_PROCS) {
         fprintf(stderr, "%s: BYTES must be > 0 and PROCS 1 to %d\n", argv[0], MAX_PROCS);
+        return 2;
+    }
+    if (own && !bench_runtime_reset) {
+        fprintf(stderr, "%s: runtime %s has no own view\n", argv[0], bench_runtime_name);
         return 2;
     }
     if (bench_runtime_setup(strcmp(argv[3], "shared") == 0) != 0)
@@ -94,7 +129,7 @@ int main(int argc, char **argv)
         if (pids[i] == 0) {
             close(go[1]);
             close(out[0]);
-            child(bytes, go[0], out[1]);
+            child(bytes, input, own, go[0], out[1]);
         }
     }
     close(go[0]);

@@ -45,4 +45,16 @@ int bench_runtime_teardown(void)
     return 0;
 }
 
+/* What a fuzzer's worker calls before each input. */
+int bench_runtime_reset(void)
+{
+    mcov_reset();
+    const char *e = mcov_last_error();
+    if (e[0]) {
+        fprintf(stderr, "memcov: mcov_reset: %s\n", e);
+        return -1;
+    }
+    return 0;
+}
+
 uint64_t bench_runtime_hits(void) { return 0; }

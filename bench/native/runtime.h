@@ -17,6 +17,11 @@ int bench_runtime_teardown(void);
 /* Edge hits this process counted so far, or 0 if the runtime does not count them. */
 uint64_t bench_runtime_hits(void);
 
+/* Optional (weak: only rt_memcov.c defines it). Opens a fresh own view in this process: from
+ * now on its view holds only its hits since this call (mcov_reset), while the base view keeps
+ * collecting. Returns 0, or -1 after printing why on stderr. */
+int bench_runtime_reset(void) __attribute__((weak));
+
 /* The runtime's name for the result line. */
 extern const char bench_runtime_name[];
 
