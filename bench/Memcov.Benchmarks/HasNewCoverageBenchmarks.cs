@@ -7,38 +7,21 @@ namespace Memcov.Benchmarks;
 /// The fuzzer's question after each run: does the map hit an edge the virgin map has not seen? The
 /// common answer is no, which reads both maps to the end, as measured here.
 /// </summary>
-public class HasNewCoverageBenchmarks
+public class HasNewCoverageBenchmarks : TwoMapBenchmarks
 {
-    private NativeBuffer _map = null!;
-    private NativeBuffer _virgin = null!;
-
-    [ParamsSource(nameof(Sizes))]
-    public int Size { get; set; }
-
-    public static IEnumerable<int> Sizes => Maps.Sizes;
-
-    [GlobalSetup]
-    public void Setup()
+    // Source is the map, Destination the virgin map.
+    protected override void Fill(Span<byte> source, Span<byte> destination)
     {
-        _map = new NativeBuffer(Size);
-        _virgin = new NativeBuffer(Size);
-        Maps.FillCovered(_map.Span, 5);
-        CoverageMap.InitVirgin(_virgin.Span);
-        CoverageMap.UpdateVirgin(_map.Span, _virgin.Span); // every edge of the map is seen: nothing new
-    }
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _map.Dispose();
-        _virgin.Dispose();
+        Maps.FillCovered(source, 5);
+        CoverageMap.InitVirgin(destination);
+        CoverageMap.UpdateVirgin(source, destination); // every edge of the map is seen: nothing new
     }
 
     [Benchmark(Baseline = true)]
     public bool NaiveByteLoop()
     {
-        ReadOnlySpan<byte> map = _map.Span;
-        ReadOnlySpan<byte> virgin = _virgin.Span;
+        ReadOnlySpan<byte> map = Source.Span;
+        ReadOnlySpan<byte> virgin = Destination.Span;
         for (int i = 0; i < map.Length; i++)
         {
             if (map[i] != 0 && virgin[i] != 0)
@@ -51,5 +34,5 @@ public class HasNewCoverageBenchmarks
     }
 
     [Benchmark]
-    public bool HasNewCoverage() => CoverageMap.HasNewCoverage(_map.Span, _virgin.Span);
+    public bool HasNewCoverage() => CoverageMap.HasNewCoverage(Source.Span, Destination.Span);
 }

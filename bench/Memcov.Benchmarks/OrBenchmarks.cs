@@ -4,37 +4,19 @@ using Memcov.SharedMem;
 namespace Memcov.Benchmarks;
 
 /// <summary>How fast one map is merged into another by a single owner (plain stores).</summary>
-public class OrBenchmarks
+public class OrBenchmarks : TwoMapBenchmarks
 {
-    private NativeBuffer _source = null!;
-    private NativeBuffer _destination = null!;
-
-    [ParamsSource(nameof(Sizes))]
-    public int Size { get; set; }
-
-    public static IEnumerable<int> Sizes => Maps.Sizes;
-
-    [GlobalSetup]
-    public void Setup()
+    protected override void Fill(Span<byte> source, Span<byte> destination)
     {
-        _source = new NativeBuffer(Size);
-        _destination = new NativeBuffer(Size);
-        Maps.FillCovered(_source.Span, 3);
-        Maps.FillCovered(_destination.Span, 4);
-    }
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _source.Dispose();
-        _destination.Dispose();
+        Maps.FillCovered(source, 3);
+        Maps.FillCovered(destination, 4);
     }
 
     [Benchmark(Baseline = true)]
     public byte NaiveByteLoop()
     {
-        ReadOnlySpan<byte> source = _source.Span;
-        Span<byte> destination = _destination.Span;
+        ReadOnlySpan<byte> source = Source.Span;
+        Span<byte> destination = Destination.Span;
         for (int i = 0; i < source.Length; i++)
         {
             destination[i] |= source[i];
@@ -46,8 +28,8 @@ public class OrBenchmarks
     [Benchmark]
     public byte Or()
     {
-        Span<byte> destination = _destination.Span;
-        CoverageMap.Or(_source.Span, destination);
+        Span<byte> destination = Destination.Span;
+        CoverageMap.Or(Source.Span, destination);
         return destination[^1];
     }
 }
