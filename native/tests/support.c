@@ -261,6 +261,16 @@ int t_read_byte(int fd, int timeout_ms)
     return r == 1 ? c : -2;
 }
 
+void t_expect_byte(int fd, char expected, pid_t child, const char *what)
+{
+    int b = t_read_byte(fd, 20000);
+    if (b != (unsigned char)expected) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+    }
+    CHECK(b == (unsigned char)expected, "%s (got %d)", what, b);
+}
+
 void t_wait_ok_within(pid_t pid, int timeout_ms)
 {
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

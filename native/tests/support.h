@@ -89,6 +89,9 @@ void t_write_byte(int fd, char c);
 /* Wait up to timeout_ms (-1: forever) for one byte: the byte (0..255), -1 on timeout,
  * -2 at end of file or on error. */
 int t_read_byte(int fd, int timeout_ms);
+/* Wait up to 20 s for the byte `expected` from `child` on fd; on anything else SIGKILL and reap
+ * the child, then fail naming `what`. */
+void t_expect_byte(int fd, char expected, pid_t child, const char *what);
 /* Like t_wait_ok, but SIGKILL the child and fail if it has not exited within timeout_ms. */
 void t_wait_ok_within(pid_t pid, int timeout_ms);
 /* Write all n bytes / read exactly n bytes (CHECKed; reading fails at end of file). */

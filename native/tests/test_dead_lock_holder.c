@@ -72,13 +72,8 @@ static pid_t start_holder(const char *name, int command, int unused)
     struct holder_ctx c = {name, ready[1], command, unused};
     pid_t pid = t_fork(holder, &c);
     close(ready[1]);
-    int b = t_read_byte(ready[0], 20000);
+    t_expect_byte(ready[0], 'L', pid, "the holder did not take the lock");
     close(ready[0]);
-    if (b != 'L') {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    CHECK(b == 'L', "the holder did not take the lock (got %d)", b);
     return pid;
 }
 

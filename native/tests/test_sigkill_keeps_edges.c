@@ -41,12 +41,7 @@ int main(void)
     pid_t pid = t_fork(victim, &c);
     close(fds[1]);
     close(hold[0]);
-    int b = t_read_byte(fds[0], 20000);
-    if (b != 'r') {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    CHECK(b == 'r', "the child did not report (got %d)", b);
+    t_expect_byte(fds[0], 'r', pid, "the child did not report");
     CHECK(kill(pid, SIGKILL) == 0, "kill");
     int status = 0;
     CHECK(waitpid(pid, &status, 0) == pid, "waitpid");

@@ -80,13 +80,8 @@ int main(void)
     pid_t h = t_fork(holder, &hc);
     close(ready[1]);
     close(command[0]);
-    int b = t_read_byte(ready[0], 20000);
+    t_expect_byte(ready[0], 'L', h, "the holder did not take the lock");
     close(ready[0]);
-    if (b != 'L') {
-        kill(h, SIGKILL);
-        waitpid(h, NULL, 0);
-    }
-    CHECK(b == 'L', "the holder did not take the lock (got %d)", b);
 
     int err[2], progress[2], go[2];
     t_pipe(err);
@@ -97,7 +92,7 @@ int main(void)
     close(err[1]);
     close(progress[1]);
     close(go[0]);
-    b = t_read_byte(progress[0], 20000);
+    int b = t_read_byte(progress[0], 20000);
     if (b != 'p') {
         kill(h, SIGKILL);
         kill(r, SIGKILL);
