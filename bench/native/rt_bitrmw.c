@@ -44,7 +44,3 @@ int bench_runtime_setup(int shared)
     s_map = map;
     return 0;
 }
-
-int bench_runtime_teardown(void) { return 0; }
-
-uint64_t bench_runtime_hits(void) { return 0; }

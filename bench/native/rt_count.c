@@ -21,12 +21,4 @@ void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop)
     (void)stop;
 }
 
-int bench_runtime_setup(int shared)
-{
-    (void)shared;
-    return 0;
-}
-
-int bench_runtime_teardown(void) { return 0; }
-
 uint64_t bench_runtime_hits(void) { return s_hits; }

@@ -21,13 +21,3 @@ void __sanitizer_cov_bool_flag_init(bool *start, bool *stop)
     (void)start;
     (void)stop;
 }
-
-int bench_runtime_setup(int shared)
-{
-    (void)shared;
-    return 0;
-}
-
-int bench_runtime_teardown(void) { return 0; }
-
-uint64_t bench_runtime_hits(void) { return 0; }

@@ -56,5 +56,3 @@ int bench_runtime_reset(void)
     }
     return 0;
 }
-
-uint64_t bench_runtime_hits(void) { return 0; }

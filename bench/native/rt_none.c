@@ -3,13 +3,3 @@
 #include "runtime.h"
 
 const char bench_runtime_name[] = "none";
-
-int bench_runtime_setup(int shared)
-{
-    (void)shared;
-    return 0;
-}
-
-int bench_runtime_teardown(void) { return 0; }
-
-uint64_t bench_runtime_hits(void) { return 0; }

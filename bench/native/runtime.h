@@ -1,5 +1,7 @@
 /* What a build variant's coverage runtime provides to main.c. Each rt_*.c file is one runtime;
- * none of them is instrumented. */
+ * none of them is instrumented. main.c defines weak defaults of the first three (do nothing,
+ * return 0), so a runtime defines only what it does; the declarations stay strong, or a
+ * runtime's own definition would be weak too and could lose to the default. */
 #ifndef BENCH_RUNTIME_H
 #define BENCH_RUNTIME_H
 
