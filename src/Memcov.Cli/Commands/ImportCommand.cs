@@ -26,8 +26,8 @@ internal static class ImportCommand
             bool created = false;
             if (!CoverageRegion.TryAttach(regionName, out CoverageRegion? region))
             {
-                long needed = map.Modules.Sum(m => (m.Identity.EdgeCount + 4095) / 4096 * 4096);
-                region = CoverageRegion.Create(regionName, parse.GetValue(capacity) ?? Math.Clamp(needed, 4096, RegionFormat.MaxCapacity));
+                region = CoverageRegion.Create(regionName,
+                    parse.GetValue(capacity) ?? Math.Clamp(map.RequiredCapacityEdges, RegionFormat.EdgeAlign, RegionFormat.MaxCapacity));
                 created = true;
             }
 

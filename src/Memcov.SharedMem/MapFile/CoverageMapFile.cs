@@ -42,6 +42,9 @@ public sealed class CoverageMapFile
     /// <summary>Edges of every module.</summary>
     public long EdgeCount => Modules.Sum(m => m.Identity.EdgeCount);
 
+    /// <summary>The capacity of a region that holds every module of this map: each rounded up to 4096 slots.</summary>
+    public long RequiredCapacityEdges => Modules.Sum(m => (long)RegionValidator.RoundUp((ulong)m.Identity.EdgeCount));
+
     /// <summary>Counts the covered edges of every module.</summary>
     /// <returns>The number of edges hit.</returns>
     public long CountCovered() => Modules.Sum(m => m.CountCovered());

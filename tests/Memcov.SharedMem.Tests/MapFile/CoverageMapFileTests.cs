@@ -93,6 +93,7 @@ public sealed class CoverageMapFileTests : RegionTestBase
         Assert.Equal(2, region.ModuleCount);
         Assert.Equal(exported.CountCovered(), region.CountCovered());
         Assert.Equal(exported.Modules.Sum(m => m.Identity.EdgeCount), region.EdgesRegistered);
+        Assert.Equal(exported.RequiredCapacityEdges, region.AllocCursor);
         AssertSameCoverage(exported, CoverageMapFile.FromRegion(region));
 
         // A native worker loading the modules in the other order finds their ranges and adds nothing new.
@@ -163,19 +164,8 @@ public sealed class CoverageMapFileTests : RegionTestBase
 
         // A 2 in the edges, with the checksum made to match: refused for the byte, not the checksum.
         file[32 + 256] = 2;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(file.Length - 8), Fnv(file.AsSpan(0, file.Length - 8)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(file.Length - 8), Fnv1a64.Hash(file.AsSpan(0, file.Length - 8)));
         var e = Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse(file, "two"));
         Assert.Contains("other than 0 or 1", e.Message);
-    }
-
-    private static ulong Fnv(ReadOnlySpan<byte> data)
-    {
-        ulong hash = 0xcbf29ce484222325;
-        foreach (byte b in data)
-        {
-            hash = (hash ^ b) * 0x100000001b3;
-        }
-
-        return hash;
     }
 }
