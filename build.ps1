@@ -85,19 +85,32 @@ function Ensure-CompilerRt([string] $Cc) {
     Install-AptPackage "libclang-rt-$major-dev"
 }
 
+# ensure_llvm_dev: LLVM's development files for the compiler's major version: the no-call
+# layout plugin (native/pass) is built against them, with the matching clang++.
+function Ensure-LlvmDev([string] $Cc) {
+    $version = & $Cc -dumpversion
+    Assert-ExitCode "$Cc -dumpversion"
+    $major = ($version -split '\.')[0]
+    if (-not (Test-Path -LiteralPath "/usr/lib/llvm-$major/lib/cmake/llvm/LLVMConfig.cmake" -PathType Leaf)) {
+        Install-AptPackage "llvm-$major-dev"
+    }
+}
+
 # ensure_tools
 function Ensure-Tools {
     if (-not (Get-Command cmake -CommandType Application -ErrorAction SilentlyContinue)) {
         Install-AptPackage 'cmake'
     }
     $env:CC = Find-Clang
+    $env:CXX = $env:CC -replace 'clang', 'clang++'
     Ensure-CompilerRt $env:CC
+    Ensure-LlvmDev $env:CC
 }
 
 # build_native VARIANT [cmake options...]: configure and build into artifacts/obj/native-VARIANT.
 function Build-Native([string] $Variant, [string[]] $CMakeOptions = @()) {
     $dir = Join-Path $artifacts "obj/native-$Variant"
-    cmake -S $root -B $dir "-DCMAKE_C_COMPILER=$env:CC" '-DCMAKE_BUILD_TYPE=RelWithDebInfo' @CMakeOptions > $null
+    cmake -S $root -B $dir "-DCMAKE_C_COMPILER=$env:CC" "-DCMAKE_CXX_COMPILER=$env:CXX" '-DCMAKE_BUILD_TYPE=RelWithDebInfo' @CMakeOptions > $null
     Assert-ExitCode "cmake configure ($Variant)"
     cmake --build $dir --parallel ([Environment]::ProcessorCount) > $null
     Assert-ExitCode "cmake --build ($Variant)"
@@ -110,7 +123,7 @@ function Publish-Native {
     New-Item -ItemType Directory -Force -Path $dest > $null
     Copy-Item -LiteralPath (Join-Path $dir 'libmemcov.so'), (Join-Path $dir 'libmemcov_hooks.a') -Destination $dest
     Copy-Item -LiteralPath (Join-Path $root 'native/include/memcov.h'), (Join-Path $root 'native/include/memcov_region.h') -Destination $dest
-    Copy-Item -LiteralPath (Join-Path $root 'native/cmake/memcov-inline.ld') -Destination $dest
+    Copy-Item -LiteralPath (Join-Path $root 'native/cmake/memcov-inline.ld'), (Join-Path $dir 'pass/libmemcov_pass.so') -Destination $dest
 }
 
 # publish_samples: the sample driver and its library. Their RUNPATH ($ORIGIN,

@@ -32,18 +32,31 @@ ensure_compiler_rt() {
   apt_install "libclang-rt-$major-dev"
 }
 
+# LLVM's development files for the compiler's major version: the no-call layout plugin
+# (native/pass) is built against them, with the matching clang++.
+ensure_llvm_dev() {
+  local cc="$1" major
+  major="$("$cc" -dumpversion | cut -d. -f1)"
+  if [ ! -f "/usr/lib/llvm-$major/lib/cmake/llvm/LLVMConfig.cmake" ]; then
+    apt_install "llvm-$major-dev"
+  fi
+}
+
 ensure_tools() {
   command -v cmake >/dev/null || apt_install cmake
   CC="$(find_clang)"
-  export CC
+  CXX="${CC/clang/clang++}"
+  export CC CXX
   ensure_compiler_rt "$CC"
+  ensure_llvm_dev "$CC"
 }
 
 # build_native VARIANT [cmake options...]: configure and build into artifacts/obj/native-VARIANT.
 build_native() {
   local variant="$1"; shift
   local dir="$artifacts/obj/native-$variant"
-  cmake -S "$root" -B "$dir" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake -S "$root" -B "$dir" -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   cmake --build "$dir" --parallel "$(nproc)" >/dev/null
 }
 
@@ -52,7 +65,7 @@ publish_native() {
   mkdir -p "$artifacts/native"
   cp "$dir/libmemcov.so" "$dir/libmemcov_hooks.a" "$artifacts/native/"
   cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" "$artifacts/native/"
-  cp "$root/native/cmake/memcov-inline.ld" "$artifacts/native/"
+  cp "$root/native/cmake/memcov-inline.ld" "$dir/pass/libmemcov_pass.so" "$artifacts/native/"
 }
 
 # The sample driver and its library. Their RUNPATH ($ORIGIN, $ORIGIN/../native) finds the
@@ -138,12 +151,19 @@ package_test() {
   fi
 }
 
-# build.ps1 must build the same runtime: same exported symbols from the same sources.
+# build.ps1 must build the same runtime: the same files in artifacts/native, and a libmemcov.so
+# with the same exported symbols.
 powershell_mirror() {
-  local before after
+  local before after files
   bash "$root/tests/scripts/check_build_mirror.sh"
   before="$(nm -D --defined-only "$artifacts/native/libmemcov.so" | awk '{print $3}' | sort)"
+  files="$(ls "$artifacts/native")"
+  rm -rf "$artifacts/native"
   (cd "$root" && dotnet tool restore >/dev/null && dotnet pwsh -NoProfile -File ./build.ps1 build)
+  if [ "$(ls "$artifacts/native" 2>/dev/null)" != "$files" ]; then
+    log "build.ps1 published [$(ls "$artifacts/native" 2>/dev/null | tr '\n' ' ')] to artifacts/native, build.sh [$(tr '\n' ' ' <<<"$files")]"
+    return 1
+  fi
   after="$(nm -D --defined-only "$artifacts/native/libmemcov.so" | awk '{print $3}' | sort)"
   if [ "$before" != "$after" ]; then
     log "build.ps1 built a libmemcov.so with other exported symbols than build.sh"; return 1

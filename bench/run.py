@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The recording variants, timed round-robin in one run. A variant is a bench_<binary> built by
 # native/CMakeLists.txt (bench_variant), run with PROCS processes on private maps or one shared
-# map. "floor" is the variant it is read against: the empty callback for callback modes, the
-# inline bool flag for no-call modes (AFL++ and Memcov's no-call mode). "view" is main.c's
+# map. "floor" is the variant it is read against: the empty callback for callback modes; for
+# Memcov's no-call mode the inline bool flag with Memcov's layout plugin (the same workload
+# object code), and for AFL++ clang's own inline bool flag. "view" is main.c's
 # optional VIEW [INPUT]: "" records on the base view; "own" opens an own view (mcov_reset) in
 # each process before the clock starts, as a fuzzer's worker records; "base 4096" splits the
 # work into inputs of 4 KiB (one workload_run each, a workload of its own), and "own 4096" also
@@ -36,6 +37,7 @@ VARIANTS = [
     ("plain", "uninstrumented", "plain", 1, "private", None, ""),
     ("counters8", "clang inline-8bit-counters", "counters8", 1, "private", None, ""),
     ("boolflag", "clang inline-bool-flag", "boolflag", 1, "private", None, ""),
+    ("boolflag-laid", "clang inline-bool-flag + layout plugin", "boolflag_laid", 1, "private", None, ""),
     ("empty", "trace-pc-guard, empty callback", "empty", 1, "private", None, ""),
     ("afl", "AFL++ afl-clang-fast", "afl", 1, "private", "boolflag", ""),
     ("bitrmw", "memcov bit RMW", "bitrmw", 1, "private", "empty", ""),
@@ -43,12 +45,13 @@ VARIANTS = [
     ("memcov-region", "Memcov callback, region", "memcov", 1, "shared", "empty", ""),
     ("memcov-own", "Memcov callback, private map, own view", "memcov", 1, "private", "empty", "own"),
     ("memcov-own-region", "Memcov callback, region, own view", "memcov", 1, "shared", "empty", "own"),
-    ("nocall", "Memcov no-call, private map", "memcov_nocall", 1, "private", "boolflag", ""),
-    ("nocall-region", "Memcov no-call, region", "memcov_nocall", 1, "shared", "boolflag", ""),
-    ("nocall-own", "Memcov no-call, private map, own view", "memcov_nocall", 1, "private", "boolflag", "own"),
-    ("nocall-own-region", "Memcov no-call, region, own view", "memcov_nocall", 1, "shared", "boolflag", "own"),
+    ("nocall", "Memcov no-call, private map", "memcov_nocall", 1, "private", "boolflag-laid", ""),
+    ("nocall-region", "Memcov no-call, region", "memcov_nocall", 1, "shared", "boolflag-laid", ""),
+    ("nocall-own", "Memcov no-call, private map, own view", "memcov_nocall", 1, "private", "boolflag-laid", "own"),
+    ("nocall-own-region", "Memcov no-call, region, own view", "memcov_nocall", 1, "shared", "boolflag-laid", "own"),
     ("plain-2", "uninstrumented", "plain", 2, "private", None, ""),
     ("boolflag-2", "clang inline-bool-flag", "boolflag", 2, "private", None, ""),
+    ("boolflag-laid-2", "clang inline-bool-flag + layout plugin", "boolflag_laid", 2, "private", None, ""),
     ("empty-2", "trace-pc-guard, empty callback", "empty", 2, "private", None, ""),
     ("afl-2", "AFL++ afl-clang-fast", "afl", 2, "private", "boolflag-2", ""),
     ("bitrmw-2", "memcov bit RMW, private maps", "bitrmw", 2, "private", "empty-2", ""),
@@ -56,18 +59,20 @@ VARIANTS = [
     ("memcov-2", "Memcov callback, private maps", "memcov", 2, "private", "empty-2", ""),
     ("memcov-2-region", "Memcov callback, one region", "memcov", 2, "shared", "empty-2", ""),
     ("memcov-2-own-region", "Memcov callback, one region, own views", "memcov", 2, "shared", "empty-2", "own"),
-    ("nocall-2", "Memcov no-call, private maps", "memcov_nocall", 2, "private", "boolflag-2", ""),
-    ("nocall-2-region", "Memcov no-call, one region", "memcov_nocall", 2, "shared", "boolflag-2", ""),
-    ("nocall-2-own-region", "Memcov no-call, one region, own views", "memcov_nocall", 2, "shared", "boolflag-2", "own"),
+    ("nocall-2", "Memcov no-call, private maps", "memcov_nocall", 2, "private", "boolflag-laid-2", ""),
+    ("nocall-2-region", "Memcov no-call, one region", "memcov_nocall", 2, "shared", "boolflag-laid-2", ""),
+    ("nocall-2-own-region", "Memcov no-call, one region, own views", "memcov_nocall", 2, "shared", "boolflag-laid-2", "own"),
     # Inputs of 4 KiB: the base view, and mcov_reset before each input (what a fuzzer does).
     ("empty-in", "trace-pc-guard, empty callback, 4 KiB inputs", "empty", 1, "private", None, f"base {INPUT}"),
     ("memcov-region-in", "Memcov callback, region, 4 KiB inputs", "memcov", 1, "shared", "empty-in", f"base {INPUT}"),
     ("memcov-region-in-own", "Memcov callback, region, 4 KiB inputs, mcov_reset before each",
      "memcov", 1, "shared", "empty-in", f"own {INPUT}"),
-    ("boolflag-in", "clang inline-bool-flag, 4 KiB inputs", "boolflag", 1, "private", None, f"base {INPUT}"),
-    ("nocall-region-in", "Memcov no-call, region, 4 KiB inputs", "memcov_nocall", 1, "shared", "boolflag-in", f"base {INPUT}"),
+    ("boolflag-laid-in", "clang inline-bool-flag + layout plugin, 4 KiB inputs", "boolflag_laid", 1, "private", None,
+     f"base {INPUT}"),
+    ("nocall-region-in", "Memcov no-call, region, 4 KiB inputs", "memcov_nocall", 1, "shared", "boolflag-laid-in",
+     f"base {INPUT}"),
     ("nocall-region-in-own", "Memcov no-call, region, 4 KiB inputs, mcov_reset before each",
-     "memcov_nocall", 1, "shared", "boolflag-in", f"own {INPUT}"),
+     "memcov_nocall", 1, "shared", "boolflag-laid-in", f"own {INPUT}"),
 ]
 
 GATHER_SIZES = [64 << 10, 1 << 20, 16 << 20]
@@ -112,9 +117,16 @@ def ensure_afl(smoke):
 
 def build_native(build_dir):
     cc = os.environ.get("CC") or next(c for c in ("clang", "clang-14") if shutil.which(c))
+    compilers = f"{cc} {os.environ.get('CXX', '')}\n"
+    stamp = build_dir / "compilers.txt"
+    # CMake drops every -D option but the compiler when the compiler of a configured tree
+    # changes (an unoptimized build, then): start such a tree again.
+    if build_dir.exists() and (not stamp.exists() or stamp.read_text() != compilers):
+        shutil.rmtree(build_dir)
     log(f"building bench/native with {cc} -> {build_dir}")
     run(["cmake", "-S", str(ROOT / "bench/native"), "-B", str(build_dir), f"-DCMAKE_C_COMPILER={cc}",
          "-DCMAKE_BUILD_TYPE=RelWithDebInfo"], stdout=subprocess.DEVNULL)
+    stamp.write_text(compilers)
     run(["cmake", "--build", str(build_dir), "--parallel", str(os.cpu_count() or 2)], stdout=subprocess.DEVNULL)
 
 
@@ -168,8 +180,9 @@ def recording(build_dir, nbytes, reps, afl_skip):
     text = (f"Workload: {nbytes} bytes of text, {hits[0]} edge hits per process "
             f"(counted by a trace-pc-guard callback), checksum {next(iter(checksums[0]))} in every build; "
             f"{reps} rounds, round-robin. Times are per process (the mean over the processes of a run). "
-            f"Floors: the empty callback for callback modes, clang's inline-bool-flag for AFL++ and "
-            f"Memcov's no-call mode. \"Own view\": each process calls `mcov_reset()` once before its "
+            f"Floors: the empty callback for callback modes, clang's inline-bool-flag with Memcov's layout "
+            f"plugin for Memcov's no-call mode (the same workload object code), clang's inline-bool-flag "
+            f"for AFL++. \"Own view\": each process calls `mcov_reset()` once before its "
             f"clock starts, so it records inside an own view, as a fuzzer's worker does"
             + "".join(f"; \"{size_label(n)} inputs\": the same bytes as {-(-nbytes // n)} calls of the workload on "
                       f"{n} bytes each, which make their text again ({hits[n]} edge hits per process, checksum "

@@ -5,6 +5,8 @@
 # MODE inline compiles them with -fsanitize-coverage=inline-bool-flag and links with
 # memcov-inline.ld: every edge is one compiler store into a flag array that the runtime maps
 # over with the module's slice of the region. No call; see README.md for the trade-offs.
+# Where Memcov's clang plugin was built (native/pass), MODE inline also loads it: it moves each
+# edge's store out of the hot path, without changing what is recorded.
 #
 # Both modes link the hidden-visibility hook object and libmemcov.so. The hook object keeps
 # the module's callbacks (and inline-bool-flag's init) its own, so a sanitizer runtime in
@@ -21,6 +23,10 @@ function(memcov_instrument target)
     set(_flag -fsanitize-coverage=trace-pc-guard)
   elseif(ARG_MODE STREQUAL "inline")
     set(_flag -fsanitize-coverage=inline-bool-flag)
+    if(TARGET memcov_pass)
+      list(APPEND _flag "-fpass-plugin=$<TARGET_FILE:memcov_pass>")
+      add_dependencies(${target} memcov_pass)
+    endif()
     # The script lays out the whole module, so it goes on the link line even when only some
     # SOURCES are instrumented.
     target_link_options(${target} PRIVATE "LINKER:-T,${MEMCOV_INLINE_LINKER_SCRIPT}")

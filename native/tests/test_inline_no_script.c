@@ -40,7 +40,8 @@ static void unscripted(void *arg)
     run_all(r->file);
     CHECK_EQ_U64(mcov_module_count(), 1);
     CHECK_EQ_U64(mcov_private_module_count(), 1);
-    /* The same code as the scripted build: the same edges, counted from the private flags. */
+    /* The same source as the scripted build (which memcov_instrument() also lays out with the
+     * plugin, where built): the same edges, counted from the private flags. */
     CHECK_EQ_U64(mcov_get_now64(), s_expected);
     uint64_t total = mcov_get_total64();
     uint8_t *buf = malloc(total);

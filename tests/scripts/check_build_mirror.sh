@@ -20,6 +20,7 @@ map='log Write-Log
 apt_install Install-AptPackage
 find_clang Find-Clang
 ensure_compiler_rt Ensure-CompilerRt
+ensure_llvm_dev Ensure-LlvmDev
 ensure_tools Ensure-Tools
 build_native Build-Native
 publish_native Publish-Native

@@ -1,0 +1,102 @@
+// libmemcov_pass.so: a clang plugin for no-call mode that lays inline-bool-flag's checks out of
+// the hot path. Load it with -fpass-plugin= next to -fsanitize-coverage=inline-bool-flag.
+//
+// At each edge, clang's SanitizerCoverage emits `if (flag[i] == 0) flag[i] = 1;` without branch
+// weights, so the code generator puts the store on the fall-through path and every hit after
+// the first jumps over it: one taken branch per edge, in code already dense in branches. Marked
+// unlikely (as __builtin_expect(flag[i] == 0, 0) would), the store moves out of line and a hit
+// is a load, a compare and a branch not taken. The pass only adds branch weights: the flags,
+// their section and what the runtime maps over them stay exactly as clang made them.
+#include "llvm/Config/llvm-config.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/MDBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/PassPlugin.h"
+
+using namespace llvm;
+
+namespace {
+
+// The section clang's inline-bool-flag puts every module's flags in (memcov-inline.ld lays it out).
+constexpr const char *FlagSection = "__sancov_bools";
+// __builtin_expect's weights (clang's -likely-branch-weight / -unlikely-branch-weight).
+constexpr uint32_t StoreWeight = 1;
+constexpr uint32_t SkipWeight = 2000;
+
+// The flag a value loads, or null when it is not a load of an inline-bool-flag flag.
+Value *loadedFlag(Value *V) {
+  auto *Load = dyn_cast<LoadInst>(V);
+  if (!Load)
+    return nullptr;
+  auto *Array = dyn_cast<GlobalVariable>(Load->getPointerOperand()->stripInBoundsOffsets());
+  if (!Array || Array->getSection() != FlagSection)
+    return nullptr;
+  return Load->getPointerOperand();
+}
+
+// True when Branch is SanitizerCoverage's `if (flag == 0) { flag = 1; }`: its condition tests a
+// loaded flag for zero and its first successor starts with the store of 1 into that flag.
+bool isFlagCheck(const BranchInst &Branch) {
+  if (!Branch.isConditional())
+    return false;
+  auto *Compare = dyn_cast<ICmpInst>(Branch.getCondition());
+  if (!Compare || Compare->getPredicate() != ICmpInst::ICMP_EQ)
+    return false;
+  auto *Zero = dyn_cast<ConstantInt>(Compare->getOperand(1));
+  Value *Flag = loadedFlag(Compare->getOperand(0));
+  if (!Zero || !Zero->isZero() || !Flag)
+    return false;
+  auto *Store = dyn_cast<StoreInst>(&Branch.getSuccessor(0)->front());
+  auto *One = Store ? dyn_cast<ConstantInt>(Store->getValueOperand()) : nullptr;
+  return One && One->isOne() && Store->getPointerOperand() == Flag;
+}
+
+struct FlagLayoutPass : PassInfoMixin<FlagLayoutPass> {
+  PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
+    MDNode *Unlikely = MDBuilder(M.getContext()).createBranchWeights(StoreWeight, SkipWeight);
+    bool Changed = false;
+    for (Function &F : M)
+      for (BasicBlock &Block : F)
+        if (auto *Branch = dyn_cast_or_null<BranchInst>(Block.getTerminator()))
+          if (isFlagCheck(*Branch)) {
+            Branch->setMetadata(LLVMContext::MD_prof, Unlikely);
+            Changed = true;
+          }
+    if (!Changed)
+      return PreservedAnalyses::all();
+    PreservedAnalyses Kept;
+    Kept.preserveSet<CFGAnalyses>();
+    return Kept;
+  }
+  // Also at -O0 and on optnone functions: the checks are there at every level.
+  static bool isRequired() { return true; }
+};
+
+void registerFlagLayout(PassBuilder &Builder) {
+  // clang registers its sanitizer passes after loading plugins, and a plugin's OptimizerLast
+  // callbacks run in registration order, so one registered now would run before
+  // SanitizerCoverage has made any check. The pipeline-start callback runs while clang builds
+  // the pipeline, after those registrations: registering from there runs this pass after them.
+  Builder.registerPipelineStartEPCallback([&Builder](ModulePassManager &, OptimizationLevel) {
+    Builder.registerOptimizerLastEPCallback(
+        [](ModulePassManager &Passes, OptimizationLevel) { Passes.addPass(FlagLayoutPass()); });
+  });
+  // `opt -passes=memcov-flag-layout`, for looking at what it does to an instrumented module.
+  Builder.registerPipelineParsingCallback(
+      [](StringRef Name, ModulePassManager &Passes, ArrayRef<PassBuilder::PipelineElement>) {
+        if (Name != "memcov-flag-layout")
+          return false;
+        Passes.addPass(FlagLayoutPass());
+        return true;
+      });
+}
+
+} // namespace
+
+extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
+  return {LLVM_PLUGIN_API_VERSION, "memcov-flag-layout", LLVM_VERSION_STRING, registerFlagLayout};
+}
