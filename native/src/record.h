@@ -10,9 +10,10 @@
  * which the runtime registered (mcov_register_hot) and keeps up to date under its lock, so the
  * hook reaches it PC-relative: no GOT, no call. libmemcov.so's exported callback uses the
  * runtime's copy, also hidden. Every pointer is indexed by slot (guard value):
- *   test: what the one test of a hit reads. On the base view it is the base itself; while an
- *         own view is open it is a window that reads 0 everywhere, so every hit takes the
- *         second path, which tests the base and the own view apart.
+ *   test: what the one test of a hit reads: the base on the base view, the own view while one
+ *         is open. Every edge an own view has is in the base too (its first hit took the second
+ *         path, which writes both; set_hitmap and deserialize OR into both), so either way an
+ *         edge already recorded costs one test.
  *   base: always valid: a static sink before the windows exist (every guard is 0 until its
  *         module registers), then the process's window (region slices or private pages).
  *   own:  the own view's window while one is open, else NULL. */
@@ -23,10 +24,11 @@ struct mcov_hot {
     struct mcov_hot *next; /* the runtime's list of registered copies: no allocation */
 };
 
-/* Test-then-store: a byte many processes share is written once, then only read. On the base
- * view an edge already hit costs one test. Otherwise the base and the own view are tested
- * independently, never one inside the other: a hit after another process's
- * mcov_region_reset reaches the region again even if the own view has it. */
+/* Test-then-store: a byte many processes share is written once, then only read. An edge the
+ * tested view already has costs one test. Otherwise the base and the own view are tested
+ * independently, never one inside the other. The one exception to "every hit reaches the
+ * base": after a mcov_region_reset, an edge this process's open own view already had reaches
+ * the region again only once that own view is cleared or closed (docs/semantics.md). */
 static inline __attribute__((always_inline)) void mcov_record(const struct mcov_hot *hot,
                                                               const uint32_t *guard)
 {

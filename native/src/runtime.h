@@ -115,7 +115,6 @@ struct mcov_runtime {
     bool env_checked;
     uint8_t *window; /* local slot -> byte: region slices or private pages */
     uint8_t *own;    /* the own view, same layout, private pages */
-    uint8_t *zeros;  /* same size, read-only, never written: the hot path's test in own views */
     uint64_t used;   /* local slots in use, sink included */
     struct mcov_module *modules;
     uint32_t module_count;

@@ -56,24 +56,19 @@ bool mcov_windows_ready(void)
     }
     uint8_t *window = reserve(PROT_NONE);
     uint8_t *own = reserve(PROT_NONE);
-    /* Never written: untouched private anonymous memory reads as zeros (the zero page). */
-    uint8_t *zeros = reserve(PROT_READ);
-    if (!window || !own || !zeros || !map_private(window, MCOV_SINK_BYTES) ||
+    if (!window || !own || !map_private(window, MCOV_SINK_BYTES) ||
         !map_private(own, MCOV_SINK_BYTES)) {
         mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing; "
-                  "raise the address-space limit (ulimit -v, RLIMIT_AS) by 12 GiB",
-                  (unsigned long long)(3 * MCOV_WINDOW_BYTES), strerror(errno));
+                  "raise the address-space limit (ulimit -v, RLIMIT_AS) by 8 GiB",
+                  (unsigned long long)(2 * MCOV_WINDOW_BYTES), strerror(errno));
         if (window)
             munmap(window, MCOV_WINDOW_BYTES);
         if (own)
             munmap(own, MCOV_WINDOW_BYTES);
-        if (zeros)
-            munmap(zeros, MCOV_WINDOW_BYTES);
         return false;
     }
     mcov_rt.window = window;
     mcov_rt.own = own;
-    mcov_rt.zeros = zeros;
     mcov_rt.used = MCOV_SINK_BYTES;
     __atomic_store_n(&mcov_hot.base, window, __ATOMIC_RELEASE);
     __atomic_store_n(&mcov_hot.test, window, __ATOMIC_RELEASE);
@@ -111,7 +106,7 @@ void mcov_set_own_pointer(uint8_t *own)
 {
     if (own) {
         __atomic_store_n(&mcov_hot.own, own, __ATOMIC_RELEASE);
-        __atomic_store_n(&mcov_hot.test, mcov_rt.zeros, __ATOMIC_RELEASE);
+        __atomic_store_n(&mcov_hot.test, own, __ATOMIC_RELEASE);
     } else {
         __atomic_store_n(&mcov_hot.test, mcov_rt.window, __ATOMIC_RELEASE);
         __atomic_store_n(&mcov_hot.own, NULL, __ATOMIC_RELEASE);
