@@ -6,7 +6,9 @@
 # memcov-inline.ld: every edge is one compiler store into a flag array that the runtime maps
 # over with the module's slice of the region. No call; see README.md for the trade-offs.
 # Where Memcov's clang plugin was built (native/pass), MODE inline also loads it: it moves each
-# edge's store out of the hot path, without changing what is recorded.
+# edge's store out of the hot path, without changing what is recorded. The target's objects
+# depend on the plugin file; a source added to the target after this call gets the flags but
+# not that dependency.
 #
 # Both modes link the hidden-visibility hook object and libmemcov.so. The hook object keeps
 # the module's callbacks (and inline-bool-flag's init) its own, so a sanitizer runtime in
@@ -24,7 +26,16 @@ function(memcov_instrument target)
   elseif(ARG_MODE STREQUAL "inline")
     set(_flag -fsanitize-coverage=inline-bool-flag)
     if(TARGET memcov_pass)
-      list(APPEND _flag "-fpass-plugin=$<TARGET_FILE:memcov_pass>")
+      list(APPEND _flag "-fpass-plugin=${MEMCOV_PASS_PLUGIN}")
+      # The objects need the plugin linked, not only ordered after it (add_dependencies waits
+      # for less with Ninja), and are compiled again when it changes.
+      set(_sources ${ARG_SOURCES})
+      if(NOT _sources)
+        get_target_property(_sources ${target} SOURCES)
+        list(FILTER _sources EXCLUDE REGEX "^\\$<")
+      endif()
+      set_property(SOURCE ${_sources} TARGET_DIRECTORY ${target}
+        APPEND PROPERTY OBJECT_DEPENDS ${MEMCOV_PASS_PLUGIN})
       add_dependencies(${target} memcov_pass)
     endif()
     # The script lays out the whole module, so it goes on the link line even when only some

@@ -5,7 +5,8 @@
 // weights, so the code generator puts the store on the fall-through path and every hit after
 // the first jumps over it: one taken branch per edge, in code already dense in branches. Marked
 // unlikely (as __builtin_expect(flag[i] == 0, 0) would), the store moves out of line and a hit
-// is a load, a compare and a branch not taken. The pass only adds branch weights: the flags,
+// is a load, a compare and a branch not taken (where the edge does not end in a jump anyway:
+// a loop's back edge, a join). The pass only adds branch weights: the flags,
 // their section and what the runtime maps over them stay exactly as clang made them.
 #include "llvm/Config/llvm-config.h"
 #include "llvm/IR/Constants.h"
@@ -16,6 +17,8 @@
 #include "llvm/IR/PassManager.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
+
+#include <memory>
 
 using namespace llvm;
 
@@ -38,8 +41,20 @@ Value *loadedFlag(Value *V) {
   return Load->getPointerOperand();
 }
 
+// True when Block stores 1 into Flag. A sanitizer may have put its own calls before the store
+// (ThreadSanitizer's __tsan_write1), so the whole block is searched.
+bool storesOne(const BasicBlock &Block, const Value *Flag) {
+  for (const Instruction &I : Block)
+    if (auto *Store = dyn_cast<StoreInst>(&I))
+      if (auto *One = dyn_cast<ConstantInt>(Store->getValueOperand()))
+        if (One->isOne() && Store->getPointerOperand() == Flag)
+          return true;
+  return false;
+}
+
 // True when Branch is SanitizerCoverage's `if (flag == 0) { flag = 1; }`: its condition tests a
-// loaded flag for zero and its first successor starts with the store of 1 into that flag.
+// loaded flag for zero, and its first successor stores 1 into that flag and goes on to the
+// second.
 bool isFlagCheck(const BranchInst &Branch) {
   if (!Branch.isConditional())
     return false;
@@ -50,9 +65,8 @@ bool isFlagCheck(const BranchInst &Branch) {
   Value *Flag = loadedFlag(Compare->getOperand(0));
   if (!Zero || !Zero->isZero() || !Flag)
     return false;
-  auto *Store = dyn_cast<StoreInst>(&Branch.getSuccessor(0)->front());
-  auto *One = Store ? dyn_cast<ConstantInt>(Store->getValueOperand()) : nullptr;
-  return One && One->isOne() && Store->getPointerOperand() == Flag;
+  const BasicBlock *Store = Branch.getSuccessor(0);
+  return Store->getSingleSuccessor() == Branch.getSuccessor(1) && storesOne(*Store, Flag);
 }
 
 struct FlagLayoutPass : PassInfoMixin<FlagLayoutPass> {
@@ -72,7 +86,8 @@ struct FlagLayoutPass : PassInfoMixin<FlagLayoutPass> {
     Kept.preserveSet<CFGAnalyses>();
     return Kept;
   }
-  // Also at -O0 and on optnone functions: the checks are there at every level.
+  // Run on optnone functions too, so that every check carries the weights (code generation
+  // at -O0 and for optnone functions does not use them).
   static bool isRequired() { return true; }
 };
 
@@ -81,10 +96,17 @@ void registerFlagLayout(PassBuilder &Builder) {
   // callbacks run in registration order, so one registered now would run before
   // SanitizerCoverage has made any check. The pipeline-start callback runs while clang builds
   // the pipeline, after those registrations: registering from there runs this pass after them.
-  Builder.registerPipelineStartEPCallback([&Builder](ModulePassManager &, OptimizationLevel) {
-    Builder.registerOptimizerLastEPCallback(
-        [](ModulePassManager &Passes, OptimizationLevel) { Passes.addPass(FlagLayoutPass()); });
-  });
+  // Once per PassBuilder, however many pipelines it builds.
+  auto Registered = std::make_shared<bool>(false);
+  Builder.registerPipelineStartEPCallback(
+      [&Builder, Registered](ModulePassManager &, OptimizationLevel) {
+        if (*Registered)
+          return;
+        *Registered = true;
+        Builder.registerOptimizerLastEPCallback([](ModulePassManager &Passes, OptimizationLevel) {
+          Passes.addPass(FlagLayoutPass());
+        });
+      });
   // `opt -passes=memcov-flag-layout`, for looking at what it does to an instrumented module.
   Builder.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &Passes, ArrayRef<PassBuilder::PipelineElement>) {
