@@ -6,9 +6,10 @@
 # memcov-inline.ld: every edge is one compiler store into a flag array that the runtime maps
 # over with the module's slice of the region. No call; see README.md for the trade-offs.
 # Where Memcov's clang plugin was built (native/pass), MODE inline also loads it: it moves each
-# edge's store out of the hot path, without changing what is recorded. The target's objects
-# depend on the plugin file; a source added to the target after this call gets the flags but
-# not that dependency.
+# edge's store out of the hot path, without changing what is recorded. With Ninja the target's
+# objects depend on the plugin file (a source added after this call gets the flags, not that
+# dependency); with Makefiles, objects built before a change to the plugin keep their layout
+# until they are compiled again.
 #
 # Both modes link the hidden-visibility hook object and libmemcov.so. The hook object keeps
 # the module's callbacks (and inline-bool-flag's init) its own, so a sanitizer runtime in
@@ -27,16 +28,20 @@ function(memcov_instrument target)
     set(_flag -fsanitize-coverage=inline-bool-flag)
     if(TARGET memcov_pass)
       list(APPEND _flag "-fpass-plugin=${MEMCOV_PASS_PLUGIN}")
-      # The objects need the plugin linked, not only ordered after it (add_dependencies waits
-      # for less with Ninja), and are compiled again when it changes.
-      set(_sources ${ARG_SOURCES})
-      if(NOT _sources)
-        get_target_property(_sources ${target} SOURCES)
-        list(FILTER _sources EXCLUDE REGEX "^\\$<")
-      endif()
-      set_property(SOURCE ${_sources} TARGET_DIRECTORY ${target}
-        APPEND PROPERTY OBJECT_DEPENDS ${MEMCOV_PASS_PLUGIN})
+      # Makefiles build the plugin before the target's objects. Ninja would only wait for its
+      # objects, so there the objects depend on the file itself (which also compiles them
+      # again when it changes); with Makefiles such a dependency breaks any other target that
+      # compiles the same source file first.
       add_dependencies(${target} memcov_pass)
+      if(CMAKE_GENERATOR MATCHES "Ninja")
+        set(_sources ${ARG_SOURCES})
+        if(NOT _sources)
+          get_target_property(_sources ${target} SOURCES)
+          list(FILTER _sources EXCLUDE REGEX "^\\$<")
+        endif()
+        set_property(SOURCE ${_sources} TARGET_DIRECTORY ${target}
+          APPEND PROPERTY OBJECT_DEPENDS ${MEMCOV_PASS_PLUGIN})
+      endif()
     endif()
     # The script lays out the whole module, so it goes on the link line even when only some
     # SOURCES are instrumented.
