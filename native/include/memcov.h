@@ -62,7 +62,8 @@ MCOV_API int mcov_attach(const char *name);
 MCOV_API void mcov_detach(void);
 /* Remove region NAME; processes attached keep their mapping. */
 MCOV_API int mcov_region_remove(const char *name);
-/* Clear region NAME's map; own views are left alone. */
+/* Clear region NAME's map; own views are left alone, so an edge an open own view already had
+ * reaches the region again at its first hit after that view is cleared or closed. */
 MCOV_API int mcov_region_reset(const char *name);
 /* What went wrong last in this thread and what to do; "" if nothing did. */
 MCOV_API const char *mcov_last_error(void);

@@ -83,6 +83,15 @@ static int64_t claim_range(struct mcov_region *r, const struct mcov_identity *id
     return (int64_t)cursor;
 }
 
+/* Inside an own view the hot path tests the own view alone, so every byte of it must be in the
+ * base: after a module's base slice is replaced, a first hit another thread made between the
+ * copy and the remap may be in the own view only. */
+static void own_view_into_base(const struct mcov_module *m)
+{
+    if (mcov_rt.view == MCOV_VIEW_OWN)
+        mcov_or_into(mcov_rt.window + m->local, mcov_rt.own + m->local, m->id.edge_count);
+}
+
 /* Replace a module's private slice with its range of the region, keeping its hits. */
 static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *m,
                              int64_t base)
@@ -98,16 +107,19 @@ static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *
     if (mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
         m->region_base = base;
         mcov_or_into(slice, held, m->id.edge_count);
+        own_view_into_base(m);
     } else {
         int e = errno;
-        if (mcov_window_recover(m->local, m->span, held, m->id.edge_count) == MCOV_SLICE_LOST)
+        if (mcov_window_recover(m->local, m->span, held, m->id.edge_count) == MCOV_SLICE_LOST) {
             mcov_warn("cannot map region '%s' (%s) nor private pages over module %s: "
                       "free memory or raise vm.max_map_count; its slots are left unmapped",
                       r->name, strerror(e), m->id.path);
-        else
+        } else {
+            own_view_into_base(m);
             mcov_warn("cannot map region '%s' over module %s (%s): it records privately; "
                       "free memory or raise vm.max_map_count",
                       r->name, m->id.path, strerror(e));
+        }
     }
     free(held);
 }
@@ -201,12 +213,21 @@ void mcov_detach_locked(void)
             continue;
         }
         memcpy(held, view, m->id.edge_count);
+        /* A pop brings back the own views saved on the push stack: the base keeps them too. */
+        for (size_t s = 0; s < mcov_rt.stack_len && mcov_rt.view == MCOV_VIEW_OWN; s++) {
+            const struct mcov_saved_view *v = &mcov_rt.stack[s];
+            if (v->kind == MCOV_VIEW_OWN && m->local + m->id.edge_count <= v->len)
+                mcov_or_into(held, v->bytes + m->local, m->id.edge_count);
+        }
         if (mcov_window_map_private(mcov_rt.window, m->local, m->span)) {
             mcov_or_into(mcov_rt.window + m->local, held, m->id.edge_count);
+            own_view_into_base(m);
         } else {
             int e = errno;
             enum mcov_slice_state st =
                 mcov_window_recover(m->local, m->span, held, m->id.edge_count);
+            if (st != MCOV_SLICE_LOST)
+                own_view_into_base(m);
             if (st == MCOV_SLICE_KEPT)
                 mcov_warn("cannot give module %s private pages (%s): it keeps writing into "
                           "region '%s'; free memory or raise vm.max_map_count",

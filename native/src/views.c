@@ -1,5 +1,6 @@
 /* Views: what a process's memcov calls see. The base view is the region's union (or the
- * private map when detached); reset and push open own views. Hits always reach the base. */
+ * private map when detached); reset and push open own views. Hits reach the base, and every
+ * byte of an own view is in the base too (but see docs/semantics.md on a region reset). */
 #include <stdlib.h>
 #include <string.h>
 

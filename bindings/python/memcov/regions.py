@@ -74,7 +74,9 @@ def remove(name):
 
 def reset_region(name):
     """Clear every edge of region ``name`` (for every process attached to it); own views
-    opened by reset()/push() are left alone. Raises MemcovError (e.g. MCOV_E_NOT_FOUND)."""
+    opened by reset()/push() are left alone, so an edge an open own view already had reaches
+    the region again at its first hit after that view is cleared or closed. Raises
+    MemcovError (e.g. MCOV_E_NOT_FOUND)."""
     check(load().mcov_region_reset(encode_name(name)))
 
 

@@ -148,8 +148,8 @@ public static class MemcovNative
     /// <summary>
     /// Clears region <paramref name="name"/>'s map for every process: the only call that removes
     /// edges. The module table stays; own views (<see cref="Reset"/>, <see cref="PushCoverage"/>) are kept,
-    /// and an edge a process's open own view already had reaches the region again once that view is
-    /// cleared or closed (docs/semantics.md, "Region reset inside an own view").
+    /// and an edge a process's open own view already had reaches the region again at its first hit
+    /// after that view is cleared or closed (docs/semantics.md, "Region reset inside an own view").
     /// </summary>
     /// <param name="name">The region name.</param>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>

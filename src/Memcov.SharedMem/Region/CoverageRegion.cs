@@ -217,9 +217,10 @@ public sealed partial class CoverageRegion : IDisposable
     /// <summary>
     /// Clears the whole map for every process, as <c>mcov_region_reset</c> does: zero is stored only
     /// into 8-byte words that are not already zero, so clean pages stay clean. The header and the
-    /// module table stay, and processes keep recording into their ranges. A process recording inside
-    /// an own view (a per-input <c>mcov_reset</c>) puts back the edges that view already had once it
-    /// clears or closes it (docs/semantics.md, "Region reset inside an own view").
+    /// module table stay, and processes keep recording into their ranges. In a process recording
+    /// inside an own view (a per-input <c>mcov_reset</c>), an edge that view already had reaches the
+    /// region again at its first hit after the view is cleared or closed (docs/semantics.md,
+    /// "Region reset inside an own view").
     /// </summary>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
     public void Reset()
