@@ -144,6 +144,9 @@ def input_of(view):
 
 def recording(build_dir, nbytes, reps, afl_skip):
     variants = [v for v in VARIANTS if not (afl_skip and v[2] == "afl")]
+    # The layout plugin needs LLVM's development files; without them its floor is not built.
+    unbuilt = sorted({v[2] for v in variants if not (build_dir / f"bench_{v[2]}").exists()})
+    variants = [v for v in variants if v[2] not in unbuilt]
     inputs = sorted({input_of(v[6]) for v in variants})
     # Edge hits per process, for each way of splitting the work (making the text again for each
     # input adds hits).
@@ -191,6 +194,9 @@ def recording(build_dir, nbytes, reps, afl_skip):
             + ".\n\n" + "\n".join(rows) + "\n")
     if afl_skip:
         text += f"\nAFL++ skipped: {afl_skip}.\n"
+    if unbuilt:
+        text += (f"\nNot built, skipped: {', '.join('bench_' + b for b in unbuilt)} (the layout plugin "
+                 f"needs LLVM's development files: see native/pass/CMakeLists.txt).\n")
     return text, med
 
 
