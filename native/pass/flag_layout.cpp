@@ -6,8 +6,8 @@
 // the first jumps over it: one taken branch per edge, in code already dense in branches. Marked
 // unlikely (as __builtin_expect(flag[i] == 0, 0) would), the store moves out of line and a hit
 // is a load, a compare and a branch not taken (where the edge does not end in a jump anyway:
-// a loop's back edge, a join). The pass only adds branch weights: the flags,
-// their section and what the runtime maps over them stay exactly as clang made them.
+// a loop's back edge, a join). The pass only adds branch weights: the flags, their section and
+// what the runtime maps over them stay exactly as clang made them.
 #include "llvm/Config/llvm-config.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
