@@ -76,6 +76,8 @@ MCOV_HIDDEN int mcov_region_reset_file(const char *name);
  * negative code. */
 MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
 MCOV_HIDDEN void mcov_region_close(struct mcov_region *r);
+/* Map the first pages of this process's view of the map now (best effort). */
+MCOV_HIDDEN void mcov_region_prefault(const struct mcov_region *r);
 /* The allocation cursor, bounded by the capacity whatever another process wrote. */
 MCOV_HIDDEN uint64_t mcov_region_cursor(const struct mcov_region *r);
 /* Published module entries, bounded by the table's capacity. */
