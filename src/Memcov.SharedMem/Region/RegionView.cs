@@ -160,6 +160,19 @@ internal sealed unsafe class RegionView : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads one byte of each 4 KiB page of [offset, offset + length), so that this process has the
+    /// pages mapped from now on and a later read takes no page fault.
+    /// </summary>
+    internal void TouchPages(long offset, long length)
+    {
+        Debug.Assert(_pointer != null && offset >= 0 && length >= 0 && offset + length <= Length);
+        for (long i = 0; i < length; i += RegionFormat.EdgeAlign)
+        {
+            _ = Volatile.Read(ref _pointer[offset + i]);
+        }
+    }
+
     /// <summary>Counts the bytes in [offset, offset + length) that are not zero, with plain loads.</summary>
     internal long CountNonZero(long offset, long length)
     {

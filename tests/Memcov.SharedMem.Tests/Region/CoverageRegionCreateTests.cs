@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Memcov.SharedMem.Tests;
 
 /// <summary>Regions created by .NET: the file, its header, and native processes recording into it.</summary>
@@ -46,6 +50,45 @@ public sealed class CoverageRegionCreateTests : RegionTestBase
         var info = new FileInfo(region.Path);
         Assert.Equal(RegionFormat.MapOffset + 8192, info.Length);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(region.Path));
+    }
+
+    [Fact]
+    public void Create_MapsTheCreatorsViewOfTheMapUpFront_WhileAttachMapsNothing()
+    {
+        using CoverageRegion created = CoverageRegion.Create(NewName("prefault"), 4 << 20);
+        Assert.True(ResidentKib(created) >= 4096, "after Create, less than the 4 MiB map is mapped in the creator");
+
+        string other = NewName("prefault-attach");
+        NativeMemcov.CreateRegion(other, 4 << 20);
+        using CoverageRegion attached = CoverageRegion.Attach(other);
+        Assert.True(ResidentKib(attached) < 1024, "Attach mapped the map");
+    }
+
+    /// <summary>
+    /// Resident kilobytes of the mapping that holds <paramref name="region"/>'s map, from
+    /// /proc/self/smaps (found by address: a .NET-created region is mapped from its temp name).
+    /// </summary>
+    private static unsafe long ResidentKib(CoverageRegion region)
+    {
+        ulong address = (ulong)Unsafe.AsPointer(ref MemoryMarshal.GetReference(region.Map));
+        bool inRegion = false;
+        foreach (string line in File.ReadLines("/proc/self/smaps"))
+        {
+            int dash = line.IndexOf('-');
+            int space = line.IndexOf(' ');
+            if (dash > 0 && space > dash && line.AsSpan(0, dash).IndexOfAnyExcept("0123456789abcdef") < 0)
+            {
+                ulong start = ulong.Parse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                ulong end = ulong.Parse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                inRegion = address >= start && address < end;
+            }
+            else if (inRegion && line.StartsWith("Rss:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(4).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException("the region's map is in no mapping of /proc/self/smaps");
     }
 
     [Fact]
