@@ -105,21 +105,23 @@ static void forget_unloaded(void)
     }
 }
 
+/* The first index from i on whose flag may be set: aligned words of clear flags are skipped.
+ * The compiler's stores race these reads, so they are relaxed atomics. */
+static uint64_t next_candidate(const uint8_t *p, uint64_t i, uint64_t n)
+{
+    while (n - i >= 8 && ((uintptr_t)(p + i) & 7u) == 0 &&
+           __atomic_load_n((const mcov_word *)(p + i), __ATOMIC_RELAXED) == 0)
+        i += 8;
+    return i;
+}
+
 /* dst[i] = 1 where src[i] is set; src is written by the compiler's stores meanwhile. */
 static void or_live(uint8_t *dst, const uint8_t *src, uint64_t n)
 {
-    uint64_t i = 0;
-    while (i < n) {
-        if (((uintptr_t)(src + i) & 7u) == 0 && n - i >= 8 &&
-            __atomic_load_n((const mcov_word *)(src + i), __ATOMIC_RELAXED) == 0) {
-            i += 8;
-            continue;
-        }
+    for (uint64_t i = next_candidate(src, 0, n); i < n; i = next_candidate(src, i + 1, n))
         if (__atomic_load_n(&src[i], __ATOMIC_RELAXED) &&
             !__atomic_load_n(&dst[i], __ATOMIC_RELAXED))
             __atomic_store_n(&dst[i], 1, __ATOMIC_RELAXED);
-        i++;
-    }
 }
 
 static void sync_module(struct mcov_module *m)
@@ -136,19 +138,11 @@ static void drain(struct mcov_module *m)
     uint8_t *base = mcov_rt.window + m->local;
     uint8_t *p = m->bools;
     uint64_t n = m->id.edge_count;
-    uint64_t i = 0;
-    while (i < n) {
-        if (((uintptr_t)(p + i) & 7u) == 0 && n - i >= 8 &&
-            __atomic_load_n((const mcov_word *)(p + i), __ATOMIC_RELAXED) == 0) {
-            i += 8;
-            continue;
-        }
+    for (uint64_t i = next_candidate(p, 0, n); i < n; i = next_candidate(p, i + 1, n))
         if (__atomic_load_n(&p[i], __ATOMIC_RELAXED) &&
             __atomic_exchange_n(&p[i], 0, __ATOMIC_RELAXED) &&
             !__atomic_load_n(&base[i], __ATOMIC_RELAXED))
             __atomic_store_n(&base[i], 1, __ATOMIC_RELAXED);
-        i++;
-    }
 }
 
 void mcov_inline_sync(void)
