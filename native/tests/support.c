@@ -171,6 +171,14 @@ void t_check_same_map(const t_region_copy *a, const t_region_copy *b)
               b->map[i]);
 }
 
+void t_check_region_matches(const char *name, const t_region_copy *ref)
+{
+    t_region_copy got = t_read_region(name);
+    CHECK_EQ_U64(got.modules_private, 0);
+    t_check_same_map(ref, &got);
+    t_free_region(&got);
+}
+
 static void reference_child(void *name)
 {
     if (mcov_attach(name) != 0)
@@ -314,6 +322,28 @@ void t_read_all(int fd, void *buf, size_t n)
         p += r;
         n -= (size_t)r;
     }
+}
+
+char *t_read_to_end(int fd)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap + 1);
+    CHECK(text, "malloc");
+    for (;;) {
+        if (len == cap) {
+            cap *= 2;
+            text = realloc(text, cap + 1);
+            CHECK(text, "realloc");
+        }
+        ssize_t n = read(fd, text + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    text[len] = '\0';
+    return text;
 }
 
 int t_count_entries(const char *dir, const char *prefix)

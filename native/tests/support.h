@@ -68,6 +68,9 @@ void t_free_region(t_region_copy *c);
 uint64_t t_count(const uint8_t *map, uint64_t n);
 /* CHECK that two copies have the same cursor, module count and map bytes. */
 void t_check_same_map(const t_region_copy *a, const t_region_copy *b);
+/* CHECK that region NAME, read from its file, has no privately recording module and the same
+ * cursor, module count and map bytes as ref. */
+void t_check_region_matches(const char *name, const t_region_copy *ref);
 
 /* The region file's path. */
 void t_region_path(const char *name, char *buf, size_t len);
@@ -97,6 +100,8 @@ void t_wait_ok_within(pid_t pid, int timeout_ms);
 /* Write all n bytes / read exactly n bytes (CHECKed; reading fails at end of file). */
 void t_write_all(int fd, const void *buf, size_t n);
 void t_read_all(int fd, void *buf, size_t n);
+/* Everything fd gives until end of file, NUL-terminated: free() it. */
+char *t_read_to_end(int fd);
 
 /* Entries of dir (but "." and ".."), only those starting with prefix unless it is NULL. */
 int t_count_entries(const char *dir, const char *prefix);

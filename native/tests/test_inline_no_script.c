@@ -81,12 +81,7 @@ int main(void)
     struct run r2 = {name, "libmcov_sample_a_noscript.so", err[1]};
     pid_t pid = t_fork(unscripted, &r2);
     close(err[1]);
-    char out[8192];
-    size_t len = 0;
-    ssize_t n;
-    while (len < sizeof out - 1 && (n = read(err[0], out + len, sizeof out - 1 - len)) > 0)
-        len += (size_t)n;
-    out[len] = 0;
+    char *out = t_read_to_end(err[0]);
     close(err[0]);
     t_wait_ok_within(pid, 20000);
 
@@ -99,6 +94,7 @@ int main(void)
           line);
     CHECK(strstr(line, "-Wl,-T,memcov-inline.ld"), "the line does not say what to link: %s",
           line);
+    free(out);
 
     t_region_copy got = t_read_region(name);
     CHECK_EQ_U64(got.modules, 0);

@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include "support.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -150,23 +149,7 @@ int main(void)
         _exit(0);
     }
     close(fds[1]);
-    size_t cap = 1 << 16, len = 0;
-    char *err = malloc(cap + 1);
-    CHECK(err, "malloc");
-    for (;;) {
-        if (len == cap) {
-            cap *= 2;
-            err = realloc(err, cap + 1);
-            CHECK(err, "realloc");
-        }
-        ssize_t n = read(fds[0], err + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
-    err[len] = '\0';
+    char *err = t_read_to_end(fds[0]);
     close(fds[0]);
     int status = 0;
     CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
