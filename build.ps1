@@ -74,29 +74,23 @@ function Find-Clang {
 
 # ensure_compiler_rt: compiler-rt (ASan/UBSan, and linking with -fsanitize-coverage)
 # comes in its own package.
-function Ensure-CompilerRt([string] $Cc) {
+function Ensure-CompilerRt([string] $Cc, [string] $Major) {
     # Quoted: PowerShell splits an unquoted -name=value argument at its first '.'.
     $asan = & $Cc '-print-file-name=libclang_rt.asan-x86_64.a'
     Assert-ExitCode "$Cc -print-file-name"
     if (Test-Path -LiteralPath $asan -PathType Leaf) { return }
-    $version = & $Cc -dumpversion
-    Assert-ExitCode "$Cc -dumpversion"
-    $major = ($version -split '\.')[0]
-    Install-AptPackage "libclang-rt-$major-dev"
+    Install-AptPackage "libclang-rt-$Major-dev"
 }
 
 # ensure_llvm_dev: LLVM's development files for the compiler's major version: the no-call
 # layout plugin (native/pass) is built against them, with the matching clang++. Without them
 # everything else builds, and no-call modules keep clang's slower layout.
-function Ensure-LlvmDev([string] $Cc) {
-    $version = & $Cc -dumpversion
-    Assert-ExitCode "$Cc -dumpversion"
-    $major = ($version -split '\.')[0]
-    if (-not (Test-Path -LiteralPath "/usr/lib/llvm-$major/lib/cmake/llvm/LLVMConfig.cmake" -PathType Leaf)) {
+function Ensure-LlvmDev([string] $Major) {
+    if (-not (Test-Path -LiteralPath "/usr/lib/llvm-$Major/lib/cmake/llvm/LLVMConfig.cmake" -PathType Leaf)) {
         try {
-            Install-AptPackage "llvm-$major-dev"
+            Install-AptPackage "llvm-$Major-dev"
         } catch {
-            Write-Log "no llvm-$major-dev: the no-call layout plugin is not built (no-call modules run slower)"
+            Write-Log "no llvm-$Major-dev: the no-call layout plugin is not built (no-call modules run slower)"
         }
     }
 }
@@ -108,8 +102,11 @@ function Ensure-Tools {
     }
     $env:CC = Find-Clang
     $env:CXX = $env:CC -replace '^clang', 'clang++'
-    Ensure-CompilerRt $env:CC
-    Ensure-LlvmDev $env:CC
+    $version = & $env:CC -dumpversion
+    Assert-ExitCode "$env:CC -dumpversion"
+    $major = ($version -split '\.')[0]
+    Ensure-CompilerRt $env:CC $major
+    Ensure-LlvmDev $major
 }
 
 # build_native VARIANT [cmake options...]: configure and build into artifacts/obj/native-VARIANT.

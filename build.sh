@@ -25,19 +25,17 @@ find_clang() {
 }
 
 # compiler-rt (ASan/UBSan, and linking with -fsanitize-coverage) comes in its own package.
+# ensure_compiler_rt CC MAJOR
 ensure_compiler_rt() {
-  local cc="$1" major
-  if [ -f "$("$cc" -print-file-name=libclang_rt.asan-x86_64.a)" ]; then return; fi
-  major="$("$cc" -dumpversion | cut -d. -f1)"
-  apt_install "libclang-rt-$major-dev"
+  if [ -f "$("$1" -print-file-name=libclang_rt.asan-x86_64.a)" ]; then return; fi
+  apt_install "libclang-rt-$2-dev"
 }
 
 # LLVM's development files for the compiler's major version: the no-call layout plugin
 # (native/pass) is built against them, with the matching clang++. Without them everything else
-# builds, and no-call modules keep clang's slower layout.
+# builds, and no-call modules keep clang's slower layout. ensure_llvm_dev MAJOR
 ensure_llvm_dev() {
-  local cc="$1" major
-  major="$("$cc" -dumpversion | cut -d. -f1)"
+  local major="$1"
   if [ ! -f "/usr/lib/llvm-$major/lib/cmake/llvm/LLVMConfig.cmake" ]; then
     apt_install "llvm-$major-dev" ||
       log "no llvm-$major-dev: the no-call layout plugin is not built (no-call modules run slower)"
@@ -49,8 +47,10 @@ ensure_tools() {
   CC="$(find_clang)"
   CXX="${CC/clang/clang++}"
   export CC CXX
-  ensure_compiler_rt "$CC"
-  ensure_llvm_dev "$CC"
+  local major
+  major="$("$CC" -dumpversion | cut -d. -f1)"
+  ensure_compiler_rt "$CC" "$major"
+  ensure_llvm_dev "$major"
 }
 
 # build_native VARIANT [cmake options...]: configure and build into artifacts/obj/native-VARIANT.
