@@ -162,6 +162,14 @@ uint64_t t_count(const uint8_t *map, uint64_t n)
     return k;
 }
 
+uint64_t t_region_edges(const char *name)
+{
+    t_region_copy r = t_read_region(name);
+    uint64_t n = t_count(r.map, r.cursor);
+    t_free_region(&r);
+    return n;
+}
+
 void t_check_same_map(const t_region_copy *a, const t_region_copy *b)
 {
     CHECK_EQ_U64(a->cursor, b->cursor);

@@ -66,6 +66,8 @@ typedef struct {
 t_region_copy t_read_region(const char *name);
 void t_free_region(t_region_copy *c);
 uint64_t t_count(const uint8_t *map, uint64_t n);
+/* The edges set in region NAME's map [0, cursor), read from its file. */
+uint64_t t_region_edges(const char *name);
 /* CHECK that two copies have the same cursor, module count and map bytes. */
 void t_check_same_map(const t_region_copy *a, const t_region_copy *b);
 /* CHECK that region NAME, read from its file, has no privately recording module and the same

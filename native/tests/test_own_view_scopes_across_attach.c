@@ -10,14 +10,6 @@
 
 enum { K = 3 };
 
-static uint64_t count_region(const char *name)
-{
-    t_region_copy r = t_read_region(name);
-    uint64_t n = t_count(r.map, r.cursor);
-    t_free_region(&r);
-    return n;
-}
-
 /* 1. Switching regions inside a scope pushed from an own view. */
 static void switch_region(void *arg)
 {
@@ -27,14 +19,14 @@ static void switch_region(void *arg)
     t_run_inputs(0, 0, 0);  /* A and B join r1 */
     mcov_reset();           /* own view */
     t_run_inputs(0, K, 1);  /* K's edges: in r1 and in the own view */
-    uint64_t k = count_region(r1);
+    uint64_t k = t_region_edges(r1);
     CHECK(k > 0, "input K hit nothing");
     mcov_push_coverage();   /* saves the own view, opens an empty scope */
     CHECK(mcov_region_create(r2, 1 << 16) == 0, "create r2: %s", mcov_last_error());
     mcov_pop_coverage();    /* own view = K's edges again; r2 has none of them */
     t_run_inputs(0, K, 1);  /* K hit again, now attached to r2 */
     mcov_flush();
-    uint64_t got = count_region(r2);
+    uint64_t got = t_region_edges(r2);
     t_cleanup();
     CHECK(got == k, "attached to r2, input K ran, but r2 holds %llu of its %llu edges",
           (unsigned long long)got, (unsigned long long)k);
