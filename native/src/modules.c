@@ -214,7 +214,7 @@ void mcov_detach_locked(void)
         }
         memcpy(held, view, m->id.edge_count);
         /* A pop brings back the own views saved on the push stack: the base keeps them too. */
-        for (size_t s = 0; s < mcov_rt.stack_len && mcov_rt.view == MCOV_VIEW_OWN; s++) {
+        for (size_t s = 0; s < mcov_rt.stack_len; s++) {
             const struct mcov_saved_view *v = &mcov_rt.stack[s];
             if (v->kind == MCOV_VIEW_OWN && m->local + m->id.edge_count <= v->len)
                 mcov_or_into(held, v->bytes + m->local, m->id.edge_count);
