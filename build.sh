@@ -62,11 +62,14 @@ build_native() {
   cmake --build "$dir" --parallel "$(nproc)" >/dev/null
 }
 
+# libmemcov.so.1 (the soname) and libmemcov.so, the link-time name, a symlink to it.
 publish_native() {
   local dir="$artifacts/obj/native-release/native"
   mkdir -p "$artifacts/native"
-  cp "$dir/libmemcov.so" "$dir/libmemcov_hooks.a" "$artifacts/native/"
-  cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" "$artifacts/native/"
+  cp "$dir/libmemcov.so.1" "$dir/libmemcov_hooks.a" "$artifacts/native/"
+  ln -sfn libmemcov.so.1 "$artifacts/native/libmemcov.so"
+  cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" \
+    "$root/native/include/memcov_map.h" "$root/native/include/memcov_files.h" "$artifacts/native/"
   cp "$root/native/cmake/memcov-inline.ld" "$artifacts/native/"
   if [ -f "$dir/pass/libmemcov_pass.so" ]; then cp "$dir/pass/libmemcov_pass.so" "$artifacts/native/"; fi
 }
@@ -146,8 +149,8 @@ package_test() {
   printf '%s\n' "$out" >&2
   library="$(sed -n 's/^library=//p' <<<"$out")"
   read -r covered now modules < <(sed -n 's/^covered=\([0-9]*\) now=\([0-9]*\) modules=\([0-9]*\)$/\1 \2 \3/p' <<<"$out")
-  if [[ "$library" != "$work"/*/runtimes/linux-x64/native/libmemcov.so ]] || ! cmp -s "$library" "$artifacts/native/libmemcov.so"; then
-    log "the package's program used $library, not the packaged libmemcov.so"; return 1
+  if [[ "$library" != "$work"/*/runtimes/linux-x64/native/libmemcov.so.1 ]] || ! cmp -s "$library" "$artifacts/native/libmemcov.so.1"; then
+    log "the package's program used $library, not the packaged libmemcov.so.1"; return 1
   fi
   if [ "${modules:-0}" -ne 1 ] || [ "${covered:-0}" -eq 0 ] || [ "$covered" -ne "$now" ]; then
     log "the package's program counted covered=$covered now=$now modules=$modules"; return 1

@@ -233,7 +233,7 @@ def gather(build_dir, sizes, workers, reps):
     text = (f"{workers} worker processes (exec'd, {parallel} at a time), each hitting 65536 pseudo-random edges; "
             f"medians of {reps} runs. Parent: its work after the last worker exited (serialize: read and OR "
             f"every worker's file, then count; region: `mcov_get_now64()`). Wall: first spawn to the count. "
-            f"Child register: `mcov_register_guards` of the module (private pages); child attach: "
+            f"Child register: `__sanitizer_cov_trace_pc_guard_init` of the module (private pages); child attach: "
             f"`mcov_attach` (open + map + claim the range + remap), medians over the workers.\n\n"
             + "\n".join(rows) + "\n")
     return text, res

@@ -35,6 +35,7 @@
 #define REPORT_FD 3
 
 void __sanitizer_cov_trace_pc_guard(uint32_t *guard);
+void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop);
 
 /* The guards of the synthetic module a region worker registers: a range of this executable,
  * so the module's identity is the executable's build-id and edge count, as for a real one. */
@@ -108,7 +109,7 @@ static int worker_region(uint32_t edges, uint64_t seed, const char *region)
 {
     struct worker_report report;
     uint64_t t0 = now_ns();
-    mcov_register_guards(s_guards, s_guards + edges);
+    __sanitizer_cov_trace_pc_guard_init(s_guards, s_guards + edges); /* libmemcov's, as -lmemcov links it */
     uint64_t t1 = now_ns();
     if (mcov_attach(region) != 0 || mcov_private_module_count() != 0) {
         fprintf(stderr, "bench_gather worker: attach %s: %s\n", region, mcov_last_error());

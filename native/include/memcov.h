@@ -2,7 +2,8 @@
  *
  * The calls of the memcov fork keep their names and types, so existing users
  * switch without code changes. docs/semantics.md gives each call's meaning
- * while a process is attached to a region. */
+ * while a process is attached to a region. Calls on region and map files that leave
+ * the process's attachment alone, for readers and tools, are in memcov_files.h. */
 #ifndef MEMCOV_H
 #define MEMCOV_H
 
@@ -27,6 +28,7 @@ enum mcov_status {
     MCOV_E_NO_SPACE = -7,     /* the shm directory has no room for the region */
     MCOV_E_PERMISSION = -8,   /* a symlink, another owner, or no access */
     MCOV_E_SYSTEM = -9,       /* an unexpected system error (errno in the message) */
+    MCOV_E_TOO_SMALL = -10,   /* the region has no room for the modules (memcov_files.h) */
 };
 
 /* --- The memcov fork's API ------------------------------------------------ */
@@ -88,20 +90,6 @@ MCOV_API uint32_t mcov_private_module_count(void);
 /* OR what inline modules recorded outside the region (own views, detached) into their
  * maps now. Every memcov call does this first; call it before _exit in an own view. */
 MCOV_API void mcov_flush(void);
-
-/* --- For the hook object of memcov_instrument() --------------------------- */
-
-/* Register a module's trace-pc-guard section; idempotent. */
-MCOV_API void mcov_register_guards(uint32_t *start, uint32_t *stop);
-/* Register a module's inline-bool-flag section (__sancov_bools); idempotent. */
-MCOV_API void mcov_register_bools(uint8_t *start, uint8_t *stop);
-/* The module of that section is unloading: take its hits and stop reading it. */
-MCOV_API void mcov_unregister_bools(uint8_t *start, uint8_t *stop);
-/* A hook object's copy of the pointers its callback reads: the runtime sets it now and keeps
- * it up to date until it is unregistered (the module unloads); idempotent. */
-struct mcov_hot;
-MCOV_API void mcov_register_hot(struct mcov_hot *hot);
-MCOV_API void mcov_unregister_hot(struct mcov_hot *hot);
 
 #ifdef __cplusplus
 }

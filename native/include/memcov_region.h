@@ -5,6 +5,13 @@
 
 #include <stdint.h>
 
+/* Layout checks that hold in C and C++ alike. */
+#ifdef __cplusplus
+#define MCOV_STATIC_ASSERT(cond, what) static_assert(cond, what)
+#else
+#define MCOV_STATIC_ASSERT(cond, what) _Static_assert(cond, what)
+#endif
+
 #define MCOV_REGION_MAGIC "MEMCOVRG"
 #define MCOV_REGION_MAGIC_LEN 8
 #define MCOV_REGION_VERSION 1u
@@ -67,29 +74,29 @@ typedef struct mcov_module_entry {
 #define MCOV_REGION_MAP_OFFSET \
     ((MCOV_MODULE_TABLE_OFFSET + MCOV_MODULE_TABLE_CAPACITY * 256u + 4095u) & ~4095u)
 
-_Static_assert(sizeof(mcov_region_header) == 256, "header is 256 bytes");
-_Static_assert(__builtin_offsetof(mcov_region_header, version) == 8, "version offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, header_size) == 12, "header_size offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, map_offset) == 16, "map_offset offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, capacity_edges) == 24, "capacity offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, flags) == 32, "flags offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, module_capacity) == 36, "module_capacity offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, module_table_offset) == 40, "table offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, creator_pid) == 48, "creator_pid offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, created_ns) == 56, "created_ns offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, alloc_cursor) == 64, "cursor on its own line");
-_Static_assert(__builtin_offsetof(mcov_region_header, edges_registered) == 72, "registered offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, edges_dropped) == 80, "dropped offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, modules_private) == 88, "private offset");
-_Static_assert(__builtin_offsetof(mcov_region_header, module_count) == 92, "module_count offset");
-_Static_assert(sizeof(mcov_module_entry) == 256, "module entry is 256 bytes");
-_Static_assert(__builtin_offsetof(mcov_module_entry, edge_count) == 8, "edge_count offset");
-_Static_assert(__builtin_offsetof(mcov_module_entry, file_size) == 16, "file_size offset");
-_Static_assert(__builtin_offsetof(mcov_module_entry, mode) == 24, "mode offset");
-_Static_assert(__builtin_offsetof(mcov_module_entry, id_kind) == 28, "id_kind offset");
-_Static_assert(__builtin_offsetof(mcov_module_entry, id_len) == 32, "id_len offset");
-_Static_assert(__builtin_offsetof(mcov_module_entry, id) == 40, "id offset");
-_Static_assert(__builtin_offsetof(mcov_module_entry, path) == 72, "path offset");
-_Static_assert(MCOV_REGION_MAP_OFFSET == 266240u, "map starts on page 65");
+MCOV_STATIC_ASSERT(sizeof(mcov_region_header) == 256, "header is 256 bytes");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, version) == 8, "version offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, header_size) == 12, "header_size offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, map_offset) == 16, "map_offset offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, capacity_edges) == 24, "capacity offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, flags) == 32, "flags offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, module_capacity) == 36, "module_capacity offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, module_table_offset) == 40, "table offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, creator_pid) == 48, "creator_pid offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, created_ns) == 56, "created_ns offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, alloc_cursor) == 64, "cursor on its own line");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, edges_registered) == 72, "registered offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, edges_dropped) == 80, "dropped offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, modules_private) == 88, "private offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_header, module_count) == 92, "module_count offset");
+MCOV_STATIC_ASSERT(sizeof(mcov_module_entry) == 256, "module entry is 256 bytes");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_module_entry, edge_count) == 8, "edge_count offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_module_entry, file_size) == 16, "file_size offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_module_entry, mode) == 24, "mode offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_module_entry, id_kind) == 28, "id_kind offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_module_entry, id_len) == 32, "id_len offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_module_entry, id) == 40, "id offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_module_entry, path) == 72, "path offset");
+MCOV_STATIC_ASSERT(MCOV_REGION_MAP_OFFSET == 266240u, "map starts on page 65");
 
 #endif

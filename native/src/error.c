@@ -10,6 +10,8 @@
 #include "runtime.h"
 
 static _Thread_local char s_last_error[1024];
+/* Inside a call of memcov_files.h: the caller reports the error itself, so nothing is printed. */
+static _Thread_local bool s_quiet_call;
 
 /* Printed messages, by hash, so a problem that recurs (every fork child, every
  * call) is reported once per process. */
@@ -19,6 +21,8 @@ static uint64_t s_printed[MCOV_PRINTED_SLOTS];
 
 static void print_once(const char *msg)
 {
+    if (s_quiet_call)
+        return;
     const char *quiet = getenv("MEMCOV_QUIET");
     if (quiet && quiet[0] == '1')
         return;
@@ -69,6 +73,28 @@ void mcov_warn(const char *fmt, ...)
 void mcov_clear_error(void)
 {
     s_last_error[0] = 0;
+}
+
+void mcov_begin_quiet_call(void)
+{
+    s_last_error[0] = 0;
+    s_quiet_call = true;
+}
+
+int mcov_end_quiet_call(int rc)
+{
+    s_quiet_call = false;
+    return rc;
+}
+
+void mcov_save_error(char saved[1024])
+{
+    memcpy(saved, s_last_error, sizeof s_last_error);
+}
+
+void mcov_restore_error(const char saved[1024])
+{
+    memcpy(s_last_error, saved, sizeof s_last_error);
 }
 
 const char *mcov_last_error(void)

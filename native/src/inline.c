@@ -157,16 +157,6 @@ void mcov_inline_sync(void)
     }
 }
 
-/* After a failed MAP_FIXED the kernel may have left a hole where the module stores: keep
- * the old pages if they are there, else put private pages there. False if neither. */
-static bool section_mapped(struct mcov_module *m)
-{
-    if (msync(m->bools, m->span, MS_ASYNC) == 0 || errno != ENOMEM)
-        return true;
-    return mmap(m->bools, m->span, PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED;
-}
-
 void mcov_inline_leave_region(struct mcov_module *m)
 {
     if (!m->bools || !m->direct)
@@ -178,8 +168,8 @@ void mcov_inline_leave_region(struct mcov_module *m)
         return;
     }
     int e = errno;
-    bool kept = msync(m->bools, m->span, MS_ASYNC) == 0 || errno != ENOMEM;
-    if (kept) {
+    enum mcov_slice_state st = mcov_remap_recover(m->bools, m->span, NULL, 0);
+    if (st == MCOV_SLICE_KEPT) {
         mcov_warn("cannot give the flags of module %s private pages (%s): they keep writing "
                   "into the region, and own views miss them; free memory or raise "
                   "vm.max_map_count",
@@ -187,7 +177,7 @@ void mcov_inline_leave_region(struct mcov_module *m)
         return;
     }
     m->direct = false;
-    if (!section_mapped(m))
+    if (st == MCOV_SLICE_LOST)
         mcov_warn("cannot map private pages over the flags of module %s (%s): free memory or "
                   "raise vm.max_map_count; its next edge faults",
                   m->id.path, strerror(e));
@@ -209,7 +199,7 @@ bool mcov_inline_make_direct(struct mcov_module *m)
         return true;
     }
     int e = errno;
-    if (section_mapped(m))
+    if (mcov_remap_recover(m->bools, m->span, NULL, 0) != MCOV_SLICE_LOST)
         mcov_warn("cannot map region '%s' over the flags of module %s (%s): memcov calls copy "
                   "them into the region instead; free memory or raise vm.max_map_count",
                   mcov_rt.region.name, m->id.path, strerror(e));

@@ -6,23 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The pointers one edge hit needs. Every module's hook object has a hidden copy of its own,
- * which the runtime registered (mcov_register_hot) and keeps up to date under its lock, so the
- * hook reaches it PC-relative: no GOT, no call. libmemcov.so's exported callback uses the
- * runtime's copy, also hidden. Every pointer is indexed by slot (guard value):
- *   test: what the one test of a hit reads: the base on the base view, the own view while one
- *         is open. Every edge an own view has is in the base too (its first hit took the second
- *         path, which writes both; set_hitmap and deserialize OR into both), so either way an
- *         edge already recorded costs one test.
- *   base: always valid: a static sink before the windows exist (every guard is 0 until its
- *         module registers), then the process's window (region slices or private pages).
- *   own:  the own view's window while one is open, else NULL. */
-struct mcov_hot {
-    uint8_t *test;
-    uint8_t *base;
-    uint8_t *own;
-    struct mcov_hot *next; /* the runtime's list of registered copies: no allocation */
-};
+#include "hook_abi.h"
 
 /* Test-then-store: a byte many processes share is written once, then only read. An edge the
  * tested view already has costs one test. Otherwise the base and the own view are tested

@@ -15,10 +15,13 @@
 #include "bytes.h"
 #include "runtime.h"
 
-static const char *shm_dir(void)
+/* The region directory: dir if given, else $MEMCOV_SHM_DIR, else /dev/shm. */
+static const char *shm_dir(const char *dir)
 {
-    const char *dir = getenv("MEMCOV_SHM_DIR");
-    return dir && dir[0] ? dir : "/dev/shm";
+    if (dir && dir[0])
+        return dir;
+    const char *env = getenv("MEMCOV_SHM_DIR");
+    return env && env[0] ? env : "/dev/shm";
 }
 
 static bool name_char_ok(char c, bool first)
@@ -46,12 +49,12 @@ int mcov_region_check_name(const char *name)
     return MCOV_OK;
 }
 
-int mcov_region_path_of(const char *name, char *buf, size_t len)
+int mcov_region_path_of(const char *dir, const char *name, char *buf, size_t len)
 {
     int rc = mcov_region_check_name(name);
     if (rc)
         return rc;
-    int n = snprintf(buf, len, "%s/" MCOV_REGION_FILE_PREFIX "%s", shm_dir(), name);
+    int n = snprintf(buf, len, "%s/" MCOV_REGION_FILE_PREFIX "%s", shm_dir(dir), name);
     if (n < 0 || (size_t)n >= len)
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "MEMCOV_SHM_DIR is too long (%zu bytes at most): set it to a shorter "
@@ -60,103 +63,13 @@ int mcov_region_path_of(const char *name, char *buf, size_t len)
     return MCOV_OK;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-int mcov_region_create_file(const char *name, uint64_t capacity_edges)
-{
-    char path[4096];
-    int rc = mcov_region_path_of(name, path, sizeof path);
-    if (rc)
-        return rc;
-    if (capacity_edges == 0 || capacity_edges > MCOV_REGION_MAX_CAPACITY)
-        return mcov_fail(MCOV_E_INVALID_ARG,
-                         "capacity of %llu edges for region '%s' is out of range: "
-                         "pass 1 to %llu edges (rounded up to a multiple of %u)",
-                         (unsigned long long)capacity_edges, name,
-                         (unsigned long long)MCOV_REGION_MAX_CAPACITY, MCOV_EDGE_ALIGN);
-    uint64_t capacity = mcov_round_up(capacity_edges, MCOV_EDGE_ALIGN);
-    uint64_t size = MCOV_REGION_MAP_OFFSET + capacity;
-
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", shm_dir());
-    if (n < 0 || (size_t)n >= sizeof tmp) /* a cut template would name another file */
-        return mcov_fail(MCOV_E_INVALID_ARG,
-                         "MEMCOV_SHM_DIR is too long for a temporary file name (%zu bytes at "
-                         "most): set it to a shorter directory",
-                         sizeof tmp - sizeof "/.memcov-tmp-XXXXXX");
-    int fd = mkostemp(tmp, O_CLOEXEC); /* 0600 */
-    if (fd < 0) {
-        int e = errno;
-        if (e == ENOENT)
-            return mcov_fail(MCOV_E_NOT_FOUND,
-                             "shm directory '%s' does not exist: create it, or set "
-                             "MEMCOV_SHM_DIR to an existing tmpfs directory",
-                             shm_dir());
-        return mcov_fail(e == EACCES || e == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
-                         "cannot create a file in shm directory '%s': %s "
-                         "(set MEMCOV_SHM_DIR to a writable tmpfs directory)",
-                         shm_dir(), strerror(e));
-    }
-    /* Reserve every page now: a full tmpfs fails here, not with SIGBUS in a target later. */
-    int err;
-    do
-        err = posix_fallocate(fd, 0, (off_t)size);
-    while (err == EINTR);
-    if (err) {
-        unlink(tmp);
-        close(fd);
-        if (err == ENOSPC || err == EFBIG || err == EDQUOT)
-            return mcov_fail(MCOV_E_NO_SPACE,
-                             "no room for region '%s' in '%s': it needs %llu bytes (%s); "
-                             "free space there, lower the capacity or set MEMCOV_SHM_DIR",
-                             name, shm_dir(), (unsigned long long)size, strerror(err));
-        return mcov_fail(MCOV_E_SYSTEM,
-                         "cannot reserve %llu bytes for region '%s' in '%s': %s; set "
-                         "MEMCOV_SHM_DIR to a tmpfs directory (posix_fallocate must work there)",
-                         (unsigned long long)size, name, shm_dir(), strerror(err));
-    }
-    mcov_region_header h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, MCOV_REGION_MAGIC, MCOV_REGION_MAGIC_LEN);
-    h.version = MCOV_REGION_VERSION;
-    h.header_size = sizeof h;
-    h.map_offset = MCOV_REGION_MAP_OFFSET;
-    h.capacity_edges = capacity;
-    h.module_capacity = MCOV_MODULE_TABLE_CAPACITY;
-    h.module_table_offset = MCOV_MODULE_TABLE_OFFSET;
-    h.creator_pid = (uint64_t)getpid();
-    h.created_ns = now_ns();
-    ssize_t w = pwrite(fd, &h, sizeof h, 0);
-    err = w == (ssize_t)sizeof h ? 0 : (w < 0 ? errno : EIO);
-    /* link() never replaces: an existing region of that name is left alone. */
-    if (!err && link(tmp, path) != 0)
-        err = errno;
-    unlink(tmp);
-    close(fd);
-    if (err == EEXIST)
-        return mcov_fail(MCOV_E_EXISTS,
-                         "region '%s' exists already at %s: attach to it, or remove it first",
-                         name, path);
-    if (err)
-        return mcov_fail(MCOV_E_SYSTEM,
-                         "cannot create region '%s' at %s: %s; set MEMCOV_SHM_DIR to a "
-                         "writable local tmpfs directory",
-                         name, path, strerror(err));
-    return MCOV_OK;
-}
-
 static int validate(const char *name, const char *path, const mcov_region_header *h,
                     uint64_t size)
 {
     if (memcmp(h->magic, MCOV_REGION_MAGIC, MCOV_REGION_MAGIC_LEN) != 0)
         return mcov_fail(MCOV_E_CORRUPT,
-                         "%s is not a memcov region (bad magic): remove it with "
-                         "mcov_region_remove(\"%s\") and create the region again",
+                         "%s is not a memcov region (bad magic: not \"" MCOV_REGION_MAGIC "\"): "
+                         "remove it with mcov_region_remove(\"%s\") and create the region again",
                          path, name);
     if (h->version != MCOV_REGION_VERSION)
         return mcov_fail(MCOV_E_VERSION,
@@ -194,10 +107,62 @@ static int validate(const char *name, const char *path, const mcov_region_header
     return MCOV_OK;
 }
 
-int mcov_region_open(const char *name, struct mcov_region *out)
+/* Checks 3-17 of docs/region-format.md on the open file fd, then map it into out (whose path
+ * is set). fd stays open: the caller closes it. */
+static int map_validated(int fd, const char *name, struct mcov_region *out)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return mcov_fail(MCOV_E_SYSTEM, "cannot stat region '%s' (%s): %s; remove it and create "
+                                        "it again",
+                         name, out->path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return mcov_fail(MCOV_E_PERMISSION, "%s is not a regular file: remove it", out->path);
+    if (st.st_uid != geteuid())
+        return mcov_fail(MCOV_E_PERMISSION,
+                         "region '%s' (%s) belongs to uid %u, not to this process's uid %u: "
+                         "use a region of your own",
+                         name, out->path, (unsigned)st.st_uid, (unsigned)geteuid());
+    mcov_region_header h;
+    uint64_t size = (uint64_t)st.st_size;
+    if (size < sizeof h || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+        return mcov_fail(MCOV_E_CORRUPT,
+                         "region '%s' at %s is truncated (%llu bytes, a header is %zu): remove "
+                         "it and create it again",
+                         name, out->path, (unsigned long long)size, sizeof h);
+    out->version = h.version;
+    int rc = validate(name, out->path, &h, size);
+    if (rc)
+        return rc;
+    uint64_t len = h.map_offset + h.capacity_edges;
+    void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED)
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot map region '%s' (%llu bytes): %s; raise the address-space "
+                         "limit (ulimit -v, RLIMIT_AS) or use a region of smaller capacity",
+                         name, (unsigned long long)len, strerror(errno));
+    out->dev = st.st_dev;
+    out->ino = st.st_ino;
+    out->base = base;
+    out->size = len;
+    out->header = base;
+    out->map = (uint8_t *)base + h.map_offset;
+    out->capacity = h.capacity_edges;
+    out->map_offset = h.map_offset;
+    out->table_offset = h.module_table_offset;
+    /* Bounded by the room before the map too (check 12 makes them equal, but say it once). */
+    uint64_t room = (h.map_offset - h.module_table_offset) / sizeof(mcov_module_entry);
+    out->table_capacity = h.module_capacity < room ? h.module_capacity : (uint32_t)room;
+    out->creator_pid = h.creator_pid;
+    out->created_ns = h.created_ns;
+    snprintf(out->name, sizeof out->name, "%s", name);
+    return MCOV_OK;
+}
+
+int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
 {
     memset(out, 0, sizeof *out);
-    int rc = mcov_region_path_of(name, out->path, sizeof out->path);
+    int rc = mcov_region_path_of(dir, name, out->path, sizeof out->path);
     if (rc)
         return rc;
     int fd = open(out->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -221,61 +186,109 @@ int mcov_region_open(const char *name, struct mcov_region *out)
                          "process's open-file limit (ulimit -n)",
                          name, out->path, strerror(e));
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        rc = mcov_fail(MCOV_E_SYSTEM, "cannot stat region '%s' (%s): %s; remove it and create "
-                                      "it again",
-                       name, out->path, strerror(errno));
-        goto fail;
+    rc = map_validated(fd, name, out);
+    close(fd); /* the mapping keeps the file; the host may reuse the number */
+    return rc;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity_edges,
+                            struct mcov_region *opened)
+{
+    char path[4096];
+    int rc = mcov_region_path_of(dir, name, path, sizeof path);
+    if (rc)
+        return rc;
+    if (capacity_edges == 0 || capacity_edges > MCOV_REGION_MAX_CAPACITY)
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "capacity of %llu edges for region '%s' is out of range: "
+                         "pass 1 to %llu edges (rounded up to a multiple of %u)",
+                         (unsigned long long)capacity_edges, name,
+                         (unsigned long long)MCOV_REGION_MAX_CAPACITY, MCOV_EDGE_ALIGN);
+    uint64_t capacity = mcov_round_up(capacity_edges, MCOV_EDGE_ALIGN);
+    uint64_t size = MCOV_REGION_MAP_OFFSET + capacity;
+
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", shm_dir(dir));
+    if (n < 0 || (size_t)n >= sizeof tmp) /* a cut template would name another file */
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "MEMCOV_SHM_DIR is too long for a temporary file name (%zu bytes at "
+                         "most): set it to a shorter directory",
+                         sizeof tmp - sizeof "/.memcov-tmp-XXXXXX");
+    int fd = mkostemp(tmp, O_CLOEXEC); /* 0600 */
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return mcov_fail(MCOV_E_NOT_FOUND,
+                             "shm directory '%s' does not exist: create it, or set "
+                             "MEMCOV_SHM_DIR to an existing tmpfs directory",
+                             shm_dir(dir));
+        return mcov_fail(e == EACCES || e == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
+                         "cannot create a file in shm directory '%s': %s "
+                         "(set MEMCOV_SHM_DIR to a writable tmpfs directory)",
+                         shm_dir(dir), strerror(e));
     }
-    if (!S_ISREG(st.st_mode)) {
-        rc = mcov_fail(MCOV_E_PERMISSION, "%s is not a regular file: remove it", out->path);
-        goto fail;
-    }
-    if (st.st_uid != geteuid()) {
-        rc = mcov_fail(MCOV_E_PERMISSION,
-                       "region '%s' (%s) belongs to uid %u, not to this process's uid %u: "
-                       "use a region of your own",
-                       name, out->path, (unsigned)st.st_uid, (unsigned)geteuid());
-        goto fail;
+    /* Reserve every page now: a full tmpfs fails here, not with SIGBUS in a target later. */
+    int err;
+    do
+        err = posix_fallocate(fd, 0, (off_t)size);
+    while (err == EINTR);
+    if (err) {
+        unlink(tmp);
+        close(fd);
+        if (err == ENOSPC || err == EFBIG || err == EDQUOT)
+            return mcov_fail(MCOV_E_NO_SPACE,
+                             "no room for region '%s' in '%s': it needs %llu bytes (%s); "
+                             "free space there, lower the capacity or set MEMCOV_SHM_DIR",
+                             name, shm_dir(dir), (unsigned long long)size, strerror(err));
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot reserve %llu bytes for region '%s' in '%s': %s; set "
+                         "MEMCOV_SHM_DIR to a tmpfs directory (posix_fallocate must work there)",
+                         (unsigned long long)size, name, shm_dir(dir), strerror(err));
     }
     mcov_region_header h;
-    uint64_t size = (uint64_t)st.st_size;
-    if (size < sizeof h || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
-        rc = mcov_fail(MCOV_E_CORRUPT,
-                       "region '%s' at %s is truncated (%llu bytes, a header is %zu): remove "
-                       "it and create it again",
-                       name, out->path, (unsigned long long)size, sizeof h);
-        goto fail;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MCOV_REGION_MAGIC, MCOV_REGION_MAGIC_LEN);
+    h.version = MCOV_REGION_VERSION;
+    h.header_size = sizeof h;
+    h.map_offset = MCOV_REGION_MAP_OFFSET;
+    h.capacity_edges = capacity;
+    h.module_capacity = MCOV_MODULE_TABLE_CAPACITY;
+    h.module_table_offset = MCOV_MODULE_TABLE_OFFSET;
+    h.creator_pid = (uint64_t)getpid();
+    h.created_ns = now_ns();
+    ssize_t w = pwrite(fd, &h, sizeof h, 0);
+    err = w == (ssize_t)sizeof h ? 0 : (w < 0 ? errno : EIO);
+    /* link() never replaces: an existing region of that name is left alone. */
+    if (!err && link(tmp, path) != 0)
+        err = errno;
+    unlink(tmp);
+    if (!err && opened) { /* the file just linked, from its descriptor: never another one */
+        memset(opened, 0, sizeof *opened);
+        snprintf(opened->path, sizeof opened->path, "%s", path);
+        rc = map_validated(fd, name, opened);
+        close(fd);
+        if (rc)
+            unlink(path); /* a region its creator cannot map is of no use to anyone */
+        return rc;
     }
-    rc = validate(name, out->path, &h, size);
-    if (rc)
-        goto fail;
-    uint64_t len = h.map_offset + h.capacity_edges;
-    void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) {
-        rc = mcov_fail(MCOV_E_SYSTEM,
-                       "cannot map region '%s' (%llu bytes): %s; raise the address-space "
-                       "limit (ulimit -v, RLIMIT_AS) or use a region of smaller capacity",
-                       name, (unsigned long long)len, strerror(errno));
-        goto fail;
-    }
-    close(fd); /* the mapping keeps the file; the host may reuse the number */
-    out->dev = st.st_dev;
-    out->ino = st.st_ino;
-    out->base = base;
-    out->size = len;
-    out->header = base;
-    out->map = (uint8_t *)base + h.map_offset;
-    out->capacity = h.capacity_edges;
-    out->map_offset = h.map_offset;
-    out->table_offset = h.module_table_offset;
-    out->table_capacity = h.module_capacity;
-    snprintf(out->name, sizeof out->name, "%s", name);
-    return MCOV_OK;
-fail:
     close(fd);
-    return rc;
+    if (err == EEXIST)
+        return mcov_fail(MCOV_E_EXISTS,
+                         "region '%s' exists already at %s: attach to it, or remove it first",
+                         name, path);
+    if (err)
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot create region '%s' at %s: %s; set MEMCOV_SHM_DIR to a "
+                         "writable local tmpfs directory",
+                         name, path, strerror(err));
+    return MCOV_OK;
 }
 
 void mcov_region_close(struct mcov_region *r)
@@ -310,9 +323,20 @@ uint32_t mcov_region_module_count(const struct mcov_region *r)
     return n < r->table_capacity ? n : r->table_capacity;
 }
 
+bool mcov_entry_identity_valid(const mcov_module_entry *e)
+{
+    /* file_size fits a signed 64-bit size, as every reader's file sizes do. */
+    return e->edge_count > 0 && e->edge_count <= MCOV_REGION_MAX_CAPACITY &&
+           e->file_size <= (uint64_t)INT64_MAX &&
+           (e->mode == MCOV_MODE_CALLBACK || e->mode == MCOV_MODE_INLINE) &&
+           (e->id_kind == MCOV_ID_BUILD_ID || e->id_kind == MCOV_ID_PATH) && e->id_len >= 1 &&
+           e->id_len <= sizeof e->id;
+}
+
 static bool entry_valid(const struct mcov_region *r, const mcov_module_entry *e)
 {
-    return e->edge_count > 0 && e->edge_count <= r->capacity && e->base % MCOV_EDGE_ALIGN == 0 &&
+    return mcov_entry_identity_valid(e) && e->edge_count <= r->capacity &&
+           e->base % MCOV_EDGE_ALIGN == 0 &&
            e->base <= r->capacity - mcov_round_up(e->edge_count, MCOV_EDGE_ALIGN);
 }
 
@@ -329,11 +353,10 @@ bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i, mcov_module
     return entry_valid(r, out);
 }
 
-int mcov_region_remove(const char *name)
+int mcov_region_remove_file(const char *dir, const char *name)
 {
-    mcov_clear_error();
     char path[4096];
-    int rc = mcov_region_path_of(name, path, sizeof path);
+    int rc = mcov_region_path_of(dir, name, path, sizeof path);
     if (rc)
         return rc;
     if (unlink(path) != 0) {
@@ -347,19 +370,13 @@ int mcov_region_remove(const char *name)
     return MCOV_OK;
 }
 
-int mcov_region_reset_file(const char *name)
+void mcov_region_clear_map(const struct mcov_region *r)
 {
-    struct mcov_region r;
-    int rc = mcov_region_open(name, &r);
-    if (rc)
-        return rc;
     /* Store only where a byte is set: clean pages stay clean and unshared. */
-    mcov_word *words = (mcov_word *)r.map;
-    for (uint64_t i = 0; i < r.capacity / 8; i++)
+    mcov_word *words = (mcov_word *)r->map;
+    for (uint64_t i = 0; i < r->capacity / 8; i++)
         if (__atomic_load_n(&words[i], __ATOMIC_RELAXED))
             __atomic_store_n(&words[i], 0, __ATOMIC_RELAXED);
-    mcov_region_close(&r);
-    return MCOV_OK;
 }
 
 /* How long a registration waits for another process's registration lock. Holds last
@@ -419,9 +436,151 @@ int mcov_region_lock(struct mcov_region *r)
     }
     close(fd);
     r->lock_timed_out = true;
-    mcov_warn("region '%s' stayed locked by another process for %llu s (stopped or stuck while "
-              "registering a module?): new modules record privately; resume or end that "
-              "process, then attach again",
-              r->name, MCOV_LOCK_WAIT_NS / 1000000000ull);
-    return MCOV_E_SYSTEM;
+    return mcov_fail(MCOV_E_SYSTEM,
+                     "region '%s' stayed locked by another process for %llu s (stopped or stuck "
+                     "while registering a module? fuser %s finds it): new modules record "
+                     "privately; resume or end that process, then attach again",
+                     r->name, MCOV_LOCK_WAIT_NS / 1000000000ull, r->path);
+}
+
+/* --- Claiming ranges (docs/region-format.md, "Registration protocol"), under the lock --- */
+
+static mcov_module_entry *entry_at(const struct mcov_region *r, uint32_t i)
+{
+    return (mcov_module_entry *)(r->base + r->table_offset) + i;
+}
+
+/* The base of the valid entry matching id, or -1; *cursor becomes the first slot no valid
+ * entry reserves (a cursor another process wrote back never overlaps an entry). */
+static int64_t find_range(const struct mcov_region *r, const struct mcov_identity *id,
+                          uint64_t *cursor)
+{
+    uint32_t n = mcov_region_module_count(r);
+    uint64_t c = mcov_region_cursor(r);
+    int64_t found = -1;
+    for (uint32_t i = 0; i < n; i++) {
+        mcov_module_entry e;
+        if (!mcov_region_read_entry(r, i, &e))
+            continue;
+        if (found < 0 && mcov_identity_matches(id, &e))
+            found = (int64_t)e.base;
+        uint64_t end = e.base + mcov_round_up(e.edge_count, MCOV_EDGE_ALIGN);
+        if (end > c)
+            c = end;
+    }
+    *cursor = c;
+    return found;
+}
+
+/* Publish entry n for id at cursor. Cursor before count: a writer killed in between wastes a
+ * range, never shares one. */
+static void publish(const struct mcov_region *r, uint32_t n, const struct mcov_identity *id,
+                    uint64_t cursor)
+{
+    mcov_module_entry *e = entry_at(r, n);
+    memset(e, 0, sizeof *e);
+    e->base = cursor;
+    e->edge_count = id->edge_count;
+    e->file_size = id->file_size;
+    e->mode = id->mode;
+    e->id_kind = id->kind;
+    e->id_len = id->len;
+    memcpy(e->id, id->bytes, id->len);
+    memcpy(e->path, id->path, sizeof e->path);
+    e->path[sizeof e->path - 1] = 0;
+    mcov_region_header *h = r->header;
+    __atomic_store_n(&h->alloc_cursor, cursor + mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN),
+                     __ATOMIC_RELEASE);
+    __atomic_store_n(&h->module_count, n + 1, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&h->edges_registered, id->edge_count, __ATOMIC_RELAXED);
+}
+
+int64_t mcov_region_claim_one(const struct mcov_region *r, const struct mcov_identity *id)
+{
+    uint64_t cursor;
+    int64_t base = find_range(r, id, &cursor);
+    if (base >= 0)
+        return base;
+    uint32_t n = mcov_region_module_count(r);
+    uint64_t need = mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN);
+    if (n < r->table_capacity && need <= r->capacity - cursor) {
+        publish(r, n, id, cursor);
+        return (int64_t)cursor;
+    }
+    mcov_region_count_private(r, id->edge_count);
+    if (n >= r->table_capacity)
+        mcov_warn("region '%s' has no free module entry (%u in use): module %s records "
+                  "privately; use a new region",
+                  r->name, n, id->path);
+    else
+        mcov_warn("region '%s' (capacity %llu edges, %llu in use) is too small for module %s "
+                  "(%llu edges): create it with a capacity of at least %llu edges; the module "
+                  "records privately",
+                  r->name, (unsigned long long)r->capacity, (unsigned long long)cursor, id->path,
+                  (unsigned long long)id->edge_count, (unsigned long long)(cursor + need));
+    return -1;
+}
+
+/* A new module's place in bases[] until its range is known: no real base has this bit. */
+#define NEW_TAG (1ull << 63)
+
+int mcov_region_claim_all(const struct mcov_region *r, const struct mcov_identity *ids,
+                          uint32_t count, uint64_t *bases, uint64_t *needed)
+{
+    uint64_t cursor = 0, need = 0;
+    uint32_t fresh = 0;
+    /* Every base is known before the first store, so a refusal leaves the table as it was. */
+    for (uint32_t i = 0; i < count; i++) {
+        int64_t found = find_range(r, &ids[i], &cursor);
+        uint64_t base = found >= 0 ? (uint64_t)found : NEW_TAG | fresh;
+        for (uint32_t j = 0; found < 0 && j < i; j++)
+            if (mcov_identity_equal(&ids[j], &ids[i])) {
+                base = bases[j]; /* the same module twice: one range */
+                break;
+            }
+        if (base == (NEW_TAG | fresh)) {
+            fresh++;
+            need += mcov_round_up(ids[i].edge_count, MCOV_EDGE_ALIGN);
+        }
+        bases[i] = base;
+    }
+    uint32_t n = mcov_region_module_count(r);
+    uint64_t want = cursor + need;
+    if (want > MCOV_REGION_MAX_CAPACITY)
+        want = MCOV_REGION_MAX_CAPACITY;
+    if (fresh > r->table_capacity - n) {
+        if (needed)
+            *needed = want;
+        return mcov_fail(MCOV_E_TOO_SMALL,
+                         "region '%s' has %u free module entries and %u modules are new to it: "
+                         "use a new region; nothing was written",
+                         r->name, r->table_capacity - n, fresh);
+    }
+    if (need > r->capacity - cursor) {
+        if (needed)
+            *needed = want;
+        return mcov_fail(MCOV_E_TOO_SMALL,
+                         "region '%s' (capacity %llu edges, %llu in use) has no room for %u new "
+                         "modules (%llu edges): use a region with a capacity of at least %llu "
+                         "edges; nothing was written",
+                         r->name, (unsigned long long)r->capacity, (unsigned long long)cursor,
+                         fresh, (unsigned long long)need, (unsigned long long)want);
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t tag = bases[i];
+        if (!(tag & NEW_TAG))
+            continue;
+        publish(r, n++, &ids[i], cursor);
+        for (uint32_t j = i; j < count; j++)
+            if (bases[j] == tag)
+                bases[j] = cursor;
+        cursor += mcov_round_up(ids[i].edge_count, MCOV_EDGE_ALIGN);
+    }
+    return MCOV_OK;
+}
+
+void mcov_region_count_private(const struct mcov_region *r, uint64_t edges)
+{
+    __atomic_fetch_add(&r->header->edges_dropped, edges, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&r->header->modules_private, 1, __ATOMIC_RELAXED);
 }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "memcov.h"
+#include "memcov_files.h"
 #include "memcov_region.h"
 
 #define MCOV_HIDDEN __attribute__((visibility("hidden")))
@@ -28,6 +29,13 @@ MCOV_HIDDEN int mcov_fail(int code, const char *fmt, ...) __attribute__((format(
 /* Every public call that can fail starts here: after it, "" means it succeeded. */
 MCOV_HIDDEN void mcov_clear_error(void);
 MCOV_HIDDEN void mcov_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The calls of memcov_files.h run between these two: the error is kept for mcov_last_error()
+ * and never printed, since the caller (a tool) reports it. end returns rc. */
+MCOV_HIDDEN void mcov_begin_quiet_call(void);
+MCOV_HIDDEN int mcov_end_quiet_call(int rc);
+/* A copy of the thread's last error, and putting it back (for calls that only ask a question). */
+MCOV_HIDDEN void mcov_save_error(char saved[1024]);
+MCOV_HIDDEN void mcov_restore_error(const char saved[1024]);
 
 /* --- module identity (identity.c) --- */
 struct mcov_identity {
@@ -46,47 +54,70 @@ MCOV_HIDDEN bool mcov_identity_equal(const struct mcov_identity *a, const struct
 MCOV_HIDDEN void mcov_identity_from_entry(const mcov_module_entry *e, struct mcov_identity *out);
 
 /* --- region files (region.c): no process state --- */
+/* An open, validated and mapped region file: the process's attachment, or a tool's handle
+ * (mcov_region_file, memcov_files.h). */
 struct mcov_region {
-    /* No descriptor is kept: the host may close or reuse any fd number. Each registration
-     * opens the path again and checks it is still this file (dev, ino). */
+    /* The descriptor is closed once the file is mapped: the host may close or reuse any fd
+     * number. Each registration opens the path again and checks it is still this file. */
     dev_t dev;
     ino_t ino;
     uint8_t *base; /* the whole file, MAP_SHARED */
     uint64_t size;
     mcov_region_header *header;
     uint8_t *map;
-    /* Validated at attach; the live header is never re-read for addressing, since any
-     * process of the same user can write it. */
+    /* Validated at open; the live header is never re-read for addressing, since any process
+     * of the same user can write it. */
     uint64_t capacity;
     uint64_t map_offset;
     uint64_t table_offset;
-    uint32_t table_capacity;
+    uint32_t table_capacity; /* bounded by the room before the map */
+    uint32_t version;        /* as read, also when open fails with MCOV_E_VERSION */
+    uint64_t creator_pid;
+    uint64_t created_ns;
     bool lock_timed_out; /* the last registration gave up waiting: the next one does not wait */
     char name[MCOV_REGION_NAME_MAX + 1];
     char path[4096];
 };
+/* dir: the region directory, or NULL for $MEMCOV_SHM_DIR (else /dev/shm). */
 MCOV_HIDDEN int mcov_region_check_name(const char *name);
-MCOV_HIDDEN int mcov_region_path_of(const char *name, char *buf, size_t len);
-MCOV_HIDDEN int mcov_region_create_file(const char *name, uint64_t capacity_edges);
-MCOV_HIDDEN int mcov_region_open(const char *name, struct mcov_region *out);
-/* Zero the map of region NAME. */
-MCOV_HIDDEN int mcov_region_reset_file(const char *name);
-/* Open the region again, check it is the attached file, and take the registration lock:
- * returns a descriptor to close (mappings of the region's slices are made from it), or a
- * negative code. */
-MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
+MCOV_HIDDEN int mcov_region_path_of(const char *dir, const char *name, char *buf, size_t len);
+/* Create the file, complete, then link it into place; with opened, also map the file just
+ * linked into it (NULL: only create). */
+MCOV_HIDDEN int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity_edges,
+                                        struct mcov_region *opened);
+MCOV_HIDDEN int mcov_region_open(const char *dir, const char *name, struct mcov_region *out);
 MCOV_HIDDEN void mcov_region_close(struct mcov_region *r);
+MCOV_HIDDEN int mcov_region_remove_file(const char *dir, const char *name);
+/* Zero the map (the only way edges leave a region). */
+MCOV_HIDDEN void mcov_region_clear_map(const struct mcov_region *r);
+/* Open the region again, check it is the same file, and take the registration lock: returns a
+ * descriptor to close (mappings of the region's slices are made from it), or a negative code. */
+MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
 /* Map the first pages of this process's view of the map now (best effort). */
 MCOV_HIDDEN void mcov_region_prefault(const struct mcov_region *r);
 /* The allocation cursor, bounded by the capacity whatever another process wrote. */
 MCOV_HIDDEN uint64_t mcov_region_cursor(const struct mcov_region *r);
 /* Published module entries, bounded by the table's capacity. */
 MCOV_HIDDEN uint32_t mcov_region_module_count(const struct mcov_region *r);
-/* Copy entry i of the table into out, reading the shared bytes once, and return true if
- * the copy is valid (its range lies inside the map). Callers check and use only the copy:
- * another process can rewrite the table between two reads. */
+/* Copy entry i of the table into out, reading the shared bytes once, and return true if the
+ * copy is valid. Callers check and use only the copy: another process can rewrite the table
+ * between two reads. */
 MCOV_HIDDEN bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i,
                                         mcov_module_entry *out);
+/* The rule every entry of a region or a map file follows, whatever its range: an edge count of
+ * 1 to 2^32, a file size below 2^63, a mode and an identity kind this version defines, an
+ * identity of 1 to 32 bytes. */
+MCOV_HIDDEN bool mcov_entry_identity_valid(const mcov_module_entry *e);
+/* Under the registration lock: id's base, found by identity or allocated at the cursor; -1 if
+ * it does not fit (counted in the header, with one warning). */
+MCOV_HIDDEN int64_t mcov_region_claim_one(const struct mcov_region *r,
+                                          const struct mcov_identity *id);
+/* Under the registration lock: every identity's base, or MCOV_E_TOO_SMALL and nothing
+ * written (*needed: the capacity that would hold them, if needed is not NULL). */
+MCOV_HIDDEN int mcov_region_claim_all(const struct mcov_region *r, const struct mcov_identity *ids,
+                                      uint32_t count, uint64_t *bases, uint64_t *needed);
+/* A module that records privately: counted in edges_dropped and modules_private. */
+MCOV_HIDDEN void mcov_region_count_private(const struct mcov_region *r, uint64_t edges);
 
 /* --- the process's modules (modules.c) --- */
 struct mcov_module {
@@ -136,8 +167,12 @@ struct mcov_runtime {
 
 MCOV_HIDDEN extern struct mcov_runtime mcov_rt;
 
+/* The process-wide lock (runtime.c): registration, views and attachment change under it. */
 MCOV_HIDDEN void mcov_lock(void);
 MCOV_HIDDEN void mcov_unlock(void);
+/* Every public memcov call starts here: the lock, then mcov_inline_sync, so the call sees (and
+ * the region gets) what no-call modules recorded in mirrored sections. */
+MCOV_HIDDEN void mcov_lock_and_sync(void);
 /* Reserve the windows once; false if the address space is not there. */
 MCOV_HIDDEN bool mcov_windows_ready(void);
 /* Map fresh private pages over [local, local + span) of a window (mcov_rt.window or .own). */
@@ -146,20 +181,21 @@ MCOV_HIDDEN bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64
  * descriptor of the region file opened and checked just now (mcov_region_lock). */
 MCOV_HIDDEN bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,
                                         uint64_t base, uint64_t span);
-/* After a failed MAP_FIXED over a slice of mcov_rt.window the kernel may have removed the
- * old pages, and live guards point there. Keep the old pages if they are still mapped,
- * else map private pages and OR held[0, n) into them. */
+/* After a failed MAP_FIXED over [at, at + span) (a window slice, a module's flags) the kernel
+ * may have removed the old pages, and live code stores there. Keep the old pages if they are
+ * still mapped, else map private pages and OR held[0, n) into them (held may be NULL). */
 enum mcov_slice_state { MCOV_SLICE_KEPT, MCOV_SLICE_PRIVATE, MCOV_SLICE_LOST };
-MCOV_HIDDEN enum mcov_slice_state mcov_window_recover(uint64_t local, uint64_t span,
-                                                      const uint8_t *held, uint64_t n);
+MCOV_HIDDEN enum mcov_slice_state mcov_remap_recover(uint8_t *at, uint64_t span,
+                                                     const uint8_t *held, uint64_t n);
 /* libmemcov.so's copy of the hot pointers (record.h), head of the list of registered copies. */
 struct mcov_hot;
 MCOV_HIDDEN extern struct mcov_hot mcov_hot;
 /* The own view the hot path writes besides the base, or NULL (base view). */
 MCOV_HIDDEN void mcov_set_own_pointer(uint8_t *own);
 
-/* Give each module a range of the region (under the region's file lock); modules that
- * do not fit stay private and are counted. Moves the private hits into the region. */
+/* --- joining and leaving a region (attach.c), under the process lock --- */
+/* Give modules [first, module_count) a range of the region (under the region's file lock);
+ * modules that do not fit stay private and are counted. Moves their private hits into it. */
 MCOV_HIDDEN void mcov_modules_join(struct mcov_region *r, uint32_t first);
 MCOV_HIDDEN int mcov_attach_locked(const char *name);
 MCOV_HIDDEN void mcov_detach_locked(void);
@@ -169,7 +205,7 @@ MCOV_HIDDEN void mcov_detach_locked(void);
  * marker and padding to a page, inside one writable segment. Sets *load_base. */
 MCOV_HIDDEN bool mcov_bools_mappable(uint8_t *start, uint8_t *stop, uintptr_t *load_base);
 /* OR every mirrored section into its module's base and open own view. Runs at the start of
- * every memcov call (mcov_lock), at fork, at exit and when a module unloads. */
+ * every memcov call (mcov_lock_and_sync), at fork, at exit and when a module unloads. */
 MCOV_HIDDEN void mcov_inline_sync(void);
 /* The own view was cleared (reset, push) or replaced (set_hitmap): move each inline
  * module's hits out of its section into its base, so the section collects own hits. */
@@ -182,6 +218,23 @@ MCOV_HIDDEN void mcov_inline_go_direct(void);
 MCOV_HIDDEN bool mcov_inline_make_direct(struct mcov_module *m);
 /* Give a direct section private pages again (detach, own view). */
 MCOV_HIDDEN void mcov_inline_leave_region(struct mcov_module *m);
+
+/* --- offline maps (mapfile.c, memcov_map.h) --- */
+/* One module to write: its entry (base ignored) and its edges. */
+struct mcov_map_source {
+    mcov_module_entry entry;
+    const uint8_t *edges;
+};
+/* Check a whole offline map of any format mcov_map_check reads. */
+MCOV_HIDDEN int mcov_map_check_bytes(const uint8_t *data, uint64_t size, mcov_map_summary *out);
+/* Check, then read the modules and their edges (base = offset into edges). */
+MCOV_HIDDEN int mcov_map_read_bytes(const uint8_t *data, uint64_t size, mcov_module_entry *modules,
+                                    uint32_t n, uint8_t *edges, uint64_t edge_len);
+/* Bytes of a version 2 map file of n modules and edge_count edges; 0 when too large. */
+MCOV_HIDDEN uint64_t mcov_map_size_of(uint32_t n, uint64_t edge_count);
+/* Write a version 2 map file of n modules into out[0, out_len): out_len must be the size. */
+MCOV_HIDDEN int mcov_map_encode(const struct mcov_map_source *mods, uint32_t n, uint32_t kind,
+                                uint8_t *out, uint64_t out_len);
 
 /* --- the hitmap layout (layout.c) --- */
 struct mcov_layout {

@@ -25,7 +25,7 @@ static void enter_own_view(void)
 void mcov_reset(void)
 {
     mcov_clear_error();
-    mcov_lock();
+    mcov_lock_and_sync();
     if (mcov_windows_ready())
         enter_own_view();
     mcov_unlock();
@@ -34,7 +34,7 @@ void mcov_reset(void)
 void mcov_push_coverage(void)
 {
     mcov_clear_error();
-    mcov_lock();
+    mcov_lock_and_sync();
     if (!mcov_windows_ready()) {
         mcov_unlock();
         return;
@@ -69,7 +69,7 @@ void mcov_push_coverage(void)
 void mcov_pop_coverage(void)
 {
     mcov_clear_error();
-    mcov_lock();
+    mcov_lock_and_sync();
     if (mcov_rt.stack_len == 0) {
         mcov_unlock();
         mcov_fail(MCOV_E_INVALID_ARG, "mcov_pop_coverage without a matching push: ignored");
@@ -106,7 +106,7 @@ static uint64_t count_view(void)
 
 uint64_t mcov_get_now64(void)
 {
-    mcov_lock();
+    mcov_lock_and_sync();
     uint64_t n = count_view();
     mcov_unlock();
     return n;
@@ -121,7 +121,7 @@ uint32_t mcov_get_now(void)
 /* The hitmap size, at most limit; later copy/set_hitmap calls stay within what it returns. */
 static uint64_t get_total(uint64_t limit)
 {
-    mcov_lock();
+    mcov_lock_and_sync();
     struct mcov_layout l = mcov_layout_now();
     if (l.total > limit)
         l.total = limit;
@@ -175,7 +175,7 @@ uint64_t mcov_copy_hitmap_n(uint8_t *buf, uint64_t len)
     mcov_clear_error();
     if (!buf)
         return 0;
-    mcov_lock();
+    mcov_lock_and_sync();
     struct mcov_layout l = mcov_layout_now();
     uint8_t *tmp = l.total > len ? malloc(l.total) : NULL;
     uint64_t n = 0;
@@ -199,7 +199,7 @@ void mcov_copy_hitmap(char *buf)
     mcov_clear_error();
     if (!buf)
         return;
-    mcov_lock();
+    mcov_lock_and_sync();
     struct mcov_layout l = mcov_layout_for_caller();
     copy_view((uint8_t *)buf, &l);
     mcov_unlock();
@@ -211,7 +211,7 @@ void mcov_set_hitmap(char *buf)
     if (!buf)
         return;
     const uint8_t *src = (const uint8_t *)buf;
-    mcov_lock();
+    mcov_lock_and_sync();
     struct mcov_layout l = mcov_layout_for_caller();
     bool own = mcov_rt.view == MCOV_VIEW_OWN;
     if (mcov_rt.attached) {

@@ -89,16 +89,16 @@ bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,
                 fd, offset) != MAP_FAILED;
 }
 
-enum mcov_slice_state mcov_window_recover(uint64_t local, uint64_t span, const uint8_t *held,
-                                          uint64_t n)
+enum mcov_slice_state mcov_remap_recover(uint8_t *at, uint64_t span, const uint8_t *held,
+                                         uint64_t n)
 {
-    uint8_t *at = mcov_rt.window + local;
     /* msync fails with ENOMEM only where nothing is mapped. */
     if (msync(at, span, MS_ASYNC) == 0 || errno != ENOMEM)
         return MCOV_SLICE_KEPT;
     if (!map_private(at, span))
         return MCOV_SLICE_LOST;
-    mcov_or_into(at, held, n);
+    if (held)
+        mcov_or_into(at, held, n);
     return MCOV_SLICE_PRIVATE;
 }
 

@@ -28,8 +28,8 @@ public sealed class ErrorTests : RegionTestBase
     {
         Result r = await Run("stat", NewName("missing"));
         Assert.Equal(1, r.Code);
-        Assert.StartsWith("memcov: No memcov region named", r.Err);
-        Assert.Contains("Create it first", r.Err);
+        Assert.StartsWith("memcov: no region", r.Err);
+        Assert.Contains("create it first", r.Err);
     }
 
     [Fact]

@@ -3,6 +3,9 @@ namespace Memcov.SharedMem.Tests;
 /// <summary>Locates the repository and the native build the tests use.</summary>
 internal static class RepoPaths
 {
+    /// <summary>libmemcov's soname, the file every copy of the runtime is named by (native/CMakeLists.txt).</summary>
+    public const string LibraryFile = "libmemcov.so.1";
+
     /// <summary>The directory holding Memcov.sln, found by walking up from the test binaries.</summary>
     public static string Root { get; } = FindRoot();
 
@@ -20,18 +23,18 @@ internal static class RepoPaths
                 dir = Path.Combine(Root, "artifacts", "obj", "native-release", "native");
             }
 
-            if (!File.Exists(Path.Combine(dir, "libmemcov.so")))
+            if (!File.Exists(Path.Combine(dir, LibraryFile)))
             {
                 throw new InvalidOperationException(
-                    $"No libmemcov.so in '{dir}': run ./build.sh build, or set MEMCOV_TEST_NATIVE_DIR.");
+                    $"No {LibraryFile} in '{dir}': run ./build.sh build, or set MEMCOV_TEST_NATIVE_DIR.");
             }
 
             return dir;
         }
     }
 
-    /// <summary>The native release build's libmemcov.so, which the sample modules load.</summary>
-    public static string NativeLibrary => Path.Combine(NativeDir, "libmemcov.so");
+    /// <summary>The native release build's libmemcov.so.1 (its soname), which the sample modules load.</summary>
+    public static string NativeLibrary => Path.Combine(NativeDir, LibraryFile);
 
     /// <summary>The sample modules and mcov_worker of the native release build.</summary>
     public static string NativeTestsDir => Path.Combine(NativeDir, "tests");
@@ -44,7 +47,7 @@ internal static class RepoPaths
     {
         get
         {
-            string path = Path.Combine(Root, "artifacts", "native", "libmemcov.so");
+            string path = Path.Combine(Root, "artifacts", "native", LibraryFile);
             return File.Exists(path)
                 ? path
                 : throw new InvalidOperationException($"No '{path}': run ./build.sh build.");

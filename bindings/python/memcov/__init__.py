@@ -13,9 +13,12 @@ the region holds the union of every process attached to it::
 
 Regions: create, attach, detach, remove, reset_region, is_attached, region_name.
 Views: reset, push, pop, scope, get_total, get_now, covered, get_hitmap, set_hitmap, flush.
-Blobs: serialize, deserialize. Errors: MemcovError (.code, .message) and MCOV_E_*.
+Blobs: serialize, deserialize (a serialized view is an offline map: memcov.maps reads it).
+Offline maps: memcov.maps (load, loads, dumps, save, union). Errors: MemcovError (.code,
+.message) and MCOV_E_*.
 """
 
+from . import maps
 from .blobs import deserialize, serialize
 from .errors import (
     MCOV_E_CORRUPT,
@@ -26,6 +29,7 @@ from .errors import (
     MCOV_E_NOT_FOUND,
     MCOV_E_PERMISSION,
     MCOV_E_SYSTEM,
+    MCOV_E_TOO_SMALL,
     MCOV_E_VERSION,
     MCOV_OK,
     MemcovError,
@@ -81,7 +85,8 @@ __all__ = [
     "create", "attach", "detach", "remove", "reset_region", "is_attached", "region_name",
     "reset", "push", "pop", "scope", "get_total", "get_now", "covered", "get_hitmap",
     "set_hitmap", "flush", "module_count", "private_module_count", "serialize", "deserialize",
-    "last_error", "library", "library_path", "MemcovError", "MCOV_OK", "MCOV_E_INVALID_NAME",
-    "MCOV_E_NOT_FOUND", "MCOV_E_EXISTS", "MCOV_E_CORRUPT", "MCOV_E_VERSION",
+    "last_error", "library", "library_path", "maps", "MemcovError", "MCOV_OK",
+    "MCOV_E_INVALID_NAME", "MCOV_E_NOT_FOUND", "MCOV_E_EXISTS", "MCOV_E_CORRUPT", "MCOV_E_VERSION",
     "MCOV_E_INVALID_ARG", "MCOV_E_NO_SPACE", "MCOV_E_PERMISSION", "MCOV_E_SYSTEM",
+    "MCOV_E_TOO_SMALL",
 ]

@@ -13,7 +13,8 @@ from .library import load
 
 
 def serialize():
-    """The current view with its module table as bytes (the buffer is freed with mcov_free).
+    """The current view with its module table as bytes: a map file (memcov.maps reads it; the
+    buffer is freed with mcov_free).
 
     Raises MemcovError when the runtime returns NULL (out of memory)."""
     lib = load()
@@ -28,12 +29,14 @@ def serialize():
 
 
 def deserialize(data):
-    """OR a blob of serialize() (or the fork's legacy blob) into the current view.
+    """OR a blob of serialize() (or a map file, or the fork's legacy blob) into the current view.
 
     Raises MemcovError(MCOV_E_CORRUPT) when the runtime refused the data (not a blob of
     either kind, truncated, bad checksum): nothing was loaded then. Modules of the blob that
     are neither loaded here nor in the region are skipped with a warning on stderr.
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"a blob is bytes, not {type(data).__name__}")
     data = bytes(data)
     lib = load()
     buf = ctypes.create_string_buffer(data, len(data))

@@ -8,7 +8,8 @@ The library is looked for, in order:
    process already (an instrumented module was loaded before this package), that copy is
    used instead and a RuntimeWarning says so.
 2. A copy loaded in this process already: by its soname (``dlopen(RTLD_NOLOAD)``), else a
-   file named ``libmemcov.so*`` in ``/proc/self/maps``.
+   file named ``libmemcov.so.1`` (or ``libmemcov.so``) in ``/proc/self/maps``. A copy of
+   another soname speaks another ABI and is never used.
 3. The repository's ``artifacts/native/libmemcov.so``, relative to this package.
 4. ``ctypes.util.find_library("memcov")``.
 
@@ -21,11 +22,41 @@ import ctypes.util
 import os
 import re
 import warnings
-from ctypes import POINTER, c_char_p, c_int, c_size_t, c_uint8, c_uint32, c_uint64, c_void_p
+from ctypes import (POINTER, Structure, c_char, c_char_p, c_int, c_size_t, c_uint8, c_uint32,
+                    c_uint64, c_void_p)
 
-SONAME = "libmemcov.so"
+# The ABI this module speaks (native/abi/libmemcov.map); a test checks it against the build.
+SONAME = "libmemcov.so.1"
 
-# name: (restype, argtypes), exactly as memcov.h declares them.
+
+class ModuleEntry(Structure):
+    """mcov_module_entry (native/include/memcov_region.h); a test checks the layout."""
+    _fields_ = [
+        ("base", c_uint64),
+        ("edge_count", c_uint64),
+        ("file_size", c_uint64),
+        ("mode", c_uint32),
+        ("id_kind", c_uint32),
+        ("id_len", c_uint32),
+        ("reserved0", c_uint32),
+        ("id", c_uint8 * 32),
+        ("path", c_char * 184),
+    ]
+
+
+class MapSummary(Structure):
+    """mcov_map_summary (native/include/memcov_files.h); a test checks the layout."""
+    _fields_ = [
+        ("format", c_uint32),
+        ("kind", c_uint32),
+        ("module_count", c_uint32),
+        ("reserved", c_uint32),
+        ("edge_count", c_uint64),
+    ]
+
+
+# name: (restype, argtypes), exactly as memcov.h and memcov_files.h declare them: the public
+# API only (a test checks it against the public node of native/abi/libmemcov.map).
 PROTOTYPES = {
     # The memcov fork's API.
     "mcov_reset": (None, []),
@@ -55,15 +86,16 @@ PROTOTYPES = {
     "mcov_module_count": (c_uint32, []),
     "mcov_private_module_count": (c_uint32, []),
     "mcov_flush": (None, []),
-    # For the hook object of memcov_instrument().
-    "mcov_register_guards": (None, [POINTER(c_uint32), POINTER(c_uint32)]),
-    "mcov_register_bools": (None, [POINTER(c_uint8), POINTER(c_uint8)]),
-    "mcov_unregister_bools": (None, [POINTER(c_uint8), POINTER(c_uint8)]),
-    "mcov_register_hot": (None, [c_void_p]),
-    "mcov_unregister_hot": (None, [c_void_p]),
+    # Offline maps (memcov_files.h).
+    "mcov_map_check": (c_int, [POINTER(c_uint8), c_uint64, POINTER(MapSummary)]),
+    "mcov_map_read": (c_int, [POINTER(c_uint8), c_uint64, POINTER(ModuleEntry), c_uint32,
+                              POINTER(c_uint8), c_uint64]),
+    "mcov_map_file_size": (c_uint64, [c_uint32, c_uint64]),
+    "mcov_map_write": (c_int, [POINTER(ModuleEntry), c_uint32, c_uint32, POINTER(c_uint8),
+                               c_uint64, POINTER(c_uint8), c_uint64]),
 }
 
-_MAPS_NAME = re.compile(r"(^|/)libmemcov\.so(\.[0-9]+)*$")
+_MAPS_NAME = re.compile(r"(^|/)libmemcov\.so(\.1)?$")
 
 
 def _mapped_file_of(address):

@@ -119,7 +119,7 @@ class OneProcessTest(support.RegionTestCase):
         self.assertEqual(out["total"], out["hitmap_len"])
         self.assertGreater(out["now"], 0)
         self.assertEqual(out["hitmap_set"], out["now"])
-        self.assertEqual(out["blob_magic"], "MCOVBLOB")
+        self.assertEqual(out["blob_magic"], "MCOVMAPF")
         self.assertEqual(out["after_reset"], 0)
         self.assertEqual(out["after_deserialize"], out["now"])
         self.assertTrue(out["same_after_deserialize"])

@@ -23,7 +23,7 @@ class LegacyForkUsageTest(support.RegionTestCase):
     def check(self, r):
         self.assertGreater(r["now"], 0, r)
         self.assertEqual(r["set_bytes"], r["now"], r)
-        self.assertEqual(r["blob_magic"], "MCOVBLOB", r)
+        self.assertEqual(r["blob_magic"], "MCOVMAPF", r)
         self.assertEqual(r["now_after_reset"], 0, r)
         self.assertEqual(r["now_after_load"], r["now"], r)
         self.assertTrue(r["same_after_load"], r)

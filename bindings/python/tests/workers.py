@@ -170,6 +170,24 @@ def single_process_checks(name):
     return out
 
 
+def serialize_inputs(name, indices):
+    """Attach to region ``name``, run the inputs, and return the serialized view (a map file)."""
+    memcov.attach(name)
+    runners()
+    for i in indices:
+        run(i)
+    return memcov.serialize()
+
+
+def deserialize_into(name, data):
+    """Attach to region ``name``, load the samples (so they register), OR ``data`` into the view
+    and return the region's hitmap."""
+    memcov.attach(name)
+    runners()
+    memcov.deserialize(data)
+    return bytes(memcov.get_hitmap())
+
+
 def reference(name):
     """Attach to region ``name`` and run every input in this one process; returns the
     edges each input covers on its own (reset() before each)."""

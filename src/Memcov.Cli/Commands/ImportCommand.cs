@@ -8,7 +8,7 @@ internal static class ImportCommand
 {
     public static Command Create(CliConsole console)
     {
-        var file = new Argument<FileInfo>("file") { Description = "A map file written by 'memcov export' or 'memcov merge'." };
+        var file = new Argument<FileInfo>("file") { Description = "A map file (memcov export, memcov merge, memcov.maps.save) or a serialize_mem_coverage blob." };
         var name = CliApp.RegionArgument(description: "The region to add the coverage to; created if it does not exist.");
         var capacity = new Option<long?>("--capacity") { Description = "Edge slots when the region is created (default: what the map needs)." };
         capacity.Validators.Add(r =>

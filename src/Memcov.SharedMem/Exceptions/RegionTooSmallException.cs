@@ -52,11 +52,7 @@ public sealed class RegionTooSmallException : IOException
     public long NeededEdges { get; }
 
     /// <summary>An import whose new modules do not fit; nothing was written.</summary>
-    internal static RegionTooSmallException ForImport(string name, long capacityEdges, long newEdges, int newModules, long neededEdges, bool tableFull) => new(
-        name, capacityEdges, newEdges, newModules, neededEdges,
-        tableFull
-            ? $"The module table of region '{name}' has no room for {newModules} more module(s); nothing was imported. " +
-              "Import into a new region (memcov import FILE NEW-NAME)."
-            : $"Region '{name}' has no room for {newModules} more module(s) with {newEdges} edge slots in its {capacityEdges}; " +
-              $"nothing was imported. Import into a region of at least {neededEdges} edges (memcov import FILE NEW-NAME --capacity {neededEdges}).");
+    internal static RegionTooSmallException ForImport(string name, long capacityEdges, long neededEdges, string message) =>
+        new(name, capacityEdges, 0, 0, neededEdges,
+            $"{message}. Import into a new region (memcov import FILE NEW-NAME --capacity {neededEdges}).");
 }

@@ -16,6 +16,7 @@ public sealed class FeedReader
 {
     private readonly PipeReader _input;
     private uint[] _edges = new uint[1024];
+    private byte[] _spanning = new byte[FeedFormat.MinRecordSize + 4096];
     private long _offset;
     private bool _headerRead;
     private long _lastElapsedNs;
@@ -117,8 +118,8 @@ public sealed class FeedReader
 
     private FeedRecord ParseRecord(ReadOnlySequence<byte> sequence, int size)
     {
-        // One contiguous copy when the record spans segments; a record is checked before it is used.
-        byte[]? rented = null;
+        // One contiguous copy when the record spans segments, into a buffer the reader keeps (a shared
+        // pool may allocate on any rent); a record is checked before it is used.
         ReadOnlySpan<byte> r;
         if (sequence.IsSingleSegment)
         {
@@ -126,56 +127,50 @@ public sealed class FeedReader
         }
         else
         {
-            rented = ArrayPool<byte>.Shared.Rent(size);
-            sequence.CopyTo(rented);
-            r = rented.AsSpan(0, size);
+            if (_spanning.Length < size)
+            {
+                _spanning = new byte[Math.Max(size, _spanning.Length * 2)];
+            }
+
+            sequence.CopyTo(_spanning);
+            r = _spanning.AsSpan(0, size);
         }
 
-        try
+        ulong expected = BinaryPrimitives.ReadUInt64LittleEndian(r[(size - 8)..]);
+        if (Fnv1a64.Hash(r[..(size - 8)]) != expected)
         {
-            ulong expected = BinaryPrimitives.ReadUInt64LittleEndian(r[(size - 8)..]);
-            if (Fnv1a64.Hash(r[..(size - 8)]) != expected)
-            {
-                throw new FeedCorruptException(_offset, "the record's checksum does not match its bytes");
-            }
-
-            int count = BinaryPrimitives.ReadInt32LittleEndian(r[4..]);
-            long elapsedNs = BinaryPrimitives.ReadInt64LittleEndian(r[8..]);
-            long covered = BinaryPrimitives.ReadInt64LittleEndian(r[16..]);
-            long allocated = BinaryPrimitives.ReadInt64LittleEndian(r[24..]);
-            if (count != (size - FeedFormat.MinRecordSize) / 4 || elapsedNs < _lastElapsedNs
-                || allocated < 0 || allocated > CapacityEdges || covered < 0 || covered > allocated)
-            {
-                throw new FeedCorruptException(_offset, $"the record has {count} new edges in {size} bytes, time {elapsedNs} ns after {_lastElapsedNs} ns, {covered} covered of {allocated} allocated slots");
-            }
-
-            if (_edges.Length < count)
-            {
-                _edges = new uint[Math.Max(count, _edges.Length * 2)];
-            }
-
-            uint previous = 0;
-            for (int i = 0; i < count; i++)
-            {
-                uint slot = BinaryPrimitives.ReadUInt32LittleEndian(r[(32 + (4 * i))..]);
-                if (slot >= allocated || (i > 0 && slot <= previous))
-                {
-                    throw new FeedCorruptException(_offset + 32 + (4 * i), $"new edge {slot} is not ascending below the {allocated} allocated slots");
-                }
-
-                _edges[i] = previous = slot;
-            }
-
-            _lastElapsedNs = elapsedNs;
-            return new FeedRecord(TimeSpan.FromTicks(elapsedNs / 100), covered, allocated, _edges.AsMemory(0, count));
+            throw new FeedCorruptException(_offset, "the record's checksum does not match its bytes");
         }
-        finally
+
+        int count = BinaryPrimitives.ReadInt32LittleEndian(r[4..]);
+        long elapsedNs = BinaryPrimitives.ReadInt64LittleEndian(r[8..]);
+        long covered = BinaryPrimitives.ReadInt64LittleEndian(r[16..]);
+        long allocated = BinaryPrimitives.ReadInt64LittleEndian(r[24..]);
+        if (count != (size - FeedFormat.MinRecordSize) / 4 || elapsedNs < _lastElapsedNs
+            || allocated < 0 || allocated > CapacityEdges || covered < 0 || covered > allocated)
         {
-            if (rented != null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
+            throw new FeedCorruptException(_offset, $"the record has {count} new edges in {size} bytes, time {elapsedNs} ns after {_lastElapsedNs} ns, {covered} covered of {allocated} allocated slots");
         }
+
+        if (_edges.Length < count)
+        {
+            _edges = new uint[Math.Max(count, _edges.Length * 2)];
+        }
+
+        uint previous = 0;
+        for (int i = 0; i < count; i++)
+        {
+            uint slot = BinaryPrimitives.ReadUInt32LittleEndian(r[(32 + (4 * i))..]);
+            if (slot >= allocated || (i > 0 && slot <= previous))
+            {
+                throw new FeedCorruptException(_offset + 32 + (4 * i), $"new edge {slot} is not ascending below the {allocated} allocated slots");
+            }
+
+            _edges[i] = previous = slot;
+        }
+
+        _lastElapsedNs = elapsedNs;
+        return new FeedRecord(TimeSpan.FromTicks(elapsedNs / 100), covered, allocated, _edges.AsMemory(0, count));
     }
 
     private async ValueTask<ReadOnlySequence<byte>> ReadAtLeastAsync(int count, bool allowEnd, CancellationToken cancellationToken)
@@ -198,8 +193,9 @@ public sealed class FeedReader
             return buffer;
         }
 
+        long have = buffer.Length; // the buffer is not to be read once it is advanced past
         _input.AdvanceTo(buffer.End);
-        throw new FeedCorruptException(_offset, $"the feed ends after {buffer.Length} of the {count} bytes of a {(_headerRead ? "record" : "header")}");
+        throw new FeedCorruptException(_offset, $"the feed ends after {have} of the {count} bytes of a {(_headerRead ? "record" : "header")}");
     }
 
     private static int ReadInt32(ReadOnlySequence<byte> sequence)

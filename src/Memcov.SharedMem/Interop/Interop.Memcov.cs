@@ -11,7 +11,7 @@ internal static partial class Interop
     internal static partial class Memcov
     {
         /// <summary>The runtime's soname; the resolver maps it to the process's copy.</summary>
-        internal const string LibraryName = "libmemcov.so";
+        internal const string LibraryName = MemcovLibrary.FileName;
 
         /// <summary>The int calls' codes (enum mcov_status).</summary>
         internal const int MCOV_OK = 0;

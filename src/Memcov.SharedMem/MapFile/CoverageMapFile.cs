@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 
 namespace Memcov.SharedMem;
 
@@ -8,16 +6,22 @@ namespace Memcov.SharedMem;
 /// Maps are matched by module identity and edge offset, never by raw region slot, so maps from
 /// regions whose modules registered in different orders merge, diff and import correctly.
 /// </summary>
+/// <remarks>
+/// The file format is libmemcov's (native/include/memcov_map.h): this type reads and writes it
+/// through libmemcov's codec, the one that <c>serialize_mem_coverage</c>, the Python module and the
+/// memcov command use. It reads map files of version 2 and 1 and serialize blobs of version 1, and
+/// writes version 2.
+/// </remarks>
 public sealed class CoverageMapFile
 {
     /// <summary>The first 8 bytes of a map file.</summary>
     public const string Magic = "MCOVMAPF";
 
-    /// <summary>The map file format version this library writes and reads.</summary>
-    public const int Version = 1;
+    /// <summary>The map file format version this library writes; it also reads version 1 and serialize blobs.</summary>
+    public const int Version = 2;
 
-    private const int HeaderSize = 32;
-    private const int TrailerSize = 8;
+    /// <summary>Map kind: every non-zero edge byte means "hit" (memcov_map.h, MCOV_MAP_FLAGS).</summary>
+    private const uint KindFlags = 1;
 
     /// <summary>Creates a map from modules with distinct identities.</summary>
     /// <param name="modules">The modules, in the order to keep.</param>
@@ -43,7 +47,7 @@ public sealed class CoverageMapFile
     public long EdgeCount => Modules.Sum(m => m.Identity.EdgeCount);
 
     /// <summary>The capacity of a region that holds every module of this map: each rounded up to 4096 slots.</summary>
-    public long RequiredCapacityEdges => Modules.Sum(m => (long)RegionValidator.RoundUp((ulong)m.Identity.EdgeCount));
+    public long RequiredCapacityEdges => Modules.Sum(m => (long)RegionFormat.RoundUp((ulong)m.Identity.EdgeCount));
 
     /// <summary>Counts the covered edges of every module.</summary>
     /// <returns>The number of edges hit.</returns>
@@ -164,114 +168,97 @@ public sealed class CoverageMapFile
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>The map in the map file format.</summary>
+    /// <summary>The map in the map file format, version 2.</summary>
     /// <returns>The file's bytes.</returns>
-    public byte[] ToBytes()
+    /// <exception cref="InvalidOperationException">The map is too large for one file.</exception>
+    public unsafe byte[] ToBytes()
     {
-        long mapBytes = EdgeCount;
-        long size = HeaderSize + ((long)RegionFormat.ModuleEntrySize * Modules.Count) + mapBytes + TrailerSize;
-        if (size > Array.MaxLength)
+        long edges = EdgeCount;
+        ulong size = Interop.Memcov.MapFileSize((uint)Modules.Count, (ulong)edges);
+        if (size == 0 || size > (ulong)Array.MaxLength)
         {
-            throw new InvalidOperationException($"A map of {mapBytes} edges is too large for one file of this version.");
+            throw new InvalidOperationException($"A map of {Modules.Count} modules and {edges} edges is too large for one file.");
         }
 
-        byte[] file = new byte[size];
-        Span<byte> f = file;
-        "MCOVMAPF"u8.CopyTo(f);
-        BinaryPrimitives.WriteUInt32LittleEndian(f[8..], Version);
-        BinaryPrimitives.WriteUInt32LittleEndian(f[12..], HeaderSize);
-        BinaryPrimitives.WriteUInt32LittleEndian(f[16..], (uint)Modules.Count);
-        BinaryPrimitives.WriteInt64LittleEndian(f[24..], mapBytes);
-        long table = HeaderSize;
-        long data = table + ((long)RegionFormat.ModuleEntrySize * Modules.Count);
+        var entries = new ModuleEntry[Modules.Count];
+        byte[] data = GC.AllocateUninitializedArray<byte>((int)edges);
         long offset = 0;
-        foreach (MapModule m in Modules)
+        for (int i = 0; i < entries.Length; i++)
         {
-            ModuleEntry entry = ModuleEntry.Create(m.Identity, m.Path, (ulong)offset);
-            MemoryMarshal.Write(f.Slice((int)table, RegionFormat.ModuleEntrySize), in entry);
-            Span<byte> dst = f.Slice((int)(data + offset), (int)m.Identity.EdgeCount);
-            ReadOnlySpan<byte> src = m.Map.Span;
-            for (int i = 0; i < src.Length; i++)
-            {
-                dst[i] = src[i] != 0 ? (byte)1 : (byte)0;
-            }
-
-            table += RegionFormat.ModuleEntrySize;
+            MapModule m = Modules[i];
+            entries[i] = ModuleEntry.Create(m.Identity, m.Path, (ulong)offset);
+            m.Map.Span.CopyTo(data.AsSpan((int)offset));
             offset += m.Identity.EdgeCount;
         }
 
-        BinaryPrimitives.WriteUInt64LittleEndian(f[^TrailerSize..], Fnv1a64.Hash(f[..^TrailerSize]));
+        byte[] file = GC.AllocateUninitializedArray<byte>((int)size);
+        int status;
+        fixed (ModuleEntry* e = entries)
+        fixed (byte* d = data)
+        fixed (byte* f = file)
+        {
+            status = Interop.Memcov.MapWrite(e, (uint)entries.Length, KindFlags, d, (ulong)data.Length, f, (ulong)file.Length);
+        }
+
+        if (status != Interop.Memcov.MCOV_OK)
+        {
+            throw new InvalidOperationException(NativeStatus.LastError);
+        }
+
         return file;
     }
 
-    /// <summary>Parses the bytes of a map file, checking everything before anything is used.</summary>
+    /// <summary>
+    /// Parses an offline map: a map file (version 2 or 1) or a <c>serialize_mem_coverage</c> blob of
+    /// version 1, checking everything before anything is used. A blob carries no paths, and may list a
+    /// module twice; its records of one module are merged.
+    /// </summary>
     /// <param name="bytes">The file's bytes.</param>
     /// <param name="source">The file's name, for messages.</param>
     /// <returns>The map.</returns>
-    /// <exception cref="MapFileCorruptException">The bytes are not a valid map file.</exception>
-    public static CoverageMapFile Parse(ReadOnlySpan<byte> bytes, string source)
+    /// <exception cref="MapFileCorruptException">The bytes are not a valid map of a version this library reads.</exception>
+    public static unsafe CoverageMapFile Parse(ReadOnlySpan<byte> bytes, string source)
     {
-        if (bytes.Length < HeaderSize + TrailerSize || !bytes[..8].SequenceEqual("MCOVMAPF"u8))
+        ModuleEntry[] entries;
+        byte[] edges;
+        fixed (byte* data = bytes)
         {
-            throw new MapFileCorruptException(source, $"it has {bytes.Length} bytes and does not start with \"{Magic}\"");
-        }
-
-        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
-        if (version != Version)
-        {
-            throw new MapFileCorruptException(source, $"it has version {version}, this library reads version {Version}");
-        }
-
-        uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
-        uint count = BinaryPrimitives.ReadUInt32LittleEndian(bytes[16..]);
-        long mapBytes = BinaryPrimitives.ReadInt64LittleEndian(bytes[24..]);
-        long expected = HeaderSize + ((long)RegionFormat.ModuleEntrySize * count) + mapBytes + TrailerSize;
-        if (headerSize != HeaderSize || count > RegionFormat.MaxModuleCapacity || mapBytes < 0 || expected != bytes.Length)
-        {
-            throw new MapFileCorruptException(source, $"its header (size {headerSize}, {count} modules, {mapBytes} edges) does not match its {bytes.Length} bytes");
-        }
-
-        if (Fnv1a64.Hash(bytes[..^TrailerSize]) != BinaryPrimitives.ReadUInt64LittleEndian(bytes[^TrailerSize..]))
-        {
-            throw new MapFileCorruptException(source, "its checksum does not match its bytes");
-        }
-
-        var modules = new List<MapModule>((int)count);
-        long data = HeaderSize + ((long)RegionFormat.ModuleEntrySize * count);
-        long offset = 0;
-        var seen = new HashSet<ModuleIdentity>();
-        for (int i = 0; i < count; i++)
-        {
-            ModuleEntry e = MemoryMarshal.Read<ModuleEntry>(bytes.Slice(HeaderSize + (RegionFormat.ModuleEntrySize * i), RegionFormat.ModuleEntrySize));
-            if (e.Base != (ulong)offset || e.EdgeCount == 0 || e.EdgeCount > (ulong)(mapBytes - offset)
-                || e.EdgeCount > RegionFormat.MaxCapacity || e.IdLen is 0 or > 32
-                || e.Mode is not (1 or 2) || e.IdKind is not (1 or 2))
+            if (Interop.Memcov.MapCheck(data, (ulong)bytes.Length, out Interop.Memcov.MapSummary summary) != Interop.Memcov.MCOV_OK)
             {
-                throw new MapFileCorruptException(source, $"module {i} (base {e.Base}, {e.EdgeCount} edges, mode {e.Mode}, id kind {e.IdKind}, id length {e.IdLen}) does not follow the one before it");
+                throw new MapFileCorruptException(source, NativeStatus.LastError);
             }
 
-            RegionModule m = RegionModule.FromEntry(i, e);
-            if (!seen.Add(m.Identity))
+            if (summary.EdgeCount > (ulong)Array.MaxLength)
             {
-                throw new MapFileCorruptException(source, $"module {m.Identity} appears twice");
+                throw new MapFileCorruptException(source, $"its {summary.EdgeCount} edges are more than one array holds");
             }
 
-            ReadOnlySpan<byte> edges = bytes.Slice((int)(data + offset), (int)e.EdgeCount);
-            if (edges.ContainsAnyExcept((byte)0, (byte)1))
+            entries = new ModuleEntry[summary.ModuleCount];
+            edges = GC.AllocateUninitializedArray<byte>((int)summary.EdgeCount);
+            int status;
+            fixed (ModuleEntry* e = entries)
+            fixed (byte* d = edges)
             {
-                throw new MapFileCorruptException(source, $"module {m.Identity} has an edge byte other than 0 or 1");
+                status = Interop.Memcov.MapRead(data, (ulong)bytes.Length, e, (uint)entries.Length, d, (ulong)edges.Length);
             }
 
-            modules.Add(new MapModule(m.Identity, m.Path, edges.ToArray()));
-            offset += (long)e.EdgeCount;
+            if (status != Interop.Memcov.MCOV_OK)
+            {
+                throw new MapFileCorruptException(source, NativeStatus.LastError);
+            }
         }
 
-        if (offset != mapBytes)
+        var modules = new List<MapModule>(entries.Length);
+        for (int i = 0; i < entries.Length; i++)
         {
-            throw new MapFileCorruptException(source, $"its modules have {offset} edges, its header says {mapBytes}");
+            RegionModule m = RegionModule.FromEntry(i, entries[i]);
+            modules.Add(new MapModule(m.Identity, m.Path, edges.AsSpan((int)m.Base, (int)m.EdgeCount).ToArray()));
         }
 
-        return new CoverageMapFile(modules);
+        // Only a blob lists a module twice (the checker refuses it in map files).
+        return modules.Select(m => m.Identity).Distinct().Count() == modules.Count
+            ? new CoverageMapFile(modules)
+            : Merge([new CoverageMapFile(modules.Take(0)), .. modules.Select(m => new CoverageMapFile([m]))]);
     }
 
     private static List<long> OnlyIn(ReadOnlySpan<byte> map, ReadOnlySpan<byte> other)

@@ -13,8 +13,14 @@ namespace Memcov.SharedMem;
 /// </summary>
 internal static class MemcovLibrary
 {
-    /// <summary>The file name of the runtime, also its soname.</summary>
-    internal const string FileName = "libmemcov.so";
+    /// <summary>
+    /// The runtime's soname: the ABI this library speaks (native/abi/libmemcov.map). A copy with
+    /// another soname is another ABI and is never bound to; a test checks this against the build.
+    /// </summary>
+    internal const string FileName = "libmemcov.so.1";
+
+    /// <summary>The link-time name, a symlink to <see cref="FileName"/> where the library is installed.</summary>
+    private const string LinkName = "libmemcov.so";
 
     private static readonly Lock s_lock = new();
     private static nint s_handle;
@@ -130,13 +136,11 @@ internal static class MemcovLibrary
         return 0;
     }
 
-    // libmemcov.so, or a versioned name such as libmemcov.so.1.2.
+    // The soname, or the link-time name (a copy renamed by hand); never another soname.
     private static bool IsRuntimeFileName(string path)
     {
         string name = Path.GetFileName(path);
-        return name.StartsWith(FileName, StringComparison.Ordinal)
-            && name[FileName.Length..].All(c => c == '.' || char.IsAsciiDigit(c))
-            && (name.Length == FileName.Length || name[FileName.Length] == '.');
+        return name is FileName or LinkName;
     }
 
     private static void WarnIfOtherFile(nint loaded, string wanted)

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Names = Memcov.SharedMem.RegionName;
@@ -45,7 +44,7 @@ public static class MemcovNative
     /// empty string if it succeeded.
     /// </summary>
     /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
-    public static string LastError => Marshal.PtrToStringUTF8(Interop.Memcov.LastError()) ?? string.Empty;
+    public static string LastError => NativeStatus.LastError;
 
     /// <summary>Modules (instrumented code objects) that registered in this process.</summary>
     /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
@@ -226,40 +225,17 @@ public static class MemcovNative
     [DoesNotReturn]
     private static void ThrowForStatus(int status, string name)
     {
-        string message = LastError;
-        if (message.Length == 0)
-        {
-            message = $"memcov call for region '{name}' failed with status {status}";
-        }
-
-        string path = Names.GetDirectory().TrimEnd('/') + "/" + Names.FilePrefix + name;
-        throw status switch
-        {
-            Interop.Memcov.MCOV_E_INVALID_NAME or Interop.Memcov.MCOV_E_INVALID_ARG => new ArgumentException(message, nameof(name)),
-            Interop.Memcov.MCOV_E_NOT_FOUND => RegionNotFoundException.FromRuntime(name, path, message),
-            Interop.Memcov.MCOV_E_CORRUPT => RegionCorruptException.FromRuntime(path, message),
-            Interop.Memcov.MCOV_E_VERSION => RegionFormatException.FromRuntime(path, RegionFormat.Version, ReadVersion(path), message),
-            Interop.Memcov.MCOV_E_PERMISSION => new UnauthorizedAccessException(message),
-            _ => new IOException(message), // MCOV_E_EXISTS, MCOV_E_NO_SPACE, MCOV_E_SYSTEM
-        };
+        string message = NativeStatus.LastError; // before the open below replaces it
+        long version = status == Interop.Memcov.MCOV_E_VERSION ? ReadVersion(name) : -1;
+        throw NativeStatus.ForRegion(status, name, Names.GetPath(name), version, message);
     }
 
     // The native message states the version; the exception carries it as a number too (-1 if
-    // the file cannot be read again).
-    private static long ReadVersion(string path)
+    // the file cannot be opened again).
+    private static long ReadVersion(string name)
     {
-        const int VersionOffset = 8;
-        Span<byte> version = stackalloc byte[sizeof(uint)];
-        try
-        {
-            using var handle = File.OpenHandle(path);
-            return RandomAccess.Read(handle, version, VersionOffset) == version.Length
-                ? BinaryPrimitives.ReadUInt32LittleEndian(version)
-                : -1;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return -1;
-        }
+        int status = Interop.Memcov.RegionFileOpen(Names.GetDirectory(), name, out RegionFileHandle handle, out Interop.Memcov.RegionFacts facts);
+        handle.Dispose();
+        return status is Interop.Memcov.MCOV_E_VERSION or Interop.Memcov.MCOV_OK ? facts.Version : -1;
     }
 }

@@ -9,9 +9,9 @@ public sealed partial class CoverageRegion
     /// Creates region <paramref name="name"/> with room for <paramref name="capacityEdges"/> edges and
     /// maps it, the first 64 MiB of the map up front (so that this process's later reads, the
     /// counts of a parent gathering its workers, take no page faults), as <c>mcov_region_create</c>
-    /// does. The file is complete before its name appears (temp file, <c>posix_fallocate</c>,
-    /// <c>link</c>), so a full <c>/dev/shm</c> fails here rather than as SIGBUS in a target later, and
-    /// an existing region is never replaced.
+    /// does, but without attaching this process's native runtime. The file is complete before its
+    /// name appears (temp file, <c>posix_fallocate</c>, <c>link</c>), so a full <c>/dev/shm</c> fails
+    /// here rather than as SIGBUS in a target later, and an existing region is never replaced.
     /// </summary>
     /// <param name="name">The region name: <c>[A-Za-z0-9][A-Za-z0-9._-]{0,199}</c>.</param>
     /// <param name="capacityEdges">Edge slots, 1 to 2^32; rounded up to a multiple of 4096.</param>
@@ -22,38 +22,33 @@ public sealed partial class CoverageRegion
     /// <exception cref="DirectoryNotFoundException">The region directory does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">This user may not create files in the region directory.</exception>
     /// <exception cref="IOException">The directory has no room for the region, or a system call failed.</exception>
+    /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
     public static CoverageRegion Create(string name, long capacityEdges)
     {
         string path = RegionName.GetPath(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityEdges, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacityEdges, RegionFormat.MaxCapacity);
-        ulong capacity = RegionValidator.RoundUp((ulong)capacityEdges);
-
-        if (OperatingSystem.IsWindows())
+        int status = Interop.Memcov.RegionFileCreate(RegionName.GetDirectory(), name, (ulong)capacityEdges,
+            out RegionFileHandle handle, out Interop.Memcov.RegionFacts facts);
+        if (status != Interop.Memcov.MCOV_OK)
         {
-            return RegionMapping.Create(name, capacity);
+            handle.Dispose();
+            throw status switch
+            {
+                Interop.Memcov.MCOV_E_NOT_FOUND => new DirectoryNotFoundException(NativeStatus.LastError),
+                _ => NativeStatus.ForRegion(status, name, path),
+            };
         }
-
-        if (!OperatingSystem.IsLinux())
-        {
-            throw Unsupported();
-        }
-
-        var handle = RegionFile.Create(name, path, capacity, out RegionHeader header, out RegionFile.FileId id);
-        var view = RegionView.Map(handle, (long)(header.MapOffset + header.CapacityEdges));
 
         // The creator is the process that reads the map most (a parent counting its workers' edges):
         // map its first pages now, before any worker starts, as mcov_region_create does.
-        view.TouchPages((long)header.MapOffset, Math.Min((long)header.CapacityEdges, PrefaultBytes));
-        return new CoverageRegion(name, path, view, header, id);
+        Interop.Memcov.RegionFilePrefault(handle);
+        return new CoverageRegion(name, path, handle, facts);
     }
 
-    /// <summary>How much of the map <see cref="Create"/> maps up front: at most 16 Ki page-table entries.</summary>
-    private const long PrefaultBytes = 64L << 20;
-
     /// <summary>
-    /// Opens region <paramref name="name"/>, validates its header with the checks of
-    /// docs/region-format.md in their order, and maps it.
+    /// Opens region <paramref name="name"/>, validates it with the checks of docs/region-format.md
+    /// in their order, and maps it.
     /// </summary>
     /// <param name="name">The region name.</param>
     /// <returns>The attached region; dispose it to unmap.</returns>
@@ -62,27 +57,22 @@ public sealed partial class CoverageRegion
     /// <exception cref="UnauthorizedAccessException">
     /// The path is a symlink or not a regular file, another user owns it, or it may not be opened.
     /// </exception>
-    /// <exception cref="RegionFormatException">The file has a format version other than 1.</exception>
+    /// <exception cref="RegionFormatException">The file has another format version than <see cref="RegionFormat.Version"/>.</exception>
     /// <exception cref="RegionCorruptException">The header fails a check.</exception>
     /// <exception cref="IOException">A system call failed otherwise.</exception>
-    /// <exception cref="PlatformNotSupportedException">The OS is neither Linux nor Windows.</exception>
+    /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
     public static CoverageRegion Attach(string name)
     {
-        string path = RegionName.GetPath(name); // check 1
-        if (OperatingSystem.IsWindows())
+        string path = RegionName.GetPath(name);
+        int status = Interop.Memcov.RegionFileOpen(RegionName.GetDirectory(), name,
+            out RegionFileHandle handle, out Interop.Memcov.RegionFacts facts);
+        if (status != Interop.Memcov.MCOV_OK)
         {
-            return RegionMapping.Attach(name);
+            handle.Dispose();
+            NativeStatus.ThrowForRegion(status, name, path, facts.Version);
         }
 
-        if (!OperatingSystem.IsLinux())
-        {
-            throw Unsupported();
-        }
-
-        var handle = RegionFile.OpenValidated(name, path, out RegionHeader header, out RegionFile.FileId id); // checks 2-16
-
-        // Check 17: map map_offset + capacity_edges bytes, shared and writable.
-        return new CoverageRegion(name, path, RegionView.Map(handle, (long)(header.MapOffset + header.CapacityEdges)), header, id);
+        return new CoverageRegion(name, path, handle, facts);
     }
 
     /// <summary>Attaches to region <paramref name="name"/> if it exists.</summary>
@@ -109,23 +99,9 @@ public sealed partial class CoverageRegion
 
     /// <summary>Tells whether region <paramref name="name"/> exists (a symlink does not count).</summary>
     /// <param name="name">The region name.</param>
-    /// <returns><see langword="true"/> if the region exists.</returns>
+    /// <returns><see langword="true"/> if a regular file is there.</returns>
     /// <exception cref="ArgumentException">The name breaks the naming rule.</exception>
-    public static bool Exists(string name)
-    {
-        string path = RegionName.GetPath(name);
-        if (OperatingSystem.IsWindows())
-        {
-            return RegionMapping.Exists(name);
-        }
-
-        if (!OperatingSystem.IsLinux())
-        {
-            throw Unsupported();
-        }
-
-        return RegionFile.IsRegularFile(path);
-    }
+    public static bool Exists(string name) => IsRegularFile(RegionName.GetPath(name));
 
     /// <summary>
     /// Removes region <paramref name="name"/>'s file. Processes that mapped it keep their mapping;
@@ -136,56 +112,50 @@ public sealed partial class CoverageRegion
     /// <exception cref="ArgumentException">The name breaks the naming rule.</exception>
     /// <exception cref="UnauthorizedAccessException">This user may not remove the file.</exception>
     /// <exception cref="IOException">unlink failed for another reason.</exception>
-    /// <remarks>On Windows a named mapping goes away with its last handle; this returns <see langword="false"/>.</remarks>
     public static bool Remove(string name)
     {
         string path = RegionName.GetPath(name);
-        if (OperatingSystem.IsWindows())
+        int status = Interop.Memcov.RegionFileRemove(RegionName.GetDirectory(), name);
+        if (status == Interop.Memcov.MCOV_E_NOT_FOUND)
         {
             return false;
         }
 
-        if (!OperatingSystem.IsLinux())
+        if (status != Interop.Memcov.MCOV_OK)
         {
-            throw Unsupported();
+            NativeStatus.ThrowForRegion(status, name, path);
         }
 
-        return RegionFile.Remove(path);
+        return true;
     }
 
     /// <summary>
     /// The regions in the region directory, sorted by name, each with its header facts or the reason it
-    /// cannot be attached. Nothing is mapped or written.
+    /// cannot be attached. Nothing is written.
     /// </summary>
     /// <returns>One summary per file named <c>memcov-NAME</c> with a valid NAME.</returns>
     /// <exception cref="DirectoryNotFoundException">The region directory does not exist.</exception>
-    /// <exception cref="PlatformNotSupportedException">The OS is not Linux (Windows has no directory of mappings).</exception>
     public static IReadOnlyList<RegionSummary> List()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw Unsupported();
-        }
-
         var summaries = new List<RegionSummary>();
-        foreach (string name in RegionFile.EnumerateNames())
+        foreach (string name in EnumerateNames())
         {
             string path = RegionName.GetPath(name);
             try
             {
-                using var handle = RegionFile.OpenValidated(name, path, out RegionHeader h, out _);
+                using CoverageRegion region = Attach(name);
                 summaries.Add(new RegionSummary
                 {
                     Name = name,
                     Path = path,
-                    Version = (int)h.Version,
-                    CapacityEdges = (long)h.CapacityEdges,
-                    AllocCursor = (long)h.AllocCursor,
-                    ModuleCount = (int)h.ModuleCount,
-                    EdgesRegistered = (long)Math.Min(h.EdgesRegistered, long.MaxValue),
-                    EdgesDropped = (long)Math.Min(h.EdgesDropped, long.MaxValue),
-                    CreatorPid = (long)Math.Min(h.CreatorPid, long.MaxValue),
-                    CreatedAt = DateTimeOffset.UnixEpoch.AddTicks((long)Math.Min(h.CreatedNs / 100, MaxTicksAfterEpoch)),
+                    Version = region.Version,
+                    CapacityEdges = region.CapacityEdges,
+                    AllocCursor = region.AllocCursor,
+                    ModuleCount = region.ModuleCount,
+                    EdgesRegistered = region.EdgesRegistered,
+                    EdgesDropped = region.EdgesDropped,
+                    CreatorPid = region.CreatorPid,
+                    CreatedAt = region.CreatedAt,
                 });
             }
             catch (RegionNotFoundException)
@@ -205,9 +175,36 @@ public sealed partial class CoverageRegion
         return summaries;
     }
 
-    private static ulong MaxTicksAfterEpoch => (ulong)(DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks;
+    /// <summary>The valid region names with a file in the region directory, sorted ordinally.</summary>
+    private static List<string> EnumerateNames()
+    {
+        string dir = RegionName.GetDirectory();
+        if (!Directory.Exists(dir))
+        {
+            throw new DirectoryNotFoundException(
+                $"The region directory '{dir}' does not exist: create it, or set {RegionName.DirectoryVariable} " +
+                "to the directory the regions' creator used.");
+        }
 
-    private static PlatformNotSupportedException Unsupported() => new(
-        "Memcov regions are files in a tmpfs directory shared through mmap on Linux, and named " +
-        "mappings on Windows; this operating system has neither.");
+        var names = new List<string>();
+        foreach (string file in Directory.EnumerateFiles(dir, RegionName.FilePrefix + "*"))
+        {
+            string name = System.IO.Path.GetFileName(file)[RegionName.FilePrefix.Length..];
+            if (RegionName.IsValid(name))
+            {
+                names.Add(name);
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    /// <summary>Tells whether a regular file (not a symlink) is at <paramref name="path"/>.</summary>
+    private static bool IsRegularFile(string path) =>
+        Interop.Libc.Statx(Interop.Libc.AT_FDCWD, path, Interop.Libc.AT_SYMLINK_NOFOLLOW,
+            Interop.Libc.STATX_BASIC_STATS, out Interop.Libc.StatxBuffer st) == 0
+        && (st.Mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFREG;
+
+    private static ulong MaxTicksAfterEpoch => (ulong)(DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks;
 }

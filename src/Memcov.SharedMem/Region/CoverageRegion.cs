@@ -8,40 +8,29 @@ namespace Memcov.SharedMem;
 /// one byte per edge (docs/region-format.md).
 /// </summary>
 /// <remarks>
-/// <see cref="Create"/> and <see cref="Attach"/> validate the header exactly as the C runtime does
-/// and map the file shared. Every member reads the live mapping: other processes may add modules
-/// and hits at any moment. Members are safe to call from several threads, but not at the same time
-/// as <see cref="Dispose"/>.
+/// <see cref="Create"/> and <see cref="Attach"/> go through libmemcov (native/include/memcov_files.h),
+/// which validates the file with the rules of docs/region-format.md and maps it shared; every rule
+/// of the format is written there once, and this type reads the mapping. Every member reads the
+/// live mapping: other processes may add modules and hits at any moment. Members are safe to call
+/// from several threads, but not at the same time as <see cref="Dispose"/>.
 /// </remarks>
 public sealed partial class CoverageRegion : IDisposable
 {
-    private const int AllocCursorOffset = 64;
-    private const int EdgesRegisteredOffset = 72;
-    private const int EdgesDroppedOffset = 80;
-    private const int ModulesPrivateOffset = 88;
-    private const int ModuleCountOffset = 92;
-
     private readonly RegionView _view;
     private readonly long _mapOffset;
-    private readonly long _tableOffset;
-    private readonly int _moduleBound;
-    private readonly RegionFile.FileId _fileId;
     private bool _disposed;
 
-    internal CoverageRegion(string name, string path, RegionView view, in RegionHeader header, RegionFile.FileId fileId = default)
+    private CoverageRegion(string name, string path, RegionFileHandle handle, in Interop.Memcov.RegionFacts facts)
     {
-        _fileId = fileId;
         Name = name;
         Path = path;
-        _view = view;
-        Version = (int)header.Version;
-        CapacityEdges = (long)header.CapacityEdges;
-        CreatorPid = (long)header.CreatorPid;
-        CreatedAt = DateTimeOffset.UnixEpoch.AddTicks((long)Math.Min(header.CreatedNs / 100, MaxTicksAfterEpoch));
-        _mapOffset = (long)header.MapOffset;
-        _tableOffset = (long)header.ModuleTableOffset;
-        ulong tableRoom = (header.MapOffset - header.ModuleTableOffset) / RegionFormat.ModuleEntrySize;
-        _moduleBound = (int)Math.Min(header.ModuleCapacity, tableRoom);
+        _view = new RegionView(handle, facts.Base, (long)facts.MappedBytes);
+        Version = (int)facts.Version;
+        CapacityEdges = (long)facts.CapacityEdges;
+        CreatorPid = (long)Math.Min(facts.CreatorPid, long.MaxValue);
+        CreatedAt = DateTimeOffset.UnixEpoch.AddTicks((long)Math.Min(facts.CreatedNs / 100, MaxTicksAfterEpoch));
+        FileIdentity = (facts.Device, facts.Inode);
+        _mapOffset = (long)facts.MapOffset;
     }
 
     /// <summary>The region name.</summary>
@@ -62,53 +51,34 @@ public sealed partial class CoverageRegion : IDisposable
     /// <summary>When the region was created (<c>created_ns</c>).</summary>
     public DateTimeOffset CreatedAt { get; }
 
-    /// <summary>
-    /// Edge slots handed out to modules: <c>alloc_cursor</c>, acquire-loaded, rounded down to 4096 and
-    /// bounded by <see cref="CapacityEdges"/>, so it never points past the map.
-    /// </summary>
-    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
-    public long AllocCursor
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            ulong cursor = _view.ReadUInt64Acquire(AllocCursorOffset) & ~(ulong)(RegionFormat.EdgeAlign - 1);
-            return (long)Math.Min(cursor, (ulong)CapacityEdges);
-        }
-    }
+    /// <summary>The mapped file's device and inode: what tells whether <see cref="Path"/> still names it.</summary>
+    internal (ulong Device, ulong Inode) FileIdentity { get; }
 
     /// <summary>
-    /// Published module entries: <c>module_count</c>, acquire-loaded and bounded by the table's
-    /// capacity and by the room between the table and the map.
+    /// Edge slots handed out to modules: <c>alloc_cursor</c>, rounded down to 4096 and bounded by
+    /// <see cref="CapacityEdges"/>, so it never points past the map.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
-    public int ModuleCount
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return (int)Math.Min(_view.ReadUInt32Acquire(ModuleCountOffset), (uint)_moduleBound);
-        }
-    }
+    public long AllocCursor => (long)ReadCounters().AllocCursor;
+
+    /// <summary>
+    /// Published module entries: <c>module_count</c>, bounded by the table's capacity and by the room
+    /// between the table and the map.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    public int ModuleCount => (int)ReadCounters().ModuleCount;
 
     /// <summary>Edges of the registered modules (<c>edges_registered</c>).</summary>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
-    public long EdgesRegistered => ReadCounter(EdgesRegisteredOffset);
+    public long EdgesRegistered => (long)Math.Min(ReadCounters().EdgesRegistered, long.MaxValue);
 
     /// <summary>Edges of modules that did not fit, summed over every process (<c>edges_dropped</c>).</summary>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
-    public long EdgesDropped => ReadCounter(EdgesDroppedOffset);
+    public long EdgesDropped => (long)Math.Min(ReadCounters().EdgesDropped, long.MaxValue);
 
     /// <summary>Module registrations that did not fit and recorded privately, summed over every process.</summary>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
-    public long ModulesPrivate
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _view.ReadUInt32Acquire(ModulesPrivateOffset);
-        }
-    }
+    public long ModulesPrivate => ReadCounters().ModulesPrivate;
 
     /// <summary>
     /// The published modules, in table order: copies of the valid entries below <see cref="ModuleCount"/>
@@ -121,13 +91,12 @@ public sealed partial class CoverageRegion : IDisposable
         {
             int count = ModuleCount;
             var modules = new List<RegionModule>(count);
-            for (int i = 0; i < count; i++)
+            for (uint i = 0; i < count; i++)
             {
-                // One copy per entry, checked and used: the mapping may change under a second read.
-                ModuleEntry entry = _view.ReadEntry(_tableOffset + ((long)i * RegionFormat.ModuleEntrySize));
-                if (RegionValidator.IsValidEntry(entry, (ulong)CapacityEdges))
+                // libmemcov copies each entry once and checks the copy: the mapping may change under a second read.
+                if (Interop.Memcov.RegionFileModule(_view.Handle, i, out ModuleEntry entry) != 0)
                 {
-                    modules.Add(RegionModule.FromEntry(i, entry));
+                    modules.Add(RegionModule.FromEntry((int)i, entry));
                 }
             }
 
@@ -226,7 +195,7 @@ public sealed partial class CoverageRegion : IDisposable
     public void Reset()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _view.ClearNonZeroWords(_mapOffset, CapacityEdges);
+        Interop.Memcov.RegionFileReset(_view.Handle);
     }
 
     /// <summary>
@@ -249,7 +218,7 @@ public sealed partial class CoverageRegion : IDisposable
         // The counters add up over processes, so several processes dropping one module count it
         // several times: the average registration is a lower bound of the largest module that did
         // not fit. The native runtime's stderr line gives the exact figure.
-        ulong perModule = RegionValidator.RoundUp((ulong)Math.Min(Math.Max(dropped / Math.Max(modules, 1), 1), RegionFormat.MaxCapacity));
+        ulong perModule = RegionFormat.RoundUp((ulong)Math.Min(Math.Max(dropped / Math.Max(modules, 1), 1), RegionFormat.MaxCapacity));
         long needed = (long)Math.Min((ulong)AllocCursor + perModule, RegionFormat.MaxCapacity);
         throw new RegionTooSmallException(Name, CapacityEdges, dropped, modules, needed);
     }
@@ -264,10 +233,11 @@ public sealed partial class CoverageRegion : IDisposable
         }
     }
 
-    private long ReadCounter(int offset)
+    private Interop.Memcov.RegionCounters ReadCounters()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return (long)Math.Min(_view.ReadUInt64Acquire(offset), long.MaxValue);
+        Interop.Memcov.RegionFileCounters(_view.Handle, out Interop.Memcov.RegionCounters counters);
+        return counters;
     }
 
     private int SpanLength(long cursor)

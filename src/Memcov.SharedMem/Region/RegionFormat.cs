@@ -1,9 +1,9 @@
 namespace Memcov.SharedMem;
 
 /// <summary>
-/// The constants of the region file format, version 1 (docs/region-format.md and
-/// native/include/memcov_region.h). Readers take the layout from each region's header; these are
-/// what a creator writes and what the checks bound.
+/// The constants of the region file format (docs/region-format.md), as native/include/memcov_region.h
+/// defines them; a test checks each against that header. libmemcov applies every rule of the format
+/// (memcov_files.h); these are for callers that size or describe regions.
 /// </summary>
 public static class RegionFormat
 {
@@ -45,4 +45,7 @@ public static class RegionFormat
 
     /// <summary>The magic as the bytes at offset 0.</summary>
     public static ReadOnlySpan<byte> MagicBytes => "MEMCOVRG"u8;
+
+    /// <summary>Rounds <paramref name="edges"/> (at most 2^32) up to a multiple of <see cref="EdgeAlign"/>.</summary>
+    internal static ulong RoundUp(ulong edges) => (edges + EdgeAlign - 1) & ~(ulong)(EdgeAlign - 1);
 }

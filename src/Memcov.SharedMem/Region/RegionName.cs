@@ -23,41 +23,24 @@ public static class RegionName
     /// <summary>The longest file path in bytes (PATH_MAX less the NUL).</summary>
     public const int MaxPathBytes = 4095;
 
-    private const string Rule =
-        "a region name must match [A-Za-z0-9][A-Za-z0-9._-]{0,199}: 1 to 200 characters, " +
-        "starting with a letter or digit, then letters, digits, '.', '_' or '-' (no '/')";
-
-    /// <summary>Tells whether <paramref name="name"/> follows the naming rule.</summary>
+    /// <summary>Tells whether <paramref name="name"/> follows the naming rule (libmemcov's, the one rule).</summary>
     /// <param name="name">The region name.</param>
     /// <returns><see langword="true"/> if the name is valid.</returns>
-    public static bool IsValid(string? name)
-    {
-        if (string.IsNullOrEmpty(name) || name.Length > MaxLength || !IsAlphanumeric(name[0]))
-        {
-            return false;
-        }
-
-        foreach (char c in name)
-        {
-            if (!IsAlphanumeric(c) && c != '.' && c != '_' && c != '-')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
+    public static bool IsValid(string? name) =>
+        !string.IsNullOrEmpty(name) && Resolve(name, out _) != Interop.Memcov.MCOV_E_INVALID_NAME;
 
     /// <summary>Throws unless <paramref name="name"/> follows the naming rule.</summary>
     /// <param name="name">The region name.</param>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException">The name breaks the rule; the message states it.</exception>
+    /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
     public static void Validate(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!IsValid(name))
         {
-            throw new ArgumentException($"Invalid region name '{name}': {Rule}.", nameof(name));
+            throw new ArgumentException(Explain(name), nameof(name));
         }
     }
 
@@ -76,20 +59,42 @@ public static class RegionName
     /// <exception cref="ArgumentException">
     /// The name breaks the rule, or the path needs more than 4095 bytes.
     /// </exception>
+    /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
     public static string GetPath(string name)
     {
-        Validate(name);
-        string path = GetDirectory().TrimEnd('/') + "/" + FilePrefix + name;
-        if (Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || Resolve(name, out string path) != Interop.Memcov.MCOV_OK)
         {
-            throw new ArgumentException(
-                $"The region path '{path}' needs more than {MaxPathBytes} bytes: " +
-                $"set {DirectoryVariable} to a shorter directory or use a shorter name.",
-                nameof(name));
+            throw new ArgumentException(Explain(name), nameof(name));
         }
 
         return path;
     }
 
-    private static bool IsAlphanumeric(char c) => char.IsAsciiLetterOrDigit(c);
+    // C sees a string up to its first NUL: a name with one is refused here, whole.
+    private static unsafe int Resolve(string name, out string path)
+    {
+        path = string.Empty;
+        if (name.Contains('\0', StringComparison.Ordinal))
+        {
+            return Interop.Memcov.MCOV_E_INVALID_NAME;
+        }
+
+        byte* buffer = stackalloc byte[MaxPathBytes + 1];
+        int status = Interop.Memcov.RegionFilePath(GetDirectory(), name, buffer, MaxPathBytes + 1);
+        if (status == Interop.Memcov.MCOV_OK)
+        {
+            path = new string((sbyte*)buffer, 0, new ReadOnlySpan<byte>(buffer, MaxPathBytes + 1).IndexOf((byte)0), Encoding.UTF8);
+        }
+
+        return status;
+    }
+
+    private static string Explain(string name)
+    {
+        string native = name.Contains('\0', StringComparison.Ordinal) ? string.Empty : NativeStatus.LastError;
+        return native.Length != 0
+            ? native
+            : $"Invalid region name '{name}': a region name must match [A-Za-z0-9][A-Za-z0-9._-]{{0,199}}.";
+    }
 }

@@ -126,11 +126,12 @@ public sealed class CoverageMapFileTests : RegionTestBase
         Assert.Contains("checksum", Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse(flipped, "flipped")).Message);
 
         Assert.Contains("does not match", Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse(good[..^1], "cut")).Message);
-        Assert.Contains("MCOVMAPF", Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse("MCOVBLOB"u8.ToArray(), "blob")).Message);
+        Assert.Contains("MCOVMAPF", Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse("NOTAMAP!"u8.ToArray(), "other")).Message);
+        Assert.Contains("truncated or corrupt", Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse([.. "MCOVBLOB"u8, .. new byte[32]], "blob")).Message);
 
         byte[] version = (byte[])good.Clone();
-        version[8] = 2;
-        Assert.Contains("version 2", Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse(version, "v2")).Message);
+        version[8] = 3;
+        Assert.Contains("version 3", Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse(version, "v3")).Message);
     }
 
     [Fact]
@@ -162,10 +163,11 @@ public sealed class CoverageMapFileTests : RegionTestBase
         byte[] file = new CoverageMapFile([module]).ToBytes();
         Assert.Equal(3, CoverageMapFile.Parse(file, "ok").CountCovered());
 
-        // A 2 in the edges, with the checksum made to match: refused for the byte, not the checksum.
-        file[32 + 256] = 2;
+        // A 2 in the edges (after the 64-byte header and one 320-byte module record), with the
+        // checksum made to match: refused for the byte, not the checksum.
+        file[64 + 320] = 2;
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(file.Length - 8), Fnv1a64.Hash(file.AsSpan(0, file.Length - 8)));
         var e = Assert.Throws<MapFileCorruptException>(() => CoverageMapFile.Parse(file, "two"));
-        Assert.Contains("other than 0 or 1", e.Message);
+        Assert.Contains("neither 0 nor 1", e.Message);
     }
 }

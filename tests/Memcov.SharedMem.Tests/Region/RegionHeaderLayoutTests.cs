@@ -4,60 +4,88 @@ using System.Text.RegularExpressions;
 
 namespace Memcov.SharedMem.Tests;
 
-/// <summary>The C# mirror has every offset and size that memcov_region.h static-asserts.</summary>
+/// <summary>
+/// The C# mirrors of native structs have every offset and size that the native headers
+/// static-assert, and the constants match the C defines. Structs that only libmemcov reads (the
+/// region header, the map file's records) have no mirror.
+/// </summary>
 public sealed partial class RegionHeaderLayoutTests
 {
-    private static readonly Dictionary<string, Type> s_mirrors = new()
+    private static readonly Dictionary<string, Type?> s_mirrors = new()
     {
-        ["mcov_region_header"] = typeof(RegionHeader),
         ["mcov_module_entry"] = typeof(ModuleEntry),
+        ["mcov_region_facts"] = typeof(Interop.Memcov.RegionFacts),
+        ["mcov_region_counters"] = typeof(Interop.Memcov.RegionCounters),
+        ["mcov_map_summary"] = typeof(Interop.Memcov.MapSummary),
+        ["mcov_region_header"] = null,
+        ["mcov_map_header"] = null,
+        ["mcov_map_module"] = null,
+        ["mcov_map_pc"] = null,
     };
 
-    [GeneratedRegex(@"_Static_assert\(__builtin_offsetof\((\w+),\s*(\w+)\)\s*==\s*(\d+)")]
+    [GeneratedRegex(@"MCOV_STATIC_ASSERT\(__builtin_offsetof\((\w+),\s*(\w+)\)\s*==\s*(\d+)")]
     private static partial Regex OffsetAssert();
 
-    [GeneratedRegex(@"_Static_assert\(sizeof\((\w+)\)\s*==\s*(\d+)")]
+    [GeneratedRegex(@"MCOV_STATIC_ASSERT\(sizeof\((\w+)\)\s*==\s*(\d+)")]
     private static partial Regex SizeAssert();
 
-    private static string HeaderText() =>
-        File.ReadAllText(Path.Combine(RepoPaths.Root, "native", "include", "memcov_region.h"));
+    private static string HeaderText(string file) =>
+        File.ReadAllText(Path.Combine(RepoPaths.Root, "native", "include", file));
+
+    private static string AllHeaders() =>
+        HeaderText("memcov_region.h") + HeaderText("memcov_map.h") + HeaderText("memcov_files.h");
 
     [Fact]
     public void EveryOffsetAssertedInC_MatchesTheMirror()
     {
-        var matches = OffsetAssert().Matches(HeaderText());
-        Assert.True(matches.Count >= 20, $"expected the header's ~21 offset asserts, parsed {matches.Count}");
+        var matches = OffsetAssert().Matches(AllHeaders());
+        int checkedFields = 0;
         foreach (Match m in matches)
         {
-            Type type = s_mirrors[m.Groups[1].Value];
+            Assert.True(s_mirrors.TryGetValue(m.Groups[1].Value, out Type? type), $"struct {m.Groups[1].Value} is neither mirrored nor listed as unmirrored");
+            if (type is null)
+            {
+                continue;
+            }
+
             string field = ToPascalCase(m.Groups[2].Value);
             int expected = int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(type.GetField(field) != null, $"{type.Name} has no field {field} for C's {m.Groups[2].Value}");
             Assert.True(
                 expected == (int)Marshal.OffsetOf(type, field),
                 $"{type.Name}.{field} is at {Marshal.OffsetOf(type, field)}, C asserts {expected}");
+            checkedFields++;
         }
+
+        Assert.True(checkedFields >= 20, $"expected the headers' offset asserts of mirrored structs, checked {checkedFields}");
     }
 
     [Fact]
     public void EverySizeAssertedInC_MatchesTheMirror()
     {
-        var matches = SizeAssert().Matches(HeaderText());
-        Assert.Equal(2, matches.Count);
-        foreach (Match m in matches)
+        int checkedTypes = 0;
+        foreach (Match m in SizeAssert().Matches(AllHeaders()))
         {
-            Type type = s_mirrors[m.Groups[1].Value];
+            Assert.True(s_mirrors.TryGetValue(m.Groups[1].Value, out Type? type), $"struct {m.Groups[1].Value} is neither mirrored nor listed as unmirrored");
+            if (type is null)
+            {
+                continue;
+            }
+
             int expected = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.Equal(expected, Marshal.SizeOf(type));
-            int unsafeSize = type == typeof(RegionHeader) ? Unsafe.SizeOf<RegionHeader>() : Unsafe.SizeOf<ModuleEntry>();
+            int unsafeSize = (int)typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!.MakeGenericMethod(type).Invoke(null, null)!;
             Assert.Equal(expected, unsafeSize);
+            checkedTypes++;
         }
+
+        Assert.Equal(4, checkedTypes);
     }
 
     [Fact]
     public void Constants_MatchTheCDefines()
     {
-        string text = HeaderText();
+        string text = HeaderText("memcov_region.h");
         Assert.Contains($"#define MCOV_REGION_MAGIC \"{RegionFormat.Magic}\"", text);
         Assert.Contains($"#define MCOV_REGION_VERSION {RegionFormat.Version}u", text);
         Assert.Contains($"#define MCOV_EDGE_ALIGN {RegionFormat.EdgeAlign}u", text);
@@ -67,6 +95,15 @@ public sealed partial class RegionHeaderLayoutTests
         Assert.Contains($"MCOV_REGION_MAP_OFFSET == {RegionFormat.MapOffset}u", text);
         Assert.Contains("#define MCOV_REGION_MAX_CAPACITY (1ull << 32)", text);
         Assert.Equal(1L << 32, RegionFormat.MaxCapacity);
+        string map = HeaderText("memcov_map.h");
+        Assert.Contains($"#define MCOV_MAP_MAGIC \"{CoverageMapFile.Magic}\"", map);
+        Assert.Contains($"#define MCOV_MAP_VERSION {CoverageMapFile.Version}u", map);
+        string api = HeaderText("memcov.h") + HeaderText("memcov_files.h");
+        foreach (var field in typeof(Interop.Memcov).GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+            .Where(f => f.Name.StartsWith("MCOV_", StringComparison.Ordinal)))
+        {
+            Assert.Contains($"{field.Name} = {field.GetValue(null)},", api);
+        }
     }
 
     private static string ToPascalCase(string snake) =>

@@ -1,0 +1,185 @@
+/* memcov_files.h's calls on region files: handles for readers and tools, with the same rules
+ * (region.c) that the process's own attachment follows. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memcov_files.h"
+#include "runtime.h"
+
+struct mcov_region_file {
+    struct mcov_region region;
+};
+
+int mcov_region_file_path(const char *dir, const char *name, char *buf, uint64_t len)
+{
+    /* A question, asked while reporting another call's failure: success keeps that message. */
+    char saved[1024];
+    mcov_save_error(saved);
+    mcov_begin_quiet_call();
+    int rc = !buf || len == 0
+                 ? mcov_fail(MCOV_E_INVALID_ARG, "mcov_region_file_path: no buffer")
+                 : mcov_region_path_of(dir, name, buf, len > SIZE_MAX ? SIZE_MAX : (size_t)len);
+    if (rc == MCOV_OK)
+        mcov_restore_error(saved);
+    return mcov_end_quiet_call(rc);
+}
+
+static void facts_of(const struct mcov_region *r, mcov_region_facts *out)
+{
+    memset(out, 0, sizeof *out);
+    out->version = r->version;
+    if (!r->base)
+        return;
+    out->base = r->base;
+    out->mapped_bytes = r->size;
+    out->map_offset = r->map_offset;
+    out->capacity_edges = r->capacity;
+    out->creator_pid = r->creator_pid;
+    out->created_ns = r->created_ns;
+    out->device = (uint64_t)r->dev;
+    out->inode = (uint64_t)r->ino;
+    out->module_capacity = r->table_capacity;
+}
+
+static int create_file(const char *dir, const char *name, uint64_t capacity_edges,
+                       mcov_region_file **out, mcov_region_facts *facts)
+{
+    if (!out)
+        return mcov_region_create_file(dir, name, capacity_edges, NULL);
+    *out = NULL;
+    mcov_region_file *f = calloc(1, sizeof *f);
+    if (!f)
+        return mcov_fail(MCOV_E_SYSTEM, "out of memory creating region '%.200s'",
+                         name ? name : "");
+    int rc = mcov_region_create_file(dir, name, capacity_edges, &f->region);
+    if (facts)
+        facts_of(&f->region, facts);
+    if (rc) {
+        free(f);
+        return rc;
+    }
+    *out = f;
+    return MCOV_OK;
+}
+
+int mcov_region_file_create(const char *dir, const char *name, uint64_t capacity_edges,
+                            mcov_region_file **out, mcov_region_facts *facts)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(create_file(dir, name, capacity_edges, out, facts));
+}
+
+static int open_file(const char *dir, const char *name, mcov_region_file **out,
+                     mcov_region_facts *facts)
+{
+    if (!out)
+        return mcov_fail(MCOV_E_INVALID_ARG, "mcov_region_file_open: out is NULL");
+    *out = NULL;
+    mcov_region_file *f = calloc(1, sizeof *f);
+    if (!f)
+        return mcov_fail(MCOV_E_SYSTEM, "out of memory opening region '%.200s'",
+                         name ? name : "");
+    int rc = mcov_region_open(dir, name, &f->region);
+    if (facts)
+        facts_of(&f->region, facts);
+    if (rc) {
+        free(f);
+        return rc;
+    }
+    *out = f;
+    return MCOV_OK;
+}
+
+int mcov_region_file_open(const char *dir, const char *name, mcov_region_file **out,
+                          mcov_region_facts *facts)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(open_file(dir, name, out, facts));
+}
+
+void mcov_region_file_close(mcov_region_file *file)
+{
+    if (!file)
+        return;
+    mcov_region_close(&file->region);
+    free(file);
+}
+
+void mcov_region_file_counters(const mcov_region_file *file, mcov_region_counters *out)
+{
+    const struct mcov_region *r = &file->region;
+    const mcov_region_header *h = r->header;
+    out->alloc_cursor = mcov_region_cursor(r);
+    out->module_count = mcov_region_module_count(r);
+    out->edges_registered = __atomic_load_n(&h->edges_registered, __ATOMIC_RELAXED);
+    out->edges_dropped = __atomic_load_n(&h->edges_dropped, __ATOMIC_RELAXED);
+    out->modules_private = __atomic_load_n(&h->modules_private, __ATOMIC_RELAXED);
+}
+
+int mcov_region_file_module(const mcov_region_file *file, uint32_t index, mcov_module_entry *out)
+{
+    if (index >= file->region.table_capacity) {
+        memset(out, 0, sizeof *out);
+        return 0;
+    }
+    return mcov_region_read_entry(&file->region, index, out) ? 1 : 0;
+}
+
+static int claim(mcov_region_file *file, const mcov_module_entry *modules, uint32_t n,
+                 uint64_t *bases, uint64_t *needed_capacity)
+{
+    if (n == 0)
+        return MCOV_OK;
+    if (!modules || !bases)
+        return mcov_fail(MCOV_E_INVALID_ARG, "mcov_region_file_claim: modules or bases is NULL");
+    struct mcov_identity *ids = calloc(n, sizeof *ids);
+    if (!ids)
+        return mcov_fail(MCOV_E_SYSTEM, "out of memory claiming %u modules", n);
+    int rc = MCOV_OK;
+    for (uint32_t i = 0; i < n && rc == MCOV_OK; i++) {
+        if (!mcov_entry_identity_valid(&modules[i]))
+            rc = mcov_fail(MCOV_E_INVALID_ARG,
+                           "module %u (mode %u, identity kind %u of %u bytes, %llu edges) is not a "
+                           "module this format version defines: nothing was claimed",
+                           i, modules[i].mode, modules[i].id_kind, modules[i].id_len,
+                           (unsigned long long)modules[i].edge_count);
+        else
+            mcov_identity_from_entry(&modules[i], &ids[i]);
+    }
+    if (rc == MCOV_OK) {
+        int lock = mcov_region_lock(&file->region);
+        file->region.lock_timed_out = false; /* a tool waits again each time it asks */
+        if (lock < 0) {
+            rc = lock;
+        } else {
+            rc = mcov_region_claim_all(&file->region, ids, n, bases, needed_capacity);
+            close(lock); /* releases the flock */
+        }
+    }
+    free(ids);
+    return rc;
+}
+
+int mcov_region_file_claim(mcov_region_file *file, const mcov_module_entry *modules, uint32_t n,
+                           uint64_t *bases, uint64_t *needed_capacity)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(claim(file, modules, n, bases, needed_capacity));
+}
+
+void mcov_region_file_reset(mcov_region_file *file)
+{
+    mcov_region_clear_map(&file->region);
+}
+
+void mcov_region_file_prefault(const mcov_region_file *file)
+{
+    mcov_region_prefault(&file->region);
+}
+
+int mcov_region_file_remove(const char *dir, const char *name)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(mcov_region_remove_file(dir, name));
+}

@@ -1,0 +1,41 @@
+/* What the hook object of memcov_instrument() and libmemcov.so share: the pointers the hot path
+ * reads and the calls through which a module registers. Every instrumented module imports these
+ * calls, so libmemcov.so exports them, in the private version node of libmemcov.map; they are
+ * not part of memcov.h, and a change here changes the soname. */
+#ifndef MEMCOV_HOOK_ABI_H
+#define MEMCOV_HOOK_ABI_H
+
+#include <stdint.h>
+
+#include "memcov.h"
+
+/* The pointers one edge hit needs. Every module's hook object has a hidden copy of its own,
+ * which the runtime registered (mcov_register_hot) and keeps up to date under its lock, so the
+ * hook reaches it PC-relative: no GOT, no call. libmemcov.so's exported callback uses the
+ * runtime's copy, also hidden. Every pointer is indexed by slot (guard value):
+ *   test: what the one test of a hit reads: the base on the base view, the own view while one
+ *         is open. Every edge an own view has is in the base too (its first hit took the second
+ *         path, which writes both; set_hitmap and deserialize OR into both), so either way an
+ *         edge already recorded costs one test.
+ *   base: always valid: a static sink before the windows exist (every guard is 0 until its
+ *         module registers), then the process's window (region slices or private pages).
+ *   own:  the own view's window while one is open, else NULL. */
+struct mcov_hot {
+    uint8_t *test;
+    uint8_t *base;
+    uint8_t *own;
+    struct mcov_hot *next; /* the runtime's list of registered copies: no allocation */
+};
+
+/* Register a module's trace-pc-guard section; idempotent. */
+MCOV_API void mcov_register_guards(uint32_t *start, uint32_t *stop);
+/* Register a module's inline-bool-flag section (__sancov_bools); idempotent. */
+MCOV_API void mcov_register_bools(uint8_t *start, uint8_t *stop);
+/* The module of that section is unloading: take its hits and stop reading it. */
+MCOV_API void mcov_unregister_bools(uint8_t *start, uint8_t *stop);
+/* A hook object's copy of the hot pointers: the runtime sets it now and keeps it up to date
+ * until it is unregistered (the module unloads); idempotent. */
+MCOV_API void mcov_register_hot(struct mcov_hot *hot);
+MCOV_API void mcov_unregister_hot(struct mcov_hot *hot);
+
+#endif

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The exported ABI of libmemcov.so is exactly what native/abi/libmemcov.map says.
+
+check_abi.py LIBRARY VERSION_SCRIPT SOVERSION REPO_ROOT
+
+- `nm -D --defined-only --with-symbol-versions` of LIBRARY lists exactly the script's symbols,
+  each in its node (public MEMCOV_1, private MEMCOV_PRIVATE_1), and nothing else.
+- The public headers (memcov.h, memcov_files.h) declare exactly the public node's functions, less
+  the sanitizer callbacks; the private node's functions are declared in native/src/hook_abi.h
+  and in no public header.
+- `readelf -d` shows the soname libmemcov.so.SOVERSION, and the Python module and the .NET library
+  ask for that same soname; Python's prototypes are public functions only.
+Exits 1 with what differs.
+"""
+import re
+import subprocess
+import sys
+
+
+def script_nodes(path):
+    text = re.sub(r"/\*.*?\*/", "", open(path).read(), flags=re.S)
+    nodes = {}
+    for node, body in re.findall(r"(\w+)\s*\{(.*?)\}\s*;", text, flags=re.S):
+        glob = body.split("local:")[0].replace("global:", "")
+        nodes[node] = {s.strip() for s in glob.split(";") if s.strip()}
+    return nodes
+
+
+def exported(library):
+    out = subprocess.run(["nm", "-D", "--defined-only", "--with-symbol-versions", library],
+                         check=True, capture_output=True, text=True).stdout
+    symbols = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) != 3 or parts[1] == "A":
+            continue
+        name, _, node = parts[2].partition("@@")
+        symbols[name] = node
+    return symbols
+
+
+def declared(path):
+    text = "\n".join(l for l in open(path) if not l.lstrip().startswith("#"))
+    return set(re.findall(r"MCOV_API\s+[^;(]*?\b(\w+)\s*\(", text))
+
+
+def main(library, script, soversion, root):
+    problems = []
+    nodes = script_nodes(script)
+    if set(nodes) != {"MEMCOV_1", "MEMCOV_PRIVATE_1"}:
+        problems.append(f"version nodes {sorted(nodes)}, expected MEMCOV_1 and MEMCOV_PRIVATE_1")
+    want = {s: n for n, syms in nodes.items() for s in syms}
+    got = exported(library)
+    for s in sorted(set(want) | set(got)):
+        if want.get(s) != got.get(s):
+            problems.append(f"{s}: the script says {want.get(s) or 'not exported'}, "
+                            f"the library exports {got.get(s) or 'nothing'}")
+
+    public = declared(f"{root}/native/include/memcov.h") | declared(f"{root}/native/include/memcov_files.h")
+    callbacks = {s for s in nodes.get("MEMCOV_1", ()) if s.startswith("__sanitizer_cov_")}
+    if public != nodes.get("MEMCOV_1", set()) - callbacks:
+        problems.append(f"public headers and MEMCOV_1 differ: headers only {sorted(public - nodes.get('MEMCOV_1', set()))}, "
+                        f"node only {sorted(nodes.get('MEMCOV_1', set()) - callbacks - public)}")
+    private = declared(f"{root}/native/src/hook_abi.h")
+    if private != nodes.get("MEMCOV_PRIVATE_1", set()):
+        problems.append(f"hook_abi.h declares {sorted(private)}, MEMCOV_PRIVATE_1 has {sorted(nodes.get('MEMCOV_PRIVATE_1', ()))}")
+
+    dyn = subprocess.run(["readelf", "-d", library], check=True, capture_output=True, text=True).stdout
+    soname = re.search(r"\(SONAME\).*\[(.*)\]", dyn)
+    expected = f"libmemcov.so.{soversion}"
+    if not soname or soname.group(1) != expected:
+        problems.append(f"soname {soname.group(1) if soname else 'missing'}, expected {expected}")
+
+    sys.path.insert(0, f"{root}/bindings/python")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("memcov_library", f"{root}/bindings/python/memcov/library.py")
+    library_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(library_py)
+    if library_py.SONAME != expected:
+        problems.append(f"Python asks for {library_py.SONAME}, the library is {expected}")
+    not_public = set(library_py.PROTOTYPES) - (public | callbacks)
+    if not_public:
+        problems.append(f"Python declares functions outside the public API: {sorted(not_public)}")
+    dotnet = open(f"{root}/src/Memcov.SharedMem/Native/MemcovLibrary.cs").read()
+    if f'internal const string FileName = "{expected}";' not in dotnet:
+        problems.append(f".NET's MemcovLibrary.FileName is not {expected}")
+
+    for p in problems:
+        print(p, file=sys.stderr)
+    print(f"{len(got)} symbols checked: {len(nodes.get('MEMCOV_1', ()))} public, "
+          f"{len(nodes.get('MEMCOV_PRIVATE_1', ()))} private; soname {expected}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+
+namespace Memcov.SharedMem;
+
+internal static partial class Interop
+{
+    /// <summary>
+    /// libmemcov's calls on region files and offline maps (native/include/memcov_files.h): every
+    /// rule of both formats lives there, so this library only maps and reads. These calls never
+    /// print; a failing one leaves its message in <see cref="LastError"/>.
+    /// </summary>
+    internal static partial class Memcov
+    {
+        /// <summary>The region has no room for the modules being added (MCOV_E_TOO_SMALL).</summary>
+        internal const int MCOV_E_TOO_SMALL = -10;
+
+        /// <summary>mcov_region_file_path: the path of region <paramref name="name"/> in <paramref name="dir"/>.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_path", StringMarshalling = StringMarshalling.Utf8)]
+        internal static unsafe partial int RegionFilePath(string? dir, string name, byte* buffer, ulong length);
+
+        /// <summary>mcov_region_file_create: create the file, complete, and open it, without attaching this process to it.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_create", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int RegionFileCreate(string? dir, string name, ulong capacityEdges, out RegionFileHandle file, out RegionFacts facts);
+
+        /// <summary>mcov_region_file_open: open, validate and map; <paramref name="facts"/> is filled (its version also on MCOV_E_VERSION).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_open", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int RegionFileOpen(string? dir, string name, out RegionFileHandle file, out RegionFacts facts);
+
+        /// <summary>mcov_region_file_close: unmap and free the handle.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_close")]
+        internal static partial void RegionFileClose(nint file);
+
+        /// <summary>mcov_region_file_counters: the header's live counters, bounded.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_counters")]
+        internal static partial void RegionFileCounters(RegionFileHandle file, out RegionCounters counters);
+
+        /// <summary>mcov_region_file_module: a copy of entry <paramref name="index"/>; 1 when it is valid.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_module")]
+        internal static partial int RegionFileModule(RegionFileHandle file, uint index, out ModuleEntry entry);
+
+        /// <summary>mcov_region_file_claim: the ranges of <paramref name="count"/> modules, all or nothing.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_claim")]
+        internal static unsafe partial int RegionFileClaim(RegionFileHandle file, ModuleEntry* modules, uint count, ulong* bases, out ulong neededCapacity);
+
+        /// <summary>mcov_region_file_reset: clear the whole map.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_reset")]
+        internal static partial void RegionFileReset(RegionFileHandle file);
+
+        /// <summary>mcov_region_file_prefault: map the first 64 MiB of the map's pages now.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_prefault")]
+        internal static partial void RegionFilePrefault(RegionFileHandle file);
+
+        /// <summary>mcov_region_file_remove: unlink the file; MCOV_E_NOT_FOUND when there is none.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_remove", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int RegionFileRemove(string? dir, string name);
+
+        /// <summary>mcov_map_check: check a whole offline map (map file v2 or v1, serialize blob v1).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_map_check")]
+        internal static unsafe partial int MapCheck(byte* data, ulong size, out MapSummary summary);
+
+        /// <summary>mcov_map_read: the modules (base = offset into edges) and their edges.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_map_read")]
+        internal static unsafe partial int MapRead(byte* data, ulong size, ModuleEntry* modules, uint count, byte* edges, ulong edgeLength);
+
+        /// <summary>mcov_map_file_size: bytes of a map file; 0 when too large.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_map_file_size")]
+        internal static partial ulong MapFileSize(uint count, ulong edgeCount);
+
+        /// <summary>mcov_map_write: a map file of <paramref name="count"/> modules into <paramref name="output"/>.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_map_write")]
+        internal static unsafe partial int MapWrite(ModuleEntry* modules, uint count, uint kind, byte* edges, ulong edgeLength, byte* output, ulong outputLength);
+
+        /// <summary>The mirror of <c>mcov_region_facts</c>; a test checks it against memcov_files.h.</summary>
+        [StructLayout(LayoutKind.Explicit, Size = 72)]
+        internal struct RegionFacts
+        {
+            [FieldOffset(0)]
+            public nint Base;
+            [FieldOffset(8)]
+            public ulong MappedBytes;
+            [FieldOffset(16)]
+            public ulong MapOffset;
+            [FieldOffset(24)]
+            public ulong CapacityEdges;
+            [FieldOffset(32)]
+            public ulong CreatorPid;
+            [FieldOffset(40)]
+            public ulong CreatedNs;
+            [FieldOffset(48)]
+            public ulong Device;
+            [FieldOffset(56)]
+            public ulong Inode;
+            [FieldOffset(64)]
+            public uint Version;
+            [FieldOffset(68)]
+            public uint ModuleCapacity;
+        }
+
+        /// <summary>The mirror of <c>mcov_region_counters</c>; a test checks it against memcov_files.h.</summary>
+        [StructLayout(LayoutKind.Explicit, Size = 32)]
+        internal struct RegionCounters
+        {
+            [FieldOffset(0)]
+            public ulong AllocCursor;
+            [FieldOffset(8)]
+            public ulong EdgesRegistered;
+            [FieldOffset(16)]
+            public ulong EdgesDropped;
+            [FieldOffset(24)]
+            public uint ModulesPrivate;
+            [FieldOffset(28)]
+            public uint ModuleCount;
+        }
+
+        /// <summary>The mirror of <c>mcov_map_summary</c>; a test checks it against memcov_files.h.</summary>
+        [StructLayout(LayoutKind.Explicit, Size = 24)]
+        internal struct MapSummary
+        {
+            [FieldOffset(0)]
+            public uint Format;
+            [FieldOffset(4)]
+            public uint Kind;
+            [FieldOffset(8)]
+            public uint ModuleCount;
+            [FieldOffset(12)]
+            public uint Reserved;
+            [FieldOffset(16)]
+            public ulong EdgeCount;
+        }
+    }
+}
