@@ -10,7 +10,8 @@ namespace Memcov.SharedMem.Tests;
 /// (native/tests/region_verdicts, which links the runtime's objects) and to
 /// <see cref="CoverageRegion.Attach"/>: both must accept or refuse each file, with the same kind of
 /// error, and read the same module list from it. Whatever .NET accepts also exports to a map file
-/// that reads back.
+/// that reads back. Both verdicts are also held against this page's own reading of the rule in
+/// docs/region-format.md ("Valid entry"), so a change to the rule on either side fails.
 /// </summary>
 [Collection(PrivateShmDirCollection.Name)]
 public sealed class RegionDifferentialTests
@@ -40,11 +41,13 @@ public sealed class RegionDifferentialTests
         for (int first = 0; first < Files; first += Batch)
         {
             var names = new List<string>(Batch);
+            var files = new Dictionary<string, byte[]>(Batch);
             for (int i = first; i < first + Batch; i++)
             {
                 string name = $"d{i:D6}";
                 names.Add(name);
                 byte[] file = Generate(random, out int length);
+                files[name] = file.AsSpan(0, length).ToArray();
                 string path = Path.Combine(dir.Path, RegionName.FilePrefix + name);
                 using var stream = new FileStream(path, new FileStreamOptions
                 {
@@ -68,6 +71,10 @@ public sealed class RegionDifferentialTests
                 Assert.True(
                     expected.Length == modules.Count,
                     $"file {name}: the runtime reads {expected.Length} modules, .NET {modules.Count}");
+                if (code == 0)
+                {
+                    Assert.Equal(ValidEntries(files[name]), expected.Select(e => e[..e.IndexOf(':', StringComparison.Ordinal)]));
+                }
                 for (int m = 0; m < modules.Count; m++)
                 {
                     Assert.Equal(Describe(expected[m]), Describe(modules[m]));
@@ -122,6 +129,37 @@ public sealed class RegionDifferentialTests
         {
             return (-9, []);
         }
+    }
+
+    /// <summary>The indexes of the valid entries of an accepted file, by the rule as the docs state it.</summary>
+    private static IEnumerable<string> ValidEntries(byte[] file)
+    {
+        ReadOnlySpan<byte> h = file;
+        ulong capacity = BinaryPrimitives.ReadUInt64LittleEndian(h[24..]);
+        ulong table = BinaryPrimitives.ReadUInt64LittleEndian(h[40..]);
+        ulong mapOffset = BinaryPrimitives.ReadUInt64LittleEndian(h[16..]);
+        uint count = Math.Min(Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(h[92..]), BinaryPrimitives.ReadUInt32LittleEndian(h[36..])),
+            (uint)((mapOffset - table) / 256));
+        var valid = new List<string>();
+        for (uint i = 0; i < count; i++)
+        {
+            ReadOnlySpan<byte> e = h.Slice((int)(table + (256 * i)), 256);
+            ulong baseSlot = BinaryPrimitives.ReadUInt64LittleEndian(e);
+            ulong edges = BinaryPrimitives.ReadUInt64LittleEndian(e[8..]);
+            ulong fileSize = BinaryPrimitives.ReadUInt64LittleEndian(e[16..]);
+            uint mode = BinaryPrimitives.ReadUInt32LittleEndian(e[24..]);
+            uint kind = BinaryPrimitives.ReadUInt32LittleEndian(e[28..]);
+            uint idLen = BinaryPrimitives.ReadUInt32LittleEndian(e[32..]);
+            ulong reserved = (edges + 4095) / 4096 * 4096;
+            if (mode is 1 or 2 && kind is 1 or 2 && idLen is >= 1 and <= 32 && edges is >= 1 and <= 1UL << 32
+                && fileSize < 1UL << 63 && edges <= capacity && baseSlot % 4096 == 0 && reserved <= capacity
+                && baseSlot <= capacity - reserved)
+            {
+                valid.Add(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return valid;
     }
 
     private static string Describe(RegionModule m) =>
