@@ -118,13 +118,15 @@ function Build-Native([string] $Variant, [string[]] $CMakeOptions = @()) {
     Assert-ExitCode "cmake --build ($Variant)"
 }
 
-# publish_native: libmemcov.so.1 (the soname) and libmemcov.so, the link-time name, a symlink to it.
+# publish_native: libmemcov.so.2 (the soname) and libmemcov.so, the link-time name, a symlink to it,
+# in a directory made again.
 function Publish-Native {
     $dir = Join-Path $artifacts 'obj/native-release/native'
     $dest = Join-Path $artifacts 'native'
+    if (Test-Path -LiteralPath $dest) { Remove-Item -LiteralPath $dest -Recurse -Force }
     New-Item -ItemType Directory -Force -Path $dest > $null
-    Copy-Item -LiteralPath (Join-Path $dir 'libmemcov.so.1'), (Join-Path $dir 'libmemcov_hooks.a') -Destination $dest
-    New-Item -ItemType SymbolicLink -Force -Path (Join-Path $dest 'libmemcov.so') -Target 'libmemcov.so.1' > $null
+    Copy-Item -LiteralPath (Join-Path $dir 'libmemcov.so.2'), (Join-Path $dir 'libmemcov_hooks.a') -Destination $dest
+    New-Item -ItemType SymbolicLink -Force -Path (Join-Path $dest 'libmemcov.so') -Target 'libmemcov.so.2' > $null
     Copy-Item -LiteralPath (Join-Path $root 'native/include/memcov.h'), (Join-Path $root 'native/include/memcov_region.h'),
         (Join-Path $root 'native/include/memcov_map.h'), (Join-Path $root 'native/include/memcov_files.h'),
         (Join-Path $root 'native/include/memcov_spawn.h') -Destination $dest
@@ -229,11 +231,11 @@ function Invoke-PackageTest {
         $out | ForEach-Object { [Console]::Error.WriteLine($_) }
         Assert-ExitCode 'the package test program'
         $library = ($out | Select-String -Pattern '^library=(.*)$' | Select-Object -First 1).Matches.Groups[1].Value
-        $packaged = Join-Path $artifacts 'native/libmemcov.so.1'
+        $packaged = Join-Path $artifacts 'native/libmemcov.so.2'
         if (-not $library -or -not $library.StartsWith("$work/") -or
-            -not $library.EndsWith('/runtimes/linux-x64/native/libmemcov.so.1') -or
+            -not $library.EndsWith('/runtimes/linux-x64/native/libmemcov.so.2') -or
             (Get-FileHash -LiteralPath $library).Hash -ne (Get-FileHash -LiteralPath $packaged).Hash) {
-            throw "the package's program used $library, not the packaged libmemcov.so.1"
+            throw "the package's program used $library, not the packaged libmemcov.so.2"
         }
         $counts = $out | Select-String -Pattern '^covered=([0-9]+) now=([0-9]+) modules=([0-9]+)$' | Select-Object -First 1
         $covered, $now, $modules = if ($counts) { $counts.Matches.Groups[1..3] | ForEach-Object { [long] $_.Value } } else { 0, -1, 0 }

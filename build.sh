@@ -62,12 +62,14 @@ build_native() {
   cmake --build "$dir" --parallel "$(nproc)" >/dev/null
 }
 
-# libmemcov.so.1 (the soname) and libmemcov.so, the link-time name, a symlink to it.
+# libmemcov.so.2 (the soname) and libmemcov.so, the link-time name, a symlink to it. The directory
+# is made again, so no file of an older build (another soname) stays beside them.
 publish_native() {
   local dir="$artifacts/obj/native-release/native"
+  rm -rf "$artifacts/native"
   mkdir -p "$artifacts/native"
-  cp "$dir/libmemcov.so.1" "$dir/libmemcov_hooks.a" "$artifacts/native/"
-  ln -sfn libmemcov.so.1 "$artifacts/native/libmemcov.so"
+  cp "$dir/libmemcov.so.2" "$dir/libmemcov_hooks.a" "$artifacts/native/"
+  ln -sfn libmemcov.so.2 "$artifacts/native/libmemcov.so"
   cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" \
     "$root/native/include/memcov_map.h" "$root/native/include/memcov_files.h" \
     "$root/native/include/memcov_spawn.h" "$artifacts/native/"
@@ -150,8 +152,8 @@ package_test() {
   printf '%s\n' "$out" >&2
   library="$(sed -n 's/^library=//p' <<<"$out")"
   read -r covered now modules < <(sed -n 's/^covered=\([0-9]*\) now=\([0-9]*\) modules=\([0-9]*\)$/\1 \2 \3/p' <<<"$out")
-  if [[ "$library" != "$work"/*/runtimes/linux-x64/native/libmemcov.so.1 ]] || ! cmp -s "$library" "$artifacts/native/libmemcov.so.1"; then
-    log "the package's program used $library, not the packaged libmemcov.so.1"; return 1
+  if [[ "$library" != "$work"/*/runtimes/linux-x64/native/libmemcov.so.2 ]] || ! cmp -s "$library" "$artifacts/native/libmemcov.so.2"; then
+    log "the package's program used $library, not the packaged libmemcov.so.2"; return 1
   fi
   if [ "${modules:-0}" -ne 1 ] || [ "${covered:-0}" -eq 0 ] || [ "$covered" -ne "$now" ]; then
     log "the package's program counted covered=$covered now=$now modules=$modules"; return 1

@@ -35,6 +35,8 @@ typedef struct mcov_region_facts {
     uint64_t inode;           /* names the file that was opened */
     uint32_t version;         /* the file's version, also when open fails with MCOV_E_VERSION */
     uint32_t module_capacity; /* entries the table holds, bounded by the room before the map */
+    uint32_t kind;            /* enum mcov_region_kind */
+    uint32_t lane_count;      /* lanes in its lanes file */
 } mcov_region_facts;
 
 /* The header's live counters, each read atomically and bounded as docs/region-format.md says. */
@@ -71,8 +73,12 @@ MCOV_API int mcov_region_file_module(const mcov_region_file *file, uint32_t inde
  * *needed_capacity (may be NULL) the capacity that would hold them; nothing is written then. */
 MCOV_API int mcov_region_file_claim(mcov_region_file *file, const mcov_module_entry *modules,
                                     uint32_t n, uint64_t *bases, uint64_t *needed_capacity);
-/* Clear the whole map for every process, as mcov_region_reset does. */
-MCOV_API void mcov_region_file_reset(mcov_region_file *file);
+/* Clear the region for every reader, as mcov_region_reset does: its map, and what every lane
+ * holds now. MCOV_E_SYSTEM if another process keeps its lanes locked (stopped mid-read). */
+MCOV_API int mcov_region_file_reset(mcov_region_file *file);
+/* Fold every process's lane into the map (and free those of processes that died), so the map is
+ * the union: call it before each read of the map. MCOV_E_NOT_FOUND if the region was removed. */
+MCOV_API int mcov_region_file_sync(mcov_region_file *file);
 /* 0 if region NAME's path still names the file this handle mapped; MCOV_E_NOT_FOUND, with
  * whether it was removed or replaced, if not. */
 MCOV_API int mcov_region_file_check_path(const mcov_region_file *file);
@@ -128,7 +134,7 @@ MCOV_API int mcov_map_write(const mcov_module_entry *modules, uint32_t n, uint32
                             uint64_t out_len);
 
 /* The .NET mirrors of these structs are checked against these asserts by a test. */
-MCOV_STATIC_ASSERT(sizeof(mcov_region_facts) == 72, "facts are 72 bytes");
+MCOV_STATIC_ASSERT(sizeof(mcov_region_facts) == 80, "facts are 80 bytes");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_facts, mapped_bytes) == 8, "mapped_bytes offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_facts, map_offset) == 16, "map_offset offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_facts, capacity_edges) == 24, "capacity offset");
@@ -138,6 +144,8 @@ MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_facts, device) == 48, "device 
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_facts, inode) == 56, "inode offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_facts, version) == 64, "version offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_facts, module_capacity) == 68, "capacity offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_facts, kind) == 72, "kind offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_facts, lane_count) == 76, "lane_count offset");
 MCOV_STATIC_ASSERT(sizeof(mcov_region_counters) == 32, "counters are 32 bytes");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_counters, edges_registered) == 8, "registered offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_region_counters, edges_dropped) == 16, "dropped offset");

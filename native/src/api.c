@@ -12,7 +12,7 @@ int mcov_region_create(const char *name, uint64_t capacity_edges)
         return rc;
     /* Created, held (as its creator) and mapped from the one descriptor that made it. */
     struct mcov_region r;
-    rc = mcov_region_create_file(NULL, name, capacity_edges, &r);
+    rc = mcov_region_create_file(NULL, name, capacity_edges, MCOV_REGION_FLAGS, &r);
     if (rc)
         return rc;
     mcov_lock_and_sync();
@@ -42,16 +42,17 @@ int mcov_attach(const char *name)
 int mcov_region_reset(const char *name)
 {
     mcov_clear_error();
-    /* Mirrored flags still hold hits from before the reset: move them out first, or the next
+    /* Mirrored sections still hold hits from before the reset: move them out first, or the next
      * memcov call would put them back into the cleared map. */
     mcov_lock_and_sync();
     mcov_inline_drain_mirrored();
     struct mcov_region r;
     int rc = mcov_region_open(NULL, name, &r);
     if (rc == MCOV_OK) {
-        mcov_region_clear_map(&r);
+        rc = mcov_region_clear(&r);
         mcov_region_close(&r);
     }
+    mcov_inline_sync(); /* on the base view, this process's lane starts from the new epoch */
     mcov_unlock();
     return rc;
 }

@@ -56,8 +56,8 @@ static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *
 static void refuse_unmappable(struct mcov_region *r, const struct mcov_module *m)
 {
     mcov_region_count_private(r, m->id.edge_count);
-    mcov_warn("module %s was linked without memcov-inline.ld (its __sancov_bools are not "
-              "page-aligned and padded): it records privately, outside region '%s'; add "
+    mcov_warn("module %s was linked without memcov-inline.ld (its flags or counters are "
+              "not page-aligned and padded): it records privately, outside region '%s'; add "
               "-Wl,-T,memcov-inline.ld (artifacts/native/ or native/cmake/) to its link line, "
               "or use memcov_instrument(<target> MODE inline)",
               m->id.path, r->name);
@@ -97,7 +97,7 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
             move_into_region(lock, r, &mcov_rt.modules[i], bases[i]);
     close(lock);
     free(bases);
-    mcov_inline_go_direct();
+    mcov_inline_place_sections();
 }
 
 void mcov_attach_region_locked(struct mcov_region *r)
@@ -123,13 +123,13 @@ void mcov_detach_locked(void)
 {
     if (!mcov_rt.attached)
         return;
+    /* Lanes first: from now on no-call sections store into private pages, which memcov calls
+     * OR into the base; the copy below then takes every hit they made into the region. */
+    mcov_inline_leave_lanes();
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
         if (m->region_base < 0)
             continue;
-        /* Flags first: from now on their stores reach the private base, through memcov
-         * calls; the copy below then takes every hit they made into the region. */
-        mcov_inline_leave_region(m);
         /* The private map keeps the current view of the module. */
         const uint8_t *view = (mcov_rt.view == MCOV_VIEW_OWN ? mcov_rt.own : mcov_rt.window) +
                               m->local;

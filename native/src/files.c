@@ -42,13 +42,15 @@ static void facts_of(const struct mcov_region *r, mcov_region_facts *out)
     out->device = (uint64_t)r->dev;
     out->inode = (uint64_t)r->ino;
     out->module_capacity = r->table_capacity;
+    out->kind = r->kind;
+    out->lane_count = r->lanes.count;
 }
 
 static int create_file(const char *dir, const char *name, uint64_t capacity_edges,
                        mcov_region_file **out, mcov_region_facts *facts)
 {
     if (!out)
-        return mcov_region_create_file(dir, name, capacity_edges, NULL);
+        return mcov_region_create_file(dir, name, capacity_edges, MCOV_REGION_FLAGS, NULL);
     *out = NULL;
     mcov_region_file *f = calloc(1, sizeof *f);
     if (f)
@@ -56,7 +58,7 @@ static int create_file(const char *dir, const char *name, uint64_t capacity_edge
     if (!f)
         return mcov_fail(MCOV_E_SYSTEM, "out of memory creating region '%.200s'",
                          name ? name : "");
-    int rc = mcov_region_create_file(dir, name, capacity_edges, &f->region);
+    int rc = mcov_region_create_file(dir, name, capacity_edges, MCOV_REGION_FLAGS, &f->region);
     if (facts)
         facts_of(&f->region, facts);
     if (rc) {
@@ -174,9 +176,16 @@ int mcov_region_file_claim(mcov_region_file *file, const mcov_module_entry *modu
     return mcov_end_quiet_call(claim(file, modules, n, bases, needed_capacity));
 }
 
-void mcov_region_file_reset(mcov_region_file *file)
+int mcov_region_file_reset(mcov_region_file *file)
 {
-    mcov_region_clear_map(&file->region);
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(mcov_region_clear(&file->region));
+}
+
+int mcov_region_file_sync(mcov_region_file *file)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(mcov_region_sync(&file->region, -1));
 }
 
 static int check_path(const struct mcov_region *r)

@@ -29,10 +29,11 @@ struct mcov_hot {
 
 /* Register a module's trace-pc-guard section; idempotent. */
 MCOV_API void mcov_register_guards(uint32_t *start, uint32_t *stop);
-/* Register a module's inline-bool-flag section (__sancov_bools); idempotent. */
-MCOV_API void mcov_register_bools(uint8_t *start, uint8_t *stop);
+/* Register a module's no-call section (__sancov_bools of inline-bool-flag, __sancov_cntrs of
+ * inline-8bit-counters); idempotent. */
+MCOV_API void mcov_register_section(uint8_t *start, uint8_t *stop);
 /* The module of that section is unloading: take its hits and stop reading it. */
-MCOV_API void mcov_unregister_bools(uint8_t *start, uint8_t *stop);
+MCOV_API void mcov_unregister_section(uint8_t *start, uint8_t *stop);
 /* A hook object's copy of the hot pointers: the runtime sets it now and keeps it up to date
  * until it is unregistered (the module unloads); idempotent. */
 MCOV_API void mcov_register_hot(struct mcov_hot *hot);

@@ -31,7 +31,13 @@ __attribute__((visibility("hidden"))) void __sanitizer_cov_trace_pc_guard_init(u
 __attribute__((visibility("hidden"))) void __sanitizer_cov_bool_flag_init(_Bool *start,
                                                                          _Bool *stop)
 {
-    mcov_register_bools((uint8_t *)start, (uint8_t *)stop);
+    mcov_register_section((uint8_t *)start, (uint8_t *)stop);
+}
+
+__attribute__((visibility("hidden"))) void __sanitizer_cov_8bit_counters_init(uint8_t *start,
+                                                                            uint8_t *stop)
+{
+    mcov_register_section(start, stop);
 }
 
 /* For -fsanitize-coverage=...,pc-table. Weak: a fuzzing engine linked into the same module
@@ -43,15 +49,18 @@ __attribute__((visibility("hidden"), weak)) void __sanitizer_cov_pcs_init(const 
     (void)stop;
 }
 
-/* This module's flags, if it has any (0 otherwise): defined by the linker, or by
+/* This module's flags or counters, if it has any (0 otherwise): defined by the linker, or by
  * memcov-inline.ld. */
 extern uint8_t __start___sancov_bools[] __attribute__((weak, visibility("hidden")));
 extern uint8_t __stop___sancov_bools[] __attribute__((weak, visibility("hidden")));
+extern uint8_t __start___sancov_cntrs[] __attribute__((weak, visibility("hidden")));
+extern uint8_t __stop___sancov_cntrs[] __attribute__((weak, visibility("hidden")));
 
-/* At dlclose (and exit) the runtime takes the flags' hits before their pages go away, and
+/* At dlclose (and exit) the runtime takes the section's hits before its pages go away, and
  * stops writing this module's copy of the hot pointers. */
 __attribute__((destructor)) static void memcov_unregister_module(void)
 {
-    mcov_unregister_bools(__start___sancov_bools, __stop___sancov_bools);
+    mcov_unregister_section(__start___sancov_bools, __stop___sancov_bools);
+    mcov_unregister_section(__start___sancov_cntrs, __stop___sancov_cntrs);
     mcov_unregister_hot(&mcov_module_hot);
 }

@@ -1,30 +1,34 @@
-/* No-call mode: modules compiled with -fsanitize-coverage=inline-bool-flag, where the
- * compiler itself stores 1 into the module's __sancov_bools at each edge.
+/* No-call mode: modules compiled with -fsanitize-coverage=inline-bool-flag, where the compiler
+ * itself stores into the module's section of flags at each edge.
  *
  * As in callback mode, a module's window slice is its base (the region's slice, or private
- * pages). Its section is, in addition, one of:
- *   direct:   the region's slice mapped over it (MAP_SHARED). The stores reach the region
- *             with no call, and a killed process has lost nothing. Base view, attached, and
- *             the section was laid out by memcov-inline.ld.
- *   mirrored: memory of its own (the module's pages, or fresh private pages), ORed into the
- *             base, and into the own view if one is open, at every memcov call, at fork, at
- *             exit and when the module unloads. One store cannot feed two maps, so this is
- *             what own views use; so do detached processes and sections the runtime may not
- *             map over.
- * An own view must see edges hit again, so clearing it drains the section: each set flag is
- * exchanged with 0 and ORed into the base, which loses no store made meanwhile. */
+ * pages). Its section is one of these, kept so by mcov_inline_place_sections:
+ *   region:   on the base view, the region's slice (the window slice's pages, mapped again over
+ *             the section): the compiler's stores are the region's, as callback mode's are.
+ *   lane:     in an own view, the process's lane (lanes.c), which the module's own-window slice
+ *             maps too: the section is the own view, and shared memory, so a process killed
+ *             inside an own view has lost nothing. Folding (fold_words) puts the lane into the
+ *             base: at memcov calls that clear or leave the own view, at exit, and by readers.
+ *   mirrored: memory of its own (the module's pages, or fresh private pages), ORed into the base,
+ *             and into the own view if one is open, at every memcov call, at fork, at exit and
+ *             when the module unloads: detached processes, sections not laid out by
+ *             memcov-inline.ld, own views of processes that found no free lane.
+ * Moving a section from the region or the lane loses nothing (both stay mapped elsewhere and are
+ * folded after the move); moving it from its own memory loses the stores made between the last
+ * copy and the move (the remap instant of docs/semantics.md). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 #include <link.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "bytes.h"
 #include "runtime.h"
 
-/* What memcov-inline.ld puts right after the flags. */
+/* What memcov-inline.ld puts right after a section of flags or counters. */
 static const uint8_t s_marker[16] = {'m', 'e', 'm', 'c', 'o', 'v', '-', 'i',
                                      'n', 'l', 'i', 'n', 'e', '-', 'v', '1'};
 
@@ -61,14 +65,14 @@ static struct segment_query segment_of(uintptr_t lo, uintptr_t hi)
     return q;
 }
 
-bool mcov_bools_mappable(uint8_t *start, uint8_t *stop, uintptr_t *load_base)
+bool mcov_section_mappable(uint8_t *start, uint8_t *stop, uintptr_t *load_base)
 {
     struct segment_query q = segment_of((uintptr_t)start, (uintptr_t)stop);
     *load_base = q.load_base;
     if (!q.found || !q.writable || (uintptr_t)start % MCOV_EDGE_ALIGN)
         return false;
     /* The marker and the padding must be in the same segment before a byte of them is read:
-     * without the script, the flags may end a few bytes before an unmapped page. */
+     * without the script, the section may end a few bytes before an unmapped page. */
     uintptr_t end = mcov_round_up((uintptr_t)stop + sizeof s_marker, MCOV_EDGE_ALIGN);
     q = segment_of((uintptr_t)start, end);
     return q.found && q.writable && q.load_base == *load_base &&
@@ -94,18 +98,16 @@ static void forget_unloaded(void)
     mcov_rt.dl_subs = subs;
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
-        if (!m->bools)
+        if (!m->section)
             continue;
         struct segment_query q =
-            segment_of((uintptr_t)m->bools, (uintptr_t)m->bools + m->id.edge_count);
-        if (!q.found || q.load_base != m->load_base) {
-            m->bools = NULL;
-            m->direct = false;
-        }
+            segment_of((uintptr_t)m->section, (uintptr_t)m->section + m->id.edge_count);
+        if (!q.found || q.load_base != m->load_base)
+            m->section = NULL; /* its base and own-window slice keep what it held */
     }
 }
 
-/* The first index from i on whose flag may be set: aligned words of clear flags are skipped.
+/* The first index from i on whose byte may be set: aligned words of clear bytes are skipped.
  * The compiler's stores race these reads, so they are relaxed atomics. */
 static uint64_t next_candidate(const uint8_t *p, uint64_t i, uint64_t n)
 {
@@ -124,25 +126,91 @@ static void or_live(uint8_t *dst, const uint8_t *src, uint64_t n)
             __atomic_store_n(&dst[i], 1, __ATOMIC_RELAXED);
 }
 
-static void sync_module(struct mcov_module *m)
+/* Empty p[0, n) into the base at base[0, n): a store racing the exchange either is seen by it or
+ * lands after it, and is then folded later. With fold false, what p held is dropped. */
+static void drain_into(uint8_t *base, uint8_t *p, uint64_t n, bool fold)
 {
-    or_live(mcov_rt.window + m->local, m->bools, m->id.edge_count);
-    if (mcov_rt.view == MCOV_VIEW_OWN)
-        or_live(mcov_rt.own + m->local, m->bools, m->id.edge_count);
-}
-
-/* Empty the section into the base: a store racing the exchange either is seen by it or
- * lands after it, and is then synced later. */
-static void drain(struct mcov_module *m)
-{
-    uint8_t *base = mcov_rt.window + m->local;
-    uint8_t *p = m->bools;
-    uint64_t n = m->id.edge_count;
     for (uint64_t i = next_candidate(p, 0, n); i < n; i = next_candidate(p, i + 1, n))
         if (__atomic_load_n(&p[i], __ATOMIC_RELAXED) &&
-            __atomic_exchange_n(&p[i], 0, __ATOMIC_RELAXED) &&
+            __atomic_exchange_n(&p[i], 0, __ATOMIC_RELAXED) && fold &&
             !__atomic_load_n(&base[i], __ATOMIC_RELAXED))
             __atomic_store_n(&base[i], 1, __ATOMIC_RELAXED);
+}
+
+static bool mirrored(const struct mcov_module *m)
+{
+    return m->section && m->place == MCOV_SECTION_OWN_MEMORY;
+}
+
+/* OR into base[0, n) what lane[0, n) holds beyond mask (NULL: all of it), word by word; with
+ * zero, each word is also exchanged with 0, its bits ORed in before and after, so a store racing
+ * the exchange is either folded now or left in the lane, and a reader of lane and base sees the
+ * word in one or the other. */
+static void fold_words(uint8_t *base, uint8_t *lane, const uint8_t *mask, uint64_t n, bool zero)
+{
+    for (uint64_t i = 0; i < n; i += 8) {
+        mcov_word *w = (mcov_word *)(lane + i);
+        uint64_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+        if (!v)
+            continue;
+        for (int pass = 0; pass < (zero ? 2 : 1); pass++) {
+            if (pass)
+                v = __atomic_exchange_n(w, 0, __ATOMIC_RELAXED);
+            for (uint64_t j = 0; j < 8 && i + j < n; j++)
+                if (((v >> (8 * j)) & 0xffu) && !(mask && mask[i + j]) &&
+                    !__atomic_load_n(&base[i + j], __ATOMIC_RELAXED))
+                    __atomic_store_n(&base[i + j], 1, __ATOMIC_RELAXED);
+        }
+    }
+}
+
+static void clear_words(uint8_t *lane, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i += 8) {
+        mcov_word *w = (mcov_word *)(lane + i);
+        if (__atomic_load_n(w, __ATOMIC_RELAXED))
+            __atomic_store_n(w, 0, __ATOMIC_RELAXED);
+    }
+}
+
+/* Fold module m's part of the lane into its base; with zero, clear it too. part says what of it
+ * counts since the region's last reset (a reset elsewhere masks what the lane held then). */
+static void fold_module(const struct mcov_module *m, enum mcov_lane_part part, bool zero)
+{
+    const struct mcov_region *r = &mcov_rt.region;
+    uint64_t n = m->id.edge_count;
+    uint8_t *lane = mcov_rt.own + m->local;
+    uint8_t *mask = NULL;
+    if (part == MCOV_LANE_BEYOND_MASK &&
+        (!(mask = malloc(n)) ||
+         !mcov_lane_read_mask(r, (uint32_t)mcov_rt.lane, (uint64_t)m->region_base, mask, n))) {
+        free(mask);
+        mask = NULL;
+        part = MCOV_LANE_NONE;
+    }
+    if (part != MCOV_LANE_NONE)
+        fold_words(mcov_rt.window + m->local, lane, mask, n, zero);
+    else if (zero) /* a reset found no room for its mask: none of it counts */
+        clear_words(lane, n);
+    free(mask);
+}
+
+/* Fold this process's lane into the base of each module in it; with zero, clear it too and count
+ * all of it from the region's current epoch on. */
+static void lane_fold(bool zero)
+{
+    if (mcov_rt.lane < 0 || !mcov_rt.attached)
+        return;
+    const struct mcov_region *r = &mcov_rt.region;
+    uint64_t epoch = mcov_region_epoch(r);
+    enum mcov_lane_part part = mcov_lane_part(r, (uint32_t)mcov_rt.lane, epoch);
+    if (part == MCOV_LANE_NONE && !zero)
+        return;
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++)
+        if (mcov_rt.modules[i].in_lane)
+            fold_module(&mcov_rt.modules[i], part, zero);
+    if (zero)
+        mcov_lane_adopt_epoch(r, mcov_rt.lane, epoch);
 }
 
 void mcov_inline_sync(void)
@@ -150,76 +218,265 @@ void mcov_inline_sync(void)
     if (!mcov_rt.inline_count)
         return;
     forget_unloaded();
+    /* The base view's lane is empty, and after a reset elsewhere it starts from the new epoch;
+     * an own view keeps its lane, which counts beyond the reset's mask until it is cleared. */
+    if (mcov_rt.lane >= 0 && mcov_rt.attached && mcov_rt.view == MCOV_VIEW_BASE &&
+        mcov_lane_part(&mcov_rt.region, (uint32_t)mcov_rt.lane,
+                       mcov_region_epoch(&mcov_rt.region)) != MCOV_LANE_ALL)
+        lane_fold(true);
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
-        if (m->bools && !m->direct)
-            sync_module(m);
+        if (!mirrored(m))
+            continue;
+        or_live(mcov_rt.window + m->local, m->section, m->id.edge_count);
+        if (mcov_rt.view == MCOV_VIEW_OWN)
+            or_live(mcov_rt.own + m->local, m->section, m->id.edge_count);
     }
 }
 
-void mcov_inline_leave_region(struct mcov_module *m)
+void mcov_inline_fold_lane(void)
 {
-    if (!m->bools || !m->direct)
-        return;
-    /* Fresh pages, all clear: the base (the window slice) keeps the hits. */
-    if (mmap(m->bools, m->span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-             -1, 0) != MAP_FAILED) {
-        m->direct = false;
-        return;
-    }
-    int e = errno;
-    enum mcov_slice_state st = mcov_remap_recover(m->bools, m->span, NULL, 0);
+    lane_fold(false);
+}
+
+/* --- where each section is --- */
+
+/* After a failed MAP_FIXED or mremap over a section: the old pages if they are still there, else
+ * private ones. Returns whether the section still maps what it did. */
+static bool recover_section(struct mcov_module *m, const char *to, int e)
+{
+    enum mcov_slice_state st = mcov_remap_recover(m->section, m->span, NULL, 0);
     if (st == MCOV_SLICE_KEPT) {
-        mcov_warn("cannot give the flags of module %s private pages (%s): they keep writing "
-                  "into the region, and own views miss them; free memory or raise "
+        mcov_warn("cannot map %s over the flags of module %s (%s): %s; free memory or raise "
                   "vm.max_map_count",
-                  m->id.path, strerror(e));
-        return;
+                  to, m->id.path, strerror(e),
+                  m->place == MCOV_SECTION_OWN_MEMORY ? "memcov calls copy them instead"
+                                                      : "they stay where they were");
+        return true;
     }
-    m->direct = false;
     if (st == MCOV_SLICE_LOST)
-        mcov_warn("cannot map private pages over the flags of module %s (%s): free memory or "
-                  "raise vm.max_map_count; its next edge faults",
-                  m->id.path, strerror(e));
+        mcov_warn("cannot map %s nor private pages over the flags of module %s (%s): free memory "
+                  "or raise vm.max_map_count; its next edge faults",
+                  to, m->id.path, strerror(e));
+    m->place = MCOV_SECTION_OWN_MEMORY;
+    return false;
 }
 
-bool mcov_inline_make_direct(struct mcov_module *m)
+/* Map the pages at from (a window slice, the region's or the lane's: MAP_SHARED) over the section
+ * too: a second mapping of the same pages needs no descriptor. */
+static bool section_onto(struct mcov_module *m, uint8_t *from, enum mcov_section_place place,
+                         const char *what)
 {
-    if (!m->bools || m->direct || !m->mappable || m->region_base < 0 || !mcov_rt.attached ||
-        mcov_rt.view != MCOV_VIEW_BASE)
-        return false;
-    /* The section's hits go to the base first; a store between this and the remap lands in
-     * pages about to be dropped (the remap instant of docs/semantics.md). */
-    sync_module(m);
-    /* The window slice maps the region's range (MAP_SHARED): a second mapping of the same
-     * pages, made over the section, needs no descriptor and works for a removed region. */
-    if (mremap(mcov_rt.window + m->local, 0, m->span, MREMAP_MAYMOVE | MREMAP_FIXED,
-               m->bools) != MAP_FAILED) {
-        m->direct = true;
+    if (mremap(from, 0, m->span, MREMAP_MAYMOVE | MREMAP_FIXED, m->section) != MAP_FAILED) {
+        m->place = place;
         return true;
     }
     int e = errno;
-    if (mcov_remap_recover(m->bools, m->span, NULL, 0) != MCOV_SLICE_LOST)
-        mcov_warn("cannot map region '%s' over the flags of module %s (%s): memcov calls copy "
-                  "them into the region instead; free memory or raise vm.max_map_count",
-                  mcov_rt.region.name, m->id.path, strerror(e));
-    else
-        mcov_warn("cannot map region '%s' nor private pages over the flags of module %s (%s): "
-                  "free memory or raise vm.max_map_count; its next edge faults",
-                  mcov_rt.region.name, m->id.path, strerror(e));
+    recover_section(m, what, e);
     return false;
+}
+
+static bool section_to_own_memory(struct mcov_module *m)
+{
+    if (mmap(m->section, m->span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+             -1, 0) != MAP_FAILED) {
+        m->place = MCOV_SECTION_OWN_MEMORY;
+        return true;
+    }
+    int e = errno;
+    return !recover_section(m, "private pages", e);
+}
+
+/* Where m's section belongs now. */
+static enum mcov_section_place wanted_place(const struct mcov_module *m)
+{
+    if (!m->mappable || m->region_base < 0 || !mcov_rt.attached)
+        return MCOV_SECTION_OWN_MEMORY;
+    if (mcov_rt.view == MCOV_VIEW_BASE)
+        return MCOV_SECTION_REGION;
+    return m->in_lane ? MCOV_SECTION_LANE : MCOV_SECTION_OWN_MEMORY;
+}
+
+static void place_section(struct mcov_module *m)
+{
+    enum mcov_section_place want = wanted_place(m);
+    if (!m->section || m->place == want)
+        return;
+    uint64_t n = m->id.edge_count;
+    enum mcov_section_place was = m->place;
+    if (was == MCOV_SECTION_OWN_MEMORY) {
+        /* Its hits go to the base and the own view before its pages are dropped. */
+        or_live(mcov_rt.window + m->local, m->section, n);
+        if (mcov_rt.view == MCOV_VIEW_OWN)
+            or_live(mcov_rt.own + m->local, m->section, n);
+    }
+    bool moved = want == MCOV_SECTION_REGION
+                     ? section_onto(m, mcov_rt.window + m->local, want, "the region")
+                 : want == MCOV_SECTION_LANE
+                     ? section_onto(m, mcov_rt.own + m->local, want, "the lane")
+                     : section_to_own_memory(m);
+    /* The lane stays mapped at the own-window slice: what it held goes to the base now. */
+    if (moved && was == MCOV_SECTION_LANE)
+        fold_module(m, mcov_lane_part(&mcov_rt.region, (uint32_t)mcov_rt.lane,
+                                      mcov_region_epoch(&mcov_rt.region)),
+                    true);
+}
+
+/* The lane a joined process records its own views into: taken when the first one opens. */
+static bool have_lane(void)
+{
+    if (mcov_rt.lane >= 0)
+        return true;
+    if (mcov_rt.lane_refused)
+        return false;
+    mcov_rt.lane = mcov_lane_take(&mcov_rt.region, mcov_rt.region.fd);
+    if (mcov_rt.lane < 0) {
+        mcov_rt.lane_refused = true;
+        mcov_warn("region '%s' has no free lane (%u processes record into it at once): own views "
+                  "of this process's no-call modules are private memory, which memcov calls and "
+                  "its exit put into the region; a crash loses what they recorded since",
+                  mcov_rt.region.name, mcov_rt.region.lanes.count);
+        return false;
+    }
+    return true;
+}
+
+/* The module's own-window slice moves into the lane, holding held (n bytes, or NULL: empty). */
+static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held)
+{
+    const struct mcov_region *r = &mcov_rt.region;
+    uint8_t *own = mcov_rt.own + m->local;
+    uint64_t n = m->id.edge_count;
+    int err = mcov_lane_reserve(r, mcov_rt.lane, (uint64_t)m->region_base,
+                                (uint64_t)m->region_base + m->span);
+    if (err) {
+        mcov_warn("cannot reserve module %s's part of its lane in region '%s' (%s): its own views "
+                  "are private memory; free space in MEMCOV_SHM_DIR",
+                  m->id.path, r->name, strerror(err));
+        return false;
+    }
+    if (!mcov_lane_map(r, mcov_rt.lane, (uint64_t)m->region_base, m->span, own)) {
+        int e = errno;
+        if (mcov_remap_recover(own, m->span, held, held ? n : 0) == MCOV_SLICE_LOST)
+            mcov_warn("cannot map the lane nor private pages over the own view of module %s (%s)",
+                      m->id.path, strerror(e));
+        return false;
+    }
+    /* The lane's part is clear: freshly reserved, or cleared when the module left it. */
+    if (held)
+        mcov_or_into(own, held, n);
+    m->in_lane = true;
+    return true;
+}
+
+/* The module's own-window slice gets private pages holding held (NULL: clear). */
+static void own_view_out_of_lane(struct mcov_module *m, const uint8_t *held)
+{
+    uint8_t *own = mcov_rt.own + m->local;
+    uint64_t n = m->id.edge_count;
+    if (!mcov_window_map_private(mcov_rt.own, m->local, m->span))
+        mcov_remap_recover(own, m->span, held, held ? n : 0);
+    else if (held)
+        mcov_or_into(own, held, n);
+    m->in_lane = false;
+}
+
+/* A copy of the module's own view (NULL on the base view, or out of memory). */
+static uint8_t *copy_own_view(const struct mcov_module *m)
+{
+    uint8_t *held = NULL;
+    if (mcov_rt.view == MCOV_VIEW_OWN && (held = malloc(m->id.edge_count)))
+        memcpy(held, mcov_rt.own + m->local, m->id.edge_count);
+    return held;
+}
+
+void mcov_inline_place_sections(void)
+{
+    if (!mcov_rt.inline_count)
+        return;
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        struct mcov_module *m = &mcov_rt.modules[i];
+        if (mcov_rt.view == MCOV_VIEW_OWN && m->section && !m->in_lane && m->mappable &&
+            m->region_base >= 0 && mcov_rt.attached && have_lane()) {
+            uint8_t *held = copy_own_view(m);
+            own_view_into_lane(m, held);
+            free(held);
+        }
+        place_section(m);
+    }
+}
+
+void mcov_inline_leave_lanes(void)
+{
+    /* Sections first: from now on their stores reach their own pages (the process is no longer
+     * attached); then the base gets what the lane holds, and the own view keeps it in private
+     * pages. */
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        struct mcov_module *m = &mcov_rt.modules[i];
+        if (m->section && m->place != MCOV_SECTION_OWN_MEMORY)
+            section_to_own_memory(m);
+    }
+    if (mcov_rt.lane < 0)
+        return;
+    lane_fold(false);
+    bool held_back = false;
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        struct mcov_module *m = &mcov_rt.modules[i];
+        held_back |= m->section && m->place == MCOV_SECTION_LANE;
+        if (!m->in_lane)
+            continue;
+        uint8_t *held = copy_own_view(m);
+        own_view_out_of_lane(m, held);
+        free(held);
+    }
+    /* A section that could not leave keeps writing into the lane: it stays taken. */
+    if (!held_back)
+        mcov_lane_release(&mcov_rt.region, mcov_rt.region.fd, mcov_rt.lane);
+    mcov_rt.lane = -1;
+    mcov_rt.lane_refused = false;
+}
+
+void mcov_inline_after_fork(bool own_fd)
+{
+    if (!own_fd) /* a lock on the parent's descriptor would be the parent's too */
+        mcov_rt.lane_refused = true;
+    if (mcov_rt.lane < 0)
+        return;
+    /* The parent's lane is mapped here, shared, and the child must never write into it. An own
+     * view moves to a lane of the child's, a copy of the parent's (docs/semantics.md); the base
+     * view keeps private pages until it opens one. */
+    const struct mcov_region *r = &mcov_rt.region;
+    bool own_view = mcov_rt.view == MCOV_VIEW_OWN;
+    mcov_rt.lane = own_view && own_fd ? mcov_lane_take(r, r->fd) : -1;
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        struct mcov_module *m = &mcov_rt.modules[i];
+        if (!m->in_lane)
+            continue;
+        uint8_t *held = copy_own_view(m);
+        if (m->section && m->place == MCOV_SECTION_LANE)
+            section_to_own_memory(m); /* the own view is in held: the section starts clear */
+        m->in_lane = false;
+        if (mcov_rt.lane < 0 || !own_view_into_lane(m, held))
+            own_view_out_of_lane(m, held);
+        free(held);
+        place_section(m);
+    }
+    if (own_view && mcov_rt.lane < 0) {
+        mcov_rt.lane_refused = true;
+        mcov_warn("region '%s' has no free lane for this fork child: own views of its no-call "
+                  "modules are private memory, which memcov calls and its exit put into the "
+                  "region",
+                  r->name);
+    }
 }
 
 void mcov_inline_own_cleared(void)
 {
+    lane_fold(true);
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
-        if (!m->bools)
-            continue;
-        if (m->direct)
-            mcov_inline_leave_region(m);
-        else
-            drain(m);
+        if (mirrored(m))
+            drain_into(mcov_rt.window + m->local, m->section, m->id.edge_count, true);
     }
 }
 
@@ -227,13 +484,7 @@ void mcov_inline_drain_mirrored(void)
 {
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
-        if (m->bools && !m->direct)
-            drain(m);
+        if (mirrored(m))
+            drain_into(mcov_rt.window + m->local, m->section, m->id.edge_count, true);
     }
-}
-
-void mcov_inline_go_direct(void)
-{
-    for (uint32_t i = 0; i < mcov_rt.module_count; i++)
-        mcov_inline_make_direct(&mcov_rt.modules[i]);
 }

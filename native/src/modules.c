@@ -106,14 +106,15 @@ static void register_guards_locked(uint32_t *start, uint32_t *stop)
     join_new_module();
 }
 
-/* An inline module: the compiler stores into [start, stop) itself; the module gets local
- * slots for its base and own view, and its section is mapped over when it can be. */
-static void register_bools_locked(uint8_t *start, uint8_t *stop)
+/* A no-call module: the compiler stores into (or counts in) [start, stop) itself; the module gets
+ * local slots for its base and own view, and the process's lane is mapped over its section when
+ * it can be. */
+static void register_section_locked(uint8_t *start, uint8_t *stop)
 {
     if (!start || start >= stop)
         return;
     for (uint32_t i = 0; i < mcov_rt.module_count; i++)
-        if (mcov_rt.modules[i].bools == start)
+        if (mcov_rt.modules[i].section == start)
             return; /* initialized already */
     if (!mcov_windows_ready())
         return;
@@ -121,21 +122,21 @@ static void register_bools_locked(uint8_t *start, uint8_t *stop)
     struct mcov_identity id;
     mcov_identity_of(start, edges, MCOV_MODE_INLINE, &id);
     uintptr_t load_base = 0;
-    bool mappable = mcov_bools_mappable(start, stop, &load_base);
+    bool mappable = mcov_section_mappable(start, stop, &load_base);
     struct mcov_module *m = find_same(&id);
-    bool reloaded = m && !m->bools;
-    if (!reloaded) { /* new, or a second copy whose flags live elsewhere */
+    bool reloaded = m && !m->section;
+    if (!reloaded) { /* new, or a second copy whose section lives elsewhere */
         m = add_module(&id);
         if (!m)
             return;
         mcov_rt.inline_count++;
     }
-    m->bools = start;
+    m->section = start;
     m->load_base = load_base;
     m->mappable = mappable;
-    m->direct = false;
+    m->place = MCOV_SECTION_OWN_MEMORY;
     if (reloaded)
-        mcov_inline_make_direct(m); /* its base kept the hits and the region range */
+        mcov_inline_place_sections(); /* its base kept the hits and the region range */
     else
         join_new_module();
 }
@@ -147,24 +148,22 @@ void mcov_register_guards(uint32_t *start, uint32_t *stop)
     mcov_unlock();
 }
 
-void mcov_register_bools(uint8_t *start, uint8_t *stop)
+void mcov_register_section(uint8_t *start, uint8_t *stop)
 {
     mcov_lock();
-    register_bools_locked(start, stop);
+    register_section_locked(start, stop);
     mcov_unlock();
 }
 
-void mcov_unregister_bools(uint8_t *start, uint8_t *stop)
+void mcov_unregister_section(uint8_t *start, uint8_t *stop)
 {
     if (!start || start >= stop)
         return;
-    mcov_lock_and_sync(); /* the section's hits a last time */
+    mcov_lock_and_sync(); /* a mirrored section's hits a last time; a lane keeps its own */
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
-        if (m->bools == start) {
-            m->bools = NULL;
-            m->direct = false;
-        }
+        if (m->section == start)
+            m->section = NULL; /* its base and own-window slice keep what it held */
     }
     mcov_unlock();
 }

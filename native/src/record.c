@@ -23,7 +23,12 @@ MCOV_API void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *sto
 
 MCOV_API void __sanitizer_cov_bool_flag_init(_Bool *start, _Bool *stop)
 {
-    mcov_register_bools((uint8_t *)start, (uint8_t *)stop);
+    mcov_register_section((uint8_t *)start, (uint8_t *)stop);
+}
+
+MCOV_API void __sanitizer_cov_8bit_counters_init(uint8_t *start, uint8_t *stop)
+{
+    mcov_register_section(start, stop);
 }
 
 /* For -fsanitize-coverage=...,pc-table: the table is not used. */

@@ -99,6 +99,10 @@ static int validate(const char *name, const char *path, const mcov_region_header
         why = "alloc_cursor";
     else if (h->module_count > h->module_capacity)
         why = "module_count";
+    else if (h->kind != MCOV_REGION_FLAGS && h->kind != MCOV_REGION_CLASSES)
+        why = "kind";
+    else if (h->lanes_token == 0 || h->lane_count == 0 || h->lane_count > MCOV_LANE_COUNT)
+        why = "lanes_token or lane_count";
     if (why)
         return mcov_fail(MCOV_E_CORRUPT,
                          "region '%s' at %s is corrupt or truncated (%s out of range, file "
@@ -146,7 +150,14 @@ static int map_validated(int fd, const char *name, struct mcov_region *out)
                          name, out->path, (unsigned long long)st.st_blocks * 512u,
                          (unsigned long long)(h.map_offset + h.capacity_edges));
     uint64_t len = h.map_offset + h.capacity_edges;
+    snprintf(out->name, sizeof out->name, "%s", name);
+    out->capacity = h.capacity_edges;
+    /* Without its lanes file a region still works: own views of no-call modules are private
+     * memory then (mcov_lanes_open says so). */
+    mcov_lanes_open(out, h.lanes_token, h.lane_count);
     void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED)
+        mcov_lanes_close(out);
     if (base == MAP_FAILED)
         return mcov_fail(MCOV_E_SYSTEM,
                          "cannot map region '%s' (%llu bytes): %s; raise the address-space "
@@ -166,7 +177,8 @@ static int map_validated(int fd, const char *name, struct mcov_region *out)
     out->table_capacity = h.module_capacity < room ? h.module_capacity : (uint32_t)room;
     out->creator_pid = h.creator_pid;
     out->created_ns = h.created_ns;
-    snprintf(out->name, sizeof out->name, "%s", name);
+    out->kind = h.kind;
+    out->lanes_token = h.lanes_token;
     return MCOV_OK;
 }
 
@@ -174,6 +186,7 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
 {
     memset(out, 0, sizeof *out);
     out->fd = -1;
+    out->lanes.fd = -1;
     int rc = mcov_region_path_of(dir, name, out->path, sizeof out->path);
     if (rc)
         return rc;
@@ -227,7 +240,7 @@ static uint64_t now_ns(void)
 }
 
 int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity_edges,
-                            struct mcov_region *opened)
+                            uint32_t kind, struct mcov_region *opened)
 {
     char path[4096];
     int rc = mcov_region_path_of(dir, name, path, sizeof path);
@@ -239,6 +252,8 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
                          "pass 1 to %llu edges (rounded up to a multiple of %u)",
                          (unsigned long long)capacity_edges, name,
                          (unsigned long long)MCOV_REGION_MAX_CAPACITY, MCOV_EDGE_ALIGN);
+    if (kind != MCOV_REGION_FLAGS && kind != MCOV_REGION_CLASSES)
+        return mcov_fail(MCOV_E_INVALID_ARG, "region kind %u is not one this version defines", kind);
     uint64_t capacity = mcov_round_up(capacity_edges, MCOV_EDGE_ALIGN);
     uint64_t size = MCOV_REGION_MAP_OFFSET + capacity;
 
@@ -280,6 +295,14 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
                          "MEMCOV_SHM_DIR to a tmpfs directory (posix_fallocate must work there)",
                          (unsigned long long)size, name, shm_dir(dir), strerror(err));
     }
+    /* Its lanes file before its name: a region is never linked into place without one. */
+    uint64_t token;
+    rc = mcov_lanes_create(path, name, capacity, &token);
+    if (rc) {
+        unlink(tmp);
+        close(fd);
+        return rc;
+    }
     mcov_region_header h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, MCOV_REGION_MAGIC, MCOV_REGION_MAGIC_LEN);
@@ -291,6 +314,10 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
     h.module_table_offset = MCOV_MODULE_TABLE_OFFSET;
     h.creator_pid = (uint64_t)getpid();
     h.created_ns = now_ns();
+    h.kind = kind;
+    h.lanes_token = token;
+    h.lane_count = MCOV_LANE_COUNT;
+    h.reset_epoch = 1; /* a fresh lane's seen_epoch; 0 is no epoch */
     ssize_t w = pwrite(fd, &h, sizeof h, 0);
     err = w == (ssize_t)sizeof h ? 0 : (w < 0 ? errno : EIO);
     /* Held before its name appears, so no sweep can find it unused in between. */
@@ -300,6 +327,8 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
     if (!err && link(tmp, path) != 0)
         err = errno;
     unlink(tmp);
+    if (err)
+        mcov_lanes_remove(path, name, token);
     if (!err && opened) {
         /* Mapped through its name, so that the process's maps show the region's path, from a
          * descriptor checked to be the file just made; the one that made it keeps the locks. */
@@ -313,8 +342,10 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
                            "region '%s' (%s) was removed or replaced right after it was created: "
                            "create it again",
                            name, path);
-        else if ((rc = map_validated(by_name, name, opened)) != MCOV_OK)
+        else if ((rc = map_validated(by_name, name, opened)) != MCOV_OK) {
             unlink(path); /* a region its creator cannot map is of no use to anyone */
+            mcov_lanes_remove(path, name, token);
+        }
         if (by_name >= 0)
             close(by_name);
         if (rc) {
@@ -340,6 +371,7 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
 
 void mcov_region_close(struct mcov_region *r)
 {
+    mcov_lanes_close(r);
     if (r->base)
         munmap(r->base, r->size);
     mcov_liveness_drop(r->fd, r->dev, r->ino);
@@ -402,12 +434,31 @@ bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i, mcov_module
     return entry_valid(r, out);
 }
 
+/* The token of the lanes file of the region open at fd, 0 if its header does not name one. */
+static uint64_t lanes_token_of(int fd)
+{
+    mcov_region_header h;
+    if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
+        memcmp(h.magic, MCOV_REGION_MAGIC, MCOV_REGION_MAGIC_LEN) != 0 ||
+        h.version != MCOV_REGION_VERSION)
+        return 0;
+    return h.lanes_token;
+}
+
 int mcov_region_remove_file(const char *dir, const char *name)
 {
     char path[4096];
     int rc = mcov_region_path_of(dir, name, path, sizeof path);
     if (rc)
         return rc;
+    struct stat st;
+    uint64_t token = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+            token = lanes_token_of(fd);
+        close(fd);
+    }
     if (unlink(path) != 0) {
         if (errno == ENOENT)
             return mcov_fail(MCOV_E_NOT_FOUND, "no region '%s' to remove (%s)", name, path);
@@ -416,6 +467,7 @@ int mcov_region_remove_file(const char *dir, const char *name)
                          "must be writable by this user",
                          name, path, strerror(errno));
     }
+    mcov_lanes_remove(path, name, token);
     return MCOV_OK;
 }
 
@@ -451,9 +503,12 @@ int mcov_region_remove_unused(const char *dir, const char *name)
         close(fd);
         return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed or replaced meanwhile", name);
     }
+    uint64_t token = lanes_token_of(fd);
     rc = unlink(path) == 0 ? MCOV_OK
                            : mcov_fail(MCOV_E_SYSTEM, "cannot remove region '%s' (%s): %s", name,
                                        path, strerror(errno));
+    if (rc == MCOV_OK)
+        mcov_lanes_remove(path, name, token);
     close(fd);
     return rc;
 }
@@ -482,13 +537,41 @@ int mcov_region_liveness(const char *dir, const char *name, uint32_t *state)
     return MCOV_OK;
 }
 
-void mcov_region_clear_map(const struct mcov_region *r)
+static void clear_map(const struct mcov_region *r)
 {
     /* Store only where a byte is set: clean pages stay clean and unshared. */
     mcov_word *words = (mcov_word *)r->map;
     for (uint64_t i = 0; i < r->capacity / 8; i++)
         if (__atomic_load_n(&words[i], __ATOMIC_RELAXED))
             __atomic_store_n(&words[i], 0, __ATOMIC_RELAXED);
+}
+
+int mcov_region_clear(const struct mcov_region *r)
+{
+    if (!r->lanes.base) {
+        __atomic_add_fetch(&r->header->reset_epoch, 1, __ATOMIC_ACQ_REL);
+        clear_map(r);
+        return MCOV_OK;
+    }
+    int lock = mcov_lanes_lock(r, true);
+    if (lock < 0)
+        return lock;
+    mcov_lanes_reset(r, r->fd);
+    clear_map(r);
+    close(lock);
+    return MCOV_OK;
+}
+
+int mcov_region_sync(const struct mcov_region *r, int32_t own)
+{
+    if (!r->lanes.base)
+        return MCOV_OK;
+    int lock = mcov_lanes_lock(r, false);
+    if (lock < 0)
+        return lock;
+    mcov_lanes_fold(r, r->fd, own);
+    close(lock);
+    return MCOV_OK;
 }
 
 /* How long a registration waits for another process's registration lock. Holds last

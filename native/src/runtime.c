@@ -7,7 +7,8 @@
 
 #include "runtime.h"
 
-struct mcov_runtime mcov_rt = {.lock = PTHREAD_MUTEX_INITIALIZER, .region = {.fd = -1}};
+struct mcov_runtime mcov_rt = {
+    .lock = PTHREAD_MUTEX_INITIALIZER, .region = {.fd = -1, .lanes = {.fd = -1}}, .lane = -1};
 
 void mcov_lock(void)
 {
@@ -23,6 +24,14 @@ void mcov_lock_and_sync(void)
 {
     mcov_lock();
     mcov_inline_sync();
+}
+
+void mcov_fold_lanes_for_union(void)
+{
+    if (!mcov_rt.attached)
+        return;
+    mcov_inline_fold_lane();
+    mcov_region_sync(&mcov_rt.region, mcov_rt.lane);
 }
 
 void mcov_flush(void)
@@ -49,25 +58,26 @@ static void after_fork_parent(void)
 /* The child holds the region through a descriptor of its own: the inherited one shares the
  * parent's open file description, and with it the parent's locks (the creator's among them),
  * which would keep the parent looking alive after it exits. Only system calls here. */
-static void own_descriptor(struct mcov_region *r)
+static bool own_descriptor(struct mcov_region *r)
 {
     int fd = open(r->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return false;
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_dev != r->dev || st.st_ino != r->ino ||
         mcov_liveness_hold(fd, r->name, r->path, false) != MCOV_OK) {
         close(fd);
-        return; /* the inherited descriptor stays: shared with the parent, but held */
+        return false; /* the inherited descriptor stays: shared with the parent, but held */
     }
     mcov_liveness_drop(r->fd, r->dev, r->ino);
     r->fd = fd;
+    return true;
 }
 
 static void after_fork_child(void)
 {
-    if (mcov_rt.attached)
-        own_descriptor(&mcov_rt.region);
+    if (mcov_rt.attached) /* a lane is owned through a descriptor of the child's own, or not at all */
+        mcov_inline_after_fork(own_descriptor(&mcov_rt.region));
     mcov_unlock();
 }
 
@@ -76,10 +86,12 @@ __attribute__((constructor)) static void install_fork_handlers(void)
     pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
-/* At exit the inline modules' mirrored hits (an own view, a detached process) go to their
- * maps; the region has them before the process is gone. _exit skips this: see mcov_flush. */
+/* At exit the no-call modules' mirrored hits and the lane go to the base: the region has them
+ * before the process is gone. _exit skips this, and loses nothing the lane holds: whoever
+ * notices the process died folds its lane. */
 __attribute__((destructor)) static void flush_at_exit(void)
 {
     mcov_lock_and_sync();
+    mcov_inline_fold_lane();
     mcov_unlock();
 }

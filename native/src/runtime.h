@@ -53,6 +53,17 @@ MCOV_HIDDEN bool mcov_identity_matches(const struct mcov_identity *id, const mco
 MCOV_HIDDEN bool mcov_identity_equal(const struct mcov_identity *a, const struct mcov_identity *b);
 MCOV_HIDDEN void mcov_identity_from_entry(const mcov_module_entry *e, struct mcov_identity *out);
 
+/* --- the lanes file of an open region (lanes.c) --- */
+struct mcov_lanes {
+    int fd;              /* kept while the region is open; -1 when the region has none usable */
+    uint8_t *base;       /* the lanes header and table, MAP_SHARED */
+    uint64_t table_bytes;
+    uint32_t count;
+    uint64_t offset;     /* where lane 0 starts */
+    dev_t dev;
+    ino_t ino;
+};
+
 /* --- region files (region.c): no process state --- */
 /* An open, validated and mapped region file: the process's attachment, or a tool's handle
  * (mcov_region_file, memcov_files.h). */
@@ -76,6 +87,9 @@ struct mcov_region {
     uint32_t version;        /* as read, also when open fails with MCOV_E_VERSION */
     uint64_t creator_pid;
     uint64_t created_ns;
+    uint32_t kind;           /* enum mcov_region_kind */
+    uint64_t lanes_token;
+    struct mcov_lanes lanes;
     bool lock_timed_out; /* the last registration gave up waiting: the next one does not wait */
     char name[MCOV_REGION_NAME_MAX + 1];
     char path[4096];
@@ -83,10 +97,10 @@ struct mcov_region {
 /* dir: the region directory, or NULL for $MEMCOV_SHM_DIR (else /dev/shm). */
 MCOV_HIDDEN int mcov_region_check_name(const char *name);
 MCOV_HIDDEN int mcov_region_path_of(const char *dir, const char *name, char *buf, size_t len);
-/* Create the file, complete, then link it into place; with opened, also map the file just
- * linked into it (NULL: only create). */
+/* Create the file (and its lanes file), complete, then link it into place; with opened, also
+ * map the file just linked into it (NULL: only create). kind: enum mcov_region_kind. */
 MCOV_HIDDEN int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity_edges,
-                                        struct mcov_region *opened);
+                                        uint32_t kind, struct mcov_region *opened);
 MCOV_HIDDEN int mcov_region_open(const char *dir, const char *name, struct mcov_region *out);
 MCOV_HIDDEN void mcov_region_close(struct mcov_region *r);
 MCOV_HIDDEN int mcov_region_remove_file(const char *dir, const char *name);
@@ -94,8 +108,11 @@ MCOV_HIDDEN int mcov_region_remove_file(const char *dir, const char *name);
 MCOV_HIDDEN int mcov_region_remove_unused(const char *dir, const char *name);
 /* The MCOV_LIVE_* bits of the file at NAME's path, without holding it. */
 MCOV_HIDDEN int mcov_region_liveness(const char *dir, const char *name, uint32_t *state);
-/* Zero the map (the only way edges leave a region). */
-MCOV_HIDDEN void mcov_region_clear_map(const struct mcov_region *r);
+/* Clear the region for every reader: a new epoch, masks over the live lanes, the map zeroed (the
+ * only way edges leave a region). */
+MCOV_HIDDEN int mcov_region_clear(const struct mcov_region *r);
+/* Fold every lane but own into the map, so that the map is the union (readers call it first). */
+MCOV_HIDDEN int mcov_region_sync(const struct mcov_region *r, int32_t own);
 /* Open the region again, check it is the same file, and take the registration lock: returns a
  * descriptor to close (mappings of the region's slices are made from it), or a negative code. */
 MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
@@ -135,19 +152,71 @@ MCOV_HIDDEN bool mcov_liveness_take_unused(int fd);
 /* Close fd if it still is the region's descriptor (dev, ino). */
 MCOV_HIDDEN void mcov_liveness_drop(int fd, dev_t dev, ino_t ino);
 
+/* --- lanes (lanes.c) --- */
+MCOV_HIDDEN int mcov_lanes_path(const char *region_path, const char *name, uint64_t token,
+                                char *buf, size_t len);
+MCOV_HIDDEN uint64_t mcov_lanes_table_bytes(uint32_t count);
+/* Create the lanes file of a region about to be created at region_path; *token names it. */
+MCOV_HIDDEN int mcov_lanes_create(const char *region_path, const char *name, uint64_t capacity,
+                                  uint64_t *token);
+MCOV_HIDDEN void mcov_lanes_remove(const char *region_path, const char *name, uint64_t token);
+/* Open, check and map the lanes file of r (its header validated): fills r->lanes. */
+MCOV_HIDDEN int mcov_lanes_open(struct mcov_region *r, uint64_t token, uint32_t count);
+MCOV_HIDDEN void mcov_lanes_close(struct mcov_region *r);
+MCOV_HIDDEN mcov_lane_entry *mcov_lane_at(const struct mcov_region *r, uint32_t k);
+/* The region's reset epoch (acquire). */
+MCOV_HIDDEN uint64_t mcov_region_epoch(const struct mcov_region *r);
+/* What of lane k counts for the union at epoch. */
+enum mcov_lane_part { MCOV_LANE_ALL, MCOV_LANE_BEYOND_MASK, MCOV_LANE_NONE };
+MCOV_HIDDEN enum mcov_lane_part mcov_lane_part(const struct mcov_region *r, uint32_t k,
+                                               uint64_t epoch);
+/* Bytes of lane k reserved (and readable), bounded by the capacity. */
+MCOV_HIDDEN uint64_t mcov_lane_extent(const struct mcov_region *r, uint32_t k);
+/* Read lane k's mask bytes [from, from + n) into buf. */
+MCOV_HIDDEN bool mcov_lane_read_mask(const struct mcov_region *r, uint32_t k, uint64_t from,
+                                     uint8_t *buf, uint64_t n);
+/* flock on the lanes file, shared (folding into the map) or exclusive (a reset), waiting a
+ * bounded time: returns the descriptor to close, or a negative code. */
+MCOV_HIDDEN int mcov_lanes_lock(const struct mcov_region *r, bool exclusive);
+/* Under the shared lock: fold every lane but own into the map; free those whose owner died. fd
+ * holds the region (lane locks are taken on it). */
+MCOV_HIDDEN void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own);
+/* Under the exclusive lock: a new epoch, a mask for each live lane, dead lanes freed. The
+ * caller clears the map after. */
+MCOV_HIDDEN void mcov_lanes_reset(const struct mcov_region *r, int fd);
+/* Take a free lane (or a dead owner's, folded first) with a lock on fd; -1 if none is free. */
+MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
+/* Reserve bytes [from, to) of lane k (and publish the extent, the end of what it reserved): 0 or
+ * an errno. */
+MCOV_HIDDEN int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from,
+                                  uint64_t to);
+/* Map lane k's bytes [base, base + span) at at (MAP_FIXED). */
+MCOV_HIDDEN bool mcov_lane_map(const struct mcov_region *r, int32_t k, uint64_t base,
+                               uint64_t span, uint8_t *at);
+/* The owner folded and cleared its lane: all of it counts from epoch on. */
+MCOV_HIDDEN void mcov_lane_adopt_epoch(const struct mcov_region *r, int32_t k, uint64_t epoch);
+/* Give lane k back: its memory freed, free, unlocked (on fd). Nothing may map it any more. */
+MCOV_HIDDEN void mcov_lane_release(const struct mcov_region *r, int fd, int32_t k);
+
 /* --- the process's modules (modules.c) --- */
+/* What a no-call module's section maps. */
+enum mcov_section_place {
+    MCOV_SECTION_OWN_MEMORY, /* its own pages, copied by memcov calls (mirrored) */
+    MCOV_SECTION_REGION,     /* the region's slice: the base view */
+    MCOV_SECTION_LANE,       /* the process's lane: an own view */
+};
+
 struct mcov_module {
     uint64_t local;       /* first local slot (the guard value of edge 0) */
     uint64_t span;        /* bytes of the slice: edge_count rounded up to MCOV_EDGE_ALIGN */
     int64_t region_base;  /* slot in the attached region, or -1 when recording privately */
     struct mcov_identity id;
-    /* Inline (inline-bool-flag) modules only. The window slice stays the module's base;
-     * the compiler stores into bools, which is either the region's slice itself (direct)
-     * or memory that memcov calls OR into the base and the own view (see inline.c). */
-    uint8_t *bools;       /* the module's __sancov_bools; NULL for callback modules, or unloaded */
-    uintptr_t load_base;  /* dlpi_addr of the object holding bools: tells it is still loaded */
+    /* No-call modules only (inline.c says where a section is when). */
+    uint8_t *section;     /* __sancov_bools; NULL for callback modules, or unloaded */
+    uintptr_t load_base;  /* dlpi_addr of the object holding section: tells it is still loaded */
     bool mappable;        /* page-aligned and padded by memcov-inline.ld: may be mapped over */
-    bool direct;          /* bools maps the region's slice (MAP_SHARED) */
+    bool in_lane;         /* the own-window slice maps the process's lane (MAP_SHARED) */
+    enum mcov_section_place place;
 };
 
 enum mcov_view_kind { MCOV_VIEW_BASE, MCOV_VIEW_OWN };
@@ -174,7 +243,9 @@ struct mcov_runtime {
     struct mcov_saved_view *stack;
     size_t stack_len;
     size_t stack_cap;
-    uint32_t inline_count;          /* inline modules registered */
+    uint32_t inline_count;          /* no-call modules registered */
+    int32_t lane;                   /* the lane this process owns in the attached region, or -1 */
+    bool lane_refused;              /* no lane was free: do not ask again in this attachment */
     unsigned long long dl_subs;     /* objects unloaded so far (dlpi_subs), at the last check */
     bool layout_asked; /* get_total was called: its layout bounds copy/set_hitmap */
     uint64_t layout_cursor;
@@ -218,24 +289,33 @@ MCOV_HIDDEN int mcov_attach_locked(const char *name);
 MCOV_HIDDEN void mcov_attach_region_locked(struct mcov_region *r);
 MCOV_HIDDEN void mcov_detach_locked(void);
 
-/* --- inline-bool-flag modules (inline.c) --- */
+/* --- no-call modules (inline.c) --- */
 /* Whether [start, stop) was laid out by memcov-inline.ld: page-aligned, followed by the
  * marker and padding to a page, inside one writable segment. Sets *load_base. */
-MCOV_HIDDEN bool mcov_bools_mappable(uint8_t *start, uint8_t *stop, uintptr_t *load_base);
-/* OR every mirrored section into its module's base and open own view. Runs at the start of
- * every memcov call (mcov_lock_and_sync), at fork, at exit and when a module unloads. */
+MCOV_HIDDEN bool mcov_section_mappable(uint8_t *start, uint8_t *stop, uintptr_t *load_base);
+/* At the start of every memcov call (mcov_lock_and_sync), at fork, at exit and when a module
+ * unloads: OR every mirrored section into its module's base and open own view; on the base view
+ * after a reset elsewhere, fold the lane and start it from the new epoch. */
 MCOV_HIDDEN void mcov_inline_sync(void);
-/* The own view was cleared (reset, push) or replaced (set_hitmap): move each inline
- * module's hits out of its section into its base, so the section collects own hits. */
+/* OR what this process's lane counts for into the base (no clearing). */
+MCOV_HIDDEN void mcov_inline_fold_lane(void);
+/* The own view was cleared (reset, push) or is about to be replaced (set_hitmap): fold and clear
+ * the lane and drain each mirrored section into the base, so they collect own hits from now on. */
 MCOV_HIDDEN void mcov_inline_own_cleared(void);
-/* Move each mirrored section's hits into its base and clear the flags (region reset). */
+/* Move each mirrored section's hits into its base and clear them (region reset). */
 MCOV_HIDDEN void mcov_inline_drain_mirrored(void);
-/* Back on the base view, or just joined a region: map the region over the sections that
- * can take it, so the compiler's stores reach the region with no call. */
-MCOV_HIDDEN void mcov_inline_go_direct(void);
-MCOV_HIDDEN bool mcov_inline_make_direct(struct mcov_module *m);
-/* Give a direct section private pages again (detach, own view). */
-MCOV_HIDDEN void mcov_inline_leave_region(struct mcov_module *m);
+/* Put every section where it belongs for the view and the attachment: the region's slice on the
+ * base view, the lane in an own view (taking one, and moving own views into it), else its own
+ * memory. After a join, a view change, a reload and a fork. */
+MCOV_HIDDEN void mcov_inline_place_sections(void);
+/* Detaching: sections get private pages again (mirrored), the own view keeps what the lane
+ * held, the base gets it, and the lane is given back. */
+MCOV_HIDDEN void mcov_inline_leave_lanes(void);
+/* In a fork child: a lane of its own in place of the parent's, never the parent's; none unless
+ * own_fd (the child holds the region through a descriptor of its own, on which it can lock one). */
+MCOV_HIDDEN void mcov_inline_after_fork(bool own_fd);
+/* Before the base view is read: this process's lane and every other lane folded in. */
+MCOV_HIDDEN void mcov_fold_lanes_for_union(void);
 
 /* --- offline maps (mapfile.c, memcov_map.h) --- */
 /* One module to write: its entry (base ignored) and its edges. */

@@ -31,6 +31,8 @@ static void entry_of(const struct mcov_identity *id, mcov_module_entry *e)
 static size_t view_modules(struct mcov_map_source **out, uint8_t ***merged, size_t *merged_n)
 {
     bool region_wide = mcov_rt.view == MCOV_VIEW_BASE && mcov_rt.attached;
+    if (region_wide)
+        mcov_fold_lanes_for_union();
     uint32_t table = region_wide ? mcov_region_module_count(&mcov_rt.region) : 0;
     size_t cap = (size_t)table + mcov_rt.module_count + 1;
     struct mcov_map_source *list = calloc(cap, sizeof *list);

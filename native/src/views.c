@@ -7,19 +7,28 @@
 #include "bytes.h"
 #include "runtime.h"
 
+/* Clear the own view where it is private memory; lanes were drained already. */
 static void clear_own(void)
 {
-    memset(mcov_rt.own, 0, mcov_rt.used);
+    memset(mcov_rt.own, 0, MCOV_SINK_BYTES);
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        const struct mcov_module *m = &mcov_rt.modules[i];
+        if (!m->in_lane)
+            memset(mcov_rt.own + m->local, 0, m->span);
+    }
 }
 
 static void enter_own_view(void)
 {
+    /* The lane and mirrored sections into the base first: the lane is the own view, and its
+     * bytes may not be in the base yet. */
+    mcov_inline_own_cleared();
     clear_own();
     if (mcov_rt.view != MCOV_VIEW_OWN) {
         mcov_rt.view = MCOV_VIEW_OWN;
         mcov_set_own_pointer(mcov_rt.own);
+        mcov_inline_place_sections(); /* no-call sections record into the lane from now on */
     }
-    mcov_inline_own_cleared();
 }
 
 void mcov_reset(void)
@@ -77,10 +86,11 @@ void mcov_pop_coverage(void)
     }
     struct mcov_saved_view saved = mcov_rt.stack[--mcov_rt.stack_len];
     if (saved.kind == MCOV_VIEW_BASE) {
-        /* The scope's hits are in the base view already. */
+        /* The scope's hits are in the base view already, or in the lane, which is folded as the
+         * sections go back to the region. */
         mcov_rt.view = MCOV_VIEW_BASE;
         mcov_set_own_pointer(NULL);
-        mcov_inline_go_direct();
+        mcov_inline_place_sections();
     } else {
         mcov_or_into(mcov_rt.own, saved.bytes, saved.len);
         free(saved.bytes);
@@ -92,8 +102,10 @@ static uint64_t count_view(void)
 {
     uint64_t n = 0;
     bool own = mcov_rt.view == MCOV_VIEW_OWN;
-    if (!own && mcov_rt.attached)
+    if (!own && mcov_rt.attached) {
+        mcov_fold_lanes_for_union();
         n += mcov_count_set(mcov_rt.region.map, mcov_region_cursor(&mcov_rt.region));
+    }
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];
         if (own)
@@ -155,6 +167,7 @@ static void copy_view(uint8_t *buf, const struct mcov_layout *l)
     memset(buf, 0, l->total);
     bool own = mcov_rt.view == MCOV_VIEW_OWN;
     if (!own && mcov_rt.attached) {
+        mcov_fold_lanes_for_union();
         uint64_t n = l->cursor < mcov_rt.region.capacity ? l->cursor : mcov_rt.region.capacity;
         mcov_copy_hits(buf, mcov_rt.region.map, n);
     }
@@ -214,6 +227,8 @@ void mcov_set_hitmap(char *buf)
     mcov_lock_and_sync();
     struct mcov_layout l = mcov_layout_for_caller();
     bool own = mcov_rt.view == MCOV_VIEW_OWN;
+    if (own) /* what the lanes and sections hold goes to the base before the own view changes */
+        mcov_inline_own_cleared();
     if (mcov_rt.attached) {
         uint64_t n = l.cursor < mcov_rt.region.capacity ? l.cursor : mcov_rt.region.capacity;
         mcov_or_into(mcov_rt.region.map, src, n);
@@ -233,7 +248,5 @@ void mcov_set_hitmap(char *buf)
                 mcov_copy_hits(mcov_rt.own + m->local, src + pos, n);
         }
     }
-    if (own) /* the flags hold hits the own view no longer has */
-        mcov_inline_own_cleared();
     mcov_unlock();
 }

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "support.h"
 
+#include "memcov_files.h"
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -30,12 +32,32 @@ const char *t_region_name(const char *tag)
     return name;
 }
 
+/* Region NAME's lanes files, also of a region whose header no longer names its own. */
+static void remove_lanes_files(const char *name)
+{
+    const char *env = getenv("MEMCOV_SHM_DIR");
+    const char *dir = env && env[0] ? env : "/dev/shm";
+    char prefix[512];
+    snprintf(prefix, sizeof prefix, MCOV_LANES_FILE_PREFIX "%s-", name);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(prefix);
+        if (strncmp(e->d_name, prefix, n) == 0 && strlen(e->d_name + n) == 16)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 void t_cleanup(void)
 {
     for (int i = 0; i < s_name_count; i++) {
         char path[4096];
         t_region_path(s_names[i], path, sizeof path);
         unlink(path);
+        remove_lanes_files(s_names[i]);
     }
     s_name_count = 0;
 }
@@ -124,6 +146,12 @@ void t_wait_ok(pid_t pid)
 
 t_region_copy t_read_region(const char *name)
 {
+    /* A reader folds every process's lane into the map first (memcov_files.h). */
+    mcov_region_file *file;
+    CHECK(mcov_region_file_open(NULL, name, &file, NULL) == 0, "open region %s: %s", name,
+          mcov_last_error());
+    CHECK(mcov_region_file_sync(file) == 0, "sync region %s: %s", name, mcov_last_error());
+    mcov_region_file_close(file);
     char path[4096];
     t_region_path(name, path, sizeof path);
     int fd = open(path, O_RDONLY | O_NOFOLLOW);

@@ -173,6 +173,7 @@ int main(void)
     WITH(magic[0], 'X', "bad magic", MCOV_E_CORRUPT, "remove");
     WITH(magic[7], 'g', "bad magic (last byte)", MCOV_E_CORRUPT, "remove");
     WITH(version, 1, "version 1", MCOV_E_VERSION, "version 1");
+    WITH(version, 2, "version 2 (before lanes)", MCOV_E_VERSION, "reads version 3");
     WITH(version, MCOV_REGION_VERSION + 1, "the next version", MCOV_E_VERSION, "reads version");
     WITH(version, 0, "version 0", MCOV_E_VERSION, "version 0");
     WITH(version, 0xffffffffu, "version 2^32-1", MCOV_E_VERSION, "recreate");
@@ -213,6 +214,11 @@ int main(void)
          "remove");
     WITH(module_capacity, 0xffffffffu, "module_capacity 2^32-1", MCOV_E_CORRUPT,
          "remove");
+    WITH(kind, 0, "kind 0", MCOV_E_CORRUPT, "remove");
+    WITH(kind, 3, "kind 3", MCOV_E_CORRUPT, "remove");
+    WITH(lanes_token, 0, "no lanes token", MCOV_E_CORRUPT, "remove");
+    WITH(lane_count, 0, "lane_count 0", MCOV_E_CORRUPT, "remove");
+    WITH(lane_count, MCOV_LANE_COUNT + 1, "lane_count above the maximum", MCOV_E_CORRUPT, "remove");
     check_still_on_good("after the corrupt files");
     CHECK(t_count_entries(s_dir, ".memcov-tmp") == 0, "temp file left");
 

@@ -98,6 +98,10 @@ static int expected_verdict(const uint8_t *buf, uint64_t size, uint64_t allocate
         return MCOV_E_CORRUPT;
     if (h.module_count > h.module_capacity)
         return MCOV_E_CORRUPT;
+    if (h.kind != MCOV_REGION_FLAGS && h.kind != MCOV_REGION_CLASSES)
+        return MCOV_E_CORRUPT;
+    if (h.lanes_token == 0 || h.lane_count == 0 || h.lane_count > MCOV_LANE_COUNT)
+        return MCOV_E_CORRUPT;
     if (allocated < h.map_offset + h.capacity_edges) /* holes in the map */
         return MCOV_E_CORRUPT;
     return MCOV_OK;
@@ -110,7 +114,7 @@ struct field {
 
 static const struct field k_header_fields[] = {
     {8, 4},  {12, 4}, {16, 8}, {24, 8}, {32, 4}, {36, 4}, {40, 8}, {48, 8},
-    {56, 8}, {64, 8}, {72, 8}, {80, 8}, {88, 4}, {92, 4},
+    {56, 8}, {64, 8}, {72, 8}, {80, 8}, {88, 4}, {92, 4}, {96, 8}, {104, 4}, {112, 8},
 };
 static const struct field k_entry_fields[] = {
     {0, 8}, {8, 8}, {16, 8}, {24, 4}, {28, 4}, {32, 4}, {40, 8}, {72, 8},

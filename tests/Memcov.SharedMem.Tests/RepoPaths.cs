@@ -4,7 +4,7 @@ namespace Memcov.SharedMem.Tests;
 internal static class RepoPaths
 {
     /// <summary>libmemcov's soname, the file every copy of the runtime is named by (native/CMakeLists.txt).</summary>
-    public const string LibraryFile = "libmemcov.so.1";
+    public const string LibraryFile = "libmemcov.so.2";
 
     /// <summary>The directory holding Memcov.sln, found by walking up from the test binaries.</summary>
     public static string Root { get; } = FindRoot();
@@ -33,7 +33,7 @@ internal static class RepoPaths
         }
     }
 
-    /// <summary>The native release build's libmemcov.so.1 (its soname), which the sample modules load.</summary>
+    /// <summary>The native release build's libmemcov.so.2 (its soname), which the sample modules load.</summary>
     public static string NativeLibrary => Path.Combine(NativeDir, LibraryFile);
 
     /// <summary>The sample modules and mcov_worker of the native release build.</summary>

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CLI = os.environ.get("MEMCOV_CLI") or str(ROOT / "artifacts" / "cli" / "memcov")
 SAMPLES = Path(os.environ.get("MEMCOV_SAMPLE_DIR") or ROOT / "artifacts" / "samples")
-LIBRARY = str(ROOT / "artifacts" / "native" / "libmemcov.so.1")
+LIBRARY = str(ROOT / "artifacts" / "native" / "libmemcov.so.2")
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 
 # A child that speaks to libmemcov through ctypes alone, as the memcov fork's users do.

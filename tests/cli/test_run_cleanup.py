@@ -115,7 +115,7 @@ class CleanupTest(unittest.TestCase):
         holder = subprocess.Popen([sys.executable, "-c",
                                    "import ctypes,sys; lib=ctypes.CDLL(sys.argv[1]); "
                                    "assert lib.mcov_attach(b'old-a') == 0; print('ready', flush=True); sys.stdin.read()",
-                                   str(ROOT / "artifacts" / "native" / "libmemcov.so.1")],
+                                   str(ROOT / "artifacts" / "native" / "libmemcov.so.2")],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=self.env)
         self.assertEqual(holder.stdout.readline().strip(), "ready")
         try:
@@ -123,7 +123,11 @@ class CleanupTest(unittest.TestCase):
             self.assertEqual(regions["old-a"]["liveness"], "held")
             out = self.memcov("rm", "--unused", "old-*")
             self.assertIn("left region old-a", out.stdout)
-            self.assertEqual(sorted(p.name for p in self.shm.iterdir()), ["memcov-keep-c", "memcov-old-a"])
+            names = sorted(p.name for p in self.shm.iterdir())
+            # Each region that stays keeps its lanes file (.memcov-lanes-NAME-TOKEN); the removed one's went with it.
+            self.assertEqual([n for n in names if not n.startswith(".")], ["memcov-keep-c", "memcov-old-a"])
+            self.assertEqual(sorted(n.rsplit("-", 1)[0] for n in names if n.startswith(".")),
+                             [".memcov-lanes-keep-c", ".memcov-lanes-old-a"])
         finally:
             holder.communicate("", timeout=30)
         self.memcov("rm", "--unused")

@@ -8,7 +8,7 @@ The library is looked for, in order:
    process already (an instrumented module was loaded before this package), that copy is
    used instead and a RuntimeWarning says so.
 2. A copy loaded in this process already: by its soname (``dlopen(RTLD_NOLOAD)``), else a
-   file named ``libmemcov.so.1`` (or ``libmemcov.so``) in ``/proc/self/maps``. A copy of
+   file named ``libmemcov.so.2`` (or ``libmemcov.so``) in ``/proc/self/maps``. A copy of
    another soname speaks another ABI and is never used.
 3. The repository's ``artifacts/native/libmemcov.so``, relative to this package.
 4. ``ctypes.util.find_library("memcov")``.
@@ -26,7 +26,7 @@ from ctypes import (POINTER, Structure, c_char, c_char_p, c_int, c_size_t, c_uin
                     c_uint64, c_void_p)
 
 # The ABI this module speaks (native/abi/libmemcov.map); a test checks it against the build.
-SONAME = "libmemcov.so.1"
+SONAME = "libmemcov.so.2"
 
 
 class ModuleEntry(Structure):

@@ -34,8 +34,9 @@ def fresh_name(tag):
 
 
 def leaked_regions():
-    prefix = "memcov-" + name_prefix()
-    return sorted(f for f in os.listdir(shm_dir()) if f.startswith(prefix))
+    """Region files, and lanes files, of this test process's regions still in the directory."""
+    prefixes = ("memcov-" + name_prefix(), ".memcov-lanes-" + name_prefix())
+    return sorted(f for f in os.listdir(shm_dir()) if f.startswith(prefixes))
 
 
 def read_header(name):
@@ -117,13 +118,35 @@ def reference():
     return _references[samples()]
 
 
+def process_gone(pid):
+    """True once pid has exited (reaped, or a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def use_samples(test, samples):
+    """$MEMCOV_TEST_SAMPLES = samples for the test, as it was after it."""
+    test.addCleanup(_restore_var, "MEMCOV_TEST_SAMPLES", os.environ.get("MEMCOV_TEST_SAMPLES"))
+    os.environ["MEMCOV_TEST_SAMPLES"] = samples
+
+
+def _restore_var(name, value):
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
 class RegionTestCase(unittest.TestCase):
     """Hands out region names, removes each one afterwards, and checks none leaked."""
 
     def setUp(self):
         # Cleanups run last-in first-out: this one runs after every region's removal.
         self.addCleanup(self._check_no_leaks)
-        self.addCleanup(self._restore_env, os.environ.get("MEMCOV_REGION"))
+        self.addCleanup(_restore_var, "MEMCOV_REGION", os.environ.get("MEMCOV_REGION"))
 
     def region(self, tag):
         name = fresh_name(tag)
@@ -134,13 +157,6 @@ class RegionTestCase(unittest.TestCase):
         if memcov.region_name() == name:
             memcov.detach()
         memcov.remove(name)
-
-    @staticmethod
-    def _restore_env(value):
-        if value is None:
-            os.environ.pop("MEMCOV_REGION", None)
-        else:
-            os.environ["MEMCOV_REGION"] = value
 
     def _check_no_leaks(self):
         self.assertEqual(leaked_regions(), [], "regions left behind")

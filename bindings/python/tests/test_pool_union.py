@@ -16,36 +16,19 @@ N = len(workers.INPUTS)
 POOL_SIZE = 4
 
 
-def process_gone(pid):
-    """True once pid has exited (reaped, or a zombie)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-
-
 class PoolUnionMixin:
     method = None
     samples = "callback"
 
     def setUp(self):
         super().setUp()
-        self.addCleanup(self._restore_samples, os.environ.get("MEMCOV_TEST_SAMPLES"))
-        os.environ["MEMCOV_TEST_SAMPLES"] = self.samples
+        support.use_samples(self, self.samples)
         if self.method not in multiprocessing.get_all_start_methods():
             self.skipTest(f"start method {self.method} is not available")
         # Workers must be the only writers: this process loads no instrumented module.
         self.assertEqual(memcov.module_count(), 0)
         self.ref = support.reference()
         self.ctx = multiprocessing.get_context(self.method)
-
-    @staticmethod
-    def _restore_samples(value):
-        if value is None:
-            os.environ.pop("MEMCOV_TEST_SAMPLES", None)
-        else:
-            os.environ["MEMCOV_TEST_SAMPLES"] = value
 
     def start_region(self, tag):
         name = self.region(f"{tag}-{self.method}")
@@ -124,7 +107,7 @@ class PoolUnionMixin:
                 self.assertLess(time.monotonic(), deadline, "killed workers did not report")
                 time.sleep(0.02)
             pids = [reported[i] for i in killed]
-            while not all(process_gone(p) for p in pids):
+            while not all(support.process_gone(p) for p in pids):
                 self.assertLess(time.monotonic(), deadline, "killed workers still alive")
                 time.sleep(0.02)
         finally:

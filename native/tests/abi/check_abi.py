@@ -4,7 +4,7 @@
 check_abi.py LIBRARY VERSION_SCRIPT SOVERSION REPO_ROOT
 
 - `nm -D --defined-only --with-symbol-versions` of LIBRARY lists exactly the script's symbols,
-  each in its node (public MEMCOV_1, private MEMCOV_PRIVATE_1), and nothing else.
+  each in its node (public MEMCOV_<soversion>, private MEMCOV_PRIVATE_<soversion>), and nothing else.
 - The public headers (memcov.h, memcov_files.h, memcov_spawn.h) declare exactly the public node's functions, less
   the sanitizer callbacks; the private node's functions are declared in native/src/hook_abi.h
   and in no public header.
@@ -47,8 +47,9 @@ def declared(path):
 def main(library, script, soversion, root):
     problems = []
     nodes = script_nodes(script)
-    if set(nodes) != {"MEMCOV_1", "MEMCOV_PRIVATE_1"}:
-        problems.append(f"version nodes {sorted(nodes)}, expected MEMCOV_1 and MEMCOV_PRIVATE_1")
+    pub, priv = f"MEMCOV_{soversion}", f"MEMCOV_PRIVATE_{soversion}"
+    if set(nodes) != {pub, priv}:
+        problems.append(f"version nodes {sorted(nodes)}, expected {pub} and {priv}")
     want = {s: n for n, syms in nodes.items() for s in syms}
     got = exported(library)
     for s in sorted(set(want) | set(got)):
@@ -59,13 +60,13 @@ def main(library, script, soversion, root):
     public = set()
     for header in ("memcov.h", "memcov_files.h", "memcov_spawn.h"):
         public |= declared(f"{root}/native/include/{header}")
-    callbacks = {s for s in nodes.get("MEMCOV_1", ()) if s.startswith("__sanitizer_cov_")}
-    if public != nodes.get("MEMCOV_1", set()) - callbacks:
-        problems.append(f"public headers and MEMCOV_1 differ: headers only {sorted(public - nodes.get('MEMCOV_1', set()))}, "
-                        f"node only {sorted(nodes.get('MEMCOV_1', set()) - callbacks - public)}")
+    callbacks = {s for s in nodes.get(pub, ()) if s.startswith("__sanitizer_cov_")}
+    if public != nodes.get(pub, set()) - callbacks:
+        problems.append(f"public headers and {pub} differ: headers only {sorted(public - nodes.get(pub, set()))}, "
+                        f"node only {sorted(nodes.get(pub, set()) - callbacks - public)}")
     private = declared(f"{root}/native/src/hook_abi.h")
-    if private != nodes.get("MEMCOV_PRIVATE_1", set()):
-        problems.append(f"hook_abi.h declares {sorted(private)}, MEMCOV_PRIVATE_1 has {sorted(nodes.get('MEMCOV_PRIVATE_1', ()))}")
+    if private != nodes.get(priv, set()):
+        problems.append(f"hook_abi.h declares {sorted(private)}, {priv} has {sorted(nodes.get(priv, ()))}")
 
     dyn = subprocess.run(["readelf", "-d", library], check=True, capture_output=True, text=True).stdout
     soname = re.search(r"\(SONAME\).*\[(.*)\]", dyn)
@@ -89,8 +90,8 @@ def main(library, script, soversion, root):
 
     for p in problems:
         print(p, file=sys.stderr)
-    print(f"{len(got)} symbols checked: {len(nodes.get('MEMCOV_1', ()))} public, "
-          f"{len(nodes.get('MEMCOV_PRIVATE_1', ()))} private; soname {expected}")
+    print(f"{len(got)} symbols checked: {len(nodes.get(pub, ()))} public, "
+          f"{len(nodes.get(priv, ()))} private; soname {expected}")
     return 1 if problems else 0
 
 

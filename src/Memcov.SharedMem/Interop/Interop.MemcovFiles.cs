@@ -42,9 +42,13 @@ internal static partial class Interop
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_claim")]
         internal static unsafe partial int RegionFileClaim(RegionFileHandle file, ModuleEntry* modules, uint count, ulong* bases, out ulong neededCapacity);
 
-        /// <summary>mcov_region_file_reset: clear the whole map.</summary>
+        /// <summary>mcov_region_file_reset: clear the map and what every lane holds now, for every reader.</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_reset")]
-        internal static partial void RegionFileReset(RegionFileHandle file);
+        internal static partial int RegionFileReset(RegionFileHandle file);
+
+        /// <summary>mcov_region_file_sync: fold every process's lane into the map before it is read.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_sync")]
+        internal static partial int RegionFileSync(RegionFileHandle file);
 
         /// <summary>mcov_region_file_prefault: map the first 64 MiB of the map's pages now.</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_prefault")]
@@ -82,7 +86,7 @@ internal static partial class Interop
         internal static unsafe partial int MapWrite(ModuleEntry* modules, uint count, uint kind, byte* edges, ulong edgeLength, byte* output, ulong outputLength);
 
         /// <summary>The mirror of <c>mcov_region_facts</c>; a test checks it against memcov_files.h.</summary>
-        [StructLayout(LayoutKind.Explicit, Size = 72)]
+        [StructLayout(LayoutKind.Explicit, Size = 80)]
         internal struct RegionFacts
         {
             [FieldOffset(0)]
@@ -105,6 +109,10 @@ internal static partial class Interop
             public uint Version;
             [FieldOffset(68)]
             public uint ModuleCapacity;
+            [FieldOffset(72)]
+            public uint Kind;
+            [FieldOffset(76)]
+            public uint LaneCount;
         }
 
         /// <summary>The mirror of <c>mcov_region_counters</c>; a test checks it against memcov_files.h.</summary>

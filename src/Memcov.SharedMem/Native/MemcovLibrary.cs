@@ -17,7 +17,7 @@ internal static class MemcovLibrary
     /// The runtime's soname: the ABI this library speaks (native/abi/libmemcov.map). A copy with
     /// another soname is another ABI and is never bound to; a test checks this against the build.
     /// </summary>
-    internal const string FileName = "libmemcov.so.1";
+    internal const string FileName = "libmemcov.so.2";
 
     /// <summary>The link-time name, a symlink to <see cref="FileName"/> where the library is installed.</summary>
     private const string LinkName = "libmemcov.so";

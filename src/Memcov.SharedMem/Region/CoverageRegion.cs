@@ -126,15 +126,24 @@ public sealed partial class CoverageRegion : IDisposable
 
     /// <summary>The map's bytes [0, <see cref="AllocCursor"/>): one byte per edge slot, non-zero once hit.</summary>
     /// <remarks>
-    /// The span reads the live mapping, so hits from other processes appear in it, possibly late. It
-    /// is valid only until <see cref="Dispose"/>: do not keep it past that.
+    /// Every process's lane (its own views' hits not yet in the map) is folded into the map first,
+    /// so the span starts as the union. It reads the live mapping, so hits from other processes
+    /// appear in it, possibly late; hits recorded into lanes appear at the next read. It is valid only
+    /// until <see cref="Dispose"/>: do not keep it past that.
     /// </remarks>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
     /// <exception cref="InvalidOperationException">
     /// More than <see cref="int.MaxValue"/> slots are allocated; use <see cref="CountCovered()"/> and
     /// <see cref="GetModuleMap"/>.
     /// </exception>
-    public ReadOnlySpan<byte> Map => _view.GetSpan(_mapOffset, SpanLength(AllocCursor));
+    public ReadOnlySpan<byte> Map
+    {
+        get
+        {
+            FoldLanes();
+            return _view.GetSpan(_mapOffset, SpanLength(AllocCursor));
+        }
+    }
 
     /// <summary>
     /// The map's bytes [0, <see cref="AllocCursor"/>) as a writable span, for tools that clear or load
@@ -155,6 +164,7 @@ public sealed partial class CoverageRegion : IDisposable
     public ReadOnlySpan<byte> GetModuleMap(RegionModule module)
     {
         ArgumentNullException.ThrowIfNull(module);
+        FoldLanes();
         return GetWritableSlots(module.Base, module.EdgeCount, module.Index, module.Path);
     }
 
@@ -174,7 +184,11 @@ public sealed partial class CoverageRegion : IDisposable
     /// <summary>Counts the edge slots in [0, <see cref="AllocCursor"/>) that are set.</summary>
     /// <returns>The number of covered edges in the region right now.</returns>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
-    public long CountCovered() => _view.CountNonZero(_mapOffset, AllocCursor);
+    public long CountCovered()
+    {
+        FoldLanes();
+        return _view.CountNonZero(_mapOffset, AllocCursor);
+    }
 
     /// <summary>Counts the covered edges of <paramref name="module"/>.</summary>
     /// <param name="module">A module of this region (from <see cref="Modules"/>).</param>
@@ -185,6 +199,7 @@ public sealed partial class CoverageRegion : IDisposable
     {
         ArgumentNullException.ThrowIfNull(module);
         CheckRange(module.Base, module.EdgeCount, module.Index, module.Path);
+        FoldLanes();
         return _view.CountNonZero(_mapOffset + module.Base, module.EdgeCount);
     }
 
@@ -204,18 +219,24 @@ public sealed partial class CoverageRegion : IDisposable
     }
 
     /// <summary>
-    /// Clears the whole map for every process, as <c>mcov_region_reset</c> does: zero is stored only
-    /// into 8-byte words that are not already zero, so clean pages stay clean. The header and the
-    /// module table stay, and processes keep recording into their ranges. In a process recording
-    /// inside an own view (a per-input <c>mcov_reset</c>), an edge that view already had reaches the
-    /// region again at its first hit after the view is cleared or closed (docs/semantics.md,
-    /// "Region reset inside an own view").
+    /// Clears the region for every reader, as <c>mcov_region_reset</c> does: the map (zero is stored
+    /// only into 8-byte words that are not already zero, so clean pages stay clean), and what every
+    /// process's lane holds now, which no reader counts any more. The header and the module table
+    /// stay, and processes keep recording into their ranges. In a process recording inside an own
+    /// view (a per-input <c>mcov_reset</c>), an edge that view already had reaches the region again
+    /// at its first hit after the view is cleared or closed (docs/semantics.md, "Region reset inside
+    /// an own view").
     /// </summary>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    /// <exception cref="IOException">Another process kept the region's lanes locked (stopped while reading the region); nothing was cleared.</exception>
     public void Reset()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Interop.Memcov.RegionFileReset(_view.Handle);
+        int status = Interop.Memcov.RegionFileReset(_view.Handle);
+        if (status != Interop.Memcov.MCOV_OK)
+        {
+            NativeStatus.ThrowForRegion(status, Name, Path);
+        }
     }
 
     /// <summary>
@@ -251,6 +272,17 @@ public sealed partial class CoverageRegion : IDisposable
             _disposed = true;
             _view.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Folds every process's lane into the map, so the map is the union, and frees the lanes of
+    /// processes that died. Best effort: a removed region, or lanes another process keeps locked,
+    /// leave the map as it is.
+    /// </summary>
+    private void FoldLanes()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _ = Interop.Memcov.RegionFileSync(_view.Handle);
     }
 
     private Interop.Memcov.RegionCounters ReadCounters()

@@ -11,7 +11,7 @@ public static class RegionFormat
     public const string Magic = "MEMCOVRG";
 
     /// <summary>The format version this library reads. Any other version is refused, never guessed.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>
     /// Alignment, in edges, of the capacity, the allocation cursor and every module's base (and,
@@ -33,6 +33,9 @@ public static class RegionFormat
 
     /// <summary>Module table entries the creator reserves.</summary>
     public const int ModuleTableCapacity = 1024;
+
+    /// <summary>Lanes a creator makes (<c>MCOV_LANE_COUNT</c>): processes recording own views into a lane of their own at once.</summary>
+    public const int LaneCount = 256;
 
     /// <summary>The largest module capacity a header may declare.</summary>
     public const int MaxModuleCapacity = 65536;

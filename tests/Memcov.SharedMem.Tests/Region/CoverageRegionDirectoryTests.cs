@@ -7,7 +7,7 @@ namespace Memcov.SharedMem.Tests;
 public sealed class CoverageRegionDirectoryTests
 {
     [Fact]
-    public void Create_LeavesOnlyTheRegionFile_NoTemporaryFile()
+    public void Create_LeavesOnlyTheRegionAndItsLanesFile_NoTemporaryFile()
     {
         using var dir = new PrivateShmDir();
         using (CoverageRegion.Create("one", 4096))
@@ -15,7 +15,13 @@ public sealed class CoverageRegionDirectoryTests
         }
 
         Assert.Throws<RegionExistsException>(() => CoverageRegion.Create("one", 4096));
-        Assert.Equal(["memcov-one"], Directory.EnumerateFileSystemEntries(dir.Path).Select(Path.GetFileName));
+        string[] files = [.. Directory.EnumerateFileSystemEntries(dir.Path).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal)];
+        Assert.Equal(2, files.Length);
+        Assert.Matches("^\\.memcov-lanes-one-[0-9a-f]{16}$", files[0]);
+        Assert.Equal("memcov-one", files[1]);
+
+        CoverageRegion.Remove("one");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
     }
 
     [Fact]

@@ -7,7 +7,7 @@ public sealed class CoverageRegionValidationTests : RegionTestBase
 {
     private const int Capacity = 4096;
 
-    /// <summary>A valid version 1 file: header as the creator writes it, zero table and map.</summary>
+    /// <summary>A valid file: header as the creator writes it, zero table and map.</summary>
     private static byte[] ValidRegionFile()
     {
         byte[] file = new byte[RegionFormat.MapOffset + Capacity];
@@ -19,6 +19,7 @@ public sealed class CoverageRegionValidationTests : RegionTestBase
         BinaryPrimitives.WriteUInt64LittleEndian(h[24..], Capacity);
         BinaryPrimitives.WriteUInt32LittleEndian(h[36..], RegionFormat.ModuleTableCapacity);
         BinaryPrimitives.WriteUInt64LittleEndian(h[40..], RegionFormat.ModuleTableOffset);
+        RegionHeaderBytes.WriteKindAndLanes(h);
         return file;
     }
 

@@ -29,7 +29,7 @@ public sealed class RegionDifferentialTests
     ];
 
     private static readonly (int Offset, int Width)[] HeaderFields =
-        [(0, 8), (8, 4), (12, 4), (16, 8), (24, 8), (32, 4), (36, 4), (40, 8), (64, 8), (72, 8), (80, 8), (88, 4), (92, 4)];
+        [(0, 8), (8, 4), (12, 4), (16, 8), (24, 8), (32, 4), (36, 4), (40, 8), (64, 8), (72, 8), (80, 8), (88, 4), (92, 4), (96, 8), (104, 4), (112, 8)];
 
     [Fact]
     public void TheRuntimeAndTheLibrary_AcceptRefuseAndReadEveryFileAlike()
@@ -201,6 +201,7 @@ public sealed class RegionDifferentialTests
         BinaryPrimitives.WriteUInt64LittleEndian(h[24..], Capacity);
         BinaryPrimitives.WriteUInt32LittleEndian(h[36..], TableCapacity);
         BinaryPrimitives.WriteUInt64LittleEndian(h[40..], 256);
+        RegionHeaderBytes.WriteKindAndLanes(h);
         BinaryPrimitives.WriteUInt64LittleEndian(h[64..], (ulong)(4096 * random.Next(3)));
         int modules = random.Next(TableCapacity + 1);
         BinaryPrimitives.WriteUInt32LittleEndian(h[92..], (uint)modules);

@@ -20,7 +20,7 @@ public sealed class RegionHeaderFuzzTests : RegionTestBase
 
     // Offsets and widths of the header's fields, and of an entry's.
     private static readonly (int Offset, int Width)[] HeaderFields =
-        [(0, 8), (8, 4), (12, 4), (16, 8), (24, 8), (32, 4), (36, 4), (40, 8), (64, 8), (72, 8), (80, 8), (88, 4), (92, 4)];
+        [(0, 8), (8, 4), (12, 4), (16, 8), (24, 8), (32, 4), (36, 4), (40, 8), (64, 8), (72, 8), (80, 8), (88, 4), (92, 4), (96, 8), (104, 4), (112, 8)];
 
     private static readonly (int Offset, int Width)[] EntryFields = [(0, 8), (8, 8), (16, 8), (24, 4), (28, 4), (32, 4)];
 
@@ -36,6 +36,7 @@ public sealed class RegionHeaderFuzzTests : RegionTestBase
         BinaryPrimitives.WriteUInt64LittleEndian(h[24..], Capacity);
         BinaryPrimitives.WriteUInt32LittleEndian(h[36..], 15);
         BinaryPrimitives.WriteUInt64LittleEndian(h[40..], 256);
+        RegionHeaderBytes.WriteKindAndLanes(h);
         BinaryPrimitives.WriteUInt64LittleEndian(h[64..], Capacity);
         BinaryPrimitives.WriteUInt32LittleEndian(h[92..], 2);
         for (int i = 0; i < 2; i++)

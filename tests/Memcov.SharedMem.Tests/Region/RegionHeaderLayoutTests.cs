@@ -19,6 +19,8 @@ public sealed partial class RegionHeaderLayoutTests
         ["mcov_map_summary"] = typeof(Interop.Memcov.MapSummary),
         ["mcov_spawn_request"] = typeof(Interop.Memcov.SpawnRequest),
         ["mcov_region_header"] = null,
+        ["mcov_lanes_header"] = null,
+        ["mcov_lane_entry"] = null,
         ["mcov_map_header"] = null,
         ["mcov_map_module"] = null,
         ["mcov_map_pc"] = null,
@@ -90,6 +92,7 @@ public sealed partial class RegionHeaderLayoutTests
         Assert.Contains($"#define MCOV_REGION_MAGIC \"{RegionFormat.Magic}\"", text);
         Assert.Contains($"#define MCOV_REGION_VERSION {RegionFormat.Version}u", text);
         Assert.Contains($"#define MCOV_EDGE_ALIGN {RegionFormat.EdgeAlign}u", text);
+        Assert.Contains($"#define MCOV_LANE_COUNT {RegionFormat.LaneCount}u", text);
         Assert.Contains($"#define MCOV_MODULE_TABLE_CAPACITY {RegionFormat.ModuleTableCapacity}u", text);
         Assert.Contains($"#define MCOV_REGION_NAME_MAX {RegionName.MaxLength}u", text);
         Assert.Contains($"#define MCOV_REGION_FILE_PREFIX \"{RegionName.FilePrefix}\"", text);

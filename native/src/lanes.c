@@ -1,0 +1,479 @@
+/* Lanes: slices of shared memory that one process owns and only it writes (docs/region-format.md,
+ * "Lanes"). They live in a file beside the region, .memcov-lanes-NAME-TOKEN, each laid out like
+ * the map and reserved by its owner from its start as far as it uses it. A no-call module's
+ * section is its owner's lane, mapped over it, so the compiler's store is the write into shared
+ * memory, and nothing a process records lives only in its private memory.
+ *
+ * Ownership is a write lock (OFD) on byte MCOV_LOCK_LANE(k) of the region file, taken without
+ * waiting through the descriptor that holds the region: the kernel drops it when the owner dies.
+ * A lane reaches the map (the union) when it is folded: by its owner (inline.c) and by readers,
+ * which OR every lane into the map before they read it (a flag is the same however often it is
+ * ORed); whoever finds a lane OWNED but unlocked folds it and frees it.
+ *
+ * A region reset never writes into a lane: it bumps the region's epoch and writes each live
+ * lane's content into that lane's mask, so the union takes from the lane only what it gains
+ * after the reset, until its owner folds it and starts from the new epoch. Readers (shared) and
+ * resets (exclusive) take flock on the lanes file, so that no fold puts bytes of before a reset
+ * into the map it cleared. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "runtime.h"
+
+static const char *dir_of(const char *region_path, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", region_path);
+    char *slash = strrchr(buf, '/');
+    if (slash)
+        *slash = 0;
+    return buf;
+}
+
+int mcov_lanes_path(const char *region_path, const char *name, uint64_t token, char *buf,
+                    size_t len)
+{
+    char dir[4096];
+    int n = snprintf(buf, len, "%s/" MCOV_LANES_FILE_PREFIX "%s-%016" PRIx64,
+                     dir_of(region_path, dir, sizeof dir), name, token);
+    if (n < 0 || (size_t)n >= len)
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "the lanes file of region '%s' needs a path of more than %zu bytes: set "
+                         "MEMCOV_SHM_DIR to a shorter directory",
+                         name, len - 1);
+    return MCOV_OK;
+}
+
+uint64_t mcov_lanes_table_bytes(uint32_t count)
+{
+    return mcov_round_up(sizeof(mcov_lanes_header) + (uint64_t)count * sizeof(mcov_lane_entry),
+                         MCOV_EDGE_ALIGN);
+}
+
+/* Lane k's bytes, and its mask capacity bytes further. */
+static uint64_t lane_offset(const struct mcov_region *r, uint32_t k)
+{
+    return r->lanes.offset + 2 * (uint64_t)k * r->capacity;
+}
+
+static int space_code(int err)
+{
+    return err == ENOSPC || err == EFBIG || err == EDQUOT ? MCOV_E_NO_SPACE : MCOV_E_SYSTEM;
+}
+
+static int reserve(int fd, uint64_t at, uint64_t len)
+{
+    int err;
+    do
+        err = posix_fallocate(fd, (off_t)at, (off_t)len);
+    while (err == EINTR);
+    return err;
+}
+
+int mcov_lanes_create(const char *region_path, const char *name, uint64_t capacity,
+                      uint64_t *token)
+{
+    do {
+        if (getrandom(token, sizeof *token, 0) != (ssize_t)sizeof *token)
+            return mcov_fail(MCOV_E_SYSTEM, "cannot draw a token for region '%s': %s", name,
+                             strerror(errno));
+    } while (*token == 0);
+    char path[4096];
+    int rc = mcov_lanes_path(region_path, name, *token, path, sizeof path);
+    if (rc)
+        return rc;
+    uint64_t table = mcov_lanes_table_bytes(MCOV_LANE_COUNT);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return mcov_fail(errno == ENOSPC ? MCOV_E_NO_SPACE : MCOV_E_SYSTEM,
+                         "cannot create the lanes file of region '%s' (%s): %s", name, path,
+                         strerror(errno));
+    mcov_lanes_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MCOV_LANES_MAGIC, sizeof h.magic);
+    h.version = MCOV_REGION_VERSION;
+    h.header_size = sizeof h;
+    h.token = *token;
+    h.capacity_edges = capacity;
+    h.lane_count = MCOV_LANE_COUNT;
+    h.entry_size = sizeof(mcov_lane_entry);
+    h.lanes_offset = table;
+    int err = reserve(fd, 0, table);
+    if (!err && ftruncate(fd, (off_t)(table + 2 * (uint64_t)MCOV_LANE_COUNT * capacity)) != 0)
+        err = errno;
+    if (!err && pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+        err = errno ? errno : EIO;
+    close(fd);
+    if (err) {
+        unlink(path);
+        return mcov_fail(space_code(err), "cannot reserve the lanes file of region '%s' (%s): %s",
+                         name, path, strerror(err));
+    }
+    return MCOV_OK;
+}
+
+void mcov_lanes_remove(const char *region_path, const char *name, uint64_t token)
+{
+    char path[4096];
+    if (token && mcov_lanes_path(region_path, name, token, path, sizeof path) == MCOV_OK)
+        unlink(path);
+}
+
+int mcov_lanes_open(struct mcov_region *r, uint64_t token, uint32_t count)
+{
+    struct mcov_lanes *l = &r->lanes;
+    memset(l, 0, sizeof *l);
+    l->fd = -1;
+    char path[4096];
+    int rc = mcov_lanes_path(r->path, r->name, token, path, sizeof path);
+    if (rc)
+        return rc;
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        mcov_warn("the lanes file of region '%s' (%s) cannot be opened (%s): own views of no-call "
+                  "modules are private memory; remove the region and create it again",
+                  r->name, path, strerror(errno));
+        return MCOV_E_CORRUPT;
+    }
+    struct stat st;
+    mcov_lanes_header h;
+    uint64_t table = mcov_lanes_table_bytes(count);
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+        why = "not a regular file of this user";
+    else if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+        why = "truncated";
+    else if (memcmp(h.magic, MCOV_LANES_MAGIC, sizeof h.magic) != 0 ||
+             h.version != MCOV_REGION_VERSION || h.header_size != sizeof h || h.token != token ||
+             h.capacity_edges != r->capacity || h.lane_count != count ||
+             h.entry_size != sizeof(mcov_lane_entry) || h.lanes_offset != table)
+        why = "its header does not match the region";
+    else if ((uint64_t)st.st_size < table + 2 * (uint64_t)count * r->capacity ||
+             (uint64_t)st.st_blocks * 512u < table)
+        why = "truncated, or its table has holes";
+    void *base = MAP_FAILED;
+    if (!why && (base = mmap(NULL, table, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+        why = strerror(errno);
+    if (why) {
+        close(fd);
+        mcov_warn("the lanes file of region '%s' (%s) is not usable (%s): own views of no-call "
+                  "modules are private memory; remove the region and create it again",
+                  r->name, path, why);
+        return MCOV_E_CORRUPT;
+    }
+    l->fd = fd;
+    l->dev = st.st_dev;
+    l->ino = st.st_ino;
+    l->base = base;
+    l->table_bytes = table;
+    l->count = count;
+    l->offset = table;
+    return MCOV_OK;
+}
+
+void mcov_lanes_close(struct mcov_region *r)
+{
+    struct mcov_lanes *l = &r->lanes;
+    if (l->base) { /* the descriptor is open exactly while the table is mapped */
+        munmap(l->base, l->table_bytes);
+        mcov_liveness_drop(l->fd, l->dev, l->ino);
+    }
+    memset(l, 0, sizeof *l);
+    l->fd = -1;
+}
+
+mcov_lane_entry *mcov_lane_at(const struct mcov_region *r, uint32_t k)
+{
+    return (mcov_lane_entry *)(r->lanes.base + sizeof(mcov_lanes_header)) + k;
+}
+
+uint64_t mcov_region_epoch(const struct mcov_region *r)
+{
+    return __atomic_load_n(&r->header->reset_epoch, __ATOMIC_ACQUIRE);
+}
+
+enum mcov_lane_part mcov_lane_part(const struct mcov_region *r, uint32_t k, uint64_t epoch)
+{
+    const mcov_lane_entry *e = mcov_lane_at(r, k);
+    if (__atomic_load_n(&e->seen_epoch, __ATOMIC_ACQUIRE) == epoch)
+        return MCOV_LANE_ALL;
+    if (__atomic_load_n(&e->mask_epoch, __ATOMIC_ACQUIRE) == epoch)
+        return MCOV_LANE_BEYOND_MASK;
+    return MCOV_LANE_NONE;
+}
+
+uint64_t mcov_lane_extent(const struct mcov_region *r, uint32_t k)
+{
+    uint64_t extent = __atomic_load_n(&mcov_lane_at(r, k)->extent, __ATOMIC_ACQUIRE);
+    return extent < r->capacity ? extent : r->capacity;
+}
+
+bool mcov_lane_read_mask(const struct mcov_region *r, uint32_t k, uint64_t from, uint8_t *buf,
+                         uint64_t n)
+{
+    uint64_t at = lane_offset(r, k) + r->capacity + from;
+    for (uint64_t done = 0; done < n;) {
+        ssize_t got = pread(r->lanes.fd, buf + done, n - done, (off_t)(at + done));
+        if (got <= 0)
+            return false;
+        done += (uint64_t)got;
+    }
+    return true;
+}
+
+/* --- locks --- */
+
+static bool lane_lock(int fd, uint32_t k, short type)
+{
+    struct flock l;
+    memset(&l, 0, sizeof l);
+    l.l_type = type;
+    l.l_whence = SEEK_SET;
+    l.l_start = (off_t)MCOV_LOCK_LANE(k);
+    l.l_len = 1;
+    return fcntl(fd, F_OFD_SETLK, &l) == 0;
+}
+
+/* Readers and resets hold the lock a few milliseconds; only a stopped process makes one wait. */
+#define MCOV_LANES_WAIT_NS (3ull * 1000000000ull)
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
+{
+    if (!r->lanes.base)
+        return MCOV_E_NOT_FOUND; /* no lanes file: nothing to fold, nothing to mask */
+    /* A fresh open: flock belongs to the open file description, which a fork child shares. */
+    char path[4096];
+    int rc = mcov_lanes_path(r->path, r->name, r->lanes_token, path, sizeof path);
+    if (rc)
+        return rc;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != r->lanes.dev || st.st_ino != r->lanes.ino) {
+        if (fd >= 0)
+            close(fd);
+        return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed (%s)", r->name, r->path);
+    }
+    uint64_t deadline = monotonic_ns() + MCOV_LANES_WAIT_NS;
+    long nap_ns = 100000;
+    while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EINTR)
+            continue;
+        if (e != EWOULDBLOCK || monotonic_ns() >= deadline) {
+            close(fd);
+            return mcov_fail(MCOV_E_SYSTEM,
+                             "the lanes of region '%s' stayed locked by another process for "
+                             "%llu s (stopped while reading or resetting the region? fuser %s "
+                             "finds it): resume or end it",
+                             r->name, MCOV_LANES_WAIT_NS / 1000000000ull, path);
+        }
+        struct timespec nap = {0, nap_ns};
+        nanosleep(&nap, NULL);
+        nap_ns = nap_ns < 16000000 ? nap_ns * 2 : 16000000;
+    }
+    return fd;
+}
+
+/* --- folding --- */
+
+/* OR into map[0, n) what lane[0, n) holds beyond mask (NULL: all of it). */
+static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (lane[i] && !(mask && mask[i]) && !__atomic_load_n(&map[i], __ATOMIC_RELAXED))
+            __atomic_store_n(&map[i], 1, __ATOMIC_RELAXED);
+}
+
+static bool read_all(int fd, uint8_t *buf, uint64_t n, uint64_t at)
+{
+    for (uint64_t done = 0; done < n;) {
+        ssize_t got = pread(fd, buf + done, n - done, (off_t)(at + done));
+        if (got <= 0)
+            return false;
+        done += (uint64_t)got;
+    }
+    return true;
+}
+
+/* Fold what lane k counts for into the map, through the file: lanes of other processes are not
+ * mapped here. */
+static void fold_from_file(const struct mcov_region *r, uint32_t k, uint64_t epoch)
+{
+    enum mcov_lane_part part = mcov_lane_part(r, k, epoch);
+    uint64_t n = mcov_lane_extent(r, k);
+    if (part == MCOV_LANE_NONE || n == 0)
+        return;
+    enum { CHUNK = 1 << 16 };
+    static _Thread_local uint8_t buf[CHUNK], mask[CHUNK];
+    uint64_t at = lane_offset(r, k);
+    for (uint64_t done = 0; done < n; done += CHUNK) {
+        uint64_t want = n - done < CHUNK ? n - done : CHUNK;
+        if (!read_all(r->lanes.fd, buf, want, at + done))
+            return;
+        if (part == MCOV_LANE_BEYOND_MASK && !read_all(r->lanes.fd, mask, want, at + r->capacity + done))
+            return;
+        or_lane(r->map + done, buf, part == MCOV_LANE_BEYOND_MASK ? mask : NULL, want);
+    }
+}
+
+/* Give lane k's memory back and free it; the caller holds its lock. */
+static void free_lane(const struct mcov_region *r, uint32_t k)
+{
+    mcov_lane_entry *e = mcov_lane_at(r, k);
+    uint64_t extent = mcov_lane_extent(r, k);
+    if (extent) {
+        fallocate(r->lanes.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                  (off_t)lane_offset(r, k), (off_t)extent);
+        fallocate(r->lanes.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                  (off_t)(lane_offset(r, k) + r->capacity), (off_t)extent);
+    }
+    __atomic_store_n(&e->extent, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&e->mask_epoch, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&e->state, MCOV_LANE_FREE, __ATOMIC_RELEASE);
+}
+
+void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
+{
+    if (!r->lanes.base || fd < 0)
+        return;
+    uint64_t epoch = mcov_region_epoch(r);
+    for (uint32_t k = 0; k < r->lanes.count; k++) {
+        if ((int32_t)k == own ||
+            __atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
+            continue;
+        fold_from_file(r, k, epoch);
+        if (lane_lock(fd, k, F_WRLCK)) { /* its owner died: what it held is in the map now */
+            free_lane(r, k);
+            lane_lock(fd, k, F_UNLCK);
+        }
+    }
+}
+
+static bool all_zero(const uint8_t *p, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* A reset, for lane k: its owner lives (the caller could not lock it). Its mask becomes what it
+ * holds now, so the union takes only what it gains from now on. Chunks of the lane that hold
+ * nothing are skipped: whatever the mask says there, they add nothing. */
+static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epoch)
+{
+    mcov_lane_entry *e = mcov_lane_at(r, k);
+    uint64_t n = mcov_lane_extent(r, k);
+    uint64_t at = lane_offset(r, k);
+    enum { CHUNK = 1 << 16 };
+    static _Thread_local uint8_t buf[CHUNK];
+    for (uint64_t done = 0; done < n; done += CHUNK) {
+        uint64_t want = n - done < CHUNK ? n - done : CHUNK;
+        if (!read_all(r->lanes.fd, buf, want, at + done))
+            return;
+        if (all_zero(buf, want))
+            continue;
+        /* No room for the mask: the lane counts for nothing until its owner folds it. */
+        if (reserve(r->lanes.fd, at + r->capacity + done, want) != 0 ||
+            pwrite(r->lanes.fd, buf, want, (off_t)(at + r->capacity + done)) != (ssize_t)want)
+            return;
+    }
+    __atomic_store_n(&e->mask_epoch, epoch, __ATOMIC_RELEASE);
+}
+
+void mcov_lanes_reset(const struct mcov_region *r, int fd)
+{
+    uint64_t epoch = __atomic_add_fetch(&r->header->reset_epoch, 1, __ATOMIC_ACQ_REL);
+    if (!r->lanes.base)
+        return;
+    for (uint32_t k = 0; k < r->lanes.count; k++) {
+        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
+            continue;
+        if (lane_lock(fd, k, F_WRLCK)) { /* dead: what it held is cleared with the map */
+            free_lane(r, k);
+            lane_lock(fd, k, F_UNLCK);
+        } else {
+            mask_live_lane(r, k, epoch);
+        }
+    }
+}
+
+int32_t mcov_lane_take(const struct mcov_region *r, int fd)
+{
+    if (!r->lanes.base || fd < 0)
+        return -1;
+    int lock = mcov_lanes_lock(r, false);
+    if (lock < 0)
+        return -1;
+    int32_t taken = -1;
+    for (uint32_t k = 0; k < r->lanes.count && taken < 0; k++) {
+        mcov_lane_entry *e = mcov_lane_at(r, k);
+        if (!lane_lock(fd, k, F_WRLCK))
+            continue; /* another process owns it */
+        if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE) {
+            fold_from_file(r, k, mcov_region_epoch(r));
+            free_lane(r, k);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        __atomic_store_n(&e->seen_epoch, mcov_region_epoch(r), __ATOMIC_RELEASE);
+        __atomic_store_n(&e->owner_pid, (uint64_t)getpid(), __ATOMIC_RELAXED);
+        __atomic_store_n(&e->taken_ns, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+                         __ATOMIC_RELAXED);
+        __atomic_store_n(&e->state, MCOV_LANE_OWNED, __ATOMIC_RELEASE);
+        taken = (int32_t)k;
+    }
+    close(lock);
+    return taken;
+}
+
+int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from, uint64_t to)
+{
+    mcov_lane_entry *e = mcov_lane_at(r, (uint32_t)k);
+    int err = reserve(r->lanes.fd, lane_offset(r, (uint32_t)k) + from, to - from);
+    if (err)
+        return err;
+    /* Published only once reserved: what a reader reads below it is the lane's, or holes that
+     * read as zero. */
+    if (to > __atomic_load_n(&e->extent, __ATOMIC_RELAXED))
+        __atomic_store_n(&e->extent, to, __ATOMIC_RELEASE);
+    return 0;
+}
+
+bool mcov_lane_map(const struct mcov_region *r, int32_t k, uint64_t base, uint64_t span,
+                   uint8_t *at)
+{
+    return mmap(at, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, r->lanes.fd,
+                (off_t)(lane_offset(r, (uint32_t)k) + base)) != MAP_FAILED;
+}
+
+void mcov_lane_adopt_epoch(const struct mcov_region *r, int32_t k, uint64_t epoch)
+{
+    __atomic_store_n(&mcov_lane_at(r, (uint32_t)k)->seen_epoch, epoch, __ATOMIC_RELEASE);
+}
+
+void mcov_lane_release(const struct mcov_region *r, int fd, int32_t k)
+{
+    if (k < 0 || !r->lanes.base)
+        return;
+    free_lane(r, (uint32_t)k);
+    lane_lock(fd, (uint32_t)k, F_UNLCK);
+}
