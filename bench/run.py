@@ -318,9 +318,9 @@ def dotnet_tables(res):
             rows.append(f"| {name} | {size_label(size)} | {median / 1e3:.2f} | {gbs(size, median)} | {ratio} | {vs_copy} | {r['alloc']} |")
     text = ("BenchmarkDotNet, pinned job (1 launch, 3 warm-ups, 7 iterations of 100 ms). Maps in native memory "
             "(NativeMemory.AlignedAlloc, 64-byte aligned); Snapshot reads a region in /dev/shm. AtomicOr with new "
-            "bits (OnePercent, Half, All: the share of the 64-bit words the source adds edges to): each invocation "
-            "restores the destination with CopyTo before it merges; AtomicOr.Restore times that copy alone, and the "
-            "two merges' figures are net of it. GB/s = map bytes ÷ time. "
+            "bits (OnePercent, Half, All: the share of the 64-bit words the source adds edges to; 15 iterations): each "
+            "invocation restores the destination with CopyTo before it merges; AtomicOr.Restore times that copy alone, "
+            "and the two merges' figures are net of it. GB/s = map bytes ÷ time. "
             "\"bandwidth ÷ CopyTo's\" compares with CopyBenchmarks.CopyTo at the same size, in the same run.\n\n"
             + "\n".join(rows) + "\n")
     feed = ["| feed benchmark | median ns / record | records / s | allocated B/record |", "|---|---:|---:|---:|"]
