@@ -35,6 +35,183 @@ public sealed unsafe class CoverageMapAtomicOrTests
         }
     }
 
+    public static TheoryData<int, int> WidthsAndNewWordPercents()
+    {
+        var data = new TheoryData<int, int>();
+        foreach (KernelWidth width in SupportedWidths())
+        {
+            foreach (int percent in (int[])[1, 50, 100])
+            {
+                data.Add((int)width, percent);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndNewWordPercents))]
+    public void AtomicOr_MatchesScalarOracle_WhenAShareOfTheWordsGainsEdges(int width, int percent)
+    {
+        // A vector can have every word gain (exchanged from the vector read), some, or none.
+        foreach ((int length, int offset, int sourceOffset) in Cases())
+        {
+            byte[] sourceBuffer = Buffer(MapContent.Half, 0, length, sourceOffset);
+            byte[] destinationBuffer = Buffer(MapContent.Sparse, 1, length, offset);
+            ReadOnlySpan<byte> source = sourceBuffer.AsSpan(sourceOffset, length);
+            Span<byte> destination = destinationBuffer.AsSpan(offset, length);
+
+            // Words are 8-byte groups of the buffer (array data is 8-aligned on 64-bit runtimes; if
+            // not, only the pattern shifts). A chosen word lacks every edge of the source, the
+            // others have them all.
+            var words = new Random((percent * 100_003) + (length * 8) + offset);
+            bool chosen = false;
+            for (int i = 0; i < length; i++)
+            {
+                if (i == 0 || (offset + i) % 8 == 0)
+                {
+                    chosen = words.Next(100) < percent;
+                }
+
+                destination[i] = chosen ? (source[i] != 0 ? (byte)0 : destination[i]) : (byte)(destination[i] | source[i]);
+            }
+
+            byte[] expected = new byte[length];
+            long expectedNew = 0;
+            for (int i = 0; i < length; i++)
+            {
+                expected[i] = (byte)(source[i] | destination[i]);
+                expectedNew += destination[i] == 0 && source[i] != 0 ? 1 : 0;
+            }
+
+            string context = $"{Describe(width, length, offset)}, {percent} % of the words new";
+            Assert.Equal((context, expectedNew), (context, CoverageMap.AtomicOr(source, destination, (KernelWidth)width)));
+            AssertSameBytes(expected, destination, context);
+            AssertGuards(destinationBuffer, offset, length, context);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths), MemberType = typeof(MapTestData))]
+    public void AtomicOr_CountsExactly_WhenWordsChangedAfterTheKernelReadThem(int width)
+    {
+        // The kernel decides on vectors of an older copy of the destination, as if other writers
+        // had set bits since it read them: each exchange from such a word finds it changed, writes
+        // nothing, and that word and the rest of its vector are merged word by word.
+        var random = new Random(width);
+        foreach (MapContent sourceContent in (MapContent[])[MapContent.AllSet, MapContent.Half, MapContent.Sparse])
+        {
+            foreach (MapContent destinationContent in (MapContent[])[MapContent.Sparse, MapContent.Half])
+            {
+                foreach ((int length, int offset, int sourceOffset) in Cases())
+                {
+                    byte[] sourceBuffer = Buffer(sourceContent, 0, length, sourceOffset);
+                    byte[] destinationBuffer = Buffer(destinationContent, 1, length, offset);
+                    ReadOnlySpan<byte> source = sourceBuffer.AsSpan(sourceOffset, length);
+                    Span<byte> destination = destinationBuffer.AsSpan(offset, length);
+                    byte[] seen = destination.ToArray();
+                    byte staleMask = 0xFF;
+                    for (int i = 0; i < length; i++)
+                    {
+                        if (i == 0 || (offset + i) % 8 == 0)
+                        {
+                            staleMask = random.Next(4) == 0 ? (byte)random.Next(256) : (byte)0xFF;
+                        }
+
+                        seen[i] &= staleMask;
+                    }
+
+                    byte[] expected = new byte[length];
+                    long expectedNew = 0;
+                    for (int i = 0; i < length; i++)
+                    {
+                        expected[i] = (byte)(source[i] | destination[i]);
+                        expectedNew += destination[i] == 0 && source[i] != 0 ? 1 : 0;
+                    }
+
+                    string context = $"{Describe(width, length, offset)}, {sourceContent} into {destinationContent}";
+                    Assert.Equal((context, expectedNew), (context, CoverageMap.AtomicOr(source, seen, destination, (KernelWidth)width)));
+                    AssertSameBytes(expected, destination, context);
+                    AssertGuards(destinationBuffer, offset, length, context);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths), MemberType = typeof(MapTestData))]
+    public void AtomicOr_CountsExactly_WhileAnotherWriterAddsBitsToHitEdges(int width)
+    {
+        // Another thread keeps OR-ing bits into random words of the destination, only into bytes
+        // that are already non-zero: it adds no edge, so the merge's count stays exact, but the
+        // words it changes make exchanges from the vectors the merge read find them changed.
+        const int Length = 512 + 3;
+        const int Rounds = 500;
+        nuint size = (nuint)(Offsets + Length + GuardLength);
+        byte* buffer = (byte*)NativeMemory.AlignedAlloc(size, 64);
+        try
+        {
+            var random = new Random(width);
+            for (int round = 0; round < Rounds; round++)
+            {
+                int offset = round % Offsets;
+                var whole = new Span<byte>(buffer, (int)size);
+                whole.Fill(Guard);
+                Span<byte> destination = whole.Slice(offset, Length);
+                Fill(MapContent.Sparse, round % 2, destination);
+                byte[] initial = destination.ToArray();
+                byte[] source = new byte[Length];
+                random.NextBytes(source);
+                byte[] merged = new byte[Length];
+                for (int i = 0; i < Length; i++)
+                {
+                    merged[i] = (byte)(initial[i] | source[i]);
+                }
+
+                // The whole aligned words of the span, which the other writer may change.
+                ulong* firstWord = (ulong*)(((nuint)(buffer + offset) + 7) & ~(nuint)7);
+                int wordCount = (int)(((nuint)(buffer + offset + Length) - (nuint)firstWord) / sizeof(ulong));
+                int seed = random.Next();
+                bool stop = false;
+                bool writing = false;
+                var writer = new Thread(() =>
+                {
+                    var rng = new Random(seed);
+                    while (!Volatile.Read(ref stop))
+                    {
+                        Volatile.Write(ref writing, true);
+                        ref ulong word = ref firstWord[rng.Next(wordCount)];
+                        ulong seen = Volatile.Read(ref word);
+                        ulong hitBytes = (((seen & 0x7F7F_7F7F_7F7F_7F7F) + 0x7F7F_7F7F_7F7F_7F7F) | seen) & 0x8080_8080_8080_8080;
+                        Interlocked.Or(ref word, (ulong)rng.NextInt64() & ((hitBytes >> 7) * 0xFF));
+                    }
+                });
+                writer.Start();
+                while (!Volatile.Read(ref writing))
+                {
+                    Thread.SpinWait(16);
+                }
+
+                long added = CoverageMap.AtomicOr(source, destination, (KernelWidth)width);
+                Volatile.Write(ref stop, true);
+                writer.Join();
+
+                string context = $"{Describe(width, Length, offset)}, round {round}";
+                Assert.Equal((context, NonZero(merged) - NonZero(initial)), (context, added));
+                for (int i = 0; i < Length; i++)
+                {
+                    Assert.True((destination[i] & merged[i]) == merged[i] && (destination[i] != 0) == (merged[i] != 0), $"{context}: byte {i} is 0x{destination[i]:X2}, merged 0x{merged[i]:X2}");
+                }
+
+                AssertGuards(whole, offset, Length, context);
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(buffer);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Widths), MemberType = typeof(MapTestData))]
     public void AtomicOr_ConcurrentMerges_GiveUnionAndCountEachNewEdgeOnce(int width)
