@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.ComponentModel;
 using Memcov.Cli.Commands;
+using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 
 namespace Memcov.Cli;
@@ -68,7 +69,7 @@ internal static class CliApp
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException
             or InvalidOperationException or PlatformNotSupportedException or Win32Exception)
         {
-            await console.Error.WriteLineAsync($"memcov: {e.Message}").ConfigureAwait(false);
+            await console.Error.WriteLineAsync($"memcov: {Printable.Escape(e.Message)}").ConfigureAwait(false);
             return Failed;
         }
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.IO.Pipelines;
+using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 
 namespace Memcov.Cli.Commands;
@@ -59,7 +60,7 @@ internal static class PlotCommand
                 chart.SavePng(path, parse.GetValue(width), parse.GetValue(height));
             }
 
-            console.Out.WriteLine($"plotted {times.Count} samples, {covered[^1]} edges covered at {times[^1]:0.0} s, to {path}");
+            console.Out.WriteLine($"plotted {times.Count} samples, {covered[^1]} edges covered at {times[^1]:0.0} s, to {Printable.Escape(path)}");
             return 0;
         }));
         return plot;

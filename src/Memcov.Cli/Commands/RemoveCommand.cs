@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 
 namespace Memcov.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class RemoveCommand
                 }
                 else if (!parse.GetValue(force))
                 {
-                    console.Error.WriteLine($"memcov: no region named '{name}' in {RegionName.GetDirectory()}");
+                    console.Error.WriteLine($"memcov: no region named '{Printable.Escape(name)}' in {Printable.Escape(RegionName.GetDirectory())}");
                     status = CliApp.Failed;
                 }
             }
