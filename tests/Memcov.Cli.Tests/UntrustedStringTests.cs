@@ -68,6 +68,11 @@ public sealed class UntrustedStringTests : RegionTestBase
     [Fact]
     public async Task AnErrorMessage_EscapesTheNameItEchoes()
     {
+        Result bad = await Run("stat", "\u001b[31mred\u0007");
+        Assert.Equal(2, bad.Code);
+        AssertNoControlBytes(bad.Err);
+        Assert.Contains(@"'\x1b[31mred\x07'", bad.Err);
+
         Result missing = await Run("import", TempFile("no\u001b]0;title\u0007.mcovmap"), NewName("never"));
         Assert.Equal(1, missing.Code);
         AssertNoControlBytes(missing.Err);

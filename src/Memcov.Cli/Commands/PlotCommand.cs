@@ -8,12 +8,17 @@ namespace Memcov.Cli.Commands;
 /// <summary><c>memcov plot FEED -o coverage.png|svg</c>: coverage over time from a recorded feed.</summary>
 internal static class PlotCommand
 {
+    // Room for the title, the axes and their labels; and at most 8192 a side, an image of 256 MiB
+    // while it is drawn.
+    private const int MinPixels = 64;
+    private const int MaxPixels = 8192;
+
     public static Command Create(CliConsole console)
     {
         var feed = new Argument<FileInfo>("feed") { Description = "A feed written by 'memcov run --record' or 'memcov watch --record'." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The image: .png or .svg.", Required = true };
-        var width = new Option<int>("--width") { Description = "Pixels.", DefaultValueFactory = _ => 800 };
-        var height = new Option<int>("--height") { Description = "Pixels.", DefaultValueFactory = _ => 450 };
+        var width = BoundedOption.Create("--width", "Width of the image", MinPixels, MaxPixels, "pixels", 800);
+        var height = BoundedOption.Create("--height", "Height of the image", MinPixels, MaxPixels, "pixels", 450);
         output.Validators.Add(r =>
         {
             string? ext = r.GetValueOrDefault<FileInfo>()?.Extension.ToLowerInvariant();
