@@ -16,11 +16,14 @@ internal static class CliApp
     /// <summary>Exit code of a command line that does not parse: an unknown command or option, a missing or bad value.</summary>
     public const int Usage = 2;
 
+    /// <summary>Exit code of a command stopped by SIGINT or SIGTERM (128 + SIGINT, as a shell reports Ctrl-C).</summary>
+    public const int Interrupted = 130;
+
     /// <summary>Parses <paramref name="args"/> and runs the command.</summary>
     /// <param name="args">The command line.</param>
     /// <param name="console">Where the command writes.</param>
-    /// <param name="cancellationToken">Cancels the command.</param>
-    /// <returns>0 on success, <see cref="Failed"/> when the command failed, <see cref="Usage"/> for a command line that does not parse.</returns>
+    /// <param name="cancellationToken">Cancelled at the first SIGINT or SIGTERM (<see cref="TerminationSignals"/>).</param>
+    /// <returns>0 on success, <see cref="Failed"/>, <see cref="Usage"/> or <see cref="Interrupted"/>.</returns>
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
         RootCommand root = Build(console);
@@ -31,13 +34,13 @@ internal static class CliApp
             return Usage;
         }
 
-        // Ctrl-C cancels the command's token; the run then kills its targets, prints its summary and
-        // removes its region, which must not be cut short.
+        // Signals are the caller's (TerminationSignals): System.CommandLine's own handler would wait for
+        // the command and then throw at a second signal.
         var configuration = new InvocationConfiguration
         {
             Output = console.Out,
             Error = console.Error,
-            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+            ProcessTerminationTimeout = null,
         };
         return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
@@ -95,6 +98,11 @@ internal static class CliApp
         {
             await console.Error.WriteLineAsync($"memcov: {Printable.Escape(e.Message)}").ConfigureAwait(false);
             return Failed;
+        }
+        catch (OperationCanceledException)
+        {
+            await console.Error.WriteLineAsync("memcov: interrupted").ConfigureAwait(false);
+            return Interrupted;
         }
     }
 
