@@ -14,7 +14,4 @@ internal static class CliHarness
         int code = await CliApp.RunAsync(args, console);
         return new Result(code, output.ToString(), error.ToString());
     }
-
-    /// <summary>A path in a fresh temporary directory of the test.</summary>
-    public static string TempFile(string name) => Path.Combine(Directory.CreateTempSubdirectory("memcov-cli-").FullName, name);
 }

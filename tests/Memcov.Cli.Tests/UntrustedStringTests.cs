@@ -10,7 +10,7 @@ namespace Memcov.Cli.Tests;
 /// Module paths and names read from region and map files reach the terminal with their control
 /// characters escaped: a file cannot recolour the screen, ring the bell or forge a line.
 /// </summary>
-public sealed class UntrustedStringTests : RegionTestBase
+public sealed class UntrustedStringTests : CliTestBase
 {
     private const string HostilePath = "/lib/\u001b[31m\u0007\u009b\u007f.so";
 

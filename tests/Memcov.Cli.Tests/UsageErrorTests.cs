@@ -7,7 +7,7 @@ namespace Memcov.Cli.Tests;
 /// A command line that does not parse — a value that is no number, one past its bounds, a missing
 /// argument — ends as exactly one <c>memcov:</c> line naming the limit, and exit code 2.
 /// </summary>
-public sealed class UsageErrorTests : RegionTestBase
+public sealed class UsageErrorTests : CliTestBase
 {
     [Theory]
     [InlineData("--capacity must be 1 to 4294967296 edges", "create", "r", "--capacity", "abc")]
