@@ -33,7 +33,7 @@ internal static class PlotCommand
             FileInfo input = parse.GetValue(feed)!;
             var times = new List<double>();
             var covered = new List<double>();
-            await using (FileStream stream = input.OpenRead())
+            await using (FileStream stream = RegularFile.OpenRead(input.FullName))
             {
                 var reader = new FeedReader(PipeReader.Create(stream));
                 while (await reader.MoveNextAsync(cancel).ConfigureAwait(false))
@@ -56,14 +56,10 @@ internal static class PlotCommand
             chart.XLabel("seconds");
             chart.YLabel("edges covered");
             string path = parse.GetValue(output)!.FullName;
-            if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
-            {
-                chart.SaveSvg(path, parse.GetValue(width), parse.GetValue(height));
-            }
-            else
-            {
-                chart.SavePng(path, parse.GetValue(width), parse.GetValue(height));
-            }
+            int w = parse.GetValue(width), h = parse.GetValue(height);
+            AtomicFile.Write(path, path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)
+                ? System.Text.Encoding.UTF8.GetBytes(chart.GetSvgXml(w, h))
+                : chart.GetImageBytes(w, h, ScottPlot.ImageFormat.Png));
 
             console.Out.WriteLine($"plotted {times.Count} samples, {covered[^1]} edges covered at {times[^1]:0.0} s, to {Printable.Escape(path)}");
             return 0;

@@ -25,7 +25,10 @@ internal static class RunCommand
         var capacity = CliApp.CapacityOption();
         var timeout = BoundedOption.Create("--timeout", "Time one run may take before it is killed and counted as a timeout",
             0.001, CliApp.MaxSeconds, "seconds", 10.0);
-        var inputs = new Option<DirectoryInfo?>("--inputs") { Description = "Run the command once per file of this directory (sorted by name); without it, run it once." };
+        var inputs = new Option<DirectoryInfo?>("--inputs")
+        {
+            Description = "Run the command once per regular file of this directory (sorted by name; FIFOs, devices and sockets are skipped with a message); without it, run it once.",
+        };
         var keep = new Option<bool>("--keep") { Description = "Keep the region after the run (it is removed otherwise)." };
         var record = new Option<FileInfo?>("--record") { Description = "Write a coverage feed to this file, for 'memcov plot'." };
         var json = CliApp.JsonOption();
@@ -64,7 +67,7 @@ internal static class RunCommand
             throw new DirectoryNotFoundException($"The input directory '{s.Inputs.FullName}' does not exist.");
         }
 
-        List<string> files = s.Inputs is null ? [] : [.. Directory.EnumerateFiles(s.Inputs.FullName).Order(StringComparer.Ordinal)];
+        List<string> files = s.Inputs is null ? [] : InputFiles.List(s.Inputs.FullName, console.Error);
         if (s.Inputs is not null && files.Count == 0)
         {
             throw new ArgumentException($"The input directory '{s.Inputs.FullName}' has no files.");
