@@ -48,6 +48,7 @@ public sealed class UsageErrorTests : CliTestBase
     [InlineData("merge", "-o", "out.mcovmap")]
     [InlineData("diff", "a")]
     [InlineData("plot", "f.feed")]
+    [InlineData("plot", "f.feed", "-o", "")]
     [InlineData("run")]
     [InlineData("create", "r", "--capacity")]
     [InlineData("stat", "r", "--no-such-option")]

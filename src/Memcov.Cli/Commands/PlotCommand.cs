@@ -21,7 +21,8 @@ internal static class PlotCommand
         var height = BoundedOption.Create("--height", "Height of the image", MinPixels, MaxPixels, "pixels", 450);
         output.Validators.Add(r =>
         {
-            string? ext = r.GetValueOrDefault<FileInfo>()?.Extension.ToLowerInvariant();
+            // The token, not the value: a path that is no FileInfo ('') has no value to read.
+            string? ext = r.Tokens.Count > 0 ? Path.GetExtension(r.Tokens[^1].Value).ToLowerInvariant() : null;
             if (ext is not (".png" or ".svg"))
             {
                 r.AddError("--output must end in .png or .svg.");
