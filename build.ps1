@@ -126,7 +126,8 @@ function Publish-Native {
     Copy-Item -LiteralPath (Join-Path $dir 'libmemcov.so.1'), (Join-Path $dir 'libmemcov_hooks.a') -Destination $dest
     New-Item -ItemType SymbolicLink -Force -Path (Join-Path $dest 'libmemcov.so') -Target 'libmemcov.so.1' > $null
     Copy-Item -LiteralPath (Join-Path $root 'native/include/memcov.h'), (Join-Path $root 'native/include/memcov_region.h'),
-        (Join-Path $root 'native/include/memcov_map.h'), (Join-Path $root 'native/include/memcov_files.h') -Destination $dest
+        (Join-Path $root 'native/include/memcov_map.h'), (Join-Path $root 'native/include/memcov_files.h'),
+        (Join-Path $root 'native/include/memcov_spawn.h') -Destination $dest
     Copy-Item -LiteralPath (Join-Path $root 'native/cmake/memcov-inline.ld') -Destination $dest
     $plugin = Join-Path $dir 'pass/libmemcov_pass.so'
     if (Test-Path -LiteralPath $plugin -PathType Leaf) { Copy-Item -LiteralPath $plugin -Destination $dest }

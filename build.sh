@@ -69,7 +69,8 @@ publish_native() {
   cp "$dir/libmemcov.so.1" "$dir/libmemcov_hooks.a" "$artifacts/native/"
   ln -sfn libmemcov.so.1 "$artifacts/native/libmemcov.so"
   cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" \
-    "$root/native/include/memcov_map.h" "$root/native/include/memcov_files.h" "$artifacts/native/"
+    "$root/native/include/memcov_map.h" "$root/native/include/memcov_files.h" \
+    "$root/native/include/memcov_spawn.h" "$artifacts/native/"
   cp "$root/native/cmake/memcov-inline.ld" "$artifacts/native/"
   if [ -f "$dir/pass/libmemcov_pass.so" ]; then cp "$dir/pass/libmemcov_pass.so" "$artifacts/native/"; fi
 }

@@ -29,6 +29,7 @@ enum mcov_status {
     MCOV_E_PERMISSION = -8,   /* a symlink, another owner, or no access */
     MCOV_E_SYSTEM = -9,       /* an unexpected system error (errno in the message) */
     MCOV_E_TOO_SMALL = -10,   /* the region has no room for the modules (memcov_files.h) */
+    MCOV_E_IN_USE = -11,      /* a process holds the region (memcov_files.h) */
 };
 
 /* --- The memcov fork's API ------------------------------------------------ */

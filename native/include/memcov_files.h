@@ -73,10 +73,24 @@ MCOV_API int mcov_region_file_claim(mcov_region_file *file, const mcov_module_en
                                     uint32_t n, uint64_t *bases, uint64_t *needed_capacity);
 /* Clear the whole map for every process, as mcov_region_reset does. */
 MCOV_API void mcov_region_file_reset(mcov_region_file *file);
+/* 0 if region NAME's path still names the file this handle mapped; MCOV_E_NOT_FOUND, with
+ * whether it was removed or replaced, if not. */
+MCOV_API int mcov_region_file_check_path(const mcov_region_file *file);
 /* Map the first 64 MiB of this mapping's pages now, so later reads take no page faults. */
 MCOV_API void mcov_region_file_prefault(const mcov_region_file *file);
 /* Remove region NAME's file; MCOV_E_NOT_FOUND if there is none. */
 MCOV_API int mcov_region_file_remove(const char *dir, const char *name);
+
+/* Who holds region NAME, from the kernel's locks (docs/region-format.md, "Liveness"). */
+enum mcov_liveness {
+    MCOV_LIVE_ATTACHED = 1, /* some process holds the region: a runtime attached, a tool open */
+    MCOV_LIVE_CREATOR = 2,  /* the process that created it still runs (or a fork child of it) */
+};
+/* *state receives the MCOV_LIVE_* bits of region NAME; NAME need not be a valid region file. */
+MCOV_API int mcov_region_file_liveness(const char *dir, const char *name, uint32_t *state);
+/* Remove region NAME only if no process holds it: MCOV_E_IN_USE (and nothing removed) if one
+ * does. A process that attaches at the same moment either holds it first or finds it gone. */
+MCOV_API int mcov_region_file_remove_unused(const char *dir, const char *name);
 
 /* --- Offline maps (memcov_map.h) --------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* The region file format, version 1: the one contract between C, C# and Python.
+/* The region file format, version 2: the one contract between C, C# and Python.
  * docs/region-format.md describes every field; change both, and the version, together. */
 #ifndef MEMCOV_REGION_H
 #define MEMCOV_REGION_H
@@ -14,7 +14,7 @@
 
 #define MCOV_REGION_MAGIC "MEMCOVRG"
 #define MCOV_REGION_MAGIC_LEN 8
-#define MCOV_REGION_VERSION 1u
+#define MCOV_REGION_VERSION 2u
 
 /* A module's range and the capacity are multiples of one 4 KiB page of edges,
  * so a module's slice of the map can be mapped on its own. */
@@ -23,6 +23,12 @@
 #define MCOV_MODULE_TABLE_CAPACITY 1024u
 #define MCOV_REGION_NAME_MAX 200u
 #define MCOV_REGION_FILE_PREFIX "memcov-"
+
+/* Bytes of the region file that processes lock with fcntl OFD locks (never flock, which is the
+ * registration lock): every process holding the region keeps a read lock on ATTACHED, its
+ * creator one on CREATOR too, for as long as it holds the region. */
+#define MCOV_LOCK_ATTACHED 0u
+#define MCOV_LOCK_CREATOR 1u
 
 enum mcov_record_mode {
     MCOV_MODE_CALLBACK = 1, /* -fsanitize-coverage=trace-pc-guard */
@@ -42,7 +48,7 @@ typedef struct mcov_region_header {
     uint32_t header_size;         /* sizeof(mcov_region_header) */
     uint64_t map_offset;          /* bytes; page-aligned */
     uint64_t capacity_edges;      /* multiple of MCOV_EDGE_ALIGN */
-    uint32_t flags;               /* none defined in version 1: 0 */
+    uint32_t flags;               /* none defined in version 2: 0 */
     uint32_t module_capacity;     /* entries in the module table */
     uint64_t module_table_offset; /* bytes; header_size in version 1 */
     uint64_t creator_pid;

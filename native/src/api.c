@@ -4,30 +4,24 @@
 
 #include "runtime.h"
 
-static void unlink_region_quietly(const char *name)
-{
-    char path[4096];
-    if (mcov_region_path_of(NULL, name, path, sizeof path) == MCOV_OK)
-        unlink(path);
-}
-
 int mcov_region_create(const char *name, uint64_t capacity_edges)
 {
     mcov_clear_error();
-    int rc = mcov_region_create_file(NULL, name, capacity_edges, NULL);
+    int rc = mcov_region_check_name(name);
     if (rc)
         return rc;
-    rc = mcov_attach(name);
-    if (rc) { /* a region no one can attach to is of no use: do not leave it behind */
-        unlink_region_quietly(name);
+    /* Created, held (as its creator) and mapped from the one descriptor that made it. */
+    struct mcov_region r;
+    rc = mcov_region_create_file(NULL, name, capacity_edges, &r);
+    if (rc)
         return rc;
-    }
+    mcov_lock_and_sync();
+    mcov_rt.env_checked = true; /* an explicit attach wins over MEMCOV_REGION */
+    mcov_attach_region_locked(&r);
     /* The creator is the process that reads the map most: a parent counting or gathering its
      * workers' edges. Its first read of each page would fault it in (about 60 us per MiB);
      * do that now, before any worker starts, not when the parent waits for the count. */
-    mcov_lock_and_sync();
-    if (mcov_rt.attached)
-        mcov_region_prefault(&mcov_rt.region);
+    mcov_region_prefault(&mcov_rt.region);
     mcov_unlock();
     return MCOV_OK;
 }

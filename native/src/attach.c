@@ -100,17 +100,22 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
     mcov_inline_go_direct();
 }
 
+void mcov_attach_region_locked(struct mcov_region *r)
+{
+    if (mcov_rt.attached)
+        mcov_detach_locked();
+    mcov_rt.region = *r;
+    mcov_rt.attached = true;
+    mcov_modules_join(&mcov_rt.region, 0);
+}
+
 int mcov_attach_locked(const char *name)
 {
     struct mcov_region r;
     int rc = mcov_region_open(NULL, name, &r);
     if (rc)
         return rc;
-    if (mcov_rt.attached)
-        mcov_detach_locked();
-    mcov_rt.region = r;
-    mcov_rt.attached = true;
-    mcov_modules_join(&mcov_rt.region, 0);
+    mcov_attach_region_locked(&r);
     return MCOV_OK;
 }
 

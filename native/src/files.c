@@ -1,7 +1,9 @@
 /* memcov_files.h's calls on region files: handles for readers and tools, with the same rules
  * (region.c) that the process's own attachment follows. */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memcov_files.h"
@@ -49,6 +51,8 @@ static int create_file(const char *dir, const char *name, uint64_t capacity_edge
         return mcov_region_create_file(dir, name, capacity_edges, NULL);
     *out = NULL;
     mcov_region_file *f = calloc(1, sizeof *f);
+    if (f)
+        f->region.fd = -1;
     if (!f)
         return mcov_fail(MCOV_E_SYSTEM, "out of memory creating region '%.200s'",
                          name ? name : "");
@@ -77,6 +81,8 @@ static int open_file(const char *dir, const char *name, mcov_region_file **out,
         return mcov_fail(MCOV_E_INVALID_ARG, "mcov_region_file_open: out is NULL");
     *out = NULL;
     mcov_region_file *f = calloc(1, sizeof *f);
+    if (f)
+        f->region.fd = -1;
     if (!f)
         return mcov_fail(MCOV_E_SYSTEM, "out of memory opening region '%.200s'",
                          name ? name : "");
@@ -173,6 +179,24 @@ void mcov_region_file_reset(mcov_region_file *file)
     mcov_region_clear_map(&file->region);
 }
 
+static int check_path(const struct mcov_region *r)
+{
+    struct stat st;
+    if (lstat(r->path, &st) != 0)
+        return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed (%s is gone)", r->name, r->path);
+    if (st.st_dev != r->dev || st.st_ino != r->ino)
+        return mcov_fail(MCOV_E_NOT_FOUND,
+                         "region '%s' was removed and replaced (%s is another file now)", r->name,
+                         r->path);
+    return MCOV_OK;
+}
+
+int mcov_region_file_check_path(const mcov_region_file *file)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(check_path(&file->region));
+}
+
 void mcov_region_file_prefault(const mcov_region_file *file)
 {
     mcov_region_prefault(&file->region);
@@ -182,4 +206,17 @@ int mcov_region_file_remove(const char *dir, const char *name)
 {
     mcov_begin_quiet_call();
     return mcov_end_quiet_call(mcov_region_remove_file(dir, name));
+}
+
+int mcov_region_file_remove_unused(const char *dir, const char *name)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(mcov_region_remove_unused(dir, name));
+}
+
+int mcov_region_file_liveness(const char *dir, const char *name, uint32_t *state)
+{
+    mcov_begin_quiet_call();
+    uint32_t ignored;
+    return mcov_end_quiet_call(mcov_region_liveness(dir, name, state ? state : &ignored));
 }

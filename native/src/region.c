@@ -134,6 +134,17 @@ static int map_validated(int fd, const char *name, struct mcov_region *out)
     int rc = validate(name, out->path, &h, size);
     if (rc)
         return rc;
+    /* Check 17: every page of the map exists. A hole (a sparse copy, a file cut and grown again)
+     * would be allocated at its first touch, and on a full tmpfs that is SIGBUS in whoever
+     * touches it. tmpfs reports pages reserved by posix_fallocate as holes to SEEK_HOLE, so the
+     * file's allocated blocks are what tells. */
+    if ((uint64_t)st.st_blocks * 512u < h.map_offset + h.capacity_edges)
+        return mcov_fail(MCOV_E_CORRUPT,
+                         "region '%s' at %s has holes: %llu of its %llu bytes exist (a sparse "
+                         "copy?); touching the rest could fail with SIGBUS: remove it and create "
+                         "it again",
+                         name, out->path, (unsigned long long)st.st_blocks * 512u,
+                         (unsigned long long)(h.map_offset + h.capacity_edges));
     uint64_t len = h.map_offset + h.capacity_edges;
     void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED)
@@ -162,6 +173,7 @@ static int map_validated(int fd, const char *name, struct mcov_region *out)
 int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
 {
     memset(out, 0, sizeof *out);
+    out->fd = -1;
     int rc = mcov_region_path_of(dir, name, out->path, sizeof out->path);
     if (rc)
         return rc;
@@ -186,9 +198,25 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
                          "process's open-file limit (ulimit -n)",
                          name, out->path, strerror(e));
     }
-    rc = map_validated(fd, name, out);
-    close(fd); /* the mapping keeps the file; the host may reuse the number */
-    return rc;
+    /* In use from now on; a sweeper that removed the file before this lock was taken has
+     * unlinked it, and the path no longer names it. */
+    rc = mcov_liveness_hold(fd, name, out->path, false);
+    struct stat at, st;
+    if (rc == MCOV_OK && (stat(out->path, &at) != 0 || fstat(fd, &st) != 0 ||
+                          at.st_dev != st.st_dev || at.st_ino != st.st_ino))
+        rc = mcov_fail(MCOV_E_NOT_FOUND,
+                       "region '%s' (%s) was removed while it was being opened: create it "
+                       "again",
+                       name, out->path);
+    if (rc == MCOV_OK)
+        rc = map_validated(fd, name, out);
+    if (rc) {
+        close(fd);
+        out->fd = -1;
+        return rc;
+    }
+    out->fd = fd; /* kept for its locks alone */
+    return MCOV_OK;
 }
 
 static uint64_t now_ns(void)
@@ -265,18 +293,37 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
     h.created_ns = now_ns();
     ssize_t w = pwrite(fd, &h, sizeof h, 0);
     err = w == (ssize_t)sizeof h ? 0 : (w < 0 ? errno : EIO);
+    /* Held before its name appears, so no sweep can find it unused in between. */
+    if (!err && opened && mcov_liveness_hold(fd, name, tmp, true) != MCOV_OK)
+        err = errno ? errno : EIO;
     /* link() never replaces: an existing region of that name is left alone. */
     if (!err && link(tmp, path) != 0)
         err = errno;
     unlink(tmp);
-    if (!err && opened) { /* the file just linked, from its descriptor: never another one */
+    if (!err && opened) {
+        /* Mapped through its name, so that the process's maps show the region's path, from a
+         * descriptor checked to be the file just made; the one that made it keeps the locks. */
         memset(opened, 0, sizeof *opened);
         snprintf(opened->path, sizeof opened->path, "%s", path);
-        rc = map_validated(fd, name, opened);
-        close(fd);
-        if (rc)
+        struct stat made, named;
+        int by_name = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        if (by_name < 0 || fstat(fd, &made) != 0 || fstat(by_name, &named) != 0 ||
+            made.st_dev != named.st_dev || made.st_ino != named.st_ino)
+            rc = mcov_fail(MCOV_E_SYSTEM,
+                           "region '%s' (%s) was removed or replaced right after it was created: "
+                           "create it again",
+                           name, path);
+        else if ((rc = map_validated(by_name, name, opened)) != MCOV_OK)
             unlink(path); /* a region its creator cannot map is of no use to anyone */
-        return rc;
+        if (by_name >= 0)
+            close(by_name);
+        if (rc) {
+            close(fd);
+            opened->fd = -1;
+            return rc;
+        }
+        opened->fd = fd;
+        return MCOV_OK;
     }
     close(fd);
     if (err == EEXIST)
@@ -295,7 +342,9 @@ void mcov_region_close(struct mcov_region *r)
 {
     if (r->base)
         munmap(r->base, r->size);
+    mcov_liveness_drop(r->fd, r->dev, r->ino);
     memset(r, 0, sizeof *r);
+    r->fd = -1;
 }
 
 /* Up to 64 MiB of map: at most 16 Ki page-table entries. */
@@ -367,6 +416,69 @@ int mcov_region_remove_file(const char *dir, const char *name)
                          "must be writable by this user",
                          name, path, strerror(errno));
     }
+    return MCOV_OK;
+}
+
+int mcov_region_remove_unused(const char *dir, const char *name)
+{
+    char path[4096];
+    int rc = mcov_region_path_of(dir, name, path, sizeof path);
+    if (rc)
+        return rc;
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return mcov_fail(MCOV_E_NOT_FOUND, "no region '%s' to remove (%s)", name, path);
+        return mcov_fail(e == ELOOP || e == EACCES || e == EPERM ? MCOV_E_PERMISSION
+                                                                 : MCOV_E_SYSTEM,
+                         "cannot open region '%s' (%s): %s", name, path, strerror(e));
+    }
+    struct stat st, at;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+        close(fd);
+        return mcov_fail(MCOV_E_PERMISSION, "%s is not a region file of this user: left alone",
+                         path);
+    }
+    if (!mcov_liveness_take_unused(fd)) {
+        close(fd);
+        return mcov_fail(MCOV_E_IN_USE, "region '%s' is held by a running process: left alone",
+                         name);
+    }
+    /* The write lock keeps attachers out until the name is gone; the path must still be this
+     * file, or the unlink would remove another one. */
+    if (stat(path, &at) != 0 || at.st_dev != st.st_dev || at.st_ino != st.st_ino) {
+        close(fd);
+        return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed or replaced meanwhile", name);
+    }
+    rc = unlink(path) == 0 ? MCOV_OK
+                           : mcov_fail(MCOV_E_SYSTEM, "cannot remove region '%s' (%s): %s", name,
+                                       path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+int mcov_region_liveness(const char *dir, const char *name, uint32_t *state)
+{
+    *state = 0;
+    char path[4096];
+    int rc = mcov_region_path_of(dir, name, path, sizeof path);
+    if (rc)
+        return rc;
+    /* Read-only and never blocking: a FIFO at the path is refused by the type check below. */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return mcov_fail(e == ENOENT ? MCOV_E_NOT_FOUND : MCOV_E_PERMISSION, "cannot open %s: %s",
+                         path, strerror(e));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return mcov_fail(MCOV_E_PERMISSION, "%s is not a regular file", path);
+    }
+    *state = mcov_liveness_of(fd);
+    close(fd);
     return MCOV_OK;
 }
 

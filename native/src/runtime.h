@@ -57,8 +57,10 @@ MCOV_HIDDEN void mcov_identity_from_entry(const mcov_module_entry *e, struct mco
 /* An open, validated and mapped region file: the process's attachment, or a tool's handle
  * (mcov_region_file, memcov_files.h). */
 struct mcov_region {
-    /* The descriptor is closed once the file is mapped: the host may close or reuse any fd
-     * number. Each registration opens the path again and checks it is still this file. */
+    /* The descriptor that holds the liveness locks (liveness.c), kept open while the region is
+     * held and used for nothing else: the host may close or reuse any fd number. Each
+     * registration opens the path again and checks it is still this file. -1 when none. */
+    int fd;
     dev_t dev;
     ino_t ino;
     uint8_t *base; /* the whole file, MAP_SHARED */
@@ -88,6 +90,10 @@ MCOV_HIDDEN int mcov_region_create_file(const char *dir, const char *name, uint6
 MCOV_HIDDEN int mcov_region_open(const char *dir, const char *name, struct mcov_region *out);
 MCOV_HIDDEN void mcov_region_close(struct mcov_region *r);
 MCOV_HIDDEN int mcov_region_remove_file(const char *dir, const char *name);
+/* Remove the file only if no process holds it (MCOV_E_IN_USE otherwise). */
+MCOV_HIDDEN int mcov_region_remove_unused(const char *dir, const char *name);
+/* The MCOV_LIVE_* bits of the file at NAME's path, without holding it. */
+MCOV_HIDDEN int mcov_region_liveness(const char *dir, const char *name, uint32_t *state);
 /* Zero the map (the only way edges leave a region). */
 MCOV_HIDDEN void mcov_region_clear_map(const struct mcov_region *r);
 /* Open the region again, check it is the same file, and take the registration lock: returns a
@@ -118,6 +124,16 @@ MCOV_HIDDEN int mcov_region_claim_all(const struct mcov_region *r, const struct 
                                       uint32_t count, uint64_t *bases, uint64_t *needed);
 /* A module that records privately: counted in edges_dropped and modules_private. */
 MCOV_HIDDEN void mcov_region_count_private(const struct mcov_region *r, uint64_t edges);
+
+/* --- liveness (liveness.c): OFD locks on the region file's reserved bytes --- */
+/* Read-lock MCOV_LOCK_ATTACHED (and MCOV_LOCK_CREATOR) on fd, waiting out a sweeper. */
+MCOV_HIDDEN int mcov_liveness_hold(int fd, const char *name, const char *path, bool creator);
+/* The MCOV_LIVE_* bits: which of those bytes another open file description holds. */
+MCOV_HIDDEN uint32_t mcov_liveness_of(int fd);
+/* Write-lock MCOV_LOCK_ATTACHED if no one holds the region; false if someone does. */
+MCOV_HIDDEN bool mcov_liveness_take_unused(int fd);
+/* Close fd if it still is the region's descriptor (dev, ino). */
+MCOV_HIDDEN void mcov_liveness_drop(int fd, dev_t dev, ino_t ino);
 
 /* --- the process's modules (modules.c) --- */
 struct mcov_module {
@@ -198,6 +214,8 @@ MCOV_HIDDEN void mcov_set_own_pointer(uint8_t *own);
  * modules that do not fit stay private and are counted. Moves their private hits into it. */
 MCOV_HIDDEN void mcov_modules_join(struct mcov_region *r, uint32_t first);
 MCOV_HIDDEN int mcov_attach_locked(const char *name);
+/* Attach to a region just opened (or created) by this process; takes it over. */
+MCOV_HIDDEN void mcov_attach_region_locked(struct mcov_region *r);
 MCOV_HIDDEN void mcov_detach_locked(void);
 
 /* --- inline-bool-flag modules (inline.c) --- */

@@ -1,4 +1,4 @@
-/* Region files that are not valid version-1 regions are refused by attach and reset with
+/* Region files that are not valid regions of this version are refused by attach and reset with
  * the right code and a message naming the remedy, and are never written to; a symlink, a
  * FIFO or another uid's file at the region path is refused with MCOV_E_PERMISSION. Regions
  * mcov_region_create makes are mode 0600, mcov_region_remove removes them, and creating an
@@ -172,7 +172,8 @@ int main(void)
     }
     WITH(magic[0], 'X', "bad magic", MCOV_E_CORRUPT, "remove");
     WITH(magic[7], 'g', "bad magic (last byte)", MCOV_E_CORRUPT, "remove");
-    WITH(version, 2, "version 2", MCOV_E_VERSION, "version 2");
+    WITH(version, 1, "version 1", MCOV_E_VERSION, "version 1");
+    WITH(version, MCOV_REGION_VERSION + 1, "the next version", MCOV_E_VERSION, "reads version");
     WITH(version, 0, "version 0", MCOV_E_VERSION, "version 0");
     WITH(version, 0xffffffffu, "version 2^32-1", MCOV_E_VERSION, "recreate");
     WITH(capacity_edges, 4095, "capacity 4095", MCOV_E_CORRUPT, "remove");

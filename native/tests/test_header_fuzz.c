@@ -67,7 +67,7 @@ static void on_crash(int sig)
 }
 
 /* --- the format's rules, from memcov_region.h and this runtime's documented limits --- */
-static int expected_verdict(const uint8_t *buf, uint64_t size)
+static int expected_verdict(const uint8_t *buf, uint64_t size, uint64_t allocated)
 {
     if (size < sizeof(mcov_region_header))
         return MCOV_E_CORRUPT;
@@ -97,6 +97,8 @@ static int expected_verdict(const uint8_t *buf, uint64_t size)
     if (h.alloc_cursor > h.capacity_edges || h.alloc_cursor % MCOV_EDGE_ALIGN)
         return MCOV_E_CORRUPT;
     if (h.module_count > h.module_capacity)
+        return MCOV_E_CORRUPT;
+    if (allocated < h.map_offset + h.capacity_edges) /* holes in the map */
         return MCOV_E_CORRUPT;
     return MCOV_OK;
 }
@@ -231,15 +233,24 @@ static uint64_t pick_size(const uint8_t *buf, uint64_t full)
     }
 }
 
-static void write_case(const char *path, const uint8_t *buf, uint64_t size)
+/* Files up to 64 MiB are reserved whole, as a creator does; larger ones stay sparse (holes).
+ * Returns the bytes the file has allocated. */
+static uint64_t write_case(const char *path, const uint8_t *buf, uint64_t size)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     CHECK(fd >= 0, "open %s: %s", path, strerror(errno));
-    CHECK(ftruncate(fd, (off_t)size) == 0, "ftruncate %llu: %s", (unsigned long long)size,
-          strerror(errno));
+    if (size && size <= (64u << 20))
+        CHECK(posix_fallocate(fd, 0, (off_t)size) == 0, "fallocate %llu",
+              (unsigned long long)size);
+    else
+        CHECK(ftruncate(fd, (off_t)size) == 0, "ftruncate %llu: %s", (unsigned long long)size,
+              strerror(errno));
     uint64_t n = size < HEAD_BYTES ? size : HEAD_BYTES;
     CHECK(n == 0 || pwrite(fd, buf, n, 0) == (ssize_t)n, "pwrite");
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0, "fstat");
     close(fd);
+    return (uint64_t)st.st_blocks * 512u;
 }
 
 /* A crash (or a sanitizer's exit) skips t_cleanup: remove what dead runs of this test left. */
@@ -302,7 +313,7 @@ int main(void)
     const mcov_region_header *th = (const mcov_region_header *)template;
     CHECK(th->module_count == 2, "template has %u modules", th->module_count);
     const uint64_t full = MCOV_REGION_MAP_OFFSET + TMPL_CAPACITY;
-    CHECK(expected_verdict(template, full) == MCOV_OK, "the template is not valid");
+    CHECK(expected_verdict(template, full, full) == MCOV_OK, "the template is not valid");
     CHECK(mcov_region_remove(tmpl) == MCOV_OK, "remove template");
 
     /* This process's modules: each accepted attach moves them into the fuzzed region. */
@@ -339,9 +350,9 @@ int main(void)
         memcpy(s_case, buf, sizeof buf);
         s_case_size = size;
         s_iter = (sig_atomic_t)it;
-        write_case(path, buf, size);
+        uint64_t allocated = write_case(path, buf, size);
 
-        int want = expected_verdict(buf, size);
+        int want = expected_verdict(buf, size, allocated);
         int rc = mcov_attach(name);
         if (rc == MCOV_OK) {
             CHECK(want == MCOV_OK,

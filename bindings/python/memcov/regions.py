@@ -9,7 +9,7 @@ its message.
 import os
 
 from ._check import check
-from .errors import MCOV_E_NOT_FOUND, MemcovError
+from .errors import MCOV_E_INVALID_ARG, MCOV_E_NOT_FOUND, MemcovError
 from .library import encode_name, load
 
 ENV_VAR = "MEMCOV_REGION"
@@ -31,9 +31,11 @@ def create(name, capacity=DEFAULT_CAPACITY):
     data = encode_name(name)
     if not isinstance(capacity, int) or isinstance(capacity, bool):
         raise TypeError(f"capacity is an int number of edges, not {type(capacity).__name__}")
-    if capacity < 0 or capacity >= 1 << 64:
-        # Out of uint64_t range: let the runtime word the error for an invalid capacity.
-        capacity = 0
+    if capacity < 1 or capacity >= 1 << 64:
+        # Not a uint64_t: said here, with the value given (C would see another number).
+        raise MemcovError(MCOV_E_INVALID_ARG,
+                          f"capacity of {capacity} edges for region {name!r} is out of range: "
+                          "pass 1 to 4294967296 edges (rounded up to a multiple of 4096)")
     check(load().mcov_region_create(data, capacity))
     os.environ[ENV_VAR] = data.decode("utf-8", "surrogateescape")
 

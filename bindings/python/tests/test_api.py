@@ -65,10 +65,12 @@ class RegionCallsTest(support.RegionTestCase):
         self.assertTrue(memcov.remove(name))
 
     def test_capacity_out_of_range_raises_invalid_arg(self):
-        for capacity in (0, (1 << 32) + 1, -1):
+        for capacity in (0, (1 << 32) + 1, -1, 1 << 64):
             with self.subTest(capacity=capacity), self.assertRaises(memcov.MemcovError) as cm:
                 memcov.create(self.region("cap"), capacity)
             self.assertEqual(cm.exception.code, memcov.MCOV_E_INVALID_ARG)
+            # The message names the capacity given, not what C would have seen.
+            self.assertIn(f"capacity of {capacity} edges", cm.exception.message)
 
     def test_remove_missing_returns_false(self):
         name = self.region("missing")

@@ -5,7 +5,7 @@ check_abi.py LIBRARY VERSION_SCRIPT SOVERSION REPO_ROOT
 
 - `nm -D --defined-only --with-symbol-versions` of LIBRARY lists exactly the script's symbols,
   each in its node (public MEMCOV_1, private MEMCOV_PRIVATE_1), and nothing else.
-- The public headers (memcov.h, memcov_files.h) declare exactly the public node's functions, less
+- The public headers (memcov.h, memcov_files.h, memcov_spawn.h) declare exactly the public node's functions, less
   the sanitizer callbacks; the private node's functions are declared in native/src/hook_abi.h
   and in no public header.
 - `readelf -d` shows the soname libmemcov.so.SOVERSION, and the Python module and the .NET library
@@ -56,7 +56,9 @@ def main(library, script, soversion, root):
             problems.append(f"{s}: the script says {want.get(s) or 'not exported'}, "
                             f"the library exports {got.get(s) or 'nothing'}")
 
-    public = declared(f"{root}/native/include/memcov.h") | declared(f"{root}/native/include/memcov_files.h")
+    public = set()
+    for header in ("memcov.h", "memcov_files.h", "memcov_spawn.h"):
+        public |= declared(f"{root}/native/include/{header}")
     callbacks = {s for s in nodes.get("MEMCOV_1", ()) if s.startswith("__sanitizer_cov_")}
     if public != nodes.get("MEMCOV_1", set()) - callbacks:
         problems.append(f"public headers and MEMCOV_1 differ: headers only {sorted(public - nodes.get('MEMCOV_1', set()))}, "

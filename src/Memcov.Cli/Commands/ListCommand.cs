@@ -11,7 +11,7 @@ internal static class ListCommand
     public static Command Create(CliConsole console)
     {
         var json = CliApp.JsonOption();
-        var ls = new Command("ls", "List the regions in the region directory ($MEMCOV_SHM_DIR, default /dev/shm).") { json };
+        var ls = new Command("ls", "List the regions in the region directory ($MEMCOV_SHM_DIR, default /dev/shm), with who holds each: 'held' (a process is attached or has it open), 'held, creator gone', or 'unused' (no process; 'memcov rm --unused' sweeps it).") { json };
         ls.SetAction((parse, _) => CliApp.Guard(console, () =>
         {
             IReadOnlyList<RegionSummary> regions = CoverageRegion.List();
@@ -21,12 +21,12 @@ internal static class ListCommand
                 return 0;
             }
 
-            var table = new Table().AddColumn("name").AddColumn(new TableColumn("capacity").RightAligned())
+            var table = new Table().AddColumn("name").AddColumn("state").AddColumn(new TableColumn("capacity").RightAligned())
                 .AddColumn(new TableColumn("allocated").RightAligned()).AddColumn(new TableColumn("modules").RightAligned())
                 .AddColumn("creator").AddColumn("created").AddColumn("problem");
             foreach (RegionSummary r in regions)
             {
-                table.AddRow(Printable.Markup(r.Name), $"{r.CapacityEdges}", $"{r.AllocCursor}", $"{r.ModuleCount}",
+                table.AddRow(Printable.Markup(r.Name), r.IsValid ? State(r.Liveness) : "", $"{r.CapacityEdges}", $"{r.AllocCursor}", $"{r.ModuleCount}",
                     r.IsValid ? $"{r.CreatorPid}" : "", r.IsValid ? r.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "",
                     Printable.Markup(r.Problem));
             }
@@ -36,4 +36,12 @@ internal static class ListCommand
         }));
         return ls;
     }
+
+    /// <summary>Who holds a region, in the words of the table.</summary>
+    public static string State(RegionLiveness liveness) => liveness switch
+    {
+        RegionLiveness.Unused => "unused",
+        RegionLiveness.Held => "held, creator gone",
+        _ => "held",
+    };
 }

@@ -1,27 +1,60 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 
 namespace Memcov.Cli.Commands;
 
-/// <summary><c>memcov rm NAME… [--force]</c>.</summary>
+/// <summary><c>memcov rm [NAME|PATTERN…] [--unused] [--force]</c>.</summary>
 internal static class RemoveCommand
 {
     public static Command Create(CliConsole console)
     {
-        var names = new Argument<string[]>("region") { Description = "Region names.", Arity = ArgumentArity.OneOrMore };
-        var force = new Option<bool>("--force", "-f") { Description = "Do not fail when a region does not exist." };
-        var rm = new Command("rm", "Remove regions. Processes that mapped them keep recording into their mapping.") { names, force };
+        var names = new Argument<string[]>("region")
+        {
+            Description = "Region names, or patterns of names with * ? and [...] (matched against the region directory's names, never paths).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var force = new Option<bool>("--force", "-f") { Description = "Do not fail when a name or pattern matches no region." };
+        var unused = new Option<bool>("--unused")
+        {
+            Description = "Remove only the regions no process holds (see 'memcov ls'); without names, every such region.",
+        };
+        var rm = new Command("rm", "Remove regions. Processes that mapped them keep recording into their mapping, which no one else sees then; --unused removes only regions no process holds.")
+        {
+            names, force, unused,
+        };
         rm.SetAction((parse, _) => CliApp.Guard(console, () =>
         {
-            int status = 0;
-            foreach (string name in parse.GetValue(names)!)
+            string[] given = parse.GetValue(names) ?? [];
+            bool onlyUnused = parse.GetValue(unused);
+            if (given.Length == 0 && !onlyUnused)
             {
-                if (CoverageRegion.Remove(name))
+                throw new ArgumentException("Name the regions to remove, or pass --unused to sweep the regions no process holds.");
+            }
+
+            List<string> existing = given.Any(IsPattern) || given.Length == 0
+                ? [.. CoverageRegion.List().Select(r => r.Name)]
+                : [];
+            var targets = new List<string>();
+            int status = 0;
+            foreach (string pattern in given.Length == 0 ? ["*"] : given)
+            {
+                Regex? glob = IsPattern(pattern) ? Glob(pattern) : null;
+                List<string> matched = glob is null ? [pattern] : [.. existing.Where(n => glob.IsMatch(n))];
+                if (matched.Count == 0 && !parse.GetValue(force) && given.Length > 0)
                 {
-                    console.Out.WriteLine($"removed region {name}");
+                    console.Error.WriteLine($"memcov: no region matches '{Printable.Escape(pattern)}' in {Printable.Escape(RegionName.GetDirectory())}");
+                    status = CliApp.Failed;
                 }
-                else if (!parse.GetValue(force))
+
+                targets.AddRange(matched.Where(m => !targets.Contains(m, StringComparer.Ordinal)));
+            }
+
+            foreach (string name in targets)
+            {
+                bool exists = onlyUnused ? RemoveIfUnused(console, name) : RemoveAnyway(console, name);
+                if (!exists && !parse.GetValue(force) && given.Length > 0 && !IsPattern(name))
                 {
                     console.Error.WriteLine($"memcov: no region named '{Printable.Escape(name)}' in {Printable.Escape(RegionName.GetDirectory())}");
                     status = CliApp.Failed;
@@ -31,5 +64,44 @@ internal static class RemoveCommand
             return status;
         }));
         return rm;
+
+        static bool RemoveAnyway(CliConsole console, string name)
+        {
+            bool removed = CoverageRegion.Remove(name);
+            if (removed)
+            {
+                console.Out.WriteLine($"removed region {name}");
+            }
+
+            return removed;
+        }
+
+        static bool RemoveIfUnused(CliConsole console, string name)
+        {
+            try
+            {
+                if (CoverageRegion.RemoveUnused(name))
+                {
+                    console.Out.WriteLine($"removed region {name} (unused)");
+                }
+                else
+                {
+                    console.Out.WriteLine($"left region {name}: a running process holds it");
+                }
+
+                return true;
+            }
+            catch (RegionNotFoundException)
+            {
+                return false;
+            }
+        }
     }
+
+    private static bool IsPattern(string name) => name.IndexOfAny(['*', '?', '[']) >= 0;
+
+    // A shell-style pattern over region names: * any run, ? one character, [...] a class.
+    private static Regex Glob(string pattern) =>
+        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal)
+            .Replace(@"\[", "[", StringComparison.Ordinal).Replace(@"\]", "]", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 }

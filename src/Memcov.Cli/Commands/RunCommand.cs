@@ -73,29 +73,51 @@ internal static class RunCommand
             throw new ArgumentException($"The input directory '{s.Inputs.FullName}' has no files.");
         }
 
-        string name = s.Region ?? $"run-{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
+        SweepStaleRunRegions();
+        string name = s.Region ?? $"{TemporaryPrefix}{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
+
+        // Held by this process from before its name appears until the end, so no sweep removes it.
         using CoverageRegion region = CoverageRegion.Create(name, s.Capacity);
+        string? lost = null;
         try
         {
             var runner = new CorpusRunner(name, s.Command, files, s.Jobs, s.Timeout);
             var view = new CoverageView(region);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
             // The feed file first: a path that cannot be written fails the run before any target starts.
             await using (var feed = s.Record is null ? null : FeedRecording.Start(region, s.Record.FullName))
             {
-                Task work = runner.RunAsync(cancellationToken);
+                Task work = runner.RunAsync(stop.Token);
                 try
                 {
-                    if (!s.Json && console.IsInteractive)
+                    // The run owns its region: removed or replaced under it, the targets' edges no
+                    // longer reach anyone, and the run stops and says so.
+                    while (!work.IsCompleted && lost is null)
                     {
-                        await console.Ui.Live(view.Render(runner.Progress)).StartAsync(async live =>
+                        Task tick = Task.Delay(250, CancellationToken.None);
+                        if (!s.Json && console.IsInteractive)
                         {
-                            while (!work.IsCompleted)
+                            await console.Ui.Live(view.Render(runner.Progress)).StartAsync(async live =>
                             {
-                                await Task.WhenAny(work, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false);
-                                live.UpdateTarget(view.Render(runner.Progress));
-                            }
-                        }).ConfigureAwait(false);
+                                while (!work.IsCompleted && lost is null)
+                                {
+                                    await Task.WhenAny(work, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false);
+                                    lost = region.TryCheckPath(out string? problem) ? null : problem;
+                                    live.UpdateTarget(view.Render(runner.Progress));
+                                }
+                            }).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await Task.WhenAny(work, tick).ConfigureAwait(false);
+                            lost = region.TryCheckPath(out string? problem) ? null : problem;
+                        }
+                    }
+
+                    if (lost is not null)
+                    {
+                        await stop.CancelAsync().ConfigureAwait(false);
                     }
                 }
                 finally
@@ -105,10 +127,16 @@ internal static class RunCommand
                 }
             }
 
+            if (lost is null && !region.TryCheckPath(out string? atEnd))
+            {
+                lost = atEnd;
+            }
+
             bool interrupted = cancellationToken.IsCancellationRequested;
-            var summary = new RunSummary(name, s.Keep, interrupted, runner.Progress.Total, runner.Progress.Done, runner.Progress.Crashes,
-                runner.Progress.Timeouts, runner.Progress.Failures, runner.Progress.Interrupted, Math.Round(view.Elapsed.TotalSeconds, 3),
-                RegionReport.Of(region));
+            var summary = new RunSummary(name, s.Keep && lost is null, lost, interrupted, runner.Progress.Total, runner.Progress.Done,
+                runner.Progress.Crashes, runner.Progress.Timeouts, runner.Progress.Failures, runner.Progress.Interrupted,
+                Math.Round(view.Elapsed.TotalSeconds, 3), RegionReport.Of(region),
+                [.. runner.RuntimeMessages.Select(m => new RuntimeMessage(m.Message, m.Runs))]);
             if (s.Json)
             {
                 Json.Write(console.Out, summary);
@@ -118,22 +146,62 @@ internal static class RunCommand
                 WriteSummary(console, summary);
             }
 
+            if (lost is not null)
+            {
+                await console.Error.WriteLineAsync($"memcov: {lost}; the run's coverage did not reach it").ConfigureAwait(false);
+                return CliApp.Failed;
+            }
+
             return interrupted ? Interrupted : 0;
         }
         finally
         {
-            if (!s.Keep)
+            // Removed only while its path still names it: a file put there since is someone else's.
+            if (!s.Keep && lost is null && region.TryCheckPath(out _))
             {
                 CoverageRegion.Remove(name);
             }
         }
     }
 
+    /// <summary>The name prefix of the regions a run creates for itself (no <c>--region</c>).</summary>
+    public const string TemporaryPrefix = "run-";
+
+    /// <summary>
+    /// Removes the temporary regions of earlier runs that no process holds any more (a runner killed
+    /// before it could remove its own); a region some process holds is left alone.
+    /// </summary>
+    private static void SweepStaleRunRegions()
+    {
+        foreach (RegionSummary r in CoverageRegion.List())
+        {
+            if (IsTemporaryName(r.Name) && r.Liveness == RegionLiveness.Unused)
+            {
+                try
+                {
+                    CoverageRegion.RemoveUnused(r.Name);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Gone meanwhile, or not ours: nothing to sweep.
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a temporary run region's: <c>run-PID-xxxxxx</c>.</summary>
+    internal static bool IsTemporaryName(string name)
+    {
+        string[] parts = name.Split('-');
+        return parts.Length == 3 && parts[0] + "-" == TemporaryPrefix && parts[1].Length > 0 && parts[1].All(char.IsAsciiDigit)
+            && parts[2].Length == 6 && parts[2].All(char.IsAsciiHexDigitLower);
+    }
+
     private static void WriteSummary(CliConsole console, RunSummary s)
     {
         RegionReport r = s.Region;
         var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow("[bold]region[/]", Markup.Escape(s.RegionName) + (s.Kept ? " (kept)" : " (removed)"));
+        grid.AddRow("[bold]region[/]", Markup.Escape(s.RegionName) + (s.Problem is not null ? " (lost)" : s.Kept ? " (kept)" : " (removed)"));
         grid.AddRow("[bold]inputs[/]", $"{s.Done}/{s.Inputs}" + (s.Interrupted ? $" (interrupted: {s.Killed} run(s) stopped)" : ""));
         grid.AddRow("[bold]crashes[/]", $"{s.Crashes}");
         grid.AddRow("[bold]timeouts[/]", $"{s.Timeouts}");
@@ -146,10 +214,22 @@ internal static class RunCommand
         {
             console.Ui.MarkupLine($"[yellow]{r.ModulesPrivate} module registration(s) did not fit; run again with a larger --capacity.[/]");
         }
+
+        foreach (RuntimeMessage m in s.RuntimeMessages)
+        {
+            console.Ui.MarkupLine($"[yellow]{m.Runs} run(s):[/] {Markup.Escape(m.Message)}");
+        }
     }
 }
 
-/// <summary>What <c>memcov run --json</c> prints.</summary>
+/// <summary>
+/// What <c>memcov run --json</c> prints. <c>Problem</c> says why the run failed as a whole (its region
+/// removed or replaced under it; <c>Kept</c> is then false), else null; <c>RuntimeMessages</c> are the
+/// distinct <c>memcov:</c> lines targets printed, with how many runs printed each.
+/// </summary>
 internal sealed record RunSummary(
-    string RegionName, bool Kept, bool Interrupted, int Inputs, int Done, int Crashes, int Timeouts, int Failures, int Killed,
-    double ElapsedSeconds, RegionReport Region);
+    string RegionName, bool Kept, string? Problem, bool Interrupted, int Inputs, int Done, int Crashes, int Timeouts, int Failures,
+    int Killed, double ElapsedSeconds, RegionReport Region, IReadOnlyList<RuntimeMessage> RuntimeMessages);
+
+/// <summary>A <c>memcov:</c> line of the runtime that targets printed, and how many runs printed it.</summary>
+internal sealed record RuntimeMessage(string Message, int Runs);

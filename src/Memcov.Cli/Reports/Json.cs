@@ -2,13 +2,14 @@ using System.Text.Json;
 
 namespace Memcov.Cli.Reports;
 
-/// <summary>The one JSON style of the tool: snake_case names, indented.</summary>
+/// <summary>The one JSON style of the tool: snake_case names and enum values, indented.</summary>
 internal static class Json
 {
     private static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
     /// <summary>Writes <paramref name="value"/> as one JSON document and a newline.</summary>

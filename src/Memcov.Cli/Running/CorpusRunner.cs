@@ -1,15 +1,21 @@
-using System.Diagnostics;
+using System.Collections.Concurrent;
+using Memcov.SharedMem;
 
 namespace Memcov.Cli;
 
 /// <summary>
 /// Runs a target once per input on N parallel workers, each with <c>MEMCOV_REGION</c> set, so every
-/// run records into the region. A crash or a hang is counted; it never stops the run.
+/// run records into the region. A crash or a hang is counted; it never stops the run. Targets start
+/// through <see cref="TargetProcess"/>: each in a process group of its own that is killed when the
+/// target ends or times out, and killed with this process if it dies.
 /// </summary>
 internal sealed class CorpusRunner
 {
     /// <summary>The token replaced by an input's path in the command's arguments.</summary>
     public const string Placeholder = "{}";
+
+    /// <summary>How many distinct runtime messages a run keeps, so a chatty target cannot fill memory.</summary>
+    private const int MaxMessages = 100;
 
     private readonly string _region;
     private readonly IReadOnlyList<string> _command;
@@ -17,6 +23,7 @@ internal sealed class CorpusRunner
     private readonly int _jobs;
     private readonly TimeSpan _timeout;
     private readonly bool _inputOnStdin;
+    private readonly ConcurrentDictionary<string, int> _messages = new(StringComparer.Ordinal);
     private int _next = -1;
 
     /// <param name="region">The region the runs record into.</param>
@@ -38,26 +45,35 @@ internal sealed class CorpusRunner
     public RunProgress Progress { get; }
 
     /// <summary>
+    /// The distinct <c>memcov:</c> lines the targets printed on stderr (the runtime's own messages:
+    /// a region that could not be attached, a module that did not fit), with how many runs printed each.
+    /// </summary>
+    public IReadOnlyList<(string Message, int Runs)> RuntimeMessages =>
+        [.. _messages.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => (m.Key, m.Value))];
+
+    /// <summary>
     /// Runs every input; returns when all are done, or when <paramref name="cancellationToken"/> fires
     /// and the runs under way were killed (counted as interrupted).
     /// </summary>
-    /// <exception cref="System.ComponentModel.Win32Exception">The program cannot be started.</exception>
+    /// <exception cref="FileNotFoundException">The program cannot be found.</exception>
+    /// <exception cref="UnauthorizedAccessException">The program may not be run.</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // The first run alone: a command that cannot start fails the whole run with its reason.
-        await RunNextAsync(cancellationToken).ConfigureAwait(false);
-        var workers = Enumerable.Range(0, _jobs).Select(_ => Task.Run(() => WorkerAsync(cancellationToken), CancellationToken.None));
+        await Task.Factory.StartNew(() => RunNext(cancellationToken), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+
+        // Workers wait for their targets in blocking calls: each gets a thread of its own.
+        var workers = Enumerable.Range(0, _jobs).Select(_ => Task.Factory.StartNew(() =>
+        {
+            while (!cancellationToken.IsCancellationRequested && RunNext(cancellationToken))
+            {
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         await Task.WhenAll(workers).ConfigureAwait(false);
     }
 
-    private async Task WorkerAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested && await RunNextAsync(cancellationToken).ConfigureAwait(false))
-        {
-        }
-    }
-
-    private async Task<bool> RunNextAsync(CancellationToken cancellationToken)
+    private bool RunNext(CancellationToken cancellationToken)
     {
         int index = Interlocked.Increment(ref _next);
         if (index >= _inputs.Count)
@@ -65,89 +81,76 @@ internal sealed class CorpusRunner
             return false;
         }
 
-        RunOutcome outcome = await RunOneAsync(_inputs[index], cancellationToken).ConfigureAwait(false);
-        Progress.Record(outcome);
+        Progress.Record(RunOne(_inputs[index], cancellationToken));
         return !cancellationToken.IsCancellationRequested;
     }
 
-    private async Task<RunOutcome> RunOneAsync(string? input, CancellationToken cancellationToken)
+    private RunOutcome RunOne(string? input, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(_command[0])
+        var info = new TargetStartInfo(_command[0])
         {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            StandardInputFile = _inputOnStdin ? input : null,
+            CaptureStandardError = true,
         };
         foreach (string arg in _command.Skip(1))
         {
-            info.ArgumentList.Add(input is null ? arg : arg.Replace(Placeholder, input, StringComparison.Ordinal));
+            info.Arguments.Add(input is null ? arg : arg.Replace(Placeholder, input, StringComparison.Ordinal));
         }
 
         info.Environment["MEMCOV_REGION"] = _region;
-        using var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-
-        // The exit itself, not the end of the output: a background child of the target may keep its
-        // pipes open long after the target is gone.
-        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.Exited += (_, _) => exited.TrySetResult();
-        if (!process.Start())
+        TargetProcess started;
+        try
         {
-            throw new InvalidOperationException($"'{_command[0]}' did not start.");
+            started = TargetProcess.Start(info);
+        }
+        catch (TargetInputException e)
+        {
+            _messages.AddOrUpdate($"memcov: {e.Message}", 1, static (_, n) => n + 1);
+            return RunOutcome.Failed;
         }
 
-        // Drain the target's output so a chatty target never blocks on a full pipe.
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        Task feed = FeedStdinAsync(process, input);
+        using TargetProcess target = started;
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task finished = await Task.WhenAny(exited.Task, Task.Delay(_timeout, deadline.Token)).ConfigureAwait(false);
-        await deadline.CancelAsync().ConfigureAwait(false); // frees the timer of a run that ended in time
-        RunOutcome? killedAs = finished == exited.Task ? null
-            : cancellationToken.IsCancellationRequested ? RunOutcome.Interrupted : RunOutcome.TimedOut;
-        if (killedAs is not null)
+        // The target's stderr is read to its end, so a chatty target never blocks on a full pipe;
+        // the runtime's own lines are kept for the summary.
+        Task stderr = Task.Run(() => CollectMessages(target.StandardError), CancellationToken.None);
+        RunOutcome? killedAs = null;
+        using (cancellationToken.Register(static t => ((TargetProcess)t!).Kill(), target))
         {
-            try
+            if (!target.WaitForExit((int)Math.Min(_timeout.TotalMilliseconds, int.MaxValue), out TargetExit exit))
             {
-                process.Kill(entireProcessTree: true);
+                killedAs = cancellationToken.IsCancellationRequested ? RunOutcome.Interrupted : RunOutcome.TimedOut;
+                target.Kill();
+                target.WaitForExit(-1, out exit);
             }
-            catch (InvalidOperationException)
+            else if (cancellationToken.IsCancellationRequested && exit.Signaled && exit.Signal == 9)
             {
-                // It exited in the meantime.
+                killedAs = RunOutcome.Interrupted;
             }
 
-            await exited.Task.ConfigureAwait(false);
+            stderr.GetAwaiter().GetResult();
+            return killedAs ?? (exit.Exited
+                ? (exit.ExitCode == 0 ? RunOutcome.Passed : RunOutcome.Failed)
+                : RunOutcome.Crashed);
         }
-
-        await feed.ConfigureAwait(false);
-        if (killedAs is RunOutcome outcome)
-        {
-            return outcome;
-        }
-
-        // On Linux a child killed by signal N reports 128 + N.
-        int code = process.ExitCode;
-        return code == 0 ? RunOutcome.Passed : code is > 128 and <= 128 + 64 ? RunOutcome.Crashed : RunOutcome.Failed;
     }
 
-    private async Task FeedStdinAsync(Process process, string? input)
+    private void CollectMessages(StreamReader stderr)
     {
         try
         {
-            if (_inputOnStdin && input is not null)
+            while (stderr.ReadLine() is string line)
             {
-                await using FileStream file = File.OpenRead(input);
-                await file.CopyToAsync(process.StandardInput.BaseStream).ConfigureAwait(false);
+                if (line.StartsWith("memcov:", StringComparison.Ordinal)
+                    && (_messages.Count < MaxMessages || _messages.ContainsKey(line)))
+                {
+                    _messages.AddOrUpdate(line, 1, static (_, n) => n + 1);
+                }
             }
-
-            process.StandardInput.Close();
         }
         catch (IOException)
         {
-            // The target exited without reading all of its input: not an error of the run.
+            // The pipe broke: the target and its group are gone.
         }
     }
 }

@@ -54,6 +54,17 @@ internal static partial class Interop
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_remove", StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int RegionFileRemove(string? dir, string name);
 
+        /// <summary>A process holds the region (MCOV_E_IN_USE): it was not removed.</summary>
+        internal const int MCOV_E_IN_USE = -11;
+
+        /// <summary>mcov_region_file_liveness: the MCOV_LIVE_* bits of region <paramref name="name"/>.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_liveness", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int RegionFileLiveness(string? dir, string name, out uint state);
+
+        /// <summary>mcov_region_file_remove_unused: unlink the file only if no process holds it.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_remove_unused", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int RegionFileRemoveUnused(string? dir, string name);
+
         /// <summary>mcov_map_check: check a whole offline map (map file v2 or v1, serialize blob v1).</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_map_check")]
         internal static unsafe partial int MapCheck(byte* data, ulong size, out MapSummary summary);

@@ -129,9 +129,54 @@ public sealed partial class CoverageRegion
         return true;
     }
 
+    /// <summary>Who holds region <paramref name="name"/>, from the kernel's locks on its file; the region is not held by this call.</summary>
+    /// <param name="name">The region name.</param>
+    /// <returns>The holders.</returns>
+    /// <exception cref="ArgumentException">The name breaks the naming rule.</exception>
+    /// <exception cref="RegionNotFoundException">No file exists under the name.</exception>
+    /// <exception cref="UnauthorizedAccessException">The path is not a regular file, or may not be opened.</exception>
+    public static RegionLiveness GetLiveness(string name)
+    {
+        string path = RegionName.GetPath(name);
+        int status = Interop.Memcov.RegionFileLiveness(RegionName.GetDirectory(), name, out uint state);
+        if (status != Interop.Memcov.MCOV_OK)
+        {
+            NativeStatus.ThrowForRegion(status, name, path);
+        }
+
+        return (RegionLiveness)state;
+    }
+
     /// <summary>
-    /// The regions in the region directory, sorted by name, each with its header facts or the reason it
-    /// cannot be attached. Nothing is written.
+    /// Removes region <paramref name="name"/>'s file only if no process holds it. A process that attaches
+    /// at the same moment either holds it first (and it stays) or finds it gone.
+    /// </summary>
+    /// <param name="name">The region name.</param>
+    /// <returns><see langword="true"/> if the file was removed; <see langword="false"/> if a process holds it.</returns>
+    /// <exception cref="ArgumentException">The name breaks the naming rule.</exception>
+    /// <exception cref="RegionNotFoundException">No file exists under the name.</exception>
+    /// <exception cref="UnauthorizedAccessException">The path is not a region file of this user.</exception>
+    /// <exception cref="IOException">unlink failed otherwise.</exception>
+    public static bool RemoveUnused(string name)
+    {
+        string path = RegionName.GetPath(name);
+        int status = Interop.Memcov.RegionFileRemoveUnused(RegionName.GetDirectory(), name);
+        if (status == Interop.Memcov.MCOV_E_IN_USE)
+        {
+            return false;
+        }
+
+        if (status != Interop.Memcov.MCOV_OK)
+        {
+            NativeStatus.ThrowForRegion(status, name, path);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The regions in the region directory, sorted by name, each with who holds it and its header facts,
+    /// or the reason it cannot be attached. Nothing is written.
     /// </summary>
     /// <returns>One summary per file named <c>memcov-NAME</c> with a valid NAME.</returns>
     /// <exception cref="DirectoryNotFoundException">The region directory does not exist.</exception>
@@ -143,11 +188,14 @@ public sealed partial class CoverageRegion
             string path = RegionName.GetPath(name);
             try
             {
+                // Who holds it, asked before this listing holds it too.
+                RegionLiveness liveness = GetLiveness(name);
                 using CoverageRegion region = Attach(name);
                 summaries.Add(new RegionSummary
                 {
                     Name = name,
                     Path = path,
+                    Liveness = liveness,
                     Version = region.Version,
                     CapacityEdges = region.CapacityEdges,
                     AllocCursor = region.AllocCursor,

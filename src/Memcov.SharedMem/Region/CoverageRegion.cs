@@ -55,6 +55,26 @@ public sealed partial class CoverageRegion : IDisposable
     internal (ulong Device, ulong Inode) FileIdentity { get; }
 
     /// <summary>
+    /// Tells whether <see cref="Path"/> still names the file this region mapped: a region removed (and
+    /// maybe created again) under its holder goes on recording into a file no one else opens.
+    /// </summary>
+    /// <param name="problem">Why not: removed, or removed and replaced by another file.</param>
+    /// <returns><see langword="true"/> if the path still names this region's file.</returns>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    public bool TryCheckPath([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Interop.Memcov.RegionFileCheckPath(_view.Handle) == Interop.Memcov.MCOV_OK)
+        {
+            problem = null;
+            return true;
+        }
+
+        problem = NativeStatus.LastError;
+        return false;
+    }
+
+    /// <summary>
     /// Edge slots handed out to modules: <c>alloc_cursor</c>, rounded down to 4096 and bounded by
     /// <see cref="CapacityEdges"/>, so it never points past the map.
     /// </summary>

@@ -15,6 +15,9 @@ public sealed record RegionSummary
     /// <summary>Why the file cannot be attached (the exception's message); <see langword="null"/> when it can.</summary>
     public string? Problem { get; init; }
 
+    /// <summary>Who held the region when it was listed; <see cref="RegionLiveness.Unused"/> when <see cref="Problem"/> is set.</summary>
+    public RegionLiveness Liveness { get; init; }
+
     /// <summary>The format version; 0 when <see cref="Problem"/> is set.</summary>
     public int Version { get; init; }
 

@@ -17,6 +17,7 @@ public sealed partial class RegionHeaderLayoutTests
         ["mcov_region_facts"] = typeof(Interop.Memcov.RegionFacts),
         ["mcov_region_counters"] = typeof(Interop.Memcov.RegionCounters),
         ["mcov_map_summary"] = typeof(Interop.Memcov.MapSummary),
+        ["mcov_spawn_request"] = typeof(Interop.Memcov.SpawnRequest),
         ["mcov_region_header"] = null,
         ["mcov_map_header"] = null,
         ["mcov_map_module"] = null,
@@ -33,7 +34,7 @@ public sealed partial class RegionHeaderLayoutTests
         File.ReadAllText(Path.Combine(RepoPaths.Root, "native", "include", file));
 
     private static string AllHeaders() =>
-        HeaderText("memcov_region.h") + HeaderText("memcov_map.h") + HeaderText("memcov_files.h");
+        HeaderText("memcov_region.h") + HeaderText("memcov_map.h") + HeaderText("memcov_files.h") + HeaderText("memcov_spawn.h");
 
     [Fact]
     public void EveryOffsetAssertedInC_MatchesTheMirror()
@@ -79,7 +80,7 @@ public sealed partial class RegionHeaderLayoutTests
             checkedTypes++;
         }
 
-        Assert.Equal(4, checkedTypes);
+        Assert.Equal(5, checkedTypes);
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed partial class RegionHeaderLayoutTests
         Assert.Contains($"#define MCOV_MAP_VERSION {CoverageMapFile.Version}u", map);
         Assert.Contains("#define MCOV_MAP_MAX_BYTES (1ull << 40)", map);
         Assert.Equal(1L << 40, CoverageMapFile.FormatMaxBytes);
-        string api = HeaderText("memcov.h") + HeaderText("memcov_files.h");
+        string api = HeaderText("memcov.h") + HeaderText("memcov_files.h") + HeaderText("memcov_spawn.h");
         foreach (var field in typeof(Interop.Memcov).GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
             .Where(f => f.Name.StartsWith("MCOV_", StringComparison.Ordinal)))
         {

@@ -1,0 +1,50 @@
+using System.Runtime.InteropServices;
+
+namespace Memcov.SharedMem;
+
+internal static partial class Interop
+{
+    /// <summary>libmemcov's calls that start targets (native/include/memcov_spawn.h).</summary>
+    internal static partial class Memcov
+    {
+        /// <summary>mcov_spawn: start a target in a process group of its own, killed when this process dies.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_spawn")]
+        internal static partial int Spawn(in SpawnRequest request, out int pid);
+
+        /// <summary>mcov_spawn_wait: 0 and the raw wait status once the target ended; 1 if it still runs.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_spawn_wait")]
+        internal static partial int SpawnWait(int pid, int timeoutMs, out int status);
+
+        /// <summary>mcov_spawn_kill: SIGKILL the target and its process group.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_spawn_kill")]
+        internal static partial int SpawnKill(int pid);
+
+        /// <summary>mcov_region_file_check_path: 0 if the region's path still names the mapped file.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_check_path")]
+        internal static partial int RegionFileCheckPath(RegionFileHandle file);
+
+        /// <summary>The mirror of <c>mcov_spawn_request</c>; a test checks it against memcov_spawn.h.</summary>
+        [StructLayout(LayoutKind.Explicit, Size = 56)]
+        internal unsafe struct SpawnRequest
+        {
+            [FieldOffset(0)]
+            public byte* Path;
+            [FieldOffset(8)]
+            public byte** Argv;
+            [FieldOffset(16)]
+            public byte** Envp;
+            [FieldOffset(24)]
+            public int StdinFd;
+            [FieldOffset(28)]
+            public int StdoutFd;
+            [FieldOffset(32)]
+            public int StderrFd;
+            [FieldOffset(40)]
+            public int* KeepFds;
+            [FieldOffset(48)]
+            public uint KeepCount;
+            [FieldOffset(52)]
+            public uint Reserved;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace Memcov.SharedMem;
+
+/// <summary>What <see cref="TargetProcess.Start"/> runs, and with what.</summary>
+public sealed class TargetStartInfo
+{
+    /// <summary>Creates the description of a run of <paramref name="fileName"/>.</summary>
+    /// <param name="fileName">The program: a path, or a name looked up in <c>PATH</c>.</param>
+    public TargetStartInfo(string fileName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        FileName = fileName;
+    }
+
+    /// <summary>The program: a path, or a name looked up in <c>PATH</c>.</summary>
+    public string FileName { get; }
+
+    /// <summary>The arguments after the program's name.</summary>
+    public IList<string> Arguments { get; } = [];
+
+    /// <summary>Variables set for the target (a <see langword="null"/> value removes one), on top of this process's environment.</summary>
+    public IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>(StringComparer.Ordinal);
+
+    /// <summary>A regular file the target reads as its standard input; <see langword="null"/>: <c>/dev/null</c>.</summary>
+    public string? StandardInputFile { get; init; }
+
+    /// <summary>Whether <see cref="TargetProcess.StandardError"/> gives the target's standard error; otherwise it goes to <c>/dev/null</c>, as its standard output always does.</summary>
+    public bool CaptureStandardError { get; init; }
+}
