@@ -186,6 +186,17 @@ function Invoke-CliTerminalTests {
     }
 }
 
+# cli_fuzz: random command lines and files for every memcov command, for a bounded time.
+function Invoke-CliFuzz {
+    Invoke-WithEnv @{
+        MEMCOV_CLI        = Join-Path $artifacts 'cli/memcov'
+        MEMCOV_SAMPLE_DIR = Join-Path $artifacts 'samples'
+    } {
+        python3 (Join-Path $root 'tests/cli/fuzz_cli.py')
+        Assert-ExitCode 'memcov fuzzed'
+    }
+}
+
 # python_tests
 function Invoke-PythonTests {
     Invoke-WithEnv @{
@@ -268,6 +279,7 @@ function Invoke-Test {
     Invoke-Stage 'python unittest' { Invoke-PythonTests }
     Invoke-Stage 'dotnet test' { Invoke-DotnetTests }
     Invoke-Stage 'memcov in a terminal' { Invoke-CliTerminalTests }
+    Invoke-Stage 'memcov fuzzed' { Invoke-CliFuzz }
     Invoke-Stage 'demo' { Invoke-DemoJob }
     Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }
     Invoke-Stage 'NuGet package in a new project' { Invoke-PackageTest }

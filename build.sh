@@ -125,6 +125,13 @@ cli_terminal_tests() {
     python3 -m unittest discover -s "$root/tests/cli" -p 'test_*.py' -v
 }
 
+# Random command lines and files for every memcov command, for a bounded time (60 s; MEMCOV_FUZZ_SECONDS
+# changes it, MEMCOV_FUZZ_SEED repeats a run): documented exit codes, memcov: lines only, nothing left behind.
+cli_fuzz() {
+  MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
+    python3 "$root/tests/cli/fuzz_cli.py"
+}
+
 # The .NET library's tests; the cross-process ones run the native release build's mcov_worker.
 dotnet_tests() {
   MEMCOV_TEST_NATIVE_DIR="$artifacts/obj/native-release/native" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
@@ -195,6 +202,7 @@ cmd_test() {
   run_stage "python unittest" python_tests
   run_stage "dotnet test" dotnet_tests
   run_stage "memcov in a terminal" cli_terminal_tests
+  run_stage "memcov fuzzed" cli_fuzz
   run_stage "demo" demo_job
   run_stage "dotnet pack" pack_library
   run_stage "NuGet package in a new project" package_test

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.ComponentModel;
 using Memcov.Cli.Commands;
+using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 
 namespace Memcov.Cli;
@@ -11,21 +13,47 @@ internal static class CliApp
     /// <summary>Exit code of a command that failed for a reason its message gives.</summary>
     public const int Failed = 1;
 
+    /// <summary>Exit code of a command line that does not parse: an unknown command or option, a missing or bad value.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Exit code of a command stopped by SIGINT or SIGTERM (128 + SIGINT, as a shell reports Ctrl-C).</summary>
+    public const int Interrupted = 130;
+
     /// <summary>Parses <paramref name="args"/> and runs the command.</summary>
-    /// <returns>0 on success, 1 when the command failed, other non-zero codes for bad arguments.</returns>
+    /// <param name="args">The command line.</param>
+    /// <param name="console">Where the command writes.</param>
+    /// <param name="cancellationToken">Cancelled at the first SIGINT or SIGTERM (<see cref="TerminationSignals"/>).</param>
+    /// <returns>0 on success, <see cref="Failed"/>, <see cref="Usage"/> or <see cref="Interrupted"/>.</returns>
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
         RootCommand root = Build(console);
         ParseResult parsed = root.Parse(args);
-        // Ctrl-C cancels the command's token; the run then kills its targets, prints its summary and
-        // removes its region, which must not be cut short.
+        if (parsed.Action is ParseErrorAction)
+        {
+            await console.Error.WriteLineAsync(UsageError(parsed)).ConfigureAwait(false);
+            return Usage;
+        }
+
+        // Signals are the caller's (TerminationSignals): System.CommandLine's own handler would wait for
+        // the command and then throw at a second signal.
         var configuration = new InvocationConfiguration
         {
             Output = console.Out,
             Error = console.Error,
-            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+            ProcessTerminationTimeout = null,
         };
         return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The one line a command line that does not parse gets: what is wrong and where the help is,
+    /// instead of the parser's messages followed by the whole help.
+    /// </summary>
+    public static string UsageError(ParseResult parsed)
+    {
+        string command = parsed.CommandResult.Command is RootCommand ? "memcov" : $"memcov {parsed.CommandResult.Command.Name}";
+        string errors = string.Join(" ", parsed.Errors.Select(e => e.Message));
+        return $"memcov: {Printable.Escape(errors)} (see {command} --help)";
     }
 
     /// <summary>The command tree.</summary>
@@ -68,34 +96,31 @@ internal static class CliApp
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException
             or InvalidOperationException or PlatformNotSupportedException or Win32Exception)
         {
-            await console.Error.WriteLineAsync($"memcov: {e.Message}").ConfigureAwait(false);
+            await console.Error.WriteLineAsync($"memcov: {Printable.Escape(e.Message)}").ConfigureAwait(false);
             return Failed;
+        }
+        catch (OperationCanceledException)
+        {
+            await console.Error.WriteLineAsync("memcov: interrupted").ConfigureAwait(false);
+            return Interrupted;
         }
     }
 
     /// <summary>The synchronous form of <see cref="Guard(CliConsole, Func{Task{int}})"/>.</summary>
     public static Task<int> Guard(CliConsole console, Func<int> body) => Guard(console, () => Task.FromResult(body()));
 
+    /// <summary>
+    /// The longest time an option accepts, in seconds: 24 days, within the longest delay a .NET timer
+    /// takes (2^32 − 2 ms, about 49.7 days).
+    /// </summary>
+    public const double MaxSeconds = 24 * 24 * 3600;
+
     /// <summary>A <c>--json</c> option.</summary>
     public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON to stdout instead of tables." };
 
     /// <summary>A <c>--capacity</c> option: edge slots of a region to create, 1 to 2^32.</summary>
-    public static Option<long> CapacityOption(string description = "Edge slots of the region, rounded up to a multiple of 4096.")
-    {
-        var capacity = new Option<long>("--capacity") { Description = description, DefaultValueFactory = _ => 1 << 20 };
-        capacity.Validators.Add(r =>
-        {
-            if (CapacityError(r.GetValueOrDefault<long>()) is string error)
-            {
-                r.AddError(error);
-            }
-        });
-        return capacity;
-    }
-
-    /// <summary>Why <paramref name="capacity"/> cannot be a region's capacity, or null when it can.</summary>
-    public static string? CapacityError(long capacity) =>
-        capacity is < 1 or > RegionFormat.MaxCapacity ? $"--capacity must be 1 to {RegionFormat.MaxCapacity} edges." : null;
+    public static Option<long> CapacityOption(string description = "Edge slots of the region, rounded up to a multiple of 4096") =>
+        BoundedOption.Create("--capacity", description, 1L, RegionFormat.MaxCapacity, "edges", 1L << 20);
 
     /// <summary>A region-name argument, checked against the naming rule while parsing.</summary>
     public static Argument<string> RegionArgument(string name = "region", string description = "The region name.")
@@ -106,9 +131,13 @@ internal static class CliApp
             string? value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
             if (!RegionName.IsValid(value))
             {
-                result.AddError($"Invalid region name '{value}': it must match [A-Za-z0-9][A-Za-z0-9._-]{{0,199}}.");
+                result.AddError(InvalidRegionName(value));
             }
         });
         return argument;
     }
+
+    /// <summary>The message for a region name that breaks the naming rule.</summary>
+    public static string InvalidRegionName(string? name) =>
+        $"Invalid region name '{Printable.Escape(name)}': it must match [A-Za-z0-9][A-Za-z0-9._-]{{0,199}}.";
 }

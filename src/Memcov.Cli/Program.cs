@@ -1,3 +1,4 @@
 using Memcov.Cli;
 
-return await CliApp.RunAsync(args, CliConsole.FromProcess());
+using var signals = new TerminationSignals();
+return await CliApp.RunAsync(args, CliConsole.FromProcess(), signals.Token);

@@ -9,10 +9,9 @@ internal static class CliHarness
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = await CliApp.RunAsync(args, CliConsole.Capture(output, error));
+        CliConsole console = CliConsole.Capture(output, error);
+        console.Ui.Profile.Width = 200; // wide enough that no table cell a test reads is wrapped
+        int code = await CliApp.RunAsync(args, console);
         return new Result(code, output.ToString(), error.ToString());
     }
-
-    /// <summary>A path in a fresh temporary directory of the test.</summary>
-    public static string TempFile(string name) => Path.Combine(Directory.CreateTempSubdirectory("memcov-cli-").FullName, name);
 }

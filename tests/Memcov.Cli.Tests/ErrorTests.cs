@@ -4,7 +4,7 @@ using static Memcov.Cli.Tests.CliHarness;
 namespace Memcov.Cli.Tests;
 
 /// <summary>Bad arguments and bad files: a non-zero exit and a message, never a stack trace.</summary>
-public sealed class ErrorTests : RegionTestBase
+public sealed class ErrorTests : CliTestBase
 {
     [Theory]
     [InlineData("run")]

@@ -6,7 +6,7 @@ using static Memcov.Cli.Tests.CliHarness;
 namespace Memcov.Cli.Tests;
 
 /// <summary>stat, export, import, merge and diff on regions native workers filled.</summary>
-public sealed class MapCommandsTests : RegionTestBase
+public sealed class MapCommandsTests : CliTestBase
 {
     private string Filled(string tag, int first, int count, bool bFirst = false)
     {

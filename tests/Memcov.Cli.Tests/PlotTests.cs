@@ -6,7 +6,7 @@ using static Memcov.Cli.Tests.CliHarness;
 namespace Memcov.Cli.Tests;
 
 /// <summary>watch --record writes a feed; plot draws it as PNG and SVG.</summary>
-public sealed class PlotTests : RegionTestBase
+public sealed class PlotTests : CliTestBase
 {
     [Fact]
     public async Task WatchRecordsAFeed_ThatPlotDrawsAsPngAndSvg()
@@ -44,5 +44,24 @@ public sealed class PlotTests : RegionTestBase
         string svg = TempFile("coverage.svg");
         Assert.Equal(0, (await Run("plot", feed, "-o", svg, "--width", "640", "--height", "480")).Code);
         Assert.Contains("<svg", await File.ReadAllTextAsync(svg));
+    }
+
+    [Fact]
+    public async Task ACutFeed_IsRefused_WithWhereAndHowMuchOfTheRecordIsThere()
+    {
+        string name = NewName("cut");
+        NativeMemcov.CreateRegion(name, 1 << 16);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 0, 24));
+        string feed = TempFile("whole.feed");
+        Assert.Equal(0, (await Run("watch", name, "--interval", "20", "--seconds", "0", "--record", feed)).Code);
+
+        // The header, the first record (its new edges), and 10 bytes of the next.
+        byte[] whole = await File.ReadAllBytesAsync(feed);
+        int first = FeedFormat.HeaderSize + BitConverter.ToInt32(whole, FeedFormat.HeaderSize);
+        string cut = TempFile("cut.feed");
+        await File.WriteAllBytesAsync(cut, whole[..(first + 10)]);
+        Result plot = await Run("plot", cut, "-o", TempFile("cut.png"));
+        Assert.Equal(1, plot.Code);
+        Assert.StartsWith($"memcov: The coverage feed is not valid at byte {first}: the feed ends after 10 of the 40 bytes of a record.", plot.Err);
     }
 }

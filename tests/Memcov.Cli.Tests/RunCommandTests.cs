@@ -6,7 +6,7 @@ using static Memcov.Cli.Tests.CliHarness;
 namespace Memcov.Cli.Tests;
 
 /// <summary>memcov run end to end on the sample target: unions, crashes and hangs.</summary>
-public sealed class RunCommandTests : RegionTestBase
+public sealed class RunCommandTests : CliTestBase
 {
     private static string Sample => Path.Combine(RepoPaths.SampleDir, "memcov-sample");
 
@@ -19,14 +19,11 @@ public sealed class RunCommandTests : RegionTestBase
         return JsonDocument.Parse(r.Out).RootElement.Clone();
     }
 
-    private readonly List<string> _dirs = [];
-
-    protected override void Cleanup() => _dirs.ForEach(d => Directory.Delete(d, recursive: true));
+    private int _inputDirectories;
 
     private string CopyInputs(IEnumerable<string> files)
     {
-        string dir = Directory.CreateTempSubdirectory("memcov-inputs-").FullName;
-        _dirs.Add(dir);
+        string dir = Directory.CreateDirectory(TempFile($"inputs-{++_inputDirectories}")).FullName;
         foreach (string f in files)
         {
             File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));

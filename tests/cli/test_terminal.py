@@ -107,8 +107,8 @@ class LiveViewTest(unittest.TestCase):
 
     def test_bad_arguments_say_so_in_the_terminal(self):
         code, _, screen = run_in_terminal([CLI, "run", "--jobs", "0", "--", "true"])
-        self.assertNotEqual(code, 0)
-        self.assertIn("--jobs must be at least 1", screen)
+        self.assertEqual(code, 2)
+        self.assertEqual(screen.strip().splitlines(), ["memcov: --jobs must be 1 to 1024 runs, not '0'. (see memcov run --help)"])
 
 
 if __name__ == "__main__":

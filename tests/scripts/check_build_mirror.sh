@@ -31,6 +31,7 @@ run_stage Invoke-Stage
 ctest_variant Invoke-CTest
 python_tests Invoke-PythonTests
 cli_terminal_tests Invoke-CliTerminalTests
+cli_fuzz Invoke-CliFuzz
 dotnet_tests Invoke-DotnetTests
 pack_library Invoke-DotnetPack
 package_test Invoke-PackageTest

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 
 namespace Memcov.Cli.Commands;
@@ -14,7 +15,7 @@ internal static class CreateCommand
         create.SetAction((parse, _) => CliApp.Guard(console, () =>
         {
             using CoverageRegion region = CoverageRegion.Create(parse.GetValue(name)!, parse.GetValue(capacity));
-            console.Out.WriteLine($"created region {region.Name} ({region.CapacityEdges} edge slots) at {region.Path}");
+            console.Out.WriteLine($"created region {region.Name} ({region.CapacityEdges} edge slots) at {Printable.Escape(region.Path)}");
             return 0;
         }));
         return create;

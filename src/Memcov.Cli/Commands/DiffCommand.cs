@@ -29,7 +29,7 @@ internal static class DiffCommand
                 .AddColumn(new TableColumn("only in second").RightAligned());
             foreach (ModuleDiffReport m in report.Modules)
             {
-                table.AddRow(Markup.Escape(m.Path), $"{m.OnlyInFirst.Count}", $"{m.OnlyInSecond.Count}");
+                table.AddRow(Printable.Markup(m.Path), $"{m.OnlyInFirst.Count}", $"{m.OnlyInSecond.Count}");
             }
 
             table.AddRow("[bold]total[/]", $"{report.OnlyInFirst}", $"{report.OnlyInSecond}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 
 namespace Memcov.Cli.Commands;
@@ -17,7 +18,7 @@ internal static class ExportCommand
             CoverageMapFile map = CoverageMapFile.FromRegion(region);
             string path = parse.GetValue(output)!.FullName;
             map.Save(path);
-            console.Out.WriteLine($"exported {map.CountCovered()} covered of {map.EdgeCount} edges in {map.Modules.Count} module(s) to {path}");
+            console.Out.WriteLine($"exported {map.CountCovered()} covered of {map.EdgeCount} edges in {map.Modules.Count} module(s) to {Printable.Escape(path)}");
             return 0;
         }));
         return export;

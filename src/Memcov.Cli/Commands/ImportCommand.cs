@@ -10,14 +10,8 @@ internal static class ImportCommand
     {
         var file = new Argument<FileInfo>("file") { Description = "A map file (memcov export, memcov merge, memcov.maps.save) or a serialize_mem_coverage blob." };
         var name = CliApp.RegionArgument(description: "The region to add the coverage to; created if it does not exist.");
-        var capacity = new Option<long?>("--capacity") { Description = "Edge slots when the region is created (default: what the map needs)." };
-        capacity.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<long?>() is long c && CliApp.CapacityError(c) is string error)
-            {
-                r.AddError(error);
-            }
-        });
+        var capacity = BoundedOption.Optional("--capacity", "Edge slots when the region is created; by default what the map needs",
+            1L, RegionFormat.MaxCapacity, "edges");
         var import = new Command("import", "OR a map file into a region, matching modules by identity; nothing in the region is cleared.") { file, name, capacity };
         import.SetAction((parse, _) => CliApp.Guard(console, () =>
         {

@@ -26,9 +26,9 @@ internal static class ListCommand
                 .AddColumn("creator").AddColumn("created").AddColumn("problem");
             foreach (RegionSummary r in regions)
             {
-                table.AddRow(Markup.Escape(r.Name), r.IsValid ? State(r.Liveness) : "", $"{r.CapacityEdges}", $"{r.AllocCursor}", $"{r.ModuleCount}",
+                table.AddRow(Printable.Markup(r.Name), r.IsValid ? State(r.Liveness) : "", $"{r.CapacityEdges}", $"{r.AllocCursor}", $"{r.ModuleCount}",
                     r.IsValid ? $"{r.CreatorPid}" : "", r.IsValid ? r.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "",
-                    Markup.Escape(r.Problem ?? ""));
+                    Printable.Markup(r.Problem));
             }
 
             console.Ui.Write(table);

@@ -17,7 +17,7 @@ internal static class MergeCommand
             CoverageMapFile union = CoverageMapFile.Merge(parse.GetValue(sources)!.Select(MapSource.Load));
             string path = parse.GetValue(output)!.FullName;
             union.Save(path);
-            console.Out.WriteLine($"merged {union.CountCovered()} covered of {union.EdgeCount} edges in {union.Modules.Count} module(s) into {path}");
+            console.Out.WriteLine($"merged {union.CountCovered()} covered of {union.EdgeCount} edges in {union.Modules.Count} module(s) into {Printable.Escape(path)}");
             return 0;
         }));
         return merge;

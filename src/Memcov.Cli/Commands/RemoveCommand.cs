@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 
 namespace Memcov.Cli.Commands;
@@ -43,7 +44,7 @@ internal static class RemoveCommand
                 List<string> matched = glob is null ? [pattern] : [.. existing.Where(n => glob.IsMatch(n))];
                 if (matched.Count == 0 && !parse.GetValue(force) && given.Length > 0)
                 {
-                    console.Error.WriteLine($"memcov: no region matches '{pattern}' in {RegionName.GetDirectory()}");
+                    console.Error.WriteLine($"memcov: no region matches '{Printable.Escape(pattern)}' in {Printable.Escape(RegionName.GetDirectory())}");
                     status = CliApp.Failed;
                 }
 
@@ -55,7 +56,7 @@ internal static class RemoveCommand
                 bool exists = onlyUnused ? RemoveIfUnused(console, name) : RemoveAnyway(console, name);
                 if (!exists && !parse.GetValue(force) && given.Length > 0 && !IsPattern(name))
                 {
-                    console.Error.WriteLine($"memcov: no region named '{name}' in {RegionName.GetDirectory()}");
+                    console.Error.WriteLine($"memcov: no region named '{Printable.Escape(name)}' in {Printable.Escape(RegionName.GetDirectory())}");
                     status = CliApp.Failed;
                 }
             }

@@ -15,16 +15,20 @@ internal static class RunCommand
     /// <summary>Exit code of a run stopped by Ctrl-C (128 + SIGINT), after its summary.</summary>
     public const int Interrupted = 130;
 
-    // 24 days: what a timer accepts.
-    private const double MaxTimeoutSeconds = 24 * 24 * 3600;
+    // More runs at a time than this is a mistake, not a machine.
+    private const int MaxJobs = 1024;
 
     public static Command Create(CliConsole console)
     {
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Runs at a time.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var jobs = BoundedOption.Create("--jobs", "Runs at a time", 1, MaxJobs, "runs", Math.Min(Environment.ProcessorCount, MaxJobs), "-j");
         var region = new Option<string?>("--region") { Description = "Name of the region to create (default: a temporary name)." };
         var capacity = CliApp.CapacityOption();
-        var timeout = new Option<double>("--timeout") { Description = "Seconds one run may take before it is killed and counted as a timeout.", DefaultValueFactory = _ => 10 };
-        var inputs = new Option<DirectoryInfo?>("--inputs") { Description = "Run the command once per file of this directory (sorted by name); without it, run it once." };
+        var timeout = BoundedOption.Create("--timeout", "Time one run may take before it is killed and counted as a timeout",
+            0.001, CliApp.MaxSeconds, "seconds", 10.0);
+        var inputs = new Option<DirectoryInfo?>("--inputs")
+        {
+            Description = "Run the command once per regular file of this directory (sorted by name; FIFOs, devices and sockets are skipped with a message); without it, run it once.",
+        };
         var keep = new Option<bool>("--keep") { Description = "Keep the region after the run (it is removed otherwise)." };
         var record = new Option<FileInfo?>("--record") { Description = "Write a coverage feed to this file, for 'memcov plot'." };
         var json = CliApp.JsonOption();
@@ -33,21 +37,12 @@ internal static class RunCommand
             Description = "The target and its arguments, after '--'. '{}' is replaced by the input's path; without '{}' the input goes to stdin.",
             Arity = ArgumentArity.OneOrMore,
         };
-        jobs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--jobs must be at least 1."); } });
-        timeout.Validators.Add(r =>
-        {
-            double t = r.GetValueOrDefault<double>();
-            if (!(t > 0 && t <= MaxTimeoutSeconds))
-            {
-                r.AddError($"--timeout must be more than 0 and at most {MaxTimeoutSeconds} seconds.");
-            }
-        });
         region.Validators.Add(r =>
         {
             string? name = r.GetValueOrDefault<string?>();
             if (name is not null && !RegionName.IsValid(name))
             {
-                r.AddError($"Invalid region name '{name}': it must match [A-Za-z0-9][A-Za-z0-9._-]{{0,199}}.");
+                r.AddError(CliApp.InvalidRegionName(name));
             }
         });
 
@@ -72,7 +67,7 @@ internal static class RunCommand
             throw new DirectoryNotFoundException($"The input directory '{s.Inputs.FullName}' does not exist.");
         }
 
-        List<string> files = s.Inputs is null ? [] : [.. Directory.EnumerateFiles(s.Inputs.FullName).Order(StringComparer.Ordinal)];
+        List<string> files = s.Inputs is null ? [] : InputFiles.List(s.Inputs.FullName, console.Error);
         if (s.Inputs is not null && files.Count == 0)
         {
             throw new ArgumentException($"The input directory '{s.Inputs.FullName}' has no files.");

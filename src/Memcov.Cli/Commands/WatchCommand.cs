@@ -8,13 +8,15 @@ namespace Memcov.Cli.Commands;
 /// <summary><c>memcov watch NAME [--interval MS] [--seconds S] [--record FILE]</c>: the live view of a region others fill.</summary>
 internal static class WatchCommand
 {
+    // An hour: a view refreshed less often shows nothing live.
+    private const int MaxIntervalMs = 3_600_000;
+
     public static Command Create(CliConsole console)
     {
         var name = CliApp.RegionArgument();
-        var interval = new Option<int>("--interval") { Description = "Milliseconds between refreshes.", DefaultValueFactory = _ => 500 };
-        var seconds = new Option<double?>("--seconds") { Description = "Stop after this many seconds (default: until Ctrl-C)." };
+        var interval = BoundedOption.Create("--interval", "Time between refreshes", 10, MaxIntervalMs, "ms", 500);
+        var seconds = BoundedOption.Optional("--seconds", "Stop after this many seconds; by default at Ctrl-C", 0.0, CliApp.MaxSeconds, "seconds");
         var record = new Option<FileInfo?>("--record") { Description = "Write a coverage feed to this file, for 'memcov plot'." };
-        interval.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 10) { r.AddError("--interval must be at least 10 ms."); } });
         var watch = new Command("watch", "Show a region's coverage live while other processes fill it.") { name, interval, seconds, record };
         watch.SetAction((parse, cancel) => CliApp.Guard(console, async () =>
         {

@@ -49,7 +49,7 @@ internal sealed class CoverageView
     {
         (long covered, long registered, double rate) = Sample();
         var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow("[bold]region[/]", Markup.Escape(_region.Name));
+        grid.AddRow("[bold]region[/]", Printable.Markup(_region.Name));
         if (run is not null)
         {
             grid.AddRow("[bold]inputs[/]", $"{run.Done}/{run.Total}");
@@ -66,7 +66,7 @@ internal sealed class CoverageView
         foreach (RegionModule m in _region.Modules)
         {
             long c = _region.CountCovered(m);
-            modules.AddRow(Markup.Escape(System.IO.Path.GetFileName(m.Path)), c.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            modules.AddRow(Printable.Markup(System.IO.Path.GetFileName(m.Path)), c.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 m.EdgeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Percent(c, m.EdgeCount));
         }
 

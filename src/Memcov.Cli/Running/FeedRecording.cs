@@ -13,7 +13,8 @@ internal sealed class FeedRecording : IAsyncDisposable
 
     private FeedRecording(CoverageRegion region, string path)
     {
-        _file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        // Never through a symlink, never into a FIFO or a device: open() would wait for a reader, or write elsewhere.
+        _file = RegularFile.CreateOrTruncate(path);
         _writer = PipeWriter.Create(_file);
         _loop = new CoverageFeed(region, _writer).RunAsync(TimeSpan.FromMilliseconds(20), _stop.Token);
     }

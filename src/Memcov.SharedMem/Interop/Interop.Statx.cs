@@ -24,6 +24,24 @@ internal static partial class Interop
         /// <summary>st_mode: a regular file.</summary>
         internal const int S_IFREG = 0x8000;
 
+        /// <summary>st_mode: a FIFO (named pipe).</summary>
+        internal const int S_IFIFO = 0x1000;
+
+        /// <summary>st_mode: a character device.</summary>
+        internal const int S_IFCHR = 0x2000;
+
+        /// <summary>st_mode: a directory.</summary>
+        internal const int S_IFDIR = 0x4000;
+
+        /// <summary>st_mode: a block device.</summary>
+        internal const int S_IFBLK = 0x6000;
+
+        /// <summary>st_mode: a symbolic link.</summary>
+        internal const int S_IFLNK = 0xA000;
+
+        /// <summary>st_mode: a socket.</summary>
+        internal const int S_IFSOCK = 0xC000;
+
         /// <summary>
         /// statx(2). Used instead of fstat/lstat because struct statx has one layout on every
         /// Linux architecture, while struct stat does not.

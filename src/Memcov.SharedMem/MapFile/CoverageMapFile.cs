@@ -20,6 +20,9 @@ public sealed class CoverageMapFile
     /// <summary>The map file format version this library writes; it also reads version 1 and serialize blobs.</summary>
     public const int Version = 2;
 
+    /// <summary>The largest map file the format allows (memcov_map.h, MCOV_MAP_MAX_BYTES).</summary>
+    internal const long FormatMaxBytes = 1L << 40;
+
     /// <summary>Map kind: every non-zero edge byte means "hit" (memcov_map.h, MCOV_MAP_FLAGS).</summary>
     private const uint KindFlags = 1;
 
@@ -153,20 +156,36 @@ public sealed class CoverageMapFile
         return added;
     }
 
+    /// <summary>
+    /// The largest map file <see cref="Load"/> reads: the format's limit, or what one .NET array holds
+    /// (a map is read whole), whichever is less.
+    /// </summary>
+    internal static long MaxLoadBytes => Math.Min(FormatMaxBytes, Array.MaxLength);
+
     /// <summary>Reads a map file.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The map.</returns>
     /// <exception cref="MapFileCorruptException">The file is not a valid map file.</exception>
-    public static CoverageMapFile Load(string path) => Parse(File.ReadAllBytes(path), path);
-
-    /// <summary>Writes the map to <paramref name="path"/>, replacing the file only once it is complete.</summary>
-    /// <param name="path">The file.</param>
-    public void Save(string path)
+    /// <exception cref="IOException">
+    /// The path is not a regular file (a FIFO, a device, a directory), or the file is larger than a map
+    /// this library reads; it is refused before anything is read from it.
+    /// </exception>
+    public static CoverageMapFile Load(string path)
     {
-        string temp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllBytes(temp, ToBytes());
-        File.Move(temp, path, overwrite: true);
+        using FileStream file = RegularFile.OpenRead(path, MaxLoadBytes,
+            $"a map file this library reads is at most {MaxLoadBytes} bytes (one .NET array; the format allows 2^40).");
+        byte[] bytes = GC.AllocateUninitializedArray<byte>((int)file.Length);
+        file.ReadExactly(bytes);
+        return Parse(bytes, path);
     }
+
+    /// <summary>
+    /// Writes the map to <paramref name="path"/>, replacing the file only once it is complete. A symlink
+    /// at the path is replaced, not written through; anything else but a regular file there is refused.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="IOException">A directory, FIFO, device or socket is at the path, or the write failed.</exception>
+    public void Save(string path) => AtomicFile.Write(path, ToBytes());
 
     /// <summary>The map in the map file format, version 2.</summary>
     /// <returns>The file's bytes.</returns>

@@ -102,6 +102,8 @@ public sealed partial class RegionHeaderLayoutTests
         string map = HeaderText("memcov_map.h");
         Assert.Contains($"#define MCOV_MAP_MAGIC \"{CoverageMapFile.Magic}\"", map);
         Assert.Contains($"#define MCOV_MAP_VERSION {CoverageMapFile.Version}u", map);
+        Assert.Contains("#define MCOV_MAP_MAX_BYTES (1ull << 40)", map);
+        Assert.Equal(1L << 40, CoverageMapFile.FormatMaxBytes);
         string api = HeaderText("memcov.h") + HeaderText("memcov_files.h") + HeaderText("memcov_spawn.h");
         foreach (var field in typeof(Interop.Memcov).GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
             .Where(f => f.Name.StartsWith("MCOV_", StringComparison.Ordinal)))
