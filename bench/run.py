@@ -205,36 +205,43 @@ def gather(build_dir, sizes, workers, reps):
     log(f"gathering: {workers} workers, {parallel} at a time, sizes {sizes}, {reps} rounds")
     res = {}
     for edges in sizes:
-        for mode in ("serialize", "region"):
+        for mode in ("serialize", "region", "lane"):
             runs = [parse_fields(run([str(build_dir / "bench_gather"), mode, str(edges), str(workers), str(parallel)],
                                      stdout=subprocess.PIPE, env=native_env()).stdout.strip())
                     for _ in range(reps)]
             if len({r["covered"] for r in runs}) != 1:
                 raise SystemExit(f"gathering: runs of {mode} at {edges} edges disagree on the union")
             res[(edges, mode)] = {k: statistics.median(int(r[k]) for r in runs)
-                                  for k in ("parent_ns", "wall_ns", "register_ns", "attach_ns")}
+                                  for k in ("parent_ns", "wall_ns", "register_ns", "attach_ns", "lane_ns")}
             res[(edges, mode)]["covered"] = int(runs[0]["covered"])
-            if mode == "region":
+            if mode != "serialize":
                 res[(edges, mode)]["warm_count_ns"] = statistics.median(int(r["warm_count_ns"]) for r in runs)
-        if res[(edges, "serialize")]["covered"] != res[(edges, "region")]["covered"]:
-            raise SystemExit(f"gathering: the two designs found different unions at {edges} edges")
+        if len({res[(edges, m)]["covered"] for m in ("serialize", "region", "lane")}) != 1:
+            raise SystemExit(f"gathering: the designs found different unions at {edges} edges")
 
     def ms(ns):
         return f"{ns / 1e6:.3f}"
 
     rows = ["| edges | union | parent: memcov serialize ms | parent: Memcov region ms | parent ratio | "
-            "wall: serialize ms | wall: region ms | child register ms | child attach ms |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "parent: lane workers ms | wall: serialize ms | wall: region ms | wall: lane ms | "
+            "child register ms | child attach ms | child own view (lane) ms |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for edges in sizes:
-        s, r = res[(edges, "serialize")], res[(edges, "region")]
+        s, r, ln = res[(edges, "serialize")], res[(edges, "region")], res[(edges, "lane")]
         rows.append(f"| {edges_label(edges)} | {r['covered']} | {ms(s['parent_ns'])} | {ms(r['parent_ns'])} | "
-                    f"{s['parent_ns'] / r['parent_ns']:.0f}× | {ms(s['wall_ns'])} | {ms(r['wall_ns'])} | "
-                    f"{ms(r['register_ns'])} | {ms(r['attach_ns'])} |")
+                    f"{s['parent_ns'] / r['parent_ns']:.0f}× | {ms(ln['parent_ns'])} | {ms(s['wall_ns'])} | "
+                    f"{ms(r['wall_ns'])} | {ms(ln['wall_ns'])} | {ms(r['register_ns'])} | {ms(r['attach_ns'])} | "
+                    f"{ms(ln['lane_ns'])} |")
     text = (f"{workers} worker processes (exec'd, {parallel} at a time), each hitting 65536 pseudo-random edges; "
             f"medians of {reps} runs. Parent: its work after the last worker exited (serialize: read and OR "
-            f"every worker's file, then count; region: `mcov_get_now64()`). Wall: first spawn to the count. "
+            f"every worker's file, then count; region and lane: `mcov_get_now64()`, which for lane workers "
+            f"also folds and frees the 200 lanes they left). Wall: first spawn to the count. "
             f"Child register: `__sanitizer_cov_trace_pc_guard_init` of the module (private pages); child attach: "
-            f"`mcov_attach` (open + map + claim the range + remap), medians over the workers.\n\n"
+            f"`mcov_attach` (open + map + claim the range + remap), medians over the workers. Lane workers "
+            f"register a no-call module of the same size instead and set its flags as the compiler's stores do, "
+            f"inside an own view: \"child own view (lane)\" is their first `mcov_reset()`, which takes a lane, "
+            f"reserves the module's range of it and maps it over the flags — what a lane adds to a worker's "
+            f"start-up.\n\n"
             + "\n".join(rows) + "\n")
     return text, res
 

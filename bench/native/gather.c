@@ -11,8 +11,12 @@
  *   region     Memcov: it registers a module of EDGES guards, attaches to the parent's region
  *              (timed: the child attach) and hits the edges through the runtime's callback, so
  *              the hits are in the region already; the parent only counts the region's map.
+ *   lane       Memcov, no-call mode in an own view: it registers a module of EDGES flags laid out
+ *              as memcov-inline.ld lays them out, attaches, opens an own view (timed: the lane,
+ *              taken and mapped over the flags) and sets the flags as the compiler's stores do;
+ *              its lane outlives it, and the parent's count folds every lane into the map.
  * Prints one line:
- *   mode=M edges=E workers=W covered=C parent_ns=P wall_ns=T register_ns=R attach_ns=A
+ *   mode=M edges=E workers=W covered=C parent_ns=P wall_ns=T register_ns=R attach_ns=A lane_ns=L
  * parent_ns is the parent's work after the last worker exited; wall_ns runs from the first
  * spawn to the count; register_ns and attach_ns are medians over the workers (region only), and
  * warm_count_ns is a second count, once the parent's mapping of the map is faulted in. */
@@ -36,14 +40,21 @@
 
 void __sanitizer_cov_trace_pc_guard(uint32_t *guard);
 void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop);
+void __sanitizer_cov_bool_flag_init(_Bool *start, _Bool *stop);
 
 /* The guards of the synthetic module a region worker registers: a range of this executable,
  * so the module's identity is the executable's build-id and edge count, as for a real one. */
 static uint32_t s_guards[MAX_EDGES];
 
+/* The flags of the synthetic no-call module a lane worker registers: on pages of their own,
+ * followed by memcov-inline.ld's marker, in this executable's writable segment. */
+static uint8_t s_flags[MAX_EDGES + 4096] __attribute__((aligned(4096)));
+static const char k_marker[16] = "memcov-inline-v1";
+
 struct worker_report {
     uint64_t register_ns;
     uint64_t attach_ns;
+    uint64_t lane_ns;
 };
 
 static uint64_t now_ns(void)
@@ -118,9 +129,37 @@ static int worker_region(uint32_t edges, uint64_t seed, const char *region)
     uint64_t t2 = now_ns();
     report.register_ns = t1 - t0;
     report.attach_ns = t2 - t1;
+    report.lane_ns = 0;
     uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
     for (uint32_t k = 0; k < HITS_PER_WORKER; k++)
         __sanitizer_cov_trace_pc_guard(&s_guards[next_random(&state) % edges]);
+    return write_full(REPORT_FD, &report, sizeof report) == 0 ? 0 : 1;
+}
+
+static int worker_lane(uint32_t edges, uint64_t seed, const char *region)
+{
+    struct worker_report report;
+    memcpy(s_flags + edges, k_marker, sizeof k_marker);
+    uint64_t t0 = now_ns();
+    __sanitizer_cov_bool_flag_init((_Bool *)s_flags, (_Bool *)(s_flags + edges));
+    uint64_t t1 = now_ns();
+    if (mcov_attach(region) != 0 || mcov_private_module_count() != 0) {
+        fprintf(stderr, "bench_gather worker: attach %s: %s\n", region, mcov_last_error());
+        return 1;
+    }
+    uint64_t t2 = now_ns();
+    mcov_reset(); /* an own view: the lane is taken and mapped over the flags */
+    uint64_t t3 = now_ns();
+    report.register_ns = t1 - t0;
+    report.attach_ns = t2 - t1;
+    report.lane_ns = t3 - t2;
+    volatile uint8_t *flags = s_flags;
+    uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (uint32_t k = 0; k < HITS_PER_WORKER; k++) {
+        uint32_t i = (uint32_t)(next_random(&state) % edges);
+        if (!flags[i])
+            flags[i] = 1;
+    }
     return write_full(REPORT_FD, &report, sizeof report) == 0 ? 0 : 1;
 }
 
@@ -235,11 +274,12 @@ static int parent_serialize(const char *self, uint32_t edges, int workers, int p
         return 1;
     }
     printf("mode=serialize edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
-           " register_ns=0 attach_ns=0\n", edges, workers, covered, t2 - t1, t2 - t0);
+           " register_ns=0 attach_ns=0 lane_ns=0\n", edges, workers, covered, t2 - t1, t2 - t0);
     return 0;
 }
 
-static int parent_region(const char *self, uint32_t edges, int workers, int parallel)
+static int parent_region(const char *self, const char *mode, uint32_t edges, int workers,
+                         int parallel)
 {
     char name[64];
     snprintf(name, sizeof name, "bench-gather-%ld", (long)getpid());
@@ -253,7 +293,9 @@ static int parent_region(const char *self, uint32_t edges, int workers, int para
         fprintf(stderr, "bench_gather: %s\n", mcov_last_error());
         return 1;
     }
-    int failed = run_workers(self, "worker-region", edges, workers, parallel, name, report[1]);
+    char worker[32];
+    snprintf(worker, sizeof worker, "worker-%s", mode);
+    int failed = run_workers(self, worker, edges, workers, parallel, name, report[1]);
     uint64_t t1 = now_ns();
     uint64_t covered = mcov_get_now64();
     uint64_t t2 = now_ns();
@@ -263,11 +305,13 @@ static int parent_region(const char *self, uint32_t edges, int workers, int para
 
     close(report[1]);
     uint64_t *reg = calloc((size_t)workers, sizeof *reg), *att = calloc((size_t)workers, sizeof *att);
+    uint64_t *lane = calloc((size_t)workers, sizeof *lane);
     int n = 0;
     struct worker_report r;
     while (n < workers && read(report[0], &r, sizeof r) == (ssize_t)sizeof r) {
         reg[n] = r.register_ns;
         att[n] = r.attach_ns;
+        lane[n] = r.lane_ns;
         n++;
     }
     if (failed || n != workers || again != covered) {
@@ -276,11 +320,13 @@ static int parent_region(const char *self, uint32_t edges, int workers, int para
     }
     qsort(reg, (size_t)n, sizeof *reg, cmp_u64);
     qsort(att, (size_t)n, sizeof *att, cmp_u64);
-    printf("mode=region edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
-           " register_ns=%" PRIu64 " attach_ns=%" PRIu64 " warm_count_ns=%" PRIu64 "\n",
-           edges, workers, covered, t2 - t1, t2 - t0, reg[n / 2], att[n / 2], t3 - t2);
+    qsort(lane, (size_t)n, sizeof *lane, cmp_u64);
+    printf("mode=%s edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
+           " register_ns=%" PRIu64 " attach_ns=%" PRIu64 " lane_ns=%" PRIu64 " warm_count_ns=%" PRIu64 "\n",
+           mode, edges, workers, covered, t2 - t1, t2 - t0, reg[n / 2], att[n / 2], lane[n / 2], t3 - t2);
     free(reg);
     free(att);
+    free(lane);
     return 0;
 }
 
@@ -296,10 +342,12 @@ int main(int argc, char **argv)
             snprintf(path, sizeof path, "%s/%s", argv[4], argv[3]);
             return worker_serialize(edges, seed, path);
         }
+        if (strcmp(argv[1], "worker-lane") == 0)
+            return worker_lane(edges, seed, argv[4]);
         return worker_region(edges, seed, argv[4]);
     }
     if (argc != 5) {
-        fprintf(stderr, "usage: %s serialize|region EDGES WORKERS PARALLEL\n", argv[0]);
+        fprintf(stderr, "usage: %s serialize|region|lane EDGES WORKERS PARALLEL\n", argv[0]);
         return 2;
     }
     uint32_t edges = (uint32_t)strtoul(argv[2], NULL, 10);
@@ -315,8 +363,8 @@ int main(int argc, char **argv)
     self[len] = 0;
     if (strcmp(argv[1], "serialize") == 0)
         return parent_serialize(self, edges, workers, parallel);
-    if (strcmp(argv[1], "region") == 0)
-        return parent_region(self, edges, workers, parallel);
-    fprintf(stderr, "%s: mode must be serialize or region\n", argv[0]);
+    if (strcmp(argv[1], "region") == 0 || strcmp(argv[1], "lane") == 0)
+        return parent_region(self, argv[1], edges, workers, parallel);
+    fprintf(stderr, "%s: mode must be serialize, region or lane\n", argv[0]);
     return 2;
 }

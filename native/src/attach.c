@@ -97,7 +97,7 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
             move_into_region(lock, r, &mcov_rt.modules[i], bases[i]);
     close(lock);
     free(bases);
-    mcov_inline_place_sections();
+    mcov_inline_place_sections(false);
 }
 
 void mcov_attach_region_locked(struct mcov_region *r)

@@ -390,7 +390,7 @@ static uint8_t *copy_own_view(const struct mcov_module *m)
     return held;
 }
 
-void mcov_inline_place_sections(void)
+void mcov_inline_place_sections(bool own_view_empty)
 {
     if (!mcov_rt.inline_count)
         return;
@@ -398,7 +398,7 @@ void mcov_inline_place_sections(void)
         struct mcov_module *m = &mcov_rt.modules[i];
         if (mcov_rt.view == MCOV_VIEW_OWN && m->section && !m->in_lane && m->mappable &&
             m->region_base >= 0 && mcov_rt.attached && have_lane()) {
-            uint8_t *held = copy_own_view(m);
+            uint8_t *held = own_view_empty ? NULL : copy_own_view(m);
             own_view_into_lane(m, held);
             free(held);
         }

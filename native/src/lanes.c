@@ -294,12 +294,20 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
 
 /* --- folding --- */
 
-/* OR into map[0, n) what lane[0, n) holds beyond mask (NULL: all of it). */
+/* OR into map[0, n) what lane[0, n) holds beyond mask (NULL: all of it); words of zero skipped. */
 static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint64_t n)
 {
-    for (uint64_t i = 0; i < n; i++)
-        if (lane[i] && !(mask && mask[i]) && !__atomic_load_n(&map[i], __ATOMIC_RELAXED))
-            __atomic_store_n(&map[i], 1, __ATOMIC_RELAXED);
+    for (uint64_t i = 0; i < n; i += 8) {
+        uint64_t end = n - i < 8 ? n : i + 8;
+        mcov_word w = 0;
+        if (end == i + 8)
+            memcpy(&w, lane + i, 8);
+        if (end == i + 8 && !w)
+            continue;
+        for (uint64_t j = i; j < end; j++)
+            if (lane[j] && !(mask && mask[j]) && !__atomic_load_n(&map[j], __ATOMIC_RELAXED))
+                __atomic_store_n(&map[j], 1, __ATOMIC_RELAXED);
+    }
 }
 
 static bool read_all(int fd, uint8_t *buf, uint64_t n, uint64_t at)

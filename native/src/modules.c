@@ -136,7 +136,7 @@ static void register_section_locked(uint8_t *start, uint8_t *stop)
     m->mappable = mappable;
     m->place = MCOV_SECTION_OWN_MEMORY;
     if (reloaded)
-        mcov_inline_place_sections(); /* its base kept the hits and the region range */
+        mcov_inline_place_sections(false); /* its base kept the hits and the region range */
     else
         join_new_module();
 }

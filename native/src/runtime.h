@@ -247,6 +247,7 @@ struct mcov_runtime {
     int32_t lane;                   /* the lane this process owns in the attached region, or -1 */
     bool lane_refused;              /* no lane was free: do not ask again in this attachment */
     unsigned long long dl_subs;     /* objects unloaded so far (dlpi_subs), at the last check */
+    bool own_written;  /* an own view was opened once: the own window holds bytes to clear */
     bool layout_asked; /* get_total was called: its layout bounds copy/set_hitmap */
     uint64_t layout_cursor;
     uint64_t layout_total;
@@ -305,9 +306,10 @@ MCOV_HIDDEN void mcov_inline_own_cleared(void);
 /* Move each mirrored section's hits into its base and clear them (region reset). */
 MCOV_HIDDEN void mcov_inline_drain_mirrored(void);
 /* Put every section where it belongs for the view and the attachment: the region's slice on the
- * base view, the lane in an own view (taking one, and moving own views into it), else its own
- * memory. After a join, a view change, a reload and a fork. */
-MCOV_HIDDEN void mcov_inline_place_sections(void);
+ * base view, the lane in an own view (taking one, and moving own views into it, which
+ * own_view_empty says need not be copied), else its own memory. After a join, a view change and
+ * a reload. */
+MCOV_HIDDEN void mcov_inline_place_sections(bool own_view_empty);
 /* Detaching: sections get private pages again (mirrored), the own view keeps what the lane
  * held, the base gets it, and the lane is given back. */
 MCOV_HIDDEN void mcov_inline_leave_lanes(void);

@@ -7,9 +7,12 @@
 #include "bytes.h"
 #include "runtime.h"
 
-/* Clear the own view where it is private memory; lanes were drained already. */
+/* Clear the own view where it is private memory; lanes were drained already. Before the first own
+ * view nothing wrote there: its pages are not even faulted in. */
 static void clear_own(void)
 {
+    if (!mcov_rt.own_written)
+        return;
     memset(mcov_rt.own, 0, MCOV_SINK_BYTES);
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];
@@ -24,10 +27,11 @@ static void enter_own_view(void)
      * bytes may not be in the base yet. */
     mcov_inline_own_cleared();
     clear_own();
+    mcov_rt.own_written = true;
     if (mcov_rt.view != MCOV_VIEW_OWN) {
         mcov_rt.view = MCOV_VIEW_OWN;
         mcov_set_own_pointer(mcov_rt.own);
-        mcov_inline_place_sections(); /* no-call sections record into the lane from now on */
+        mcov_inline_place_sections(true); /* no-call sections record into the lane from now on */
     }
 }
 
@@ -90,7 +94,7 @@ void mcov_pop_coverage(void)
          * sections go back to the region. */
         mcov_rt.view = MCOV_VIEW_BASE;
         mcov_set_own_pointer(NULL);
-        mcov_inline_place_sections();
+        mcov_inline_place_sections(false);
     } else {
         mcov_or_into(mcov_rt.own, saved.bytes, saved.len);
         free(saved.bytes);
