@@ -29,6 +29,17 @@ public abstract class RegionTestBase : IDisposable
             {
                 File.Delete(path);
             }
+
+            // Its lanes file too, whatever the region file said (a test may have broken it).
+            string prefix = $".memcov-lanes-{name}-";
+            foreach (string lanes in Directory.EnumerateFiles(RegionName.GetDirectory(), prefix + "*"))
+            {
+                string token = Path.GetFileName(lanes)[prefix.Length..];
+                if (token.Length == 16 && token.All(char.IsAsciiHexDigitLower))
+                {
+                    File.Delete(lanes);
+                }
+            }
         }
 
         GC.SuppressFinalize(this);

@@ -14,6 +14,7 @@ Standard library only.
 import argparse
 import os
 import random
+import re
 import shlex
 import shutil
 import signal
@@ -336,6 +337,12 @@ class Fuzzer:
                 pass
         return [f"processes left behind: {', '.join(left)}"] if left else []
 
+    def region_file(self, p):
+        """The region file a path of the region directory belongs to: itself, or for a lanes file
+        (.memcov-lanes-NAME-TOKEN) the region NAME's."""
+        m = re.fullmatch(r"\.memcov-lanes-(.+)-[0-9a-f]{16}", p.name)
+        return p.with_name(f"memcov-{m.group(1)}") if m else p
+
     def changes(self, args):
         before, after = self.space.snapshot, self.space.take_snapshot()
         paths, regions = self.named_paths(args)
@@ -344,7 +351,8 @@ class Fuzzer:
         for p in sorted(set(before) | set(after)):
             if before.get(p) == after.get(p):
                 continue
-            if p.parent == self.space.shm and (p in regions or keep_runs and p.name.startswith("memcov-run-")):
+            region = self.region_file(p)
+            if p.parent == self.space.shm and (region in regions or keep_runs and region.name.startswith("memcov-run-")):
                 continue
             if p in paths:
                 was, now = before.get(p), after.get(p)

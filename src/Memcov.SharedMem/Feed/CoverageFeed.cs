@@ -77,9 +77,11 @@ public sealed class CoverageFeed
         using var timer = new PeriodicTimer(interval, _time);
         try
         {
+            // Only the wait is cancelled, never a flush: a flush cancelled half way leaves the writer
+            // reporting its next flush as cancelled, and the last sample would be lost.
             do
             {
-                await SampleAsync(cancellationToken).ConfigureAwait(false);
+                await SampleAsync(CancellationToken.None).ConfigureAwait(false);
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
         }
@@ -92,7 +94,8 @@ public sealed class CoverageFeed
 
     private FeedRecord Sample()
     {
-        // In chunks, so a map of up to 2^32 slots never needs one span or one array.
+        // In chunks, so a map of up to 2^32 slots never needs one span or one array; the lanes first.
+        _region.FoldLanes();
         long allocated = _region.AllocCursor;
         long covered = 0;
         _newCount = 0;

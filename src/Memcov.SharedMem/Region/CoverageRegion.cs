@@ -279,7 +279,7 @@ public sealed partial class CoverageRegion : IDisposable
     /// processes that died. Best effort: a removed region, or lanes another process keeps locked,
     /// leave the map as it is.
     /// </summary>
-    private void FoldLanes()
+    internal void FoldLanes()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _ = Interop.Memcov.RegionFileSync(_view.Handle);
