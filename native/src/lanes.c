@@ -376,8 +376,7 @@ static bool all_zero(const uint8_t *p, uint64_t n)
 }
 
 /* A reset, for lane k: its owner lives (the caller could not lock it). Its mask becomes what it
- * holds now, so the union takes only what it gains from now on. Chunks of the lane that hold
- * nothing are skipped: whatever the mask says there, they add nothing. */
+ * holds now, so the union takes only what it gains from now on. */
 static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epoch)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
@@ -389,7 +388,12 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
         uint64_t want = n - done < CHUNK ? n - done : CHUNK;
         if (!read_all(r->lanes.fd, buf, want, at + done))
             return;
-        if (all_zero(buf, want))
+        /* A chunk that holds nothing adds nothing now, but the lane may gain bytes there later:
+         * what an earlier reset left in its mask must not hide them. Punching needs no room;
+         * where it fails, the zeros are written below. */
+        if (all_zero(buf, want) &&
+            fallocate(r->lanes.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      (off_t)(at + r->capacity + done), (off_t)want) == 0)
             continue;
         /* No room for the mask: the lane counts for nothing until its owner folds it. */
         if (reserve(r->lanes.fd, at + r->capacity + done, want) != 0 ||
