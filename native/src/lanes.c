@@ -359,8 +359,11 @@ void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
         if ((int32_t)k == own ||
             __atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
             continue;
+        /* The lock first: an owner that dies after the fold read its lane may have stored more
+         * since, which only a fold after its death is sure to read. */
+        bool dead = lane_lock(fd, k, F_WRLCK);
         fold_from_file(r, k, epoch);
-        if (lane_lock(fd, k, F_WRLCK)) { /* its owner died: what it held is in the map now */
+        if (dead) { /* its owner died: what it held is in the map now */
             free_lane(r, k);
             lane_lock(fd, k, F_UNLCK);
         }
