@@ -74,7 +74,8 @@ MCOV_API int mcov_region_file_module(const mcov_region_file *file, uint32_t inde
 MCOV_API int mcov_region_file_claim(mcov_region_file *file, const mcov_module_entry *modules,
                                     uint32_t n, uint64_t *bases, uint64_t *needed_capacity);
 /* Clear the region for every reader, as mcov_region_reset does: its map, and what every lane
- * holds now. MCOV_E_SYSTEM if another process keeps its lanes locked (stopped mid-read). */
+ * holds now. MCOV_E_SYSTEM if another process keeps its lanes locked (stopped mid-read),
+ * MCOV_E_NO_SPACE if the lanes' masks find no room; nothing is cleared then. */
 MCOV_API int mcov_region_file_reset(mcov_region_file *file);
 /* Fold every process's lane into the map (and free those of processes that died), so the map is
  * the union: call it before each read of the map. MCOV_E_NOT_FOUND if the region was removed. */

@@ -406,11 +406,40 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
     __atomic_store_n(&e->mask_epoch, epoch, __ATOMIC_RELEASE);
 }
 
-void mcov_lanes_reset(const struct mcov_region *r, int fd)
+/* Before a reset changes anything: room for the mask of every live lane, as far as it reaches
+ * now. A mask that cannot be written would leave its lane counting for nothing, and its owner's
+ * next fold would drop what the lane gained after the reset. */
+static int reserve_masks(const struct mcov_region *r, int fd)
 {
+    for (uint32_t k = 0; k < r->lanes.count; k++) {
+        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
+            continue;
+        if (lane_lock(fd, k, F_WRLCK)) { /* dead: freed below, needs no mask */
+            lane_lock(fd, k, F_UNLCK);
+            continue;
+        }
+        uint64_t n = mcov_lane_extent(r, k);
+        int err = n ? reserve(r->lanes.fd, lane_offset(r, k) + r->capacity, n) : 0;
+        if (err)
+            return mcov_fail(space_code(err),
+                             "cannot reset region '%s': no room for the masks of the lanes of the "
+                             "processes recording into it (%s); nothing was cleared: free space "
+                             "in MEMCOV_SHM_DIR",
+                             r->name, strerror(err));
+    }
+    return MCOV_OK;
+}
+
+int mcov_lanes_reset(const struct mcov_region *r, int fd)
+{
+    if (r->lanes.base) {
+        int rc = reserve_masks(r, fd);
+        if (rc)
+            return rc;
+    }
     uint64_t epoch = __atomic_add_fetch(&r->header->reset_epoch, 1, __ATOMIC_ACQ_REL);
     if (!r->lanes.base)
-        return;
+        return MCOV_OK;
     for (uint32_t k = 0; k < r->lanes.count; k++) {
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
             continue;
@@ -421,6 +450,7 @@ void mcov_lanes_reset(const struct mcov_region *r, int fd)
             mask_live_lane(r, k, epoch);
         }
     }
+    return MCOV_OK;
 }
 
 int32_t mcov_lane_take(const struct mcov_region *r, int fd)

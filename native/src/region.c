@@ -556,10 +556,11 @@ int mcov_region_clear(const struct mcov_region *r)
     int lock = mcov_lanes_lock(r, true);
     if (lock < 0)
         return lock;
-    mcov_lanes_reset(r, r->fd);
-    clear_map(r);
+    int rc = mcov_lanes_reset(r, r->fd);
+    if (rc == MCOV_OK)
+        clear_map(r);
     close(lock);
-    return MCOV_OK;
+    return rc;
 }
 
 int mcov_region_sync(const struct mcov_region *r, int32_t own)

@@ -182,8 +182,9 @@ MCOV_HIDDEN int mcov_lanes_lock(const struct mcov_region *r, bool exclusive);
  * holds the region (lane locks are taken on it). */
 MCOV_HIDDEN void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own);
 /* Under the exclusive lock: a new epoch, a mask for each live lane, dead lanes freed. The
- * caller clears the map after. */
-MCOV_HIDDEN void mcov_lanes_reset(const struct mcov_region *r, int fd);
+ * caller clears the map after, if it returns MCOV_OK; without room for the masks it changes
+ * nothing and returns MCOV_E_NO_SPACE. */
+MCOV_HIDDEN int mcov_lanes_reset(const struct mcov_region *r, int fd);
 /* Take a free lane (or a dead owner's, folded first) with a lock on fd; -1 if none is free. */
 MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
 /* Reserve bytes [from, to) of lane k (and publish the extent, the end of what it reserved): 0 or
