@@ -475,10 +475,11 @@ void mcov_inline_after_fork(bool own_fd)
     }
     if (own_view && mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
-        mcov_warn("region '%s' has no free lane for this fork child: own views of its no-call "
-                  "modules are private memory, which memcov calls and its exit put into the "
-                  "region",
-                  r->name);
+        mcov_warn("region '%s' has %s: own views of its no-call modules are private memory, "
+                  "which memcov calls and its exit put into the region",
+                  r->name,
+                  own_fd ? "no free lane for this fork child"
+                         : "no lane for this fork child, which could not open the region again");
     }
 }
 

@@ -352,7 +352,7 @@ static void free_lane(const struct mcov_region *r, uint32_t k)
 
 void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
 {
-    if (!r->lanes.base || fd < 0)
+    if (!r->lanes.base)
         return;
     uint64_t epoch = mcov_region_epoch(r);
     for (uint32_t k = 0; k < r->lanes.count; k++) {
@@ -361,7 +361,7 @@ void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
             continue;
         /* The lock first: an owner that dies after the fold read its lane may have stored more
          * since, which only a fold after its death is sure to read. */
-        bool dead = lane_lock(fd, k, F_WRLCK);
+        bool dead = fd >= 0 && lane_lock(fd, k, F_WRLCK);
         fold_from_file(r, k, epoch);
         if (dead) { /* its owner died: what it held is in the map now */
             free_lane(r, k);
