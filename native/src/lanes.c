@@ -255,6 +255,45 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The descriptors that hold (or are about to hold) a lanes flock, each + 1 (0: a free slot).
+ * memcov_files.h calls take no process mutex, so a fork in another thread can copy one into the
+ * child, whose copy would hold the flock as long as it lives: the child closes its copies
+ * (mcov_lanes_forget_locks). A descriptor is tracked before it locks, and its lock released
+ * before it is untracked, so an untracked copy never holds one. */
+#define MCOV_LOCK_SLOTS 64
+static int s_lock_fds[MCOV_LOCK_SLOTS];
+
+static void track_lock(int fd)
+{
+    for (int i = 0; i < MCOV_LOCK_SLOTS; i++) {
+        int free_slot = 0;
+        if (__atomic_compare_exchange_n(&s_lock_fds[i], &free_slot, fd + 1, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+void mcov_lanes_unlock(int fd)
+{
+    flock(fd, LOCK_UN);
+    for (int i = 0; i < MCOV_LOCK_SLOTS; i++) {
+        int mine = fd + 1;
+        if (__atomic_compare_exchange_n(&s_lock_fds[i], &mine, 0, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+            break;
+    }
+    close(fd);
+}
+
+void mcov_lanes_forget_locks(void)
+{
+    for (int i = 0; i < MCOV_LOCK_SLOTS; i++) {
+        int v = __atomic_exchange_n(&s_lock_fds[i], 0, __ATOMIC_ACQ_REL);
+        if (v)
+            close(v - 1);
+    }
+}
+
 int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
 {
     if (!r->lanes.base)
@@ -271,6 +310,7 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
             close(fd);
         return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed (%s)", r->name, r->path);
     }
+    track_lock(fd);
     uint64_t deadline = monotonic_ns() + MCOV_LANES_WAIT_NS;
     long nap_ns = 100000;
     while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
@@ -278,7 +318,7 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
         if (e == EINTR)
             continue;
         if (e != EWOULDBLOCK || monotonic_ns() >= deadline) {
-            close(fd);
+            mcov_lanes_unlock(fd);
             return mcov_fail(MCOV_E_SYSTEM,
                              "the lanes of region '%s' stayed locked by another process for "
                              "%llu s (stopped while reading or resetting the region? fuser %s "
@@ -478,7 +518,7 @@ int32_t mcov_lane_take(const struct mcov_region *r, int fd)
         __atomic_store_n(&e->state, MCOV_LANE_OWNED, __ATOMIC_RELEASE);
         taken = (int32_t)k;
     }
-    close(lock);
+    mcov_lanes_unlock(lock);
     return taken;
 }
 

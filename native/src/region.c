@@ -559,7 +559,7 @@ int mcov_region_clear(const struct mcov_region *r)
     int rc = mcov_lanes_reset(r, r->fd);
     if (rc == MCOV_OK)
         clear_map(r);
-    close(lock);
+    mcov_lanes_unlock(lock);
     return rc;
 }
 
@@ -571,7 +571,7 @@ int mcov_region_sync(const struct mcov_region *r, int32_t own)
     if (lock < 0)
         return lock;
     mcov_lanes_fold(r, r->fd_shared ? -1 : r->fd, own);
-    close(lock);
+    mcov_lanes_unlock(lock);
     return MCOV_OK;
 }
 

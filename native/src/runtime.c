@@ -76,6 +76,7 @@ static bool own_descriptor(struct mcov_region *r)
 
 static void after_fork_child(void)
 {
+    mcov_lanes_forget_locks();
     if (mcov_rt.attached) { /* a lane is owned through a descriptor of the child's own, or not at all */
         bool own = own_descriptor(&mcov_rt.region);
         mcov_rt.region.fd_shared = !own;

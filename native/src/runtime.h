@@ -182,6 +182,11 @@ MCOV_HIDDEN bool mcov_lane_read_mask(const struct mcov_region *r, uint32_t k, ui
 /* flock on the lanes file, shared (folding into the map) or exclusive (a reset), waiting a
  * bounded time: returns the descriptor to close, or a negative code. */
 MCOV_HIDDEN int mcov_lanes_lock(const struct mcov_region *r, bool exclusive);
+/* Release and close what mcov_lanes_lock returned. */
+MCOV_HIDDEN void mcov_lanes_unlock(int fd);
+/* In a fork child: close the copies of the descriptors other threads of the parent held lanes
+ * flocks through (memcov_files.h calls), which would keep them locked while the child lives. */
+MCOV_HIDDEN void mcov_lanes_forget_locks(void);
 /* Under the shared lock: fold every lane but own into the map; free those whose owner died. fd
  * holds the region (lane locks are taken on it); -1 to fold only. */
 MCOV_HIDDEN void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own);
