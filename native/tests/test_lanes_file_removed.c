@@ -12,7 +12,12 @@
  *    reset through one) cannot reset any more: mcov_lanes_lock opens the lanes file by path,
  *    which is gone, and mcov_region_file_reset fails with "region ... was removed" (it was not)
  *    and leaves the map as it was. Readers through such a handle (mcov_region_file_sync) fail
- *    the same way and fold nothing. */
+ *    the same way and fold nothing.
+ *
+ * C. The same after mcov_region_remove while processes stay attached (docs/semantics.md: they
+ *    "keep their mapping and keep recording into the unlinked file"): a worker killed inside an
+ *    own view is never folded, since no reader can take the lanes flock by path any more, and
+ *    the attached creator's union (mcov_get_now on the base view) lacks its edges. */
 #define _GNU_SOURCE
 #include "support.h"
 
@@ -132,6 +137,48 @@ static void case_b(void)
            (unsigned long long)left);
 }
 
+static void killed_worker(void *arg)
+{
+    const struct ctx *c = arg;
+    if (mcov_attach(c->name) != 0)
+        _exit(3);
+    mcov_reset(); /* an own view: its lane, taken as the modules load */
+    t_run_inputs(0, 0, 1);
+    t_write_byte(c->up, 'r');
+    CHECK(t_read_byte(c->down, 20000) == 'g', "worker: no go"); /* the region was removed */
+    t_run_inputs(0, 1, t_input_count - 1);
+    t_write_byte(c->up, 'd');
+    for (;;)
+        pause();
+}
+
+static void case_c(const t_region_copy *all)
+{
+    const char *name = t_region_name("removed-c");
+    CHECK(mcov_region_create(name, 1 << 16) == 0, "create: %s", mcov_last_error());
+    int up[2], down[2];
+    t_pipe(up);
+    t_pipe(down);
+    struct ctx c = {name, up[1], down[0]};
+    pid_t pid = t_fork(killed_worker, &c);
+    t_expect_byte(up[0], 'r', pid, "worker ready");
+    CHECK(mcov_region_remove(name) == 0, "remove: %s", mcov_last_error());
+    t_write_byte(down[1], 'g');
+    t_expect_byte(up[0], 'd', pid, "worker ran every input");
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    uint64_t now = mcov_get_now64(); /* the creator, attached to the unlinked region */
+    uint64_t want = t_count(all->map, all->cursor);
+    EXPECT(now == want, "C: the creator, still attached after mcov_region_remove, counts %llu "
+                        "edges; the worker killed in its own view hit %llu",
+           (unsigned long long)now, (unsigned long long)want);
+    mcov_detach();
+    close(up[0]);
+    close(up[1]);
+    close(down[0]);
+    close(down[1]);
+}
+
 int main(void)
 {
     setenv("MEMCOV_TEST_SAMPLES", "inline", 1);
@@ -141,6 +188,7 @@ int main(void)
     mcov_detach();
     t_wait_ok(t_fork(one_input, (void *)refname));
     t_region_copy first = t_read_region(refname);
+    case_c(&all); /* first: this process has loaded no module yet, so adds nothing itself */
     case_a(&all, &first);
     case_b();
     t_free_region(&all);
