@@ -78,7 +78,8 @@ MCOV_API int mcov_region_file_claim(mcov_region_file *file, const mcov_module_en
  * MCOV_E_NO_SPACE if the lanes' masks find no room; nothing is cleared then. */
 MCOV_API int mcov_region_file_reset(mcov_region_file *file);
 /* Fold every process's lane into the map (and free those of processes that died), so the map is
- * the union: call it before each read of the map. MCOV_E_NOT_FOUND if the region was removed. */
+ * the union: call it before each read of the map; a region removed after the handle was opened
+ * still is. MCOV_E_NOT_FOUND if its lanes file cannot be reached any more. */
 MCOV_API int mcov_region_file_sync(mcov_region_file *file);
 /* 0 if region NAME's path still names the file this handle mapped; MCOV_E_NOT_FOUND, with
  * whether it was removed or replaced, if not. */

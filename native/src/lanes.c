@@ -298,13 +298,24 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
 {
     if (!r->lanes.base)
         return MCOV_E_NOT_FOUND; /* no lanes file: nothing to fold, nothing to mask */
-    /* A fresh open: flock belongs to the open file description, which a fork child shares. */
+    /* A fresh open: flock belongs to the open file description, which a fork child shares.
+     * Through the descriptor this handle keeps first, so that the lanes are still folded and
+     * masked after the file's name went away (mcov_region_remove while processes stay attached,
+     * or someone removing the file): its lanes are still there, and so are their owners. */
     char path[4096];
     int rc = mcov_lanes_path(r->path, r->name, r->lanes_token, path, sizeof path);
     if (rc)
         return rc;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", r->lanes.fd);
     struct stat st;
+    int fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != r->lanes.dev || st.st_ino != r->lanes.ino)) {
+        close(fd); /* the host put another file at that number */
+        fd = -1;
+    }
+    if (fd < 0)
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != r->lanes.dev || st.st_ino != r->lanes.ino) {
         if (fd >= 0)
             close(fd);
