@@ -74,10 +74,12 @@ MCOV_API int mcov_region_file_module(const mcov_region_file *file, uint32_t inde
 MCOV_API int mcov_region_file_claim(mcov_region_file *file, const mcov_module_entry *modules,
                                     uint32_t n, uint64_t *bases, uint64_t *needed_capacity);
 /* Clear the region for every reader, as mcov_region_reset does: its map, and what every lane
- * holds now. MCOV_E_SYSTEM if another process keeps its lanes locked (stopped mid-read). */
+ * holds now. MCOV_E_SYSTEM if another process keeps its lanes locked (stopped mid-read),
+ * MCOV_E_NO_SPACE if the lanes' masks find no room; nothing is cleared then. */
 MCOV_API int mcov_region_file_reset(mcov_region_file *file);
 /* Fold every process's lane into the map (and free those of processes that died), so the map is
- * the union: call it before each read of the map. MCOV_E_NOT_FOUND if the region was removed. */
+ * the union: call it before each read of the map; a region removed after the handle was opened
+ * still is. MCOV_E_NOT_FOUND if its lanes file cannot be reached any more. */
 MCOV_API int mcov_region_file_sync(mcov_region_file *file);
 /* 0 if region NAME's path still names the file this handle mapped; MCOV_E_NOT_FOUND, with
  * whether it was removed or replaced, if not. */

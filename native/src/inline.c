@@ -209,8 +209,20 @@ static void lane_fold(bool zero)
     for (uint32_t i = 0; i < mcov_rt.module_count; i++)
         if (mcov_rt.modules[i].in_lane)
             fold_module(&mcov_rt.modules[i], part, zero);
-    if (zero)
+    if (!zero)
+        return;
+    /* A reset in another process while this fold ran masked the lane as it was before it was
+     * cleared: stamping the epoch read before that reset would leave its mask hiding every later
+     * first hit of those edges. What the lane holds now was hit during or after that reset, and
+     * may count (docs/semantics.md, "reset is not atomic"). */
+    for (;;) {
         mcov_lane_adopt_epoch(r, mcov_rt.lane, epoch);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        uint64_t now = mcov_region_epoch(r);
+        if (now == epoch)
+            break;
+        epoch = now;
+    }
 }
 
 void mcov_inline_sync(void)
@@ -463,10 +475,11 @@ void mcov_inline_after_fork(bool own_fd)
     }
     if (own_view && mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
-        mcov_warn("region '%s' has no free lane for this fork child: own views of its no-call "
-                  "modules are private memory, which memcov calls and its exit put into the "
-                  "region",
-                  r->name);
+        mcov_warn("region '%s' has %s: own views of its no-call modules are private memory, "
+                  "which memcov calls and its exit put into the region",
+                  r->name,
+                  own_fd ? "no free lane for this fork child"
+                         : "no lane for this fork child, which could not open the region again");
     }
 }
 

@@ -255,22 +255,73 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The descriptors that hold (or are about to hold) a lanes flock, each + 1 (0: a free slot).
+ * memcov_files.h calls take no process mutex, so a fork in another thread can copy one into the
+ * child, whose copy would hold the flock as long as it lives: the child closes its copies
+ * (mcov_lanes_forget_locks). A descriptor is tracked before it locks, and its lock released
+ * before it is untracked, so an untracked copy never holds one. */
+#define MCOV_LOCK_SLOTS 64
+static int s_lock_fds[MCOV_LOCK_SLOTS];
+
+static void track_lock(int fd)
+{
+    for (int i = 0; i < MCOV_LOCK_SLOTS; i++) {
+        int free_slot = 0;
+        if (__atomic_compare_exchange_n(&s_lock_fds[i], &free_slot, fd + 1, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+void mcov_lanes_unlock(int fd)
+{
+    flock(fd, LOCK_UN);
+    for (int i = 0; i < MCOV_LOCK_SLOTS; i++) {
+        int mine = fd + 1;
+        if (__atomic_compare_exchange_n(&s_lock_fds[i], &mine, 0, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+            break;
+    }
+    close(fd);
+}
+
+void mcov_lanes_forget_locks(void)
+{
+    for (int i = 0; i < MCOV_LOCK_SLOTS; i++) {
+        int v = __atomic_exchange_n(&s_lock_fds[i], 0, __ATOMIC_ACQ_REL);
+        if (v)
+            close(v - 1);
+    }
+}
+
 int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
 {
     if (!r->lanes.base)
         return MCOV_E_NOT_FOUND; /* no lanes file: nothing to fold, nothing to mask */
-    /* A fresh open: flock belongs to the open file description, which a fork child shares. */
+    /* A fresh open: flock belongs to the open file description, which a fork child shares.
+     * Through the descriptor this handle keeps first, so that the lanes are still folded and
+     * masked after the file's name went away (mcov_region_remove while processes stay attached,
+     * or someone removing the file): its lanes are still there, and so are their owners. */
     char path[4096];
     int rc = mcov_lanes_path(r->path, r->name, r->lanes_token, path, sizeof path);
     if (rc)
         return rc;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", r->lanes.fd);
     struct stat st;
+    int fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != r->lanes.dev || st.st_ino != r->lanes.ino)) {
+        close(fd); /* the host put another file at that number */
+        fd = -1;
+    }
+    if (fd < 0)
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != r->lanes.dev || st.st_ino != r->lanes.ino) {
         if (fd >= 0)
             close(fd);
         return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed (%s)", r->name, r->path);
     }
+    track_lock(fd);
     uint64_t deadline = monotonic_ns() + MCOV_LANES_WAIT_NS;
     long nap_ns = 100000;
     while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
@@ -278,7 +329,7 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
         if (e == EINTR)
             continue;
         if (e != EWOULDBLOCK || monotonic_ns() >= deadline) {
-            close(fd);
+            mcov_lanes_unlock(fd);
             return mcov_fail(MCOV_E_SYSTEM,
                              "the lanes of region '%s' stayed locked by another process for "
                              "%llu s (stopped while reading or resetting the region? fuser %s "
@@ -360,15 +411,18 @@ static void free_lane(const struct mcov_region *r, uint32_t k)
 
 void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
 {
-    if (!r->lanes.base || fd < 0)
+    if (!r->lanes.base)
         return;
     uint64_t epoch = mcov_region_epoch(r);
     for (uint32_t k = 0; k < r->lanes.count; k++) {
         if ((int32_t)k == own ||
             __atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
             continue;
+        /* The lock first: an owner that dies after the fold read its lane may have stored more
+         * since, which only a fold after its death is sure to read. */
+        bool dead = fd >= 0 && lane_lock(fd, k, F_WRLCK);
         fold_from_file(r, k, epoch);
-        if (lane_lock(fd, k, F_WRLCK)) { /* its owner died: what it held is in the map now */
+        if (dead) { /* its owner died: what it held is in the map now */
             free_lane(r, k);
             lane_lock(fd, k, F_UNLCK);
         }
@@ -384,8 +438,7 @@ static bool all_zero(const uint8_t *p, uint64_t n)
 }
 
 /* A reset, for lane k: its owner lives (the caller could not lock it). Its mask becomes what it
- * holds now, so the union takes only what it gains from now on. Chunks of the lane that hold
- * nothing are skipped: whatever the mask says there, they add nothing. */
+ * holds now, so the union takes only what it gains from now on. */
 static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epoch)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
@@ -397,7 +450,12 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
         uint64_t want = n - done < CHUNK ? n - done : CHUNK;
         if (!read_all(r->lanes.fd, buf, want, at + done))
             return;
-        if (all_zero(buf, want))
+        /* A chunk that holds nothing adds nothing now, but the lane may gain bytes there later:
+         * what an earlier reset left in its mask must not hide them. Punching needs no room;
+         * where it fails, the zeros are written below. */
+        if (all_zero(buf, want) &&
+            fallocate(r->lanes.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      (off_t)(at + r->capacity + done), (off_t)want) == 0)
             continue;
         /* No room for the mask: the lane counts for nothing until its owner folds it. */
         if (reserve(r->lanes.fd, at + r->capacity + done, want) != 0 ||
@@ -407,11 +465,40 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
     __atomic_store_n(&e->mask_epoch, epoch, __ATOMIC_RELEASE);
 }
 
-void mcov_lanes_reset(const struct mcov_region *r, int fd)
+/* Before a reset changes anything: room for the mask of every live lane, as far as it reaches
+ * now. A mask that cannot be written would leave its lane counting for nothing, and its owner's
+ * next fold would drop what the lane gained after the reset. */
+static int reserve_masks(const struct mcov_region *r, int fd)
 {
+    for (uint32_t k = 0; k < r->lanes.count; k++) {
+        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
+            continue;
+        if (lane_lock(fd, k, F_WRLCK)) { /* dead: freed below, needs no mask */
+            lane_lock(fd, k, F_UNLCK);
+            continue;
+        }
+        uint64_t n = mcov_lane_extent(r, k);
+        int err = n ? reserve(r->lanes.fd, lane_offset(r, k) + r->capacity, n) : 0;
+        if (err)
+            return mcov_fail(space_code(err),
+                             "cannot reset region '%s': no room for the masks of the lanes of the "
+                             "processes recording into it (%s); nothing was cleared: free space "
+                             "in MEMCOV_SHM_DIR",
+                             r->name, strerror(err));
+    }
+    return MCOV_OK;
+}
+
+int mcov_lanes_reset(const struct mcov_region *r, int fd)
+{
+    if (r->lanes.base) {
+        int rc = reserve_masks(r, fd);
+        if (rc)
+            return rc;
+    }
     uint64_t epoch = __atomic_add_fetch(&r->header->reset_epoch, 1, __ATOMIC_ACQ_REL);
     if (!r->lanes.base)
-        return;
+        return MCOV_OK;
     for (uint32_t k = 0; k < r->lanes.count; k++) {
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
             continue;
@@ -422,6 +509,7 @@ void mcov_lanes_reset(const struct mcov_region *r, int fd)
             mask_live_lane(r, k, epoch);
         }
     }
+    return MCOV_OK;
 }
 
 int32_t mcov_lane_take(const struct mcov_region *r, int fd)
@@ -449,7 +537,7 @@ int32_t mcov_lane_take(const struct mcov_region *r, int fd)
         __atomic_store_n(&e->state, MCOV_LANE_OWNED, __ATOMIC_RELEASE);
         taken = (int32_t)k;
     }
-    close(lock);
+    mcov_lanes_unlock(lock);
     return taken;
 }
 

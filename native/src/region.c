@@ -556,10 +556,11 @@ int mcov_region_clear(const struct mcov_region *r)
     int lock = mcov_lanes_lock(r, true);
     if (lock < 0)
         return lock;
-    mcov_lanes_reset(r, r->fd);
-    clear_map(r);
-    close(lock);
-    return MCOV_OK;
+    int rc = mcov_lanes_reset(r, r->fd);
+    if (rc == MCOV_OK)
+        clear_map(r);
+    mcov_lanes_unlock(lock);
+    return rc;
 }
 
 int mcov_region_sync(const struct mcov_region *r, int32_t own)
@@ -569,8 +570,8 @@ int mcov_region_sync(const struct mcov_region *r, int32_t own)
     int lock = mcov_lanes_lock(r, false);
     if (lock < 0)
         return lock;
-    mcov_lanes_fold(r, r->fd, own);
-    close(lock);
+    mcov_lanes_fold(r, r->fd_shared ? -1 : r->fd, own);
+    mcov_lanes_unlock(lock);
     return MCOV_OK;
 }
 

@@ -76,8 +76,12 @@ static bool own_descriptor(struct mcov_region *r)
 
 static void after_fork_child(void)
 {
-    if (mcov_rt.attached) /* a lane is owned through a descriptor of the child's own, or not at all */
-        mcov_inline_after_fork(own_descriptor(&mcov_rt.region));
+    mcov_lanes_forget_locks();
+    if (mcov_rt.attached) { /* a lane is owned through a descriptor of the child's own, or not at all */
+        bool own = own_descriptor(&mcov_rt.region);
+        mcov_rt.region.fd_shared = !own;
+        mcov_inline_after_fork(own);
+    }
     mcov_unlock();
 }
 

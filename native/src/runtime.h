@@ -91,6 +91,10 @@ struct mcov_region {
     uint64_t lanes_token;
     struct mcov_lanes lanes;
     bool lock_timed_out; /* the last registration gave up waiting: the next one does not wait */
+    /* A fork child that could not open the region again: fd is its parent's open file
+     * description, whose OFD locks (the parent's lane among them) are the parent's too, so no
+     * lane lock taken through it tells whether a lane's owner died. */
+    bool fd_shared;
     char name[MCOV_REGION_NAME_MAX + 1];
     char path[4096];
 };
@@ -178,12 +182,18 @@ MCOV_HIDDEN bool mcov_lane_read_mask(const struct mcov_region *r, uint32_t k, ui
 /* flock on the lanes file, shared (folding into the map) or exclusive (a reset), waiting a
  * bounded time: returns the descriptor to close, or a negative code. */
 MCOV_HIDDEN int mcov_lanes_lock(const struct mcov_region *r, bool exclusive);
+/* Release and close what mcov_lanes_lock returned. */
+MCOV_HIDDEN void mcov_lanes_unlock(int fd);
+/* In a fork child: close the copies of the descriptors other threads of the parent held lanes
+ * flocks through (memcov_files.h calls), which would keep them locked while the child lives. */
+MCOV_HIDDEN void mcov_lanes_forget_locks(void);
 /* Under the shared lock: fold every lane but own into the map; free those whose owner died. fd
- * holds the region (lane locks are taken on it). */
+ * holds the region (lane locks are taken on it); -1 to fold only. */
 MCOV_HIDDEN void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own);
 /* Under the exclusive lock: a new epoch, a mask for each live lane, dead lanes freed. The
- * caller clears the map after. */
-MCOV_HIDDEN void mcov_lanes_reset(const struct mcov_region *r, int fd);
+ * caller clears the map after, if it returns MCOV_OK; without room for the masks it changes
+ * nothing and returns MCOV_E_NO_SPACE. */
+MCOV_HIDDEN int mcov_lanes_reset(const struct mcov_region *r, int fd);
 /* Take a free lane (or a dead owner's, folded first) with a lock on fd; -1 if none is free. */
 MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
 /* Reserve bytes [from, to) of lane k (and publish the extent, the end of what it reserved): 0 or
