@@ -100,6 +100,12 @@ MCOV_API int mcov_region_file_liveness(const char *dir, const char *name, uint32
  * does. A process that attaches at the same moment either holds it first or finds it gone. */
 MCOV_API int mcov_region_file_remove_unused(const char *dir, const char *name);
 
+/* Remove the lanes files in dir whose region is gone (removed by other means than memcov) or
+ * names another lanes file, once they are MCOV_LANES_SWEEP_AGE_S seconds old (a creator links its
+ * region right after its lanes file): the number removed, or a negative MCOV_E_* code. */
+#define MCOV_LANES_SWEEP_AGE_S 60
+MCOV_API int64_t mcov_region_file_sweep_lanes(const char *dir);
+
 /* --- Offline maps (memcov_map.h) --------------------------------------------- */
 
 /* What mcov_map_check found. */

@@ -98,7 +98,10 @@ typedef struct mcov_lanes_header {
     uint32_t lane_count;                  /* the region's */
     uint32_t entry_size;                  /* 64 */
     uint64_t lanes_offset;                /* page-aligned: the table ends before it */
-    uint8_t reserved[16];
+    /* CLOCK_MONOTONIC ns until which a reset waits for the exclusive lock: readers let it go
+     * first. Written by resets, read by readers. */
+    uint64_t reset_waiting_until_ns;
+    uint8_t reserved[8];
 } mcov_lanes_header;
 
 enum mcov_lane_state {
@@ -159,6 +162,7 @@ MCOV_STATIC_ASSERT(sizeof(mcov_lanes_header) == 64, "lanes header is 64 bytes");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_lanes_header, token) == 16, "token offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_lanes_header, lane_count) == 32, "lane_count offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_lanes_header, lanes_offset) == 40, "lanes_offset offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_lanes_header, reset_waiting_until_ns) == 48, "reset_waiting offset");
 MCOV_STATIC_ASSERT(sizeof(mcov_lane_entry) == 64, "lane entry is 64 bytes");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_lane_entry, extent) == 8, "extent offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_lane_entry, seen_epoch) == 32, "seen_epoch offset");

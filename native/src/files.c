@@ -223,6 +223,14 @@ int mcov_region_file_remove_unused(const char *dir, const char *name)
     return mcov_end_quiet_call(mcov_region_remove_unused(dir, name));
 }
 
+int64_t mcov_region_file_sweep_lanes(const char *dir)
+{
+    mcov_begin_quiet_call();
+    int64_t n = mcov_lanes_sweep(dir, MCOV_LANES_SWEEP_AGE_S);
+    mcov_end_quiet_call(0);
+    return n;
+}
+
 int mcov_region_file_liveness(const char *dir, const char *name, uint32_t *state)
 {
     mcov_begin_quiet_call();

@@ -459,7 +459,25 @@ void mcov_inline_after_fork(bool own_fd)
      * view keeps private pages until it opens one. */
     const struct mcov_region *r = &mcov_rt.region;
     bool own_view = mcov_rt.view == MCOV_VIEW_OWN;
-    mcov_rt.lane = own_view && own_fd ? mcov_lane_take(r, r->fd) : -1;
+    int32_t parent = mcov_rt.lane;
+    /* Under the shared lock, so no reset masks the parent's lane between the child's copy of
+     * its state and of its mask. */
+    int lock = own_view && own_fd ? mcov_lanes_lock(r, false) : -1;
+    mcov_rt.lane = lock >= 0 ? mcov_lane_take_locked(r, r->fd) : -1;
+    if (mcov_rt.lane >= 0) {
+        /* The copy of the parent's own view counts for the union as the parent's lane does:
+         * after a reset elsewhere, only beyond the parent's mask. */
+        uint64_t epoch = mcov_region_epoch(r);
+        enum mcov_lane_part part = mcov_lane_part(r, (uint32_t)parent, epoch);
+        if (part != MCOV_LANE_ALL) {
+            mcov_lane_set_epochs(r, mcov_rt.lane, epoch - 1, part == MCOV_LANE_BEYOND_MASK ? epoch : 0);
+            for (uint32_t i = 0; part == MCOV_LANE_BEYOND_MASK && i < mcov_rt.module_count; i++)
+                if (mcov_rt.modules[i].in_lane)
+                    mcov_lane_inherit_mask(r, mcov_rt.lane, parent,
+                                           (uint64_t)mcov_rt.modules[i].region_base,
+                                           mcov_rt.modules[i].id.edge_count);
+        }
+    }
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
         if (!m->in_lane)
@@ -473,6 +491,8 @@ void mcov_inline_after_fork(bool own_fd)
         free(held);
         place_section(m);
     }
+    if (lock >= 0)
+        mcov_lanes_unlock(lock);
     if (own_view && mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
         mcov_warn("region '%s' has %s: own views of its no-call modules are private memory, "
@@ -481,6 +501,27 @@ void mcov_inline_after_fork(bool own_fd)
                   own_fd ? "no free lane for this fork child"
                          : "no lane for this fork child, which could not open the region again");
     }
+}
+
+void mcov_inline_mask_restored(const uint8_t *saved, uint64_t len)
+{
+    if (mcov_rt.lane < 0 || !mcov_rt.attached)
+        return;
+    const struct mcov_region *r = &mcov_rt.region;
+    int lock = mcov_lanes_lock(r, false);
+    if (lock < 0)
+        return;
+    if (mcov_lane_part(r, (uint32_t)mcov_rt.lane, mcov_region_epoch(r)) == MCOV_LANE_BEYOND_MASK)
+        for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+            const struct mcov_module *m = &mcov_rt.modules[i];
+            if (m->in_lane && m->local + m->id.edge_count <= len &&
+                !mcov_lane_mask_or(r, mcov_rt.lane, (uint64_t)m->region_base, saved + m->local,
+                                   m->id.edge_count))
+                mcov_warn("no room for the mask of module %s in region '%s''s lane: edges a reset "
+                          "cleared may come back with the own view a pop restores",
+                          m->id.path, r->name);
+        }
+    mcov_lanes_unlock(lock);
 }
 
 void mcov_inline_own_cleared(void)

@@ -16,6 +16,7 @@
  * resets (exclusive) take flock on the lanes file, so that no fold puts bytes of before a reset
  * into the map it cleared. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -128,6 +129,82 @@ void mcov_lanes_remove(const char *region_path, const char *name, uint64_t token
     char path[4096];
     if (token && mcov_lanes_path(region_path, name, token, path, sizeof path) == MCOV_OK)
         unlink(path);
+}
+
+/* The name and token of a lanes file's name, ".memcov-lanes-NAME-TOKEN": false for another file. */
+static bool parse_lanes_name(const char *file, char *name, size_t len, uint64_t *token)
+{
+    size_t prefix = sizeof MCOV_LANES_FILE_PREFIX - 1, n = strlen(file);
+    if (strncmp(file, MCOV_LANES_FILE_PREFIX, prefix) != 0 || n < prefix + 18 ||
+        file[n - 17] != '-' || n - prefix - 17 >= len)
+        return false;
+    uint64_t t = 0;
+    for (size_t i = n - 16; i < n; i++) {
+        char c = file[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+        t = t << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    memcpy(name, file + prefix, n - prefix - 17);
+    name[n - prefix - 17] = 0;
+    *token = t;
+    return mcov_region_check_name(name) == MCOV_OK;
+}
+
+/* The token the region file at path names now, 0 if none. */
+static uint64_t token_at(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    uint64_t token = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? mcov_region_lanes_token(fd) : 0;
+    close(fd);
+    return token;
+}
+
+/* Remove the lanes files in dir (of region only, if not NULL) that no region names, and that
+ * are at least min_age_s old: a creator links its region a moment after its lanes file. */
+static int64_t sweep(const char *dir, const char *only, uint64_t min_age_s)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return mcov_fail(errno == ENOENT ? MCOV_E_NOT_FOUND : MCOV_E_SYSTEM,
+                         "cannot list the region directory '%s': %s", dir, strerror(errno));
+    int64_t removed = 0;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char name[MCOV_REGION_NAME_MAX + 1], region[4096];
+        uint64_t token;
+        struct stat st;
+        if (!parse_lanes_name(e->d_name, name, sizeof name, &token) ||
+            (only && strcmp(name, only) != 0))
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+            st.st_uid != geteuid() || (uint64_t)(now - st.st_mtime) < min_age_s)
+            continue;
+        if (mcov_region_path_of(dir, name, region, sizeof region) != MCOV_OK ||
+            token_at(region) == token)
+            continue;
+        removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
+    }
+    closedir(d);
+    return removed;
+}
+
+void mcov_lanes_remove_stale(const char *region_path, const char *name, uint64_t min_age_s)
+{
+    char dir[4096];
+    char saved[1024];
+    mcov_save_error(saved); /* best effort: the removal's own outcome is what the caller reports */
+    sweep(dir_of(region_path, dir, sizeof dir), name, min_age_s);
+    mcov_restore_error(saved);
+}
+
+int64_t mcov_lanes_sweep(const char *dir, uint64_t min_age_s)
+{
+    return sweep(mcov_region_dir(dir), NULL, min_age_s);
 }
 
 int mcov_lanes_open(struct mcov_region *r, uint64_t token, uint32_t count)
@@ -324,11 +401,26 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
     track_lock(fd);
     uint64_t deadline = monotonic_ns() + MCOV_LANES_WAIT_NS;
     long nap_ns = 100000;
-    while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
-        int e = errno;
+    /* flock lets new readers in while a writer waits, so readers in a loop would starve a reset:
+     * a reset says it waits, and readers let it go first (for as long as it says, at most). */
+    uint64_t *waiting = &((mcov_lanes_header *)r->lanes.base)->reset_waiting_until_ns;
+    for (;;) {
+        uint64_t now = monotonic_ns();
+        int e = 0;
+        if (exclusive)
+            __atomic_store_n(waiting, now + 100000000ull, __ATOMIC_RELEASE);
+        if (!exclusive && __atomic_load_n(waiting, __ATOMIC_ACQUIRE) > now &&
+            __atomic_load_n(waiting, __ATOMIC_ACQUIRE) < now + MCOV_LANES_WAIT_NS)
+            e = EWOULDBLOCK;
+        else if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+            break;
+        else
+            e = errno;
         if (e == EINTR)
             continue;
         if (e != EWOULDBLOCK || monotonic_ns() >= deadline) {
+            if (exclusive)
+                __atomic_store_n(waiting, 0, __ATOMIC_RELEASE);
             mcov_lanes_unlock(fd);
             return mcov_fail(MCOV_E_SYSTEM,
                              "the lanes of region '%s' stayed locked by another process for "
@@ -340,6 +432,8 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
         nanosleep(&nap, NULL);
         nap_ns = nap_ns < 16000000 ? nap_ns * 2 : 16000000;
     }
+    if (exclusive)
+        __atomic_store_n(waiting, 0, __ATOMIC_RELEASE);
     return fd;
 }
 
@@ -519,6 +613,13 @@ int32_t mcov_lane_take(const struct mcov_region *r, int fd)
     int lock = mcov_lanes_lock(r, false);
     if (lock < 0)
         return -1;
+    int32_t taken = mcov_lane_take_locked(r, fd);
+    mcov_lanes_unlock(lock);
+    return taken;
+}
+
+int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
+{
     int32_t taken = -1;
     for (uint32_t k = 0; k < r->lanes.count && taken < 0; k++) {
         mcov_lane_entry *e = mcov_lane_at(r, k);
@@ -537,8 +638,54 @@ int32_t mcov_lane_take(const struct mcov_region *r, int fd)
         __atomic_store_n(&e->state, MCOV_LANE_OWNED, __ATOMIC_RELEASE);
         taken = (int32_t)k;
     }
-    mcov_lanes_unlock(lock);
     return taken;
+}
+
+bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, const uint8_t *bytes,
+                       uint64_t n)
+{
+    enum { CHUNK = 1 << 16 };
+    static _Thread_local uint8_t buf[CHUNK];
+    uint64_t at = lane_offset(r, (uint32_t)k) + r->capacity + from;
+    for (uint64_t done = 0; done < n; done += CHUNK) {
+        uint64_t want = n - done < CHUNK ? n - done : CHUNK;
+        if (all_zero(bytes + done, want))
+            continue;
+        if (!read_all(r->lanes.fd, buf, want, at + done))
+            return false;
+        for (uint64_t i = 0; i < want; i++)
+            buf[i] |= bytes[done + i];
+        if (reserve(r->lanes.fd, at + done, want) != 0 ||
+            pwrite(r->lanes.fd, buf, want, (off_t)(at + done)) != (ssize_t)want)
+            return false;
+    }
+    return true;
+}
+
+void mcov_lane_inherit_mask(const struct mcov_region *r, int32_t child, int32_t parent,
+                            uint64_t from, uint64_t n)
+{
+    enum { CHUNK = 1 << 16 };
+    static _Thread_local uint8_t buf[CHUNK];
+    uint64_t src = lane_offset(r, (uint32_t)parent) + r->capacity + from;
+    uint64_t dst = lane_offset(r, (uint32_t)child) + r->capacity + from;
+    for (uint64_t done = 0; done < n; done += CHUNK) {
+        uint64_t want = n - done < CHUNK ? n - done : CHUNK;
+        if (!read_all(r->lanes.fd, buf, want, src + done))
+            memset(buf, 0xff, want); /* unreadable: hide all of it rather than bring it back */
+        if (all_zero(buf, want))
+            continue;
+        if (reserve(r->lanes.fd, dst + done, want) != 0 ||
+            pwrite(r->lanes.fd, buf, want, (off_t)(dst + done)) != (ssize_t)want)
+            __atomic_store_n(&mcov_lane_at(r, (uint32_t)child)->mask_epoch, 0, __ATOMIC_RELEASE);
+    }
+}
+
+void mcov_lane_set_epochs(const struct mcov_region *r, int32_t k, uint64_t seen, uint64_t mask)
+{
+    mcov_lane_entry *e = mcov_lane_at(r, (uint32_t)k);
+    __atomic_store_n(&e->mask_epoch, mask, __ATOMIC_RELEASE);
+    __atomic_store_n(&e->seen_epoch, seen, __ATOMIC_RELEASE);
 }
 
 int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from, uint64_t to)
@@ -570,6 +717,10 @@ void mcov_lane_release(const struct mcov_region *r, int fd, int32_t k)
 {
     if (k < 0 || !r->lanes.base)
         return;
+    /* Under the shared lock: a reset never masks a lane as it is freed. */
+    int lock = mcov_lanes_lock(r, false);
     free_lane(r, (uint32_t)k);
     lane_lock(fd, (uint32_t)k, F_UNLCK);
+    if (lock >= 0)
+        mcov_lanes_unlock(lock);
 }

@@ -16,7 +16,7 @@
 #include "runtime.h"
 
 /* The region directory: dir if given, else $MEMCOV_SHM_DIR, else /dev/shm. */
-static const char *shm_dir(const char *dir)
+const char *mcov_region_dir(const char *dir)
 {
     if (dir && dir[0])
         return dir;
@@ -54,7 +54,7 @@ int mcov_region_path_of(const char *dir, const char *name, char *buf, size_t len
     int rc = mcov_region_check_name(name);
     if (rc)
         return rc;
-    int n = snprintf(buf, len, "%s/" MCOV_REGION_FILE_PREFIX "%s", shm_dir(dir), name);
+    int n = snprintf(buf, len, "%s/" MCOV_REGION_FILE_PREFIX "%s", mcov_region_dir(dir), name);
     if (n < 0 || (size_t)n >= len)
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "MEMCOV_SHM_DIR is too long (%zu bytes at most): set it to a shorter "
@@ -258,7 +258,7 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
     uint64_t size = MCOV_REGION_MAP_OFFSET + capacity;
 
     char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", shm_dir(dir));
+    int n = snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", mcov_region_dir(dir));
     if (n < 0 || (size_t)n >= sizeof tmp) /* a cut template would name another file */
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "MEMCOV_SHM_DIR is too long for a temporary file name (%zu bytes at "
@@ -271,11 +271,11 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
             return mcov_fail(MCOV_E_NOT_FOUND,
                              "shm directory '%s' does not exist: create it, or set "
                              "MEMCOV_SHM_DIR to an existing tmpfs directory",
-                             shm_dir(dir));
+                             mcov_region_dir(dir));
         return mcov_fail(e == EACCES || e == EPERM ? MCOV_E_PERMISSION : MCOV_E_SYSTEM,
                          "cannot create a file in shm directory '%s': %s "
                          "(set MEMCOV_SHM_DIR to a writable tmpfs directory)",
-                         shm_dir(dir), strerror(e));
+                         mcov_region_dir(dir), strerror(e));
     }
     /* Reserve every page now: a full tmpfs fails here, not with SIGBUS in a target later. */
     int err;
@@ -289,11 +289,11 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
             return mcov_fail(MCOV_E_NO_SPACE,
                              "no room for region '%s' in '%s': it needs %llu bytes (%s); "
                              "free space there, lower the capacity or set MEMCOV_SHM_DIR",
-                             name, shm_dir(dir), (unsigned long long)size, strerror(err));
+                             name, mcov_region_dir(dir), (unsigned long long)size, strerror(err));
         return mcov_fail(MCOV_E_SYSTEM,
                          "cannot reserve %llu bytes for region '%s' in '%s': %s; set "
                          "MEMCOV_SHM_DIR to a tmpfs directory (posix_fallocate must work there)",
-                         (unsigned long long)size, name, shm_dir(dir), strerror(err));
+                         (unsigned long long)size, name, mcov_region_dir(dir), strerror(err));
     }
     /* Its lanes file before its name: a region is never linked into place without one. */
     uint64_t token;
@@ -434,8 +434,7 @@ bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i, mcov_module
     return entry_valid(r, out);
 }
 
-/* The token of the lanes file of the region open at fd, 0 if its header does not name one. */
-static uint64_t lanes_token_of(int fd)
+uint64_t mcov_region_lanes_token(int fd)
 {
     mcov_region_header h;
     if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
@@ -456,18 +455,21 @@ int mcov_region_remove_file(const char *dir, const char *name)
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd >= 0) {
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-            token = lanes_token_of(fd);
+            token = mcov_region_lanes_token(fd);
         close(fd);
     }
     if (unlink(path) != 0) {
-        if (errno == ENOENT)
+        if (errno == ENOENT) {
+            mcov_lanes_remove_stale(path, name, 0); /* of a region removed by other means */
             return mcov_fail(MCOV_E_NOT_FOUND, "no region '%s' to remove (%s)", name, path);
+        }
         return mcov_fail(MCOV_E_SYSTEM,
                          "cannot remove region '%s' (%s): %s; the directory (MEMCOV_SHM_DIR) "
                          "must be writable by this user",
                          name, path, strerror(errno));
     }
     mcov_lanes_remove(path, name, token);
+    mcov_lanes_remove_stale(path, name, 0);
     return MCOV_OK;
 }
 
@@ -503,12 +505,14 @@ int mcov_region_remove_unused(const char *dir, const char *name)
         close(fd);
         return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed or replaced meanwhile", name);
     }
-    uint64_t token = lanes_token_of(fd);
+    uint64_t token = mcov_region_lanes_token(fd);
     rc = unlink(path) == 0 ? MCOV_OK
                            : mcov_fail(MCOV_E_SYSTEM, "cannot remove region '%s' (%s): %s", name,
                                        path, strerror(errno));
-    if (rc == MCOV_OK)
+    if (rc == MCOV_OK) {
         mcov_lanes_remove(path, name, token);
+        mcov_lanes_remove_stale(path, name, 0);
+    }
     close(fd);
     return rc;
 }
@@ -548,8 +552,9 @@ static void clear_map(const struct mcov_region *r)
 
 int mcov_region_clear(const struct mcov_region *r)
 {
+    /* Without its lanes file (a copy, or the file removed) no lane can be masked: the epoch stays,
+     * so live lanes keep counting whole, and what they held comes back when they are folded. */
     if (!r->lanes.base) {
-        __atomic_add_fetch(&r->header->reset_epoch, 1, __ATOMIC_ACQ_REL);
         clear_map(r);
         return MCOV_OK;
     }

@@ -143,6 +143,10 @@ MCOV_HIDDEN int64_t mcov_region_claim_one(const struct mcov_region *r,
  * written (*needed: the capacity that would hold them, if needed is not NULL). */
 MCOV_HIDDEN int mcov_region_claim_all(const struct mcov_region *r, const struct mcov_identity *ids,
                                       uint32_t count, uint64_t *bases, uint64_t *needed);
+/* The lanes_token of the region file open at fd, 0 if its header names none (this version's). */
+MCOV_HIDDEN uint64_t mcov_region_lanes_token(int fd);
+/* The region directory: dir if given, else $MEMCOV_SHM_DIR, else /dev/shm. */
+MCOV_HIDDEN const char *mcov_region_dir(const char *dir);
 /* A module that records privately: counted in edges_dropped and modules_private. */
 MCOV_HIDDEN void mcov_region_count_private(const struct mcov_region *r, uint64_t edges);
 
@@ -164,6 +168,13 @@ MCOV_HIDDEN uint64_t mcov_lanes_table_bytes(uint32_t count);
 MCOV_HIDDEN int mcov_lanes_create(const char *region_path, const char *name, uint64_t capacity,
                                   uint64_t *token);
 MCOV_HIDDEN void mcov_lanes_remove(const char *region_path, const char *name, uint64_t token);
+/* Remove region NAME's lanes files but the one the region now at region_path names (if any), of
+ * at least min_age_s seconds: a region removed by other means, or with a damaged header. */
+MCOV_HIDDEN void mcov_lanes_remove_stale(const char *region_path, const char *name,
+                                         uint64_t min_age_s);
+/* Remove the lanes files in dir of at least min_age_s seconds whose region is gone or names
+ * another: returns how many, or a negative code. */
+MCOV_HIDDEN int64_t mcov_lanes_sweep(const char *dir, uint64_t min_age_s);
 /* Open, check and map the lanes file of r (its header validated): fills r->lanes. */
 MCOV_HIDDEN int mcov_lanes_open(struct mcov_region *r, uint64_t token, uint32_t count);
 MCOV_HIDDEN void mcov_lanes_close(struct mcov_region *r);
@@ -194,8 +205,20 @@ MCOV_HIDDEN void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t ow
  * caller clears the map after, if it returns MCOV_OK; without room for the masks it changes
  * nothing and returns MCOV_E_NO_SPACE. */
 MCOV_HIDDEN int mcov_lanes_reset(const struct mcov_region *r, int fd);
-/* Take a free lane (or a dead owner's, folded first) with a lock on fd; -1 if none is free. */
+/* Take a free lane (or a dead owner's, folded first) with a lock on fd; -1 if none is free. The
+ * _locked form runs under a shared lanes lock the caller holds. */
 MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
+MCOV_HIDDEN int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd);
+/* Under a shared lanes lock: OR bytes[0, n) into lane k's mask from slot from on (false if it
+ * could not be written). */
+MCOV_HIDDEN bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from,
+                                   const uint8_t *bytes, uint64_t n);
+/* Under a shared lanes lock: lane child's mask over slots [from, from + n) becomes parent's. */
+MCOV_HIDDEN void mcov_lane_inherit_mask(const struct mcov_region *r, int32_t child, int32_t parent,
+                                        uint64_t from, uint64_t n);
+/* Set lane k's mask_epoch, then its seen_epoch. */
+MCOV_HIDDEN void mcov_lane_set_epochs(const struct mcov_region *r, int32_t k, uint64_t seen,
+                                      uint64_t mask);
 /* Reserve bytes [from, to) of lane k (and publish the extent, the end of what it reserved): 0 or
  * an errno. */
 MCOV_HIDDEN int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from,
@@ -326,6 +349,9 @@ MCOV_HIDDEN void mcov_inline_leave_lanes(void);
 /* In a fork child: a lane of its own in place of the parent's, never the parent's; none unless
  * own_fd (the child holds the region through a descriptor of its own, on which it can lock one). */
 MCOV_HIDDEN void mcov_inline_after_fork(bool own_fd);
+/* A pop brings saved own-view bytes back into the lane: after a reset elsewhere they must stay
+ * hidden from the union, as the edges of a callback module's restored own view are. */
+MCOV_HIDDEN void mcov_inline_mask_restored(const uint8_t *saved, uint64_t len);
 /* Before the base view is read: this process's lane and every other lane folded in. */
 MCOV_HIDDEN void mcov_fold_lanes_for_union(void);
 

@@ -96,6 +96,7 @@ void mcov_pop_coverage(void)
         mcov_set_own_pointer(NULL);
         mcov_inline_place_sections(false);
     } else {
+        mcov_inline_mask_restored(saved.bytes, saved.len);
         mcov_or_into(mcov_rt.own, saved.bytes, saved.len);
         free(saved.bytes);
     }

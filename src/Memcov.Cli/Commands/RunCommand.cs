@@ -169,7 +169,7 @@ internal static class RunCommand
 
     /// <summary>
     /// Removes the temporary regions of earlier runs that no process holds any more (a runner killed
-    /// before it could remove its own); a region some process holds is left alone.
+    /// before it could remove its own), and stray lanes files; a region some process holds is left alone.
     /// </summary>
     private static void SweepStaleRunRegions()
     {
@@ -187,6 +187,8 @@ internal static class RunCommand
                 }
             }
         }
+
+        CoverageRegion.RemoveStrayLanesFiles();
     }
 
     /// <summary>Whether <paramref name="name"/> is a temporary run region's: <c>run-PID-xxxxxx</c>.</summary>

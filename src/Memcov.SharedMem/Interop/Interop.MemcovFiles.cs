@@ -65,6 +65,10 @@ internal static partial class Interop
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_liveness", StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int RegionFileLiveness(string? dir, string name, out uint state);
 
+        /// <summary>mcov_region_file_sweep_lanes: remove the lanes files whose region is gone; how many, or a negative code.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_sweep_lanes", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial long RegionFileSweepLanes(string? dir);
+
         /// <summary>mcov_region_file_remove_unused: unlink the file only if no process holds it.</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_remove_unused", StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int RegionFileRemoveUnused(string? dir, string name);

@@ -175,6 +175,30 @@ public sealed partial class CoverageRegion
     }
 
     /// <summary>
+    /// Removes the lanes files (<c>.memcov-lanes-NAME-TOKEN</c>) of the region directory whose region is
+    /// gone — removed by other means than memcov — or names another lanes file, once they are a minute
+    /// old (a creator links its region right after its lanes file). Regions are left alone.
+    /// </summary>
+    /// <returns>How many lanes files were removed.</returns>
+    /// <exception cref="DirectoryNotFoundException">The region directory does not exist.</exception>
+    /// <exception cref="IOException">The directory cannot be listed.</exception>
+    public static long RemoveStrayLanesFiles()
+    {
+        long removed = Interop.Memcov.RegionFileSweepLanes(RegionName.GetDirectory());
+        if (removed == Interop.Memcov.MCOV_E_NOT_FOUND)
+        {
+            throw new DirectoryNotFoundException(NativeStatus.LastError);
+        }
+
+        if (removed < 0)
+        {
+            throw new IOException(NativeStatus.LastError);
+        }
+
+        return removed;
+    }
+
+    /// <summary>
     /// The regions in the region directory, sorted by name, each with who holds it and its header facts,
     /// or the reason it cannot be attached. Nothing is written.
     /// </summary>
