@@ -2,14 +2,15 @@
 #
 # MODE callback (the default) compiles the target's sources (or only the SOURCES given) with
 # -fsanitize-coverage=trace-pc-guard: every edge calls the runtime.
-# MODE inline compiles them with -fsanitize-coverage=inline-bool-flag and links with
-# memcov-inline.ld: every edge is one compiler store into a flag array that the runtime maps
-# over with the module's slice of the region. No call; see README.md for the trade-offs.
-# Where Memcov's clang plugin was built (native/pass), MODE inline also loads it: it moves each
-# edge's store out of the hot path, without changing what is recorded. With Ninja the target's
-# objects depend on the plugin file (a source added after this call gets the flags, not that
-# dependency); with Makefiles, objects built before a change to the plugin keep their layout
-# until they are compiled again.
+# MODE inline is no-call mode: no call per edge, the compiler's own instrumentation, linked with
+# memcov-inline.ld so that the runtime can map shared memory over it. Where Memcov's clang plugin
+# was built (native/pass), it compiles with -fsanitize-coverage=inline-8bit-counters and the
+# plugin, which keeps each counter from wrapping to 0: every edge is one increment of a byte of
+# the process's lane, in the region's lanes file. Without the plugin it compiles with
+# -fsanitize-coverage=inline-bool-flag (one test and store per edge, on the region's slice on
+# the base view), and says so once. With Ninja the target's objects depend on the plugin file (a
+# source added after this call gets the flags, not that dependency); with Makefiles, objects
+# built before a change to the plugin keep their code until they are compiled again.
 #
 # Both modes link the hidden-visibility hook object and libmemcov.so. The hook object keeps
 # the module's callbacks (and inline-bool-flag's init) its own, so a sanitizer runtime in
@@ -25,9 +26,8 @@ function(memcov_instrument target)
   if(NOT ARG_MODE OR ARG_MODE STREQUAL "callback")
     set(_flag -fsanitize-coverage=trace-pc-guard)
   elseif(ARG_MODE STREQUAL "inline")
-    set(_flag -fsanitize-coverage=inline-bool-flag)
     if(TARGET memcov_pass)
-      list(APPEND _flag "-fpass-plugin=${MEMCOV_PASS_PLUGIN}")
+      set(_flag -fsanitize-coverage=inline-8bit-counters "-fpass-plugin=${MEMCOV_PASS_PLUGIN}")
       # Makefiles build the plugin before the target's objects. Ninja would only wait for its
       # objects, so there the objects depend on the file itself (which also compiles them
       # again when it changes); with Makefiles such a dependency breaks any other target that
@@ -41,6 +41,14 @@ function(memcov_instrument target)
         endif()
         set_property(SOURCE ${_sources} TARGET_DIRECTORY ${target}
           APPEND PROPERTY OBJECT_DEPENDS ${MEMCOV_PASS_PLUGIN})
+      endif()
+    else()
+      set(_flag -fsanitize-coverage=inline-bool-flag)
+      get_property(_told GLOBAL PROPERTY MEMCOV_TOLD_NO_PLUGIN)
+      if(NOT _told)
+        set_property(GLOBAL PROPERTY MEMCOV_TOLD_NO_PLUGIN TRUE)
+        message(STATUS "memcov: MODE inline records with inline-bool-flag: counters need Memcov's "
+          "clang plugin, which was not built (see native/pass)")
       endif()
     endif()
     # The script lays out the whole module, so it goes on the link line even when only some

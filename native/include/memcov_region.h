@@ -1,4 +1,4 @@
-/* The region file format, version 3, and its lanes file: the one contract between C, C# and Python.
+/* The region file format, version 4, and its lanes file: the one contract between C, C# and Python.
  * docs/region-format.md describes every field; change both, and the version, together. */
 #ifndef MEMCOV_REGION_H
 #define MEMCOV_REGION_H
@@ -14,7 +14,7 @@
 
 #define MCOV_REGION_MAGIC "MEMCOVRG"
 #define MCOV_REGION_MAGIC_LEN 8
-#define MCOV_REGION_VERSION 3u
+#define MCOV_REGION_VERSION 4u
 
 /* A module's range and the capacity are multiples of one 4 KiB page of edges,
  * so a module's slice of the map can be mapped on its own. */
@@ -43,7 +43,7 @@ enum mcov_region_kind {
 
 enum mcov_record_mode {
     MCOV_MODE_CALLBACK = 1, /* -fsanitize-coverage=trace-pc-guard */
-    MCOV_MODE_INLINE = 2,   /* -fsanitize-coverage=inline-bool-flag, mapped */
+    MCOV_MODE_INLINE = 2,   /* no-call: inline-8bit-counters or inline-bool-flag, mapped */
 };
 
 enum mcov_identity_kind {

@@ -1,5 +1,4 @@
-// libmemcov_pass.so: a clang plugin for no-call mode that lays inline-bool-flag's checks out of
-// the hot path. Load it with -fpass-plugin= next to -fsanitize-coverage=inline-bool-flag.
+// The flag layout of libmemcov_pass.so: inline-bool-flag's checks laid out of the hot path.
 //
 // At each edge, clang's SanitizerCoverage emits `if (flag[i] == 0) flag[i] = 1;` without branch
 // weights, so the code generator puts the store on the fall-through path and every hit after
@@ -8,20 +7,18 @@
 // is a load, a compare and a branch not taken (where the edge does not end in a jump anyway:
 // a loop's back edge, a join). The pass only adds branch weights: the flags, their section and
 // what the runtime maps over them stay exactly as clang made them.
-#include "llvm/Config/llvm-config.h"
+#include "flag_layout.h"
+
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
-#include "llvm/Passes/PassBuilder.h"
-#include "llvm/Passes/PassPlugin.h"
-
-#include <memory>
 
 using namespace llvm;
 
+namespace memcov {
 namespace {
 
 // The section clang's inline-bool-flag puts every module's flags in (memcov-inline.ld lays it out).
@@ -69,56 +66,23 @@ bool isFlagCheck(const BranchInst &Branch) {
   return Store->getSingleSuccessor() == Branch.getSuccessor(1) && storesOne(*Store, Flag);
 }
 
-struct FlagLayoutPass : PassInfoMixin<FlagLayoutPass> {
-  PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
-    MDNode *Unlikely = MDBuilder(M.getContext()).createBranchWeights(StoreWeight, SkipWeight);
-    bool Changed = false;
-    for (Function &F : M)
-      for (BasicBlock &Block : F)
-        if (auto *Branch = dyn_cast_or_null<BranchInst>(Block.getTerminator()))
-          if (isFlagCheck(*Branch)) {
-            Branch->setMetadata(LLVMContext::MD_prof, Unlikely);
-            Changed = true;
-          }
-    if (!Changed)
-      return PreservedAnalyses::all();
-    PreservedAnalyses Kept;
-    Kept.preserveSet<CFGAnalyses>();
-    return Kept;
-  }
-  // Run on optnone functions too, so that every check carries the weights (code generation
-  // at -O0 and for optnone functions does not use them).
-  static bool isRequired() { return true; }
-};
-
-void registerFlagLayout(PassBuilder &Builder) {
-  // clang registers its sanitizer passes after loading plugins, and a plugin's OptimizerLast
-  // callbacks run in registration order, so one registered now would run before
-  // SanitizerCoverage has made any check. The pipeline-start callback runs while clang builds
-  // the pipeline, after those registrations: registering from there runs this pass after them.
-  // Once per PassBuilder, however many pipelines it builds.
-  auto Registered = std::make_shared<bool>(false);
-  Builder.registerPipelineStartEPCallback(
-      [&Builder, Registered](ModulePassManager &, OptimizationLevel) {
-        if (*Registered)
-          return;
-        *Registered = true;
-        Builder.registerOptimizerLastEPCallback([](ModulePassManager &Passes, OptimizationLevel) {
-          Passes.addPass(FlagLayoutPass());
-        });
-      });
-  // `opt -passes=memcov-flag-layout`, for looking at what it does to an instrumented module.
-  Builder.registerPipelineParsingCallback(
-      [](StringRef Name, ModulePassManager &Passes, ArrayRef<PassBuilder::PipelineElement>) {
-        if (Name != "memcov-flag-layout")
-          return false;
-        Passes.addPass(FlagLayoutPass());
-        return true;
-      });
-}
-
 } // namespace
 
-extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
-  return {LLVM_PLUGIN_API_VERSION, "memcov-flag-layout", LLVM_VERSION_STRING, registerFlagLayout};
+PreservedAnalyses FlagLayoutPass::run(Module &M, ModuleAnalysisManager &) {
+  MDNode *Unlikely = MDBuilder(M.getContext()).createBranchWeights(StoreWeight, SkipWeight);
+  bool Changed = false;
+  for (Function &F : M)
+    for (BasicBlock &Block : F)
+      if (auto *Branch = dyn_cast_or_null<BranchInst>(Block.getTerminator()))
+        if (isFlagCheck(*Branch)) {
+          Branch->setMetadata(LLVMContext::MD_prof, Unlikely);
+          Changed = true;
+        }
+  if (!Changed)
+    return PreservedAnalyses::all();
+  PreservedAnalyses Kept;
+  Kept.preserveSet<CFGAnalyses>();
+  return Kept;
 }
+
+} // namespace memcov

@@ -1,6 +1,7 @@
-/* mcov_count_set: the non-zero bytes of a map (mcov_get_now). Its own file so that a test can
- * compile it against a byte-loop oracle, as built and with MCOV_COUNT_PORTABLE (the word loop
- * that targets without SSE2 use). */
+/* Finding the non-zero bytes of a map: mcov_count_set counts them (mcov_get_now), and
+ * mcov_next_set_block skips to them (folding a lane). Their own file so that a test can compile
+ * them against a byte-loop oracle, as built and with MCOV_COUNT_PORTABLE (the word loop that
+ * targets without SSE2 use). */
 #include <stdint.h>
 
 #if defined(__SSE2__) && !defined(MCOV_COUNT_PORTABLE)
@@ -74,4 +75,29 @@ uint64_t mcov_count_set(const uint8_t *p, uint64_t n)
     for (; i < n; i++)
         count += __atomic_load_n(&p[i], __ATOMIC_RELAXED) != 0;
     return count;
+}
+
+uint64_t mcov_next_set_block(const uint8_t *p, uint64_t i, uint64_t n)
+{
+    for (; i < n; i += 64) {
+        uint64_t end = n - i < 64 ? n : i + 64;
+#if defined(__SSE2__) && !defined(MCOV_COUNT_PORTABLE)
+        if (end == i + 64) {
+            const __m128i *v = (const __m128i *)(p + i);
+            __m128i any = _mm_or_si128(_mm_or_si128(_mm_load_si128(v), _mm_load_si128(v + 1)),
+                                       _mm_or_si128(_mm_load_si128(v + 2), _mm_load_si128(v + 3)));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, _mm_setzero_si128())) == 0xffff)
+                continue;
+            return i;
+        }
+#endif
+        uint64_t j = i;
+        for (; j + 8 <= end; j += 8)
+            if (__atomic_load_n((const mcov_word *)(p + j), __ATOMIC_RELAXED))
+                return i;
+        for (; j < end; j++)
+            if (__atomic_load_n(&p[j], __ATOMIC_RELAXED))
+                return i;
+    }
+    return n;
 }

@@ -29,9 +29,11 @@ struct mcov_hot {
 
 /* Register a module's trace-pc-guard section; idempotent. */
 MCOV_API void mcov_register_guards(uint32_t *start, uint32_t *stop);
-/* Register a module's no-call section (__sancov_bools of inline-bool-flag, __sancov_cntrs of
- * inline-8bit-counters); idempotent. */
+/* Register a module's no-call section of flags (__sancov_bools of inline-bool-flag); idempotent. */
 MCOV_API void mcov_register_section(uint8_t *start, uint8_t *stop);
+/* Register a module's no-call section of counters (__sancov_cntrs of inline-8bit-counters), which
+ * records into the process's lane in every view; idempotent. */
+MCOV_API void mcov_register_counters(uint8_t *start, uint8_t *stop);
 /* The module of that section is unloading: take its hits and stop reading it. */
 MCOV_API void mcov_unregister_section(uint8_t *start, uint8_t *stop);
 /* A hook object's copy of the hot pointers: the runtime sets it now and keeps it up to date

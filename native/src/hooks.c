@@ -37,7 +37,7 @@ __attribute__((visibility("hidden"))) void __sanitizer_cov_bool_flag_init(_Bool 
 __attribute__((visibility("hidden"))) void __sanitizer_cov_8bit_counters_init(uint8_t *start,
                                                                             uint8_t *stop)
 {
-    mcov_register_section(start, stop);
+    mcov_register_counters(start, stop);
 }
 
 /* For -fsanitize-coverage=...,pc-table. Weak: a fuzzing engine linked into the same module

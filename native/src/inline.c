@@ -1,14 +1,17 @@
-/* No-call mode: modules compiled with -fsanitize-coverage=inline-bool-flag, where the compiler
- * itself stores into the module's section of flags at each edge.
+/* No-call mode: modules compiled with -fsanitize-coverage=inline-8bit-counters (counters) or
+ * inline-bool-flag (flags), where the compiler itself counts in, or stores into, the module's
+ * section at each edge.
  *
  * As in callback mode, a module's window slice is its base (the region's slice, or private
  * pages). Its section is one of these, kept so by mcov_inline_place_sections:
- *   region:   on the base view, the region's slice (the window slice's pages, mapped again over
- *             the section): the compiler's stores are the region's, as callback mode's are.
- *   lane:     in an own view, the process's lane (lanes.c), which the module's own-window slice
- *             maps too: the section is the own view, and shared memory, so a process killed
- *             inside an own view has lost nothing. Folding (fold_words) puts the lane into the
- *             base: at memcov calls that clear or leave the own view, at exit, and by readers.
+ *   region:   flags on the base view: the region's slice (the window slice's pages, mapped again
+ *             over the section): the compiler's stores are the region's, as callback mode's are.
+ *   lane:     counters in every view, flags in an own view: the process's lane (lanes.c), which
+ *             the module's own-window slice maps too, so a process killed anywhere has lost
+ *             nothing. In an own view the lane is the own view; on the base view it holds
+ *             counters not yet in the base. Folding (fold_words) puts the lane into the base: at
+ *             memcov calls that read the base, clear or leave the own view, at exit, and by
+ *             readers. A counter is a hit once it is non-zero, whatever its value.
  *   mirrored: memory of its own (the module's pages, or fresh private pages), ORed into the base,
  *             and into the own view if one is open, at every memcov call, at fork, at exit and
  *             when the module unloads: detached processes, sections not laid out by
@@ -142,13 +145,17 @@ static bool mirrored(const struct mcov_module *m)
     return m->section && m->place == MCOV_SECTION_OWN_MEMORY;
 }
 
-/* OR into base[0, n) what lane[0, n) holds beyond mask (NULL: all of it), word by word; with
+/* OR into base[0, n) what lane[0, n) holds beyond mask (NULL: all of it): the bytes that differ
+ * from their mask, the lane as a reset found it (docs/region-format.md, "Lanes"). Word by word; with
  * zero, each word is also exchanged with 0, its bits ORed in before and after, so a store racing
  * the exchange is either folded now or left in the lane, and a reader of lane and base sees the
  * word in one or the other. */
 static void fold_words(uint8_t *base, uint8_t *lane, const uint8_t *mask, uint64_t n, bool zero)
 {
-    for (uint64_t i = 0; i < n; i += 8) {
+    /* Every mcov_reset pays for the whole module here: blocks of zero are skipped 64 bytes at a
+     * time. */
+    for (uint64_t i = mcov_next_set_block(lane, 0, n); i < n;
+         i = i % 64 == 56 ? mcov_next_set_block(lane, i + 8, n) : i + 8) {
         mcov_word *w = (mcov_word *)(lane + i);
         uint64_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
         if (!v)
@@ -156,10 +163,12 @@ static void fold_words(uint8_t *base, uint8_t *lane, const uint8_t *mask, uint64
         for (int pass = 0; pass < (zero ? 2 : 1); pass++) {
             if (pass)
                 v = __atomic_exchange_n(w, 0, __ATOMIC_RELAXED);
-            for (uint64_t j = 0; j < 8 && i + j < n; j++)
-                if (((v >> (8 * j)) & 0xffu) && !(mask && mask[i + j]) &&
+            for (uint64_t j = 0; j < 8 && i + j < n; j++) {
+                uint8_t b = (uint8_t)(v >> (8 * j));
+                if (b && !(mask && mask[i + j] == b) &&
                     !__atomic_load_n(&base[i + j], __ATOMIC_RELAXED))
                     __atomic_store_n(&base[i + j], 1, __ATOMIC_RELAXED);
+            }
         }
     }
 }
@@ -304,7 +313,8 @@ static enum mcov_section_place wanted_place(const struct mcov_module *m)
 {
     if (!m->mappable || m->region_base < 0 || !mcov_rt.attached)
         return MCOV_SECTION_OWN_MEMORY;
-    if (mcov_rt.view == MCOV_VIEW_BASE)
+    /* Counters never go on the region: its bytes are flags, whatever a counter holds. */
+    if (mcov_rt.view == MCOV_VIEW_BASE && !m->counters)
         return MCOV_SECTION_REGION;
     return m->in_lane ? MCOV_SECTION_LANE : MCOV_SECTION_OWN_MEMORY;
 }
@@ -344,9 +354,10 @@ static bool have_lane(void)
     mcov_rt.lane = mcov_lane_take(&mcov_rt.region, mcov_rt.region.fd);
     if (mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
-        mcov_warn("region '%s' has no free lane (%u processes record into it at once): own views "
-                  "of this process's no-call modules are private memory, which memcov calls and "
-                  "its exit put into the region; a crash loses what they recorded since",
+        mcov_warn("region '%s' has no free lane (%u processes record into it at once): this "
+                  "process's no-call counters, and its no-call flags in own views, are private "
+                  "memory, which memcov calls and its exit put into the region; a crash loses what "
+                  "they recorded since",
                   mcov_rt.region.name, mcov_rt.region.lanes.count);
         return false;
     }
@@ -374,9 +385,11 @@ static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held)
                       m->id.path, strerror(e));
         return false;
     }
-    /* The lane's part is clear: freshly reserved, or cleared when the module left it. */
-    if (held)
-        mcov_or_into(own, held, n);
+    /* The lane's part is clear (freshly reserved, or cleared when the module left it): it takes
+     * the values held, so that a mask copied with them still matches them. */
+    for (uint64_t i = 0; held && i < n; i++)
+        if (held[i])
+            __atomic_store_n(&own[i], held[i], __ATOMIC_RELAXED);
     m->in_lane = true;
     return true;
 }
@@ -408,8 +421,8 @@ void mcov_inline_place_sections(bool own_view_empty)
         return;
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
-        if (mcov_rt.view == MCOV_VIEW_OWN && m->section && !m->in_lane && m->mappable &&
-            m->region_base >= 0 && mcov_rt.attached && have_lane()) {
+        if ((mcov_rt.view == MCOV_VIEW_OWN || m->counters) && m->section && !m->in_lane &&
+            m->mappable && m->region_base >= 0 && mcov_rt.attached && have_lane()) {
             uint8_t *held = own_view_empty ? NULL : copy_own_view(m);
             own_view_into_lane(m, held);
             free(held);
@@ -459,14 +472,18 @@ void mcov_inline_after_fork(bool own_fd)
      * view keeps private pages until it opens one. */
     const struct mcov_region *r = &mcov_rt.region;
     bool own_view = mcov_rt.view == MCOV_VIEW_OWN;
+    bool counters = false;
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++)
+        counters |= mcov_rt.modules[i].in_lane && mcov_rt.modules[i].counters;
     int32_t parent = mcov_rt.lane;
     /* Under the shared lock, so no reset masks the parent's lane between the child's copy of
      * its state and of its mask. */
-    int lock = own_view && own_fd ? mcov_lanes_lock(r, false) : -1;
+    int lock = (own_view || counters) && own_fd ? mcov_lanes_lock(r, false) : -1;
     mcov_rt.lane = lock >= 0 ? mcov_lane_take_locked(r, r->fd) : -1;
-    if (mcov_rt.lane >= 0) {
+    if (mcov_rt.lane >= 0 && own_view) {
         /* The copy of the parent's own view counts for the union as the parent's lane does:
-         * after a reset elsewhere, only beyond the parent's mask. */
+         * after a reset elsewhere, only beyond the parent's mask. On the base view the child's
+         * lane starts clear, and all of it counts. */
         uint64_t epoch = mcov_region_epoch(r);
         enum mcov_lane_part part = mcov_lane_part(r, (uint32_t)parent, epoch);
         if (part != MCOV_LANE_ALL) {
@@ -493,10 +510,10 @@ void mcov_inline_after_fork(bool own_fd)
     }
     if (lock >= 0)
         mcov_lanes_unlock(lock);
-    if (own_view && mcov_rt.lane < 0) {
+    if ((own_view || counters) && mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
-        mcov_warn("region '%s' has %s: own views of its no-call modules are private memory, "
-                  "which memcov calls and its exit put into the region",
+        mcov_warn("region '%s' has %s: its no-call counters, and its no-call flags in own views, "
+                  "are private memory, which memcov calls and its exit put into the region",
                   r->name,
                   own_fd ? "no free lane for this fork child"
                          : "no lane for this fork child, which could not open the region again");
@@ -514,9 +531,19 @@ void mcov_inline_mask_restored(const uint8_t *saved, uint64_t len)
     if (mcov_lane_part(r, (uint32_t)mcov_rt.lane, mcov_region_epoch(r)) == MCOV_LANE_BEYOND_MASK)
         for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
             const struct mcov_module *m = &mcov_rt.modules[i];
-            if (m->in_lane && m->local + m->id.edge_count <= len &&
-                !mcov_lane_mask_or(r, mcov_rt.lane, (uint64_t)m->region_base, saved + m->local,
-                                   m->id.edge_count))
+            if (!m->in_lane || m->local + m->id.edge_count > len)
+                continue;
+            /* The pop stores 1 where the lane holds nothing: there the mask is 1 too. Where the
+             * lane holds a byte already, the pop leaves it, and so does the mask. */
+            uint64_t n = m->id.edge_count;
+            uint8_t *restored = malloc(n);
+            const uint8_t *lane = mcov_rt.own + m->local;
+            for (uint64_t j = 0; restored && j < n; j++)
+                restored[j] = saved[m->local + j] && !__atomic_load_n(&lane[j], __ATOMIC_RELAXED);
+            bool masked = restored && mcov_lane_mask_or(r, mcov_rt.lane, (uint64_t)m->region_base,
+                                                        restored, n);
+            free(restored);
+            if (!masked)
                 mcov_warn("no room for the mask of module %s in region '%s''s lane: edges a reset "
                           "cleared may come back with the own view a pop restores",
                           m->id.path, r->name);

@@ -11,8 +11,9 @@
  * ORed); whoever finds a lane OWNED but unlocked folds it and frees it.
  *
  * A region reset never writes into a lane: it bumps the region's epoch and writes each live
- * lane's content into that lane's mask, so the union takes from the lane only what it gains
- * after the reset, until its owner folds it and starts from the new epoch. Readers (shared) and
+ * lane's content into that lane's mask, so the union takes from the lane only the bytes that
+ * change after the reset (a flag set, a counter counting on: every hit changes a counter, which
+ * never wraps to 0), until its owner folds it and starts from the new epoch. Readers (shared) and
  * resets (exclusive) take flock on the lanes file, so that no fold puts bytes of before a reset
  * into the map it cleared. */
 #define _GNU_SOURCE
@@ -439,7 +440,8 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
 
 /* --- folding --- */
 
-/* OR into map[0, n) what lane[0, n) holds beyond mask (NULL: all of it); words of zero skipped. */
+/* OR into map[0, n) what lane[0, n) holds beyond mask (NULL: all of it): its non-zero bytes that
+ * differ from their mask byte. Words of zero skipped. */
 static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i += 8) {
@@ -450,7 +452,8 @@ static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint
         if (end == i + 8 && !w)
             continue;
         for (uint64_t j = i; j < end; j++)
-            if (lane[j] && !(mask && mask[j]) && !__atomic_load_n(&map[j], __ATOMIC_RELAXED))
+            if (lane[j] && !(mask && mask[j] == lane[j]) &&
+                !__atomic_load_n(&map[j], __ATOMIC_RELAXED))
                 __atomic_store_n(&map[j], 1, __ATOMIC_RELAXED);
     }
 }

@@ -109,7 +109,7 @@ static void register_guards_locked(uint32_t *start, uint32_t *stop)
 /* A no-call module: the compiler stores into (or counts in) [start, stop) itself; the module gets
  * local slots for its base and own view, and the process's lane is mapped over its section when
  * it can be. */
-static void register_section_locked(uint8_t *start, uint8_t *stop)
+static void register_section_locked(uint8_t *start, uint8_t *stop, bool counters)
 {
     if (!start || start >= stop)
         return;
@@ -132,6 +132,7 @@ static void register_section_locked(uint8_t *start, uint8_t *stop)
         mcov_rt.inline_count++;
     }
     m->section = start;
+    m->counters = counters;
     m->load_base = load_base;
     m->mappable = mappable;
     m->place = MCOV_SECTION_OWN_MEMORY;
@@ -151,7 +152,14 @@ void mcov_register_guards(uint32_t *start, uint32_t *stop)
 void mcov_register_section(uint8_t *start, uint8_t *stop)
 {
     mcov_lock();
-    register_section_locked(start, stop);
+    register_section_locked(start, stop, false);
+    mcov_unlock();
+}
+
+void mcov_register_counters(uint8_t *start, uint8_t *stop)
+{
+    mcov_lock();
+    register_section_locked(start, stop, true);
     mcov_unlock();
 }
 

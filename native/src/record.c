@@ -1,5 +1,5 @@
 /* The exported callbacks of libmemcov.so, for modules compiled with
- * -fsanitize-coverage=trace-pc-guard (or inline-bool-flag) and linked with -lmemcov alone. */
+ * -fsanitize-coverage=trace-pc-guard (or a no-call mode) and linked with -lmemcov alone. */
 #include "memcov.h"
 #include "record.h"
 #include "runtime.h"
@@ -28,7 +28,7 @@ MCOV_API void __sanitizer_cov_bool_flag_init(_Bool *start, _Bool *stop)
 
 MCOV_API void __sanitizer_cov_8bit_counters_init(uint8_t *start, uint8_t *stop)
 {
-    mcov_register_section(start, stop);
+    mcov_register_counters(start, stop);
 }
 
 /* For -fsanitize-coverage=...,pc-table: the table is not used. */

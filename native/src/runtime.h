@@ -245,7 +245,8 @@ struct mcov_module {
     int64_t region_base;  /* slot in the attached region, or -1 when recording privately */
     struct mcov_identity id;
     /* No-call modules only (inline.c says where a section is when). */
-    uint8_t *section;     /* __sancov_bools; NULL for callback modules, or unloaded */
+    uint8_t *section;     /* __sancov_bools or __sancov_cntrs; NULL for callback modules, or unloaded */
+    bool counters;        /* section counts (inline-8bit-counters): in the lane in every view */
     uintptr_t load_base;  /* dlpi_addr of the object holding section: tells it is still loaded */
     bool mappable;        /* page-aligned and padded by memcov-inline.ld: may be mapped over */
     bool in_lane;         /* the own-window slice maps the process's lane (MAP_SHARED) */
@@ -383,5 +384,8 @@ MCOV_HIDDEN struct mcov_layout mcov_layout_for_caller(void);
 MCOV_HIDDEN uint64_t mcov_layout_position(const struct mcov_layout *l, uint32_t module);
 /* Non-zero bytes of p[0, n) (count.c): vectorized, reads the map with relaxed loads. */
 MCOV_HIDDEN uint64_t mcov_count_set(const uint8_t *p, uint64_t n);
+/* The first i + 64k below n whose 64 bytes p[i + 64k, ...) hold a non-zero byte, or n. p and i
+ * are 64-byte aligned. Vectorized like mcov_count_set. */
+MCOV_HIDDEN uint64_t mcov_next_set_block(const uint8_t *p, uint64_t i, uint64_t n);
 
 #endif

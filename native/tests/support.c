@@ -76,12 +76,15 @@ const char *t_samples(void)
 
 void *t_load(const char *file)
 {
-    /* MEMCOV_TEST_SAMPLES=inline loads A and B in no-call mode; =mixed only B. */
+    /* MEMCOV_TEST_SAMPLES=inline loads A and B in no-call mode (MODE inline: counters where the
+     * plugin was built); =flags the same with inline-bool-flag; =mixed only B, in MODE inline. */
     char name[256];
     const char *samples = t_samples();
     bool a = !strcmp(file, "libmcov_sample_a.so"), b = !strcmp(file, "libmcov_sample_b.so");
-    if ((a && !strcmp(samples, "inline")) || (b && strcmp(samples, "callback")))
-        snprintf(name, sizeof name, "%.*s_inline.so", (int)strlen(file) - 3, file);
+    bool flags = !strcmp(samples, "flags");
+    if ((a && (flags || !strcmp(samples, "inline"))) || (b && strcmp(samples, "callback")))
+        snprintf(name, sizeof name, "%.*s_%s.so", (int)strlen(file) - 3, file,
+                 flags ? "flags" : "inline");
     else
         snprintf(name, sizeof name, "%s", file);
     char path[4096];
@@ -233,7 +236,8 @@ t_region_copy t_reference_union(void)
     /* The samples are the ones MEMCOV_TEST_SAMPLES asks for. */
     mcov_module_entry e[2];
     CHECK_EQ_U64(t_read_entries(name, e, 2), 2);
-    bool all_inline = !strcmp(t_samples(), "inline"), mixed = !strcmp(t_samples(), "mixed");
+    bool all_inline = !strcmp(t_samples(), "inline") || !strcmp(t_samples(), "flags");
+    bool mixed = !strcmp(t_samples(), "mixed");
     int a = t_find_entry(e, 2, "sample_a"), b = t_find_entry(e, 2, "sample_b");
     CHECK(a >= 0 && b >= 0, "entries %s, %s", e[0].path, e[1].path);
     CHECK_EQ_U64(e[a].mode, all_inline ? MCOV_MODE_INLINE : MCOV_MODE_CALLBACK);

@@ -1,6 +1,7 @@
 /* mcov_count_set (the count behind mcov_get_now) gives the same number as a byte loop, for
  * every start alignment, lengths around each block and run boundary of the vector loop, lanes
- * filled to their limit (long runs of zeros and of non-zeros), and byte values 0x01..0xff.
+ * filled to their limit (long runs of zeros and of non-zeros), and byte values 0x01..0xff; and
+ * mcov_next_set_block (which folding a lane skips with) finds the same block as a byte loop.
  * Built twice: as the runtime is built, and with MCOV_COUNT_PORTABLE (the word loop). */
 #include "support.h"
 
@@ -79,6 +80,19 @@ int main(void)
             check_range(999, start, BUF - start);
         s_buf[at] = 0;
     }
-    printf("mcov_count_set agrees with the byte loop\n");
+    /* One byte set anywhere, any value: every 64-byte-aligned start finds its block, or n when it
+     * lies at or past n. */
+    for (size_t at = 0; at < 1024; at++) {
+        s_buf[at] = (uint8_t)(at % 255 + 1);
+        for (size_t from = 0; from < 1024; from += 64)
+            for (size_t n = from; n <= 1024; n += n % 64 == 0 ? 1 : 61) {
+                uint64_t want = at >= from && at < n ? at / 64 * 64 : n;
+                uint64_t got = mcov_next_set_block(s_buf, from, n);
+                CHECK(got == want, "byte %zu set, from %zu, length %zu: found %llu, not %llu", at,
+                      from, n, (unsigned long long)got, (unsigned long long)want);
+            }
+        s_buf[at] = 0;
+    }
+    printf("mcov_count_set and mcov_next_set_block agree with the byte loop\n");
     return 0;
 }

@@ -5,9 +5,10 @@ allocation cursor, from every process) or the private map when detached. reset()
 to the process's own hits from then on; push()/pop() open and close nested own scopes.
 Hits always reach the base view too, so none of these calls takes edges out of a region.
 
-Modules built in no-call mode (inline-bool-flag) record straight into the region on the base
-view; inside an own view their hits reach the region at the next memcov call (flush() is
-one). Importing memcov makes multiprocessing workers flush before they exit.
+Modules built in no-call mode record into the process's lane, shared memory that readers fold
+into the region, so nothing they record is lost when a worker dies; only a process that got no
+lane records into private memory, which the next memcov call (flush() is one) puts into the
+region. Importing memcov makes multiprocessing workers flush before they exit.
 """
 
 import ctypes
@@ -17,8 +18,9 @@ from .library import load
 
 
 def flush():
-    """Put what no-call modules recorded in an own view into the region now. Every memcov
-    call does this first; it matters only before os._exit or a crash."""
+    """Put what no-call modules recorded into private memory (detached, or no free lane) into
+    the region now. Every memcov call does this first; it matters only before os._exit or a
+    crash."""
     load().mcov_flush()
 
 

@@ -4,7 +4,9 @@
 check_abi.py LIBRARY VERSION_SCRIPT SOVERSION REPO_ROOT
 
 - `nm -D --defined-only --with-symbol-versions` of LIBRARY lists exactly the script's symbols,
-  each in its node (public MEMCOV_<soversion>, private MEMCOV_PRIVATE_<soversion>), and nothing else.
+  each in its node, and nothing else. The nodes are the public MEMCOV_<soversion> and the private
+  MEMCOV_PRIVATE_<soversion>, each maybe followed by nodes .1, .2, ... that add symbols and inherit
+  the one before (symbols added without a new soname).
 - The public headers (memcov.h, memcov_files.h, memcov_spawn.h) declare exactly the public node's functions, less
   the sanitizer callbacks; the private node's functions are declared in native/src/hook_abi.h
   and in no public header.
@@ -20,10 +22,24 @@ import sys
 def script_nodes(path):
     text = re.sub(r"/\*.*?\*/", "", open(path).read(), flags=re.S)
     nodes = {}
-    for node, body in re.findall(r"(\w+)\s*\{(.*?)\}\s*;", text, flags=re.S):
+    for node, body, parent in re.findall(r"([\w.]+)\s*\{(.*?)\}\s*([\w.]*)\s*;", text, flags=re.S):
         glob = body.split("local:")[0].replace("global:", "")
-        nodes[node] = {s.strip() for s in glob.split(";") if s.strip()}
+        nodes[node] = ({s.strip() for s in glob.split(";") if s.strip()}, parent)
     return nodes
+
+
+def node_problems(nodes, base):
+    """The nodes of one family: base, then base.1, base.2, ..., each inheriting the one before."""
+    family = sorted((n for n in nodes if n == base or n.startswith(base + ".")),
+                    key=lambda n: int(n.rpartition(".")[2]) if n != base else 0)
+    problems = []
+    for i, n in enumerate(family):
+        want_name = base if i == 0 else f"{base}.{i}"
+        want_parent = "" if i == 0 else family[i - 1]
+        if n != want_name or nodes[n][1] != want_parent:
+            problems.append(f"version node {n} (inherits {nodes[n][1] or 'nothing'}): expected {want_name}"
+                            f" inheriting {want_parent or 'nothing'}")
+    return family, problems
 
 
 def exported(library):
@@ -46,11 +62,18 @@ def declared(path):
 
 def main(library, script, soversion, root):
     problems = []
-    nodes = script_nodes(script)
+    script_text = script_nodes(script)
     pub, priv = f"MEMCOV_{soversion}", f"MEMCOV_PRIVATE_{soversion}"
-    if set(nodes) != {pub, priv}:
-        problems.append(f"version nodes {sorted(nodes)}, expected {pub} and {priv}")
+    pub_family, pub_problems = node_problems(script_text, pub)
+    priv_family, priv_problems = node_problems(script_text, priv)
+    problems += pub_problems + priv_problems
+    if set(script_text) != set(pub_family) | set(priv_family) or not pub_family or not priv_family:
+        problems.append(f"version nodes {sorted(script_text)}, expected {pub} and {priv} (and their .N)")
+    nodes = {n: syms for n, (syms, _) in script_text.items()}
     want = {s: n for n, syms in nodes.items() for s in syms}
+    # What each family exports, for the header checks below.
+    nodes[pub] = set().union(*(nodes[n] for n in pub_family)) if pub_family else set()
+    nodes[priv] = set().union(*(nodes[n] for n in priv_family)) if priv_family else set()
     got = exported(library)
     for s in sorted(set(want) | set(got)):
         if want.get(s) != got.get(s):

@@ -22,7 +22,7 @@ public unsafe struct ModuleEntry
     [FieldOffset(16)]
     public ulong FileSize;
 
-    /// <summary><c>mode</c>: 1 = trace-pc-guard callbacks, 2 = inline-bool-flag.</summary>
+    /// <summary><c>mode</c>: 1 = trace-pc-guard callbacks, 2 = no-call (inline-8bit-counters or inline-bool-flag).</summary>
     [FieldOffset(24)]
     public uint Mode;
 

@@ -8,7 +8,7 @@ public enum ModuleMode
     /// <summary>trace-pc-guard callbacks.</summary>
     Callback = 1,
 
-    /// <summary>clang's inline-bool-flag stores, mapped over the region.</summary>
+    /// <summary>No-call mode: clang's inline-8bit-counters (or inline-bool-flag), with shared memory mapped over them.</summary>
     Inline = 2,
 }
 
