@@ -11,15 +11,16 @@
  *   region     Memcov: it registers a module of EDGES guards, attaches to the parent's region
  *              (timed: the child attach) and hits the edges through the runtime's callback, so
  *              the hits are in the region already; the parent only counts the region's map.
- *   lane       Memcov, no-call mode in an own view: it registers a module of EDGES flags laid out
- *              as memcov-inline.ld lays them out, attaches, opens an own view (timed: the lane,
- *              taken and mapped over the flags) and sets the flags as the compiler's stores do;
- *              its lane outlives it, and the parent's count folds every lane into the map.
+ *   lane       Memcov, no-call mode: it registers a module of EDGES counters laid out as
+ *              memcov-inline.ld lays them out, attaches (timed: the child attach, which also takes
+ *              a lane and maps it over the counters) and counts as the compiler's NeverZero
+ *              increments do; its lane outlives it, and the parent's count folds every lane into
+ *              the map.
  * Prints one line:
- *   mode=M edges=E workers=W covered=C parent_ns=P wall_ns=T register_ns=R attach_ns=A lane_ns=L
+ *   mode=M edges=E workers=W covered=C parent_ns=P wall_ns=T register_ns=R attach_ns=A
  * parent_ns is the parent's work after the last worker exited; wall_ns runs from the first
- * spawn to the count; register_ns and attach_ns are medians over the workers (region only), and
- * warm_count_ns is a second count, once the parent's mapping of the map is faulted in. */
+ * spawn to the count; register_ns and attach_ns are medians over the workers (region and lane),
+ * and warm_count_ns is a second count, once the parent's mapping of the map is faulted in. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -40,21 +41,20 @@
 
 void __sanitizer_cov_trace_pc_guard(uint32_t *guard);
 void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop);
-void __sanitizer_cov_bool_flag_init(_Bool *start, _Bool *stop);
+void __sanitizer_cov_8bit_counters_init(uint8_t *start, uint8_t *stop);
 
 /* The guards of the synthetic module a region worker registers: a range of this executable,
  * so the module's identity is the executable's build-id and edge count, as for a real one. */
 static uint32_t s_guards[MAX_EDGES];
 
-/* The flags of the synthetic no-call module a lane worker registers: on pages of their own,
+/* The counters of the synthetic no-call module a lane worker registers: on pages of their own,
  * followed by memcov-inline.ld's marker, in this executable's writable segment. */
-static uint8_t s_flags[MAX_EDGES + 4096] __attribute__((aligned(4096)));
+static uint8_t s_counters[MAX_EDGES + 4096] __attribute__((aligned(4096)));
 static const char k_marker[16] = "memcov-inline-v1";
 
 struct worker_report {
     uint64_t register_ns;
     uint64_t attach_ns;
-    uint64_t lane_ns;
 };
 
 static uint64_t now_ns(void)
@@ -129,7 +129,6 @@ static int worker_region(uint32_t edges, uint64_t seed, const char *region)
     uint64_t t2 = now_ns();
     report.register_ns = t1 - t0;
     report.attach_ns = t2 - t1;
-    report.lane_ns = 0;
     uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
     for (uint32_t k = 0; k < HITS_PER_WORKER; k++)
         __sanitizer_cov_trace_pc_guard(&s_guards[next_random(&state) % edges]);
@@ -139,26 +138,23 @@ static int worker_region(uint32_t edges, uint64_t seed, const char *region)
 static int worker_lane(uint32_t edges, uint64_t seed, const char *region)
 {
     struct worker_report report;
-    memcpy(s_flags + edges, k_marker, sizeof k_marker);
+    memcpy(s_counters + edges, k_marker, sizeof k_marker);
     uint64_t t0 = now_ns();
-    __sanitizer_cov_bool_flag_init((_Bool *)s_flags, (_Bool *)(s_flags + edges));
+    __sanitizer_cov_8bit_counters_init(s_counters, s_counters + edges); /* libmemcov's */
     uint64_t t1 = now_ns();
     if (mcov_attach(region) != 0 || mcov_private_module_count() != 0) {
         fprintf(stderr, "bench_gather worker: attach %s: %s\n", region, mcov_last_error());
         return 1;
     }
     uint64_t t2 = now_ns();
-    mcov_reset(); /* an own view: the lane is taken and mapped over the flags */
-    uint64_t t3 = now_ns();
     report.register_ns = t1 - t0;
     report.attach_ns = t2 - t1;
-    report.lane_ns = t3 - t2;
-    volatile uint8_t *flags = s_flags;
+    volatile uint8_t *counters = s_counters;
     uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
     for (uint32_t k = 0; k < HITS_PER_WORKER; k++) {
         uint32_t i = (uint32_t)(next_random(&state) % edges);
-        if (!flags[i])
-            flags[i] = 1;
+        uint8_t v = (uint8_t)(counters[i] + 1);
+        counters[i] = (uint8_t)(v + (v == 0));
     }
     return write_full(REPORT_FD, &report, sizeof report) == 0 ? 0 : 1;
 }
@@ -274,7 +270,7 @@ static int parent_serialize(const char *self, uint32_t edges, int workers, int p
         return 1;
     }
     printf("mode=serialize edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
-           " register_ns=0 attach_ns=0 lane_ns=0\n", edges, workers, covered, t2 - t1, t2 - t0);
+           " register_ns=0 attach_ns=0\n", edges, workers, covered, t2 - t1, t2 - t0);
     return 0;
 }
 
@@ -305,13 +301,11 @@ static int parent_region(const char *self, const char *mode, uint32_t edges, int
 
     close(report[1]);
     uint64_t *reg = calloc((size_t)workers, sizeof *reg), *att = calloc((size_t)workers, sizeof *att);
-    uint64_t *lane = calloc((size_t)workers, sizeof *lane);
     int n = 0;
     struct worker_report r;
     while (n < workers && read(report[0], &r, sizeof r) == (ssize_t)sizeof r) {
         reg[n] = r.register_ns;
         att[n] = r.attach_ns;
-        lane[n] = r.lane_ns;
         n++;
     }
     if (failed || n != workers || again != covered) {
@@ -320,13 +314,11 @@ static int parent_region(const char *self, const char *mode, uint32_t edges, int
     }
     qsort(reg, (size_t)n, sizeof *reg, cmp_u64);
     qsort(att, (size_t)n, sizeof *att, cmp_u64);
-    qsort(lane, (size_t)n, sizeof *lane, cmp_u64);
     printf("mode=%s edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
-           " register_ns=%" PRIu64 " attach_ns=%" PRIu64 " lane_ns=%" PRIu64 " warm_count_ns=%" PRIu64 "\n",
-           mode, edges, workers, covered, t2 - t1, t2 - t0, reg[n / 2], att[n / 2], lane[n / 2], t3 - t2);
+           " register_ns=%" PRIu64 " attach_ns=%" PRIu64 " warm_count_ns=%" PRIu64 "\n",
+           mode, edges, workers, covered, t2 - t1, t2 - t0, reg[n / 2], att[n / 2], t3 - t2);
     free(reg);
     free(att);
-    free(lane);
     return 0;
 }
 

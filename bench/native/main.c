@@ -1,6 +1,6 @@
 /* Times the workload in PROCS processes at once, all on the same text.
  *
- *   bench_VARIANT BYTES PROCS private|shared [base|own [INPUT]]
+ *   bench_VARIANT BYTES PROCS private|shared|counts [base|own [INPUT]]
  *
  * The processes are forked after the runtime's setup and start together from a pipe barrier;
  * each times its own workload_run with CLOCK_MONOTONIC (start-up, loading and attaching are not
@@ -105,9 +105,10 @@ static void child(uint64_t bytes, uint64_t input, int own, int go, int out)
 
 int main(int argc, char **argv)
 {
-    if (argc < 4 || argc > 6 || (strcmp(argv[3], "private") != 0 && strcmp(argv[3], "shared") != 0) ||
+    int shared = !strcmp(argv[3], "shared") ? 1 : !strcmp(argv[3], "counts") ? 2 : 0;
+    if (argc < 4 || argc > 6 || (strcmp(argv[3], "private") != 0 && !shared) ||
         (argc > 4 && strcmp(argv[4], "base") != 0 && strcmp(argv[4], "own") != 0)) {
-        fprintf(stderr, "usage: %s BYTES PROCS private|shared [base|own [INPUT]]\n", argv[0]);
+        fprintf(stderr, "usage: %s BYTES PROCS private|shared|counts [base|own [INPUT]]\n", argv[0]);
         return 2;
     }
     uint64_t bytes = strtoull(argv[1], NULL, 10);
@@ -122,7 +123,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: runtime %s has no own view\n", argv[0], bench_runtime_name);
         return 2;
     }
-    if (bench_runtime_setup(strcmp(argv[3], "shared") == 0) != 0)
+    if (bench_runtime_setup(shared) != 0)
         return 1;
 
     int go[2], out[2];

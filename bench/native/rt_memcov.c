@@ -1,7 +1,9 @@
 /* Memcov's runtime (libmemcov.so, with the hook object memcov_instrument() links), in callback
  * or no-call mode. Private: the module records into this process's private map (no-call: its
- * own flags). Shared: the parent creates a region, which moves the module into it (no-call: maps
- * the region over the flags), and the forked processes inherit the attachment. */
+ * own counters or flags). Shared: the parent creates a region, which moves the module into it
+ * (no-call: maps its lane over the counters, or the region over the flags), and the forked
+ * processes inherit the attachment, each with a lane of its own. Counts: the same with a
+ * hit-count region. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <unistd.h>
@@ -19,7 +21,7 @@ int bench_runtime_setup(int shared)
     if (!shared)
         return 0;
     snprintf(s_region, sizeof s_region, "bench-record-%ld", (long)getpid());
-    if (mcov_region_create(s_region, 1u << 16) != 0) {
+    if ((shared == 2 ? mcov_region_create_counts : mcov_region_create)(s_region, 1u << 20) != 0) {
         fprintf(stderr, "memcov: %s\n", mcov_last_error());
         return -1;
     }
@@ -30,8 +32,9 @@ int bench_runtime_setup(int shared)
     return 0;
 }
 
-/* The processes end with _exit: in no-call mode only flags mapped straight onto the region
- * (direct, not mirrored) have put their hits there by then. Check that they did. */
+/* The processes end with _exit: in no-call mode only counters in their lanes and flags mapped
+ * straight onto the region (shared memory, not mirrored) have put their hits where the count
+ * finds them. Check that they did. */
 int bench_runtime_teardown(void)
 {
     if (!s_region[0])

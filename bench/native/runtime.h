@@ -7,9 +7,9 @@
 
 #include <stdint.h>
 
-/* Called once before the processes fork. `shared` asks for one map that every process writes
- * (a region, or a MAP_SHARED map); otherwise each process keeps its own. Returns 0, or -1 after
- * printing why on stderr. */
+/* Called once before the processes fork. `shared` 1 asks for one map that every process writes
+ * (a region, or a MAP_SHARED map), 2 for a hit-count region (a runtime without one takes it as
+ * 1); 0: each process keeps its own. Returns 0, or -1 after printing why on stderr. */
 int bench_runtime_setup(int shared);
 
 /* Called once after every process ended. Returns 0, or -1 after printing on stderr why the

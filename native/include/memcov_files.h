@@ -56,6 +56,11 @@ MCOV_API int mcov_region_file_path(const char *dir, const char *name, char *buf,
  * out (else NULL), also open the file just created, as mcov_region_file_open does. */
 MCOV_API int mcov_region_file_create(const char *dir, const char *name, uint64_t capacity_edges,
                                      mcov_region_file **out, mcov_region_facts *facts);
+/* The same with the kind of the map's bytes: MCOV_REGION_FLAGS (what mcov_region_file_create
+ * makes) or MCOV_REGION_CLASSES (a hit-count region). */
+MCOV_API int mcov_region_file_create_kind(const char *dir, const char *name,
+                                          uint64_t capacity_edges, uint32_t kind,
+                                          mcov_region_file **out, mcov_region_facts *facts);
 /* Open, validate and map region NAME; *out is closed with mcov_region_file_close. facts may be
  * NULL. */
 MCOV_API int mcov_region_file_open(const char *dir, const char *name, mcov_region_file **out,

@@ -4,7 +4,7 @@
 
 #include "runtime.h"
 
-int mcov_region_create(const char *name, uint64_t capacity_edges)
+static int create_and_attach(const char *name, uint64_t capacity_edges, uint32_t kind)
 {
     mcov_clear_error();
     int rc = mcov_region_check_name(name);
@@ -12,7 +12,7 @@ int mcov_region_create(const char *name, uint64_t capacity_edges)
         return rc;
     /* Created, held (as its creator) and mapped from the one descriptor that made it. */
     struct mcov_region r;
-    rc = mcov_region_create_file(NULL, name, capacity_edges, MCOV_REGION_FLAGS, &r);
+    rc = mcov_region_create_file(NULL, name, capacity_edges, kind, &r);
     if (rc)
         return rc;
     mcov_lock_and_sync();
@@ -24,6 +24,16 @@ int mcov_region_create(const char *name, uint64_t capacity_edges)
     mcov_region_prefault(&mcov_rt.region);
     mcov_unlock();
     return MCOV_OK;
+}
+
+int mcov_region_create(const char *name, uint64_t capacity_edges)
+{
+    return create_and_attach(name, capacity_edges, MCOV_REGION_FLAGS);
+}
+
+int mcov_region_create_counts(const char *name, uint64_t capacity_edges)
+{
+    return create_and_attach(name, capacity_edges, MCOV_REGION_CLASSES);
 }
 
 int mcov_attach(const char *name)

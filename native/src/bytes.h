@@ -2,6 +2,7 @@
 #ifndef MEMCOV_BYTES_H
 #define MEMCOV_BYTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -26,6 +27,58 @@ static inline void mcov_or_into(uint8_t *dst, const uint8_t *src, uint64_t n)
     for (uint64_t i = 0; i < n; i++)
         if (src[i] && !__atomic_load_n(&dst[i], __ATOMIC_RELAXED))
             __atomic_store_n(&dst[i], 1, __ATOMIC_RELAXED);
+}
+
+/* AFL++'s bucket of a hit count, as one bit: 1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128+. A count
+ * of 0 has none. */
+static inline uint8_t mcov_class_of(uint8_t count)
+{
+    if (count <= 2)
+        return count;
+    if (count == 3)
+        return 4;
+    if (count < 8)
+        return 8;
+    if (count < 16)
+        return 16;
+    if (count < 32)
+        return 32;
+    return count < 128 ? 64 : 128;
+}
+
+/* What byte b of a lane or a no-call section adds to a map's byte: its class in a hit-count
+ * region, else 1 (a flag). */
+static inline uint8_t mcov_map_bits(uint8_t b, bool classes)
+{
+    return classes ? mcov_class_of(b) : b != 0;
+}
+
+/* OR bits into *p, writing only when they are not there yet (a shared byte stays clean). */
+static inline void mcov_or_bits(uint8_t *p, uint8_t bits)
+{
+    if (bits && (__atomic_load_n(p, __ATOMIC_RELAXED) & bits) != bits)
+        __atomic_fetch_or(p, bits, __ATOMIC_RELAXED);
+}
+
+/* OR src[0, n) into dst bit by bit (classes), writing only bytes that gain bits. */
+static inline void mcov_or_classes(uint8_t *dst, const uint8_t *src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        mcov_or_bits(&dst[i], src[i]);
+}
+
+/* Copy n bytes, each as the class of the count it holds (a flag's 1 is class 1). */
+static inline void mcov_copy_classes(uint8_t *dst, const uint8_t *src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        dst[i] = mcov_class_of(__atomic_load_n(&src[i], __ATOMIC_RELAXED));
+}
+
+/* Copy n bytes as they are (a region's classes), with relaxed loads. */
+static inline void mcov_copy_bytes(uint8_t *dst, const uint8_t *src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
 /* Copy n bytes as exact hits (0 or 1), whatever else a byte holds. */

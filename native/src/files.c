@@ -46,11 +46,16 @@ static void facts_of(const struct mcov_region *r, mcov_region_facts *out)
     out->lane_count = r->lanes.count;
 }
 
-static int create_file(const char *dir, const char *name, uint64_t capacity_edges,
+static int create_file(const char *dir, const char *name, uint64_t capacity_edges, uint32_t kind,
                        mcov_region_file **out, mcov_region_facts *facts)
 {
+    if (kind != MCOV_REGION_FLAGS && kind != MCOV_REGION_CLASSES)
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "cannot create region '%.200s' of kind %u: the kinds are %u (flags) and "
+                         "%u (hit-count classes)",
+                         name ? name : "", kind, MCOV_REGION_FLAGS, MCOV_REGION_CLASSES);
     if (!out)
-        return mcov_region_create_file(dir, name, capacity_edges, MCOV_REGION_FLAGS, NULL);
+        return mcov_region_create_file(dir, name, capacity_edges, kind, NULL);
     *out = NULL;
     mcov_region_file *f = calloc(1, sizeof *f);
     if (f)
@@ -58,7 +63,7 @@ static int create_file(const char *dir, const char *name, uint64_t capacity_edge
     if (!f)
         return mcov_fail(MCOV_E_SYSTEM, "out of memory creating region '%.200s'",
                          name ? name : "");
-    int rc = mcov_region_create_file(dir, name, capacity_edges, MCOV_REGION_FLAGS, &f->region);
+    int rc = mcov_region_create_file(dir, name, capacity_edges, kind, &f->region);
     if (facts)
         facts_of(&f->region, facts);
     if (rc) {
@@ -73,7 +78,15 @@ int mcov_region_file_create(const char *dir, const char *name, uint64_t capacity
                             mcov_region_file **out, mcov_region_facts *facts)
 {
     mcov_begin_quiet_call();
-    return mcov_end_quiet_call(create_file(dir, name, capacity_edges, out, facts));
+    return mcov_end_quiet_call(
+        create_file(dir, name, capacity_edges, MCOV_REGION_FLAGS, out, facts));
+}
+
+int mcov_region_file_create_kind(const char *dir, const char *name, uint64_t capacity_edges,
+                                 uint32_t kind, mcov_region_file **out, mcov_region_facts *facts)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(create_file(dir, name, capacity_edges, kind, out, facts));
 }
 
 static int open_file(const char *dir, const char *name, mcov_region_file **out,

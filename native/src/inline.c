@@ -120,24 +120,32 @@ static uint64_t next_candidate(const uint8_t *p, uint64_t i, uint64_t n)
     return i;
 }
 
-/* dst[i] = 1 where src[i] is set; src is written by the compiler's stores meanwhile. */
+/* In a hit-count region a map's bytes are classes: what a lane or a section holds is folded as
+ * its count's class. */
+static bool classes(void)
+{
+    return mcov_rt.attached && mcov_rt.region.kind == MCOV_REGION_CLASSES;
+}
+
+/* dst[i] gets what src[i] holds (a flag, or its class); src is written by the compiler's stores
+ * meanwhile. */
 static void or_live(uint8_t *dst, const uint8_t *src, uint64_t n)
 {
+    bool cls = classes();
     for (uint64_t i = next_candidate(src, 0, n); i < n; i = next_candidate(src, i + 1, n))
-        if (__atomic_load_n(&src[i], __ATOMIC_RELAXED) &&
-            !__atomic_load_n(&dst[i], __ATOMIC_RELAXED))
-            __atomic_store_n(&dst[i], 1, __ATOMIC_RELAXED);
+        mcov_or_bits(&dst[i], mcov_map_bits(__atomic_load_n(&src[i], __ATOMIC_RELAXED), cls));
 }
 
 /* Empty p[0, n) into the base at base[0, n): a store racing the exchange either is seen by it or
  * lands after it, and is then folded later. With fold false, what p held is dropped. */
 static void drain_into(uint8_t *base, uint8_t *p, uint64_t n, bool fold)
 {
-    for (uint64_t i = next_candidate(p, 0, n); i < n; i = next_candidate(p, i + 1, n))
-        if (__atomic_load_n(&p[i], __ATOMIC_RELAXED) &&
-            __atomic_exchange_n(&p[i], 0, __ATOMIC_RELAXED) && fold &&
-            !__atomic_load_n(&base[i], __ATOMIC_RELAXED))
-            __atomic_store_n(&base[i], 1, __ATOMIC_RELAXED);
+    bool cls = classes();
+    for (uint64_t i = next_candidate(p, 0, n); i < n; i = next_candidate(p, i + 1, n)) {
+        uint8_t v = __atomic_load_n(&p[i], __ATOMIC_RELAXED) ? __atomic_exchange_n(&p[i], 0, __ATOMIC_RELAXED) : 0;
+        if (fold)
+            mcov_or_bits(&base[i], mcov_map_bits(v, cls));
+    }
 }
 
 static bool mirrored(const struct mcov_module *m)
@@ -152,6 +160,7 @@ static bool mirrored(const struct mcov_module *m)
  * word in one or the other. */
 static void fold_words(uint8_t *base, uint8_t *lane, const uint8_t *mask, uint64_t n, bool zero)
 {
+    bool cls = classes();
     /* Every mcov_reset pays for the whole module here: blocks of zero are skipped 64 bytes at a
      * time. */
     for (uint64_t i = mcov_next_set_block(lane, 0, n); i < n;
@@ -165,9 +174,8 @@ static void fold_words(uint8_t *base, uint8_t *lane, const uint8_t *mask, uint64
                 v = __atomic_exchange_n(w, 0, __ATOMIC_RELAXED);
             for (uint64_t j = 0; j < 8 && i + j < n; j++) {
                 uint8_t b = (uint8_t)(v >> (8 * j));
-                if (b && !(mask && mask[i + j] == b) &&
-                    !__atomic_load_n(&base[i + j], __ATOMIC_RELAXED))
-                    __atomic_store_n(&base[i + j], 1, __ATOMIC_RELAXED);
+                if (b && !(mask && mask[i + j] == b))
+                    mcov_or_bits(&base[i + j], mcov_map_bits(b, cls));
             }
         }
     }
@@ -255,8 +263,12 @@ void mcov_inline_sync(void)
     }
 }
 
-void mcov_inline_fold_lane(void)
+void mcov_inline_fold_lane(bool at_exit)
 {
+    /* In a hit-count region the counts are partial until the process clears its view or ends:
+     * a read before then would make the classes of partial counts stick. */
+    if (classes() && !at_exit)
+        return;
     lane_fold(false);
 }
 

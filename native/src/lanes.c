@@ -441,8 +441,9 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
 /* --- folding --- */
 
 /* OR into map[0, n) what lane[0, n) holds beyond mask (NULL: all of it): its non-zero bytes that
- * differ from their mask byte. Words of zero skipped. */
-static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint64_t n)
+ * differ from their mask byte, as flags or, with classes, as their count's class. Words of zero
+ * skipped. */
+static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint64_t n, bool classes)
 {
     for (uint64_t i = 0; i < n; i += 8) {
         uint64_t end = n - i < 8 ? n : i + 8;
@@ -452,9 +453,8 @@ static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint
         if (end == i + 8 && !w)
             continue;
         for (uint64_t j = i; j < end; j++)
-            if (lane[j] && !(mask && mask[j] == lane[j]) &&
-                !__atomic_load_n(&map[j], __ATOMIC_RELAXED))
-                __atomic_store_n(&map[j], 1, __ATOMIC_RELAXED);
+            if (lane[j] && !(mask && mask[j] == lane[j]))
+                mcov_or_bits(&map[j], mcov_map_bits(lane[j], classes));
     }
 }
 
@@ -486,7 +486,8 @@ static void fold_from_file(const struct mcov_region *r, uint32_t k, uint64_t epo
             return;
         if (part == MCOV_LANE_BEYOND_MASK && !read_all(r->lanes.fd, mask, want, at + r->capacity + done))
             return;
-        or_lane(r->map + done, buf, part == MCOV_LANE_BEYOND_MASK ? mask : NULL, want);
+        or_lane(r->map + done, buf, part == MCOV_LANE_BEYOND_MASK ? mask : NULL, want,
+                r->kind == MCOV_REGION_CLASSES);
     }
 }
 
@@ -518,6 +519,10 @@ void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
         /* The lock first: an owner that dies after the fold read its lane may have stored more
          * since, which only a fold after its death is sure to read. */
         bool dead = fd >= 0 && lane_lock(fd, k, F_WRLCK);
+        /* A live owner's counts are partial: their classes would stick. Its own folds put them in
+         * (docs/semantics.md, "Hit counts"). */
+        if (!dead && r->kind == MCOV_REGION_CLASSES)
+            continue;
         fold_from_file(r, k, epoch);
         if (dead) { /* its owner died: what it held is in the map now */
             free_lane(r, k);

@@ -30,7 +30,7 @@ void mcov_fold_lanes_for_union(void)
 {
     if (!mcov_rt.attached)
         return;
-    mcov_inline_fold_lane();
+    mcov_inline_fold_lane(false);
     mcov_region_sync(&mcov_rt.region, mcov_rt.lane);
 }
 
@@ -96,6 +96,6 @@ __attribute__((constructor)) static void install_fork_handlers(void)
 __attribute__((destructor)) static void flush_at_exit(void)
 {
     mcov_lock_and_sync();
-    mcov_inline_fold_lane();
+    mcov_inline_fold_lane(true);
     mcov_unlock();
 }

@@ -332,8 +332,10 @@ MCOV_HIDDEN bool mcov_section_mappable(uint8_t *start, uint8_t *stop, uintptr_t 
  * unloads: OR every mirrored section into its module's base and open own view; on the base view
  * after a reset elsewhere, fold the lane and start it from the new epoch. */
 MCOV_HIDDEN void mcov_inline_sync(void);
-/* OR what this process's lane counts for into the base (no clearing). */
-MCOV_HIDDEN void mcov_inline_fold_lane(void);
+/* OR what this process's lane counts for into the base (no clearing): before a read of the base
+ * view (at_exit false: not in a hit-count region, whose counts are partial until then) or at
+ * exit. */
+MCOV_HIDDEN void mcov_inline_fold_lane(bool at_exit);
 /* The own view was cleared (reset, push) or is about to be replaced (set_hitmap): fold and clear
  * the lane and drain each mirrored section into the base, so they collect own hits from now on. */
 MCOV_HIDDEN void mcov_inline_own_cleared(void);

@@ -166,15 +166,21 @@ void mcov_set_now(uint32_t now)
     (void)now;
 }
 
-/* Write the current view into buf in layout l. */
+static bool classes(void)
+{
+    return mcov_rt.attached && mcov_rt.region.kind == MCOV_REGION_CLASSES;
+}
+
+/* Write the current view into buf in layout l: flags, or in a hit-count region classes (those of
+ * the region, and of the own view's counts). */
 static void copy_view(uint8_t *buf, const struct mcov_layout *l)
 {
     memset(buf, 0, l->total);
-    bool own = mcov_rt.view == MCOV_VIEW_OWN;
+    bool own = mcov_rt.view == MCOV_VIEW_OWN, cls = classes();
     if (!own && mcov_rt.attached) {
         mcov_fold_lanes_for_union();
         uint64_t n = l->cursor < mcov_rt.region.capacity ? l->cursor : mcov_rt.region.capacity;
-        mcov_copy_hits(buf, mcov_rt.region.map, n);
+        (cls ? mcov_copy_bytes : mcov_copy_hits)(buf, mcov_rt.region.map, n);
     }
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];
@@ -184,7 +190,8 @@ static void copy_view(uint8_t *buf, const struct mcov_layout *l)
         if (pos == UINT64_MAX)
             continue;
         uint64_t n = m->id.edge_count < l->total - pos ? m->id.edge_count : l->total - pos;
-        mcov_copy_hits(buf + pos, (own ? mcov_rt.own : mcov_rt.window) + m->local, n);
+        (cls && own ? mcov_copy_classes : mcov_copy_hits)(
+            buf + pos, (own ? mcov_rt.own : mcov_rt.window) + m->local, n);
     }
 }
 
@@ -236,7 +243,7 @@ void mcov_set_hitmap(char *buf)
         mcov_inline_own_cleared();
     if (mcov_rt.attached) {
         uint64_t n = l.cursor < mcov_rt.region.capacity ? l.cursor : mcov_rt.region.capacity;
-        mcov_or_into(mcov_rt.region.map, src, n);
+        (classes() ? mcov_or_classes : mcov_or_into)(mcov_rt.region.map, src, n);
     }
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];

@@ -71,6 +71,7 @@ PROTOTYPES = {
     "deserialize_mem_coverage": (None, [POINTER(c_uint8), c_size_t]),
     # Regions.
     "mcov_region_create": (c_int, [c_char_p, c_uint64]),
+    "mcov_region_create_counts": (c_int, [c_char_p, c_uint64]),
     "mcov_attach": (c_int, [c_char_p]),
     "mcov_detach": (None, []),
     "mcov_region_remove": (c_int, [c_char_p]),

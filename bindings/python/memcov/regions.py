@@ -16,9 +16,12 @@ ENV_VAR = "MEMCOV_REGION"
 DEFAULT_CAPACITY = 1 << 20
 
 
-def create(name, capacity=DEFAULT_CAPACITY):
+def create(name, capacity=DEFAULT_CAPACITY, counts=False):
     """Create region ``name`` for ``capacity`` edges (rounded up to a multiple of 4096),
     attach this process to it, and set ``os.environ['MEMCOV_REGION'] = name``.
+
+    With ``counts=True`` the region is a hit-count region: each byte holds AFL++'s classes of the
+    counts its edge had (docs/semantics.md, "Hit counts"); else a byte is 1 once its edge is hit.
 
     Setting the variable through os.environ makes processes started from now on (spawn,
     subprocess, exec) join the region at their first instrumented module; fork children
@@ -36,7 +39,10 @@ def create(name, capacity=DEFAULT_CAPACITY):
         raise MemcovError(MCOV_E_INVALID_ARG,
                           f"capacity of {capacity} edges for region {name!r} is out of range: "
                           "pass 1 to 4294967296 edges (rounded up to a multiple of 4096)")
-    check(load().mcov_region_create(data, capacity))
+    if not isinstance(counts, bool):
+        raise TypeError(f"counts is a bool, not {type(counts).__name__}")
+    lib = load()
+    check((lib.mcov_region_create_counts if counts else lib.mcov_region_create)(data, capacity))
     os.environ[ENV_VAR] = data.decode("utf-8", "surrogateescape")
 
 

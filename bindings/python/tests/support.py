@@ -41,12 +41,13 @@ def leaked_regions():
 
 def read_header(name):
     """The header fields of region ``name`` as memcov_region.h lays them out, read from the
-    file (independent of the runtime): cursor, module_count, edges_dropped, modules_private."""
+    file (independent of the runtime): kind, cursor, module_count, edges_dropped, modules_private."""
     with open(region_path(name), "rb") as f:
         head = f.read(256)
     assert head[:8] == b"MEMCOVRG", head[:8]
+    kind, = struct.unpack_from("<I", head, 32)
     cursor, _registered, dropped, private, modules = struct.unpack_from("<QQQII", head, 64)
-    return dict(cursor=cursor, modules=modules, edges_dropped=dropped, modules_private=private)
+    return dict(kind=kind, cursor=cursor, modules=modules, edges_dropped=dropped, modules_private=private)
 
 
 def read_modules(name):

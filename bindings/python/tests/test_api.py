@@ -30,6 +30,16 @@ class RegionCallsTest(support.RegionTestCase):
         self.assertEqual(memcov.get_total(), 0)
         self.assertEqual(memcov.get_hitmap(), bytearray())
 
+    def test_create_counts_makes_a_hit_count_region(self):
+        flags, counts = self.region("flags"), self.region("counts")
+        memcov.create(flags, 4096)
+        memcov.create(counts, 4096, counts=True)
+        self.assertEqual(support.read_header(flags)["kind"], 1)
+        self.assertEqual(support.read_header(counts)["kind"], 2)
+        self.assertEqual(memcov.region_name(), counts)
+        with self.assertRaises(TypeError):
+            memcov.create(self.region("badkind"), 4096, counts=1)
+
     def test_create_existing_raises_exists(self):
         name = self.region("exists")
         memcov.create(name, 4096)

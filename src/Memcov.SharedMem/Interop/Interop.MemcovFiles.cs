@@ -22,6 +22,10 @@ internal static partial class Interop
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_create", StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int RegionFileCreate(string? dir, string name, ulong capacityEdges, out RegionFileHandle file, out RegionFacts facts);
 
+        /// <summary>mcov_region_file_create_kind: the same, with the kind of the map's bytes (1 flags, 2 classes).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_create_kind", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int RegionFileCreateKind(string? dir, string name, ulong capacityEdges, uint kind, out RegionFileHandle file, out RegionFacts facts);
+
         /// <summary>mcov_region_file_open: open, validate and map; <paramref name="facts"/> is filled (its version also on MCOV_E_VERSION).</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_open", StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int RegionFileOpen(string? dir, string name, out RegionFileHandle file, out RegionFacts facts);

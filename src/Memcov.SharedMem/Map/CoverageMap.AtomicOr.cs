@@ -22,6 +22,11 @@ public static partial class CoverageMap
     /// </returns>
     /// <remarks>
     /// <para>
+    /// The OR is bitwise, so maps of hit-count classes (<see cref="Classify(ReadOnlySpan{byte}, Span{byte})"/>)
+    /// merge as flag maps do: each byte ends up with every class any merge brought to that edge. A byte
+    /// that was already non-zero and gains a class is merged but not counted: the count is of edges.
+    /// </para>
+    /// <para>
     /// The destination is read first, a vector at a time; only a 64-bit word where
     /// <paramref name="source"/> has bits that <paramref name="destination"/> lacks gets an atomic
     /// <see cref="Interlocked.CompareExchange(ref ulong, ulong, ulong)"/> from the value read to its

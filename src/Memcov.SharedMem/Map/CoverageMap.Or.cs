@@ -10,8 +10,14 @@ public static partial class CoverageMap
     /// <param name="source">The map to merge in.</param>
     /// <param name="destination">The map that receives the union; it may be <paramref name="source"/> itself.</param>
     /// <remarks>
+    /// <para>
+    /// The OR is bitwise, so maps of hit-count classes (<see cref="Classify(ReadOnlySpan{byte}, Span{byte})"/>)
+    /// merge as flag maps do: each byte of the union holds every class either map had for that edge.
+    /// </para>
+    /// <para>
     /// The stores are plain: if other threads or processes write <paramref name="destination"/> at the
     /// same time (a region's live map), their hits may be lost. Use <see cref="AtomicOr(ReadOnlySpan{byte}, Span{byte})"/> there.
+    /// </para>
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// The spans have different lengths, or <paramref name="destination"/> partly overlaps <paramref name="source"/>.

@@ -8,6 +8,9 @@ namespace Memcov.SharedMem;
 /// <summary>
 /// Kernels over coverage maps: spans of bytes with one byte per edge, where a non-zero byte means
 /// the edge was hit. They work on any span: a region's live map, a snapshot, a file read into memory.
+/// A byte holds a flag (1) or, in a hit-count region, hit-count classes as bits (see
+/// <see cref="Classify(ReadOnlySpan{byte}, Span{byte})"/>); the merges and the virgin-map kernels
+/// work on bits, so they serve both.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -23,13 +23,36 @@ public sealed partial class CoverageRegion
     /// <exception cref="UnauthorizedAccessException">This user may not create files in the region directory.</exception>
     /// <exception cref="IOException">The directory has no room for the region, or a system call failed.</exception>
     /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
-    public static CoverageRegion Create(string name, long capacityEdges)
+    public static CoverageRegion Create(string name, long capacityEdges) => Create(name, capacityEdges, RegionKind.Flags);
+
+    /// <summary>
+    /// Creates region <paramref name="name"/> whose map holds <paramref name="kind"/>: flags, as
+    /// <see cref="Create(string, long)"/> makes, or hit-count classes (a hit-count region, as
+    /// <c>mcov_region_create_counts</c> makes).
+    /// </summary>
+    /// <param name="name">The region name: <c>[A-Za-z0-9][A-Za-z0-9._-]{0,199}</c>.</param>
+    /// <param name="capacityEdges">Edge slots, 1 to 2^32; rounded up to a multiple of 4096.</param>
+    /// <param name="kind">What a byte of the map holds.</param>
+    /// <returns>The new region, mapped; dispose it to unmap (the region stays until removed).</returns>
+    /// <exception cref="ArgumentException">The name breaks the naming rule, or the path is too long.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The capacity is not 1 to 2^32, or the kind is not defined.</exception>
+    /// <exception cref="RegionExistsException">A file exists under the name; it is left alone.</exception>
+    /// <exception cref="DirectoryNotFoundException">The region directory does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">This user may not create files in the region directory.</exception>
+    /// <exception cref="IOException">The directory has no room for the region, or a system call failed.</exception>
+    /// <exception cref="DllNotFoundException">No libmemcov.so could be loaded.</exception>
+    public static CoverageRegion Create(string name, long capacityEdges, RegionKind kind)
     {
         string path = RegionName.GetPath(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityEdges, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacityEdges, RegionFormat.MaxCapacity);
-        int status = Interop.Memcov.RegionFileCreate(RegionName.GetDirectory(), name, (ulong)capacityEdges,
-            out RegionFileHandle handle, out Interop.Memcov.RegionFacts facts);
+        if (kind is not (RegionKind.Flags or RegionKind.Classes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "A region holds flags or classes.");
+        }
+
+        int status = Interop.Memcov.RegionFileCreateKind(RegionName.GetDirectory(), name, (ulong)capacityEdges,
+            (uint)kind, out RegionFileHandle handle, out Interop.Memcov.RegionFacts facts);
         if (status != Interop.Memcov.MCOV_OK)
         {
             handle.Dispose();

@@ -8,7 +8,7 @@ namespace Memcov.SharedMem;
 /// one byte per edge (docs/region-format.md).
 /// </summary>
 /// <remarks>
-/// <see cref="Create"/> and <see cref="Attach"/> go through libmemcov (native/include/memcov_files.h),
+/// <see cref="Create(string, long)"/> and <see cref="Attach"/> go through libmemcov (native/include/memcov_files.h),
 /// which validates the file with the rules of docs/region-format.md and maps it shared; every rule
 /// of the format is written there once, and this type reads the mapping. Every member reads the
 /// live mapping: other processes may add modules and hits at any moment. Members are safe to call
@@ -26,6 +26,7 @@ public sealed partial class CoverageRegion : IDisposable
         Path = path;
         _view = new RegionView(handle, facts.Base, (long)facts.MappedBytes);
         Version = (int)facts.Version;
+        Kind = (RegionKind)facts.Kind;
         CapacityEdges = (long)facts.CapacityEdges;
         CreatorPid = (long)Math.Min(facts.CreatorPid, long.MaxValue);
         CreatedAt = DateTimeOffset.UnixEpoch.AddTicks((long)Math.Min(facts.CreatedNs / 100, MaxTicksAfterEpoch));
@@ -41,6 +42,9 @@ public sealed partial class CoverageRegion : IDisposable
 
     /// <summary>The format version of the region: always <see cref="RegionFormat.Version"/>.</summary>
     public int Version { get; }
+
+    /// <summary>What a byte of the map holds: flags, or hit-count classes.</summary>
+    public RegionKind Kind { get; }
 
     /// <summary>Edge slots (bytes) of the map; a multiple of 4096, at most 2^32.</summary>
     public long CapacityEdges { get; }

@@ -53,6 +53,27 @@ public sealed class CoverageRegionCreateTests : RegionTestBase
     }
 
     [Fact]
+    public void Create_OfClasses_WritesAHitCountRegion_ThatEveryReaderSeesAsOne()
+    {
+        string name = NewName("classes");
+        using CoverageRegion created = CoverageRegion.Create(name, 4096, RegionKind.Classes);
+        Assert.Equal(RegionKind.Classes, created.Kind);
+        using CoverageRegion attached = CoverageRegion.Attach(name);
+        Assert.Equal(RegionKind.Classes, attached.Kind);
+        Span<byte> header = stackalloc byte[4];
+        using (var file = File.OpenRead(created.Path))
+        {
+            file.Position = 32; // kind, docs/region-format.md
+            file.ReadExactly(header);
+        }
+
+        Assert.Equal(2u, BitConverter.ToUInt32(header));
+        using CoverageRegion flags = CoverageRegion.Create(NewName("flags"), 4096);
+        Assert.Equal(RegionKind.Flags, flags.Kind);
+        Assert.Throws<ArgumentOutOfRangeException>(() => CoverageRegion.Create(NewName("kind3"), 4096, (RegionKind)3));
+    }
+
+    [Fact]
     public void Create_MapsTheCreatorsViewOfTheMapUpFront_WhileAttachMapsNothing()
     {
         using CoverageRegion created = CoverageRegion.Create(NewName("prefault"), 4 << 20);
