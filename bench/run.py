@@ -444,7 +444,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: only check that each benchmark runs")
     ap.add_argument("--out", type=Path, help="where the tables go (default artifacts/bench, artifacts/bench-smoke)")
-    ap.add_argument("--reps", type=int, help="rounds of the recording variants (default 11)")
+    ap.add_argument("--reps", type=int, help="rounds of the recording variants (default 21)")
     ap.add_argument("--bytes", type=int, help="workload bytes per process (default 23000000: about 10^8 edge hits)")
     ap.add_argument("--skip-dotnet", action="store_true", help="native parts only")
     ap.add_argument("--command", default=None, help="the command to name in results.md")
@@ -461,7 +461,7 @@ def main():
         log(f"AFL++ skipped: {afl_skip}")
     build_native(build_dir, args.smoke)
     rec_text, rec = recording(build_dir, args.bytes or (20000 if args.smoke else 23_000_000),
-                              args.reps or (1 if args.smoke else 11), afl_skip)
+                              args.reps or (1 if args.smoke else 21), afl_skip)
     (out / "recording.md").write_text(rec_text)
     gat_text, gat = gather(build_dir, [64 << 10] if args.smoke else GATHER_SIZES,
                            4 if args.smoke else 200, 1 if args.smoke else 3)
