@@ -46,6 +46,18 @@ static inline uint8_t mcov_class_of(uint8_t count)
     return count < 128 ? 64 : 128;
 }
 
+/* The least count whose class is the highest bit of classes: what a lane takes for a byte of
+ * classes loaded into it (0 for 0). */
+static inline uint8_t mcov_count_of_class(uint8_t classes)
+{
+    static const uint8_t least[8] = {1, 2, 3, 4, 8, 16, 32, 128};
+    uint8_t count = 0;
+    for (int k = 0; k < 8; k++)
+        if (classes >> k & 1u)
+            count = least[k];
+    return count;
+}
+
 /* What byte b of a lane or a no-call section adds to a map's byte: its class in a hit-count
  * region, else 1 (a flag). */
 static inline uint8_t mcov_map_bits(uint8_t b, bool classes)

@@ -148,6 +148,32 @@ static void drain_into(uint8_t *base, uint8_t *p, uint64_t n, bool fold)
     }
 }
 
+/* In a hit-count region a mirrored section's count ends at every memcov call: its class goes
+ * to the base (and an open own view), and the section starts counting again, so that the classes
+ * of partial counts never stick. */
+static void drain_counts(uint8_t *base, uint8_t *own, uint8_t *p, uint64_t n)
+{
+    for (uint64_t i = next_candidate(p, 0, n); i < n; i = next_candidate(p, i + 1, n)) {
+        uint8_t v = __atomic_load_n(&p[i], __ATOMIC_RELAXED) ? __atomic_exchange_n(&p[i], 0, __ATOMIC_RELAXED) : 0;
+        mcov_or_bits(&base[i], mcov_class_of(v));
+        if (own)
+            mcov_or_bits(&own[i], mcov_class_of(v));
+    }
+}
+
+/* A mirrored section's hits into its base and open own view: flags ORed, or counts drained. */
+static void sync_mirrored(const struct mcov_module *m)
+{
+    uint8_t *own = mcov_rt.view == MCOV_VIEW_OWN ? mcov_rt.own + m->local : NULL;
+    if (classes()) {
+        drain_counts(mcov_rt.window + m->local, own, m->section, m->id.edge_count);
+        return;
+    }
+    or_live(mcov_rt.window + m->local, m->section, m->id.edge_count);
+    if (own)
+        or_live(own, m->section, m->id.edge_count);
+}
+
 static bool mirrored(const struct mcov_module *m)
 {
     return m->section && m->place == MCOV_SECTION_OWN_MEMORY;
@@ -169,7 +195,8 @@ static void fold_words(uint8_t *base, uint8_t *lane, const uint8_t *mask, uint64
         uint64_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
         if (!v)
             continue;
-        for (int pass = 0; pass < (zero ? 2 : 1); pass++) {
+        /* Clearing in a hit-count region takes the class of the count the exchange ends, once. */
+        for (int pass = cls && zero ? 1 : 0; pass < (zero ? 2 : 1); pass++) {
             if (pass)
                 v = __atomic_exchange_n(w, 0, __ATOMIC_RELAXED);
             for (uint64_t j = 0; j < 8 && i + j < n; j++) {
@@ -253,14 +280,9 @@ void mcov_inline_sync(void)
         mcov_lane_part(&mcov_rt.region, (uint32_t)mcov_rt.lane,
                        mcov_region_epoch(&mcov_rt.region)) != MCOV_LANE_ALL)
         lane_fold(true);
-    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
-        struct mcov_module *m = &mcov_rt.modules[i];
-        if (!mirrored(m))
-            continue;
-        or_live(mcov_rt.window + m->local, m->section, m->id.edge_count);
-        if (mcov_rt.view == MCOV_VIEW_OWN)
-            or_live(mcov_rt.own + m->local, m->section, m->id.edge_count);
-    }
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++)
+        if (mirrored(&mcov_rt.modules[i]))
+            sync_mirrored(&mcov_rt.modules[i]);
 }
 
 void mcov_inline_fold_lane(bool at_exit)
@@ -269,7 +291,9 @@ void mcov_inline_fold_lane(bool at_exit)
      * a read before then would make the classes of partial counts stick. */
     if (classes() && !at_exit)
         return;
-    lane_fold(false);
+    /* At exit a count ends: cleared with its fold, so that nothing counted by destructors and
+     * threads after it is classed twice. */
+    lane_fold(classes());
 }
 
 /* --- where each section is --- */
@@ -336,14 +360,9 @@ static void place_section(struct mcov_module *m)
     enum mcov_section_place want = wanted_place(m);
     if (!m->section || m->place == want)
         return;
-    uint64_t n = m->id.edge_count;
     enum mcov_section_place was = m->place;
-    if (was == MCOV_SECTION_OWN_MEMORY) {
-        /* Its hits go to the base and the own view before its pages are dropped. */
-        or_live(mcov_rt.window + m->local, m->section, n);
-        if (mcov_rt.view == MCOV_VIEW_OWN)
-            or_live(mcov_rt.own + m->local, m->section, n);
-    }
+    if (was == MCOV_SECTION_OWN_MEMORY) /* its hits go to the base and the own view first */
+        sync_mirrored(m);
     bool moved = want == MCOV_SECTION_REGION
                      ? section_onto(m, mcov_rt.window + m->local, want, "the region")
                  : want == MCOV_SECTION_LANE

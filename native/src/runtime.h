@@ -355,6 +355,10 @@ MCOV_HIDDEN void mcov_inline_after_fork(bool own_fd);
 /* A pop brings saved own-view bytes back into the lane: after a reset elsewhere they must stay
  * hidden from the union, as the edges of a callback module's restored own view are. */
 MCOV_HIDDEN void mcov_inline_mask_restored(const uint8_t *saved, uint64_t len);
+/* OR src[0, n) into module m's base and open own view from its edge at on (views.c): flags, or
+ * in a hit-count region classes (into a lane, the counts they stand for). */
+MCOV_HIDDEN void mcov_view_or_module(const struct mcov_module *m, uint64_t at, const uint8_t *src,
+                                     uint64_t n);
 /* Before the base view is read: this process's lane and every other lane folded in. */
 MCOV_HIDDEN void mcov_fold_lanes_for_union(void);
 

@@ -125,13 +125,6 @@ void mcov_free(void *ptr)
     free(ptr);
 }
 
-/* OR edges [first, first + n) of a module's source into its base map and open own view. */
-static void or_module(const struct mcov_module *m, const uint8_t *src, uint64_t n)
-{
-    mcov_or_into(mcov_rt.window + m->local, src, n);
-    if (mcov_rt.view == MCOV_VIEW_OWN)
-        mcov_or_into(mcov_rt.own + m->local, src, n);
-}
 
 static void load_map(const mcov_module_entry *modules, uint32_t count, const uint8_t *edges)
 {
@@ -143,14 +136,15 @@ static void load_map(const mcov_module_entry *modules, uint32_t count, const uin
         bool done = false;
         for (uint32_t i = 0; i < mcov_rt.module_count && !done; i++)
             if (mcov_identity_equal(&mcov_rt.modules[i].id, &id)) {
-                or_module(&mcov_rt.modules[i], src, id.edge_count);
+                mcov_view_or_module(&mcov_rt.modules[i], 0, src, id.edge_count);
                 done = true;
             }
         uint32_t table = mcov_rt.attached ? mcov_region_module_count(&mcov_rt.region) : 0;
         for (uint32_t i = 0; i < table && !done; i++) {
             mcov_module_entry e;
             if (mcov_region_read_entry(&mcov_rt.region, i, &e) && mcov_identity_matches(&id, &e)) {
-                mcov_or_into(mcov_rt.region.map + e.base, src, id.edge_count);
+                (mcov_rt.region.kind == MCOV_REGION_CLASSES ? mcov_or_classes : mcov_or_into)(
+                    mcov_rt.region.map + e.base, src, id.edge_count);
                 done = true;
             }
         }
@@ -176,9 +170,7 @@ static void load_legacy(const uint8_t *bits, uint64_t nbits)
                 uint64_t b = first + done + e;
                 chunk[e] = bits[b / 8] >> (b % 8) & 1u;
             }
-            mcov_or_into(mcov_rt.window + m->local + done, chunk, k);
-            if (mcov_rt.view == MCOV_VIEW_OWN)
-                mcov_or_into(mcov_rt.own + m->local + done, chunk, k);
+            mcov_view_or_module(m, done, chunk, k);
         }
         first += m->id.edge_count;
     }

@@ -7,6 +7,34 @@
 #include "bytes.h"
 #include "runtime.h"
 
+/* In a hit-count region the base holds classes, and a module's lane holds counts. */
+static bool classes(void)
+{
+    return mcov_rt.attached && mcov_rt.region.kind == MCOV_REGION_CLASSES;
+}
+
+/* Give a counts lane what bytes of classes stand for: a lane byte still clear takes the least
+ * count of the highest class, so that its fold gives that class back. */
+static void load_counts(uint8_t *lane, const uint8_t *classes_, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (classes_[i] && !__atomic_load_n(&lane[i], __ATOMIC_RELAXED))
+            __atomic_store_n(&lane[i], mcov_count_of_class(classes_[i]), __ATOMIC_RELAXED);
+}
+
+void mcov_view_or_module(const struct mcov_module *m, uint64_t at, const uint8_t *src, uint64_t n)
+{
+    bool cls = classes();
+    (cls ? mcov_or_classes : mcov_or_into)(mcov_rt.window + m->local + at, src, n);
+    if (mcov_rt.view != MCOV_VIEW_OWN)
+        return;
+    uint8_t *own = mcov_rt.own + m->local + at;
+    if (cls && m->in_lane)
+        load_counts(own, src, n);
+    else
+        (cls ? mcov_or_classes : mcov_or_into)(own, src, n);
+}
+
 /* Clear the own view where it is private memory; lanes were drained already. Before the first own
  * view nothing wrote there: its pages are not even faulted in. */
 static void clear_own(void)
@@ -79,6 +107,30 @@ void mcov_push_coverage(void)
     mcov_unlock();
 }
 
+/* A pop back into a saved own view of a hit-count region: counts add (saturating at 255) in the
+ * lanes, classes OR elsewhere. */
+static void restore_counts(const struct mcov_saved_view *saved)
+{
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        const struct mcov_module *m = &mcov_rt.modules[i];
+        if (m->local >= saved->len)
+            continue;
+        uint64_t n = saved->len - m->local < m->id.edge_count ? saved->len - m->local : m->id.edge_count;
+        uint8_t *own = mcov_rt.own + m->local;
+        const uint8_t *was = saved->bytes + m->local;
+        for (uint64_t j = 0; j < n; j++) {
+            if (!was[j])
+                continue;
+            if (!m->in_lane) {
+                mcov_or_bits(&own[j], was[j]);
+                continue;
+            }
+            unsigned sum = __atomic_load_n(&own[j], __ATOMIC_RELAXED) + (unsigned)was[j];
+            __atomic_store_n(&own[j], (uint8_t)(sum > 255 ? 255 : sum), __ATOMIC_RELAXED);
+        }
+    }
+}
+
 void mcov_pop_coverage(void)
 {
     mcov_clear_error();
@@ -97,7 +149,10 @@ void mcov_pop_coverage(void)
         mcov_inline_place_sections(false);
     } else {
         mcov_inline_mask_restored(saved.bytes, saved.len);
-        mcov_or_into(mcov_rt.own, saved.bytes, saved.len);
+        if (classes())
+            restore_counts(&saved);
+        else
+            mcov_or_into(mcov_rt.own, saved.bytes, saved.len);
         free(saved.bytes);
     }
     mcov_unlock();
@@ -166,11 +221,6 @@ void mcov_set_now(uint32_t now)
     (void)now;
 }
 
-static bool classes(void)
-{
-    return mcov_rt.attached && mcov_rt.region.kind == MCOV_REGION_CLASSES;
-}
-
 /* Write the current view into buf in layout l: flags, or in a hit-count region classes (those of
  * the region, and of the own view's counts). */
 static void copy_view(uint8_t *buf, const struct mcov_layout *l)
@@ -190,8 +240,10 @@ static void copy_view(uint8_t *buf, const struct mcov_layout *l)
         if (pos == UINT64_MAX)
             continue;
         uint64_t n = m->id.edge_count < l->total - pos ? m->id.edge_count : l->total - pos;
-        (cls && own ? mcov_copy_classes : mcov_copy_hits)(
-            buf + pos, (own ? mcov_rt.own : mcov_rt.window) + m->local, n);
+        /* A hit-count region's views hold classes, but a lane holds counts. */
+        void (*copy)(uint8_t *, const uint8_t *, uint64_t) =
+            !cls ? mcov_copy_hits : own && m->in_lane ? mcov_copy_classes : mcov_copy_bytes;
+        copy(buf + pos, (own ? mcov_rt.own : mcov_rt.window) + m->local, n);
     }
 }
 
@@ -252,11 +304,14 @@ void mcov_set_hitmap(char *buf)
         if (pos != UINT64_MAX)
             n = m->id.edge_count < l.total - pos ? m->id.edge_count : l.total - pos;
         if (m->region_base < 0 && n)
-            mcov_or_into(mcov_rt.window + m->local, src + pos, n);
+            (classes() ? mcov_or_classes : mcov_or_into)(mcov_rt.window + m->local, src + pos, n);
         if (own) {
-            /* An own view is the process's alone: it becomes what was given. */
+            /* An own view is the process's alone: it becomes what was given (in a hit-count
+             * region: classes, or in a lane the counts they stand for). */
             memset(mcov_rt.own + m->local, 0, m->id.edge_count);
-            if (n)
+            if (n && classes())
+                (m->in_lane ? load_counts : mcov_copy_bytes)(mcov_rt.own + m->local, src + pos, n);
+            else if (n)
                 mcov_copy_hits(mcov_rt.own + m->local, src + pos, n);
         }
     }
