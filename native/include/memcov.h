@@ -59,8 +59,8 @@ MCOV_API void deserialize_mem_coverage(uint8_t *data, size_t size);
 
 /* Create region NAME (capacity rounded up to a multiple of 4096) and attach to it. */
 MCOV_API int mcov_region_create(const char *name, uint64_t capacity_edges);
-/* The same, a hit-count region: each byte holds the AFL++ classes of the counts its edge had
- * (docs/semantics.md, "Hit counts"). */
+/* The same, a hit-count region: each byte holds the AFL++ classes of the counts its edge had, in
+ * callback and no-call mode (docs/semantics.md, "Hit counts"). */
 MCOV_API int mcov_region_create_counts(const char *name, uint64_t capacity_edges);
 /* Attach to region NAME, moving loaded modules and their hits into it. */
 MCOV_API int mcov_attach(const char *name);

@@ -19,12 +19,15 @@
  *         edge already recorded costs one test.
  *   base: always valid: a static sink before the windows exist (every guard is 0 until its
  *         module registers), then the process's window (region slices or private pages).
- *   own:  the own view's window while one is open, else NULL. */
+ *   own:  the own view's window while one is open, else NULL.
+ *   count: in a hit-count region, the own window, whose module slices map the process's lane:
+ *         every hit counts there (test is then a window of zeros); else NULL. */
 struct mcov_hot {
     uint8_t *test;
     uint8_t *base;
     uint8_t *own;
     struct mcov_hot *next; /* the runtime's list of registered copies: no allocation */
+    uint8_t *count;
 };
 
 /* Register a module's trace-pc-guard section; idempotent. */

@@ -11,7 +11,7 @@ static uint8_t s_sink[1];
 
 /* This module's copy of the hot pointers: hidden, so the callback reaches it PC-relative. The
  * runtime writes it from the registration below until the destructor takes it back. */
-__attribute__((visibility("hidden"))) struct mcov_hot mcov_module_hot = {s_sink, s_sink, NULL, NULL};
+__attribute__((visibility("hidden"))) struct mcov_hot mcov_module_hot = {s_sink, s_sink, NULL, NULL, NULL};
 
 /* Aligned so that the path of an edge already hit lies in one cache line, wherever the
  * linker puts the object. */

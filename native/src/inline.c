@@ -446,27 +446,48 @@ static uint8_t *copy_own_view(const struct mcov_module *m)
     return held;
 }
 
+/* Callback modules count in a hit-count region when all of them are in the lane: a module's hits
+ * outside it would count into private pages that nothing folds. */
+static void update_counting(void)
+{
+    bool on = classes() && mcov_rt.lane >= 0;
+    for (uint32_t i = 0; on && i < mcov_rt.module_count; i++)
+        on = mcov_rt.modules[i].id.mode != MCOV_MODE_CALLBACK || mcov_rt.modules[i].in_lane;
+    mcov_set_counting(on);
+}
+
+/* Whether m's own-window slice belongs in the lane: counters always, flags in an own view, and a
+ * callback module's counts in a hit-count region. */
+static bool wants_lane(const struct mcov_module *m)
+{
+    if (m->section)
+        return (mcov_rt.view == MCOV_VIEW_OWN || m->counters) && m->mappable;
+    return m->id.mode == MCOV_MODE_CALLBACK && classes();
+}
+
 void mcov_inline_place_sections(bool own_view_empty)
 {
-    if (!mcov_rt.inline_count)
+    if (!mcov_rt.inline_count && !classes())
         return;
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
-        if ((mcov_rt.view == MCOV_VIEW_OWN || m->counters) && m->section && !m->in_lane &&
-            m->mappable && m->region_base >= 0 && mcov_rt.attached && have_lane()) {
+        if (wants_lane(m) && !m->in_lane && m->region_base >= 0 && mcov_rt.attached &&
+            have_lane()) {
             uint8_t *held = own_view_empty ? NULL : copy_own_view(m);
             own_view_into_lane(m, held);
             free(held);
         }
         place_section(m);
     }
+    update_counting();
 }
 
 void mcov_inline_leave_lanes(void)
 {
-    /* Sections first: from now on their stores reach their own pages (the process is no longer
-     * attached); then the base gets what the lane holds, and the own view keeps it in private
-     * pages. */
+    /* Callback modules stop counting into the lane, and sections move first: from now on their
+     * stores reach their own pages (the process is no longer attached); then the base gets what
+     * the lane holds, and the own view keeps it in private pages. */
+    mcov_set_counting(false);
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
         if (m->section && m->place != MCOV_SECTION_OWN_MEMORY)
@@ -490,6 +511,7 @@ void mcov_inline_leave_lanes(void)
         mcov_lane_release(&mcov_rt.region, mcov_rt.region.fd, mcov_rt.lane);
     mcov_rt.lane = -1;
     mcov_rt.lane_refused = false;
+    update_counting();
 }
 
 void mcov_inline_after_fork(bool own_fd)
@@ -505,7 +527,8 @@ void mcov_inline_after_fork(bool own_fd)
     bool own_view = mcov_rt.view == MCOV_VIEW_OWN;
     bool counters = false;
     for (uint32_t i = 0; i < mcov_rt.module_count; i++)
-        counters |= mcov_rt.modules[i].in_lane && mcov_rt.modules[i].counters;
+        counters |= mcov_rt.modules[i].in_lane &&
+                    (mcov_rt.modules[i].counters || mcov_rt.modules[i].id.mode == MCOV_MODE_CALLBACK);
     int32_t parent = mcov_rt.lane;
     /* Under the shared lock, so no reset masks the parent's lane between the child's copy of
      * its state and of its mask. */
@@ -541,6 +564,7 @@ void mcov_inline_after_fork(bool own_fd)
     }
     if (lock >= 0)
         mcov_lanes_unlock(lock);
+    update_counting();
     if ((own_view || counters) && mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
         mcov_warn("region '%s' has %s: its no-call counters, and its no-call flags in own views, "

@@ -9,7 +9,7 @@
 static uint8_t s_fallback_map[1];
 
 /* The copy the exported callback reads; window.c keeps it and every registered copy equal. */
-MCOV_HIDDEN struct mcov_hot mcov_hot = {s_fallback_map, s_fallback_map, NULL, NULL};
+MCOV_HIDDEN struct mcov_hot mcov_hot = {s_fallback_map, s_fallback_map, NULL, NULL, NULL};
 
 MCOV_API __attribute__((aligned(64))) void __sanitizer_cov_trace_pc_guard(uint32_t *guard)
 {

@@ -314,6 +314,9 @@ struct mcov_hot;
 MCOV_HIDDEN extern struct mcov_hot mcov_hot;
 /* The own view the hot path writes besides the base, or NULL (base view). */
 MCOV_HIDDEN void mcov_set_own_pointer(uint8_t *own);
+/* Whether callback modules count every hit in the own window (a hit-count region, every callback
+ * module in the lane) or test and set flags; false if counting could not start. */
+MCOV_HIDDEN bool mcov_set_counting(bool on);
 
 /* --- joining and leaving a region (attach.c), under the process lock --- */
 /* Give modules [first, module_count) a range of the region (under the region's file lock);

@@ -16,6 +16,8 @@
  * in the hot path may read an old pointer for a moment: both windows stay mapped for good. */
 static void copy_hot(struct mcov_hot *h)
 {
+    if (mcov_hot.count) /* counting from now on: the count before the test that leads to it */
+        __atomic_store_n(&h->count, mcov_hot.count, __ATOMIC_RELEASE);
     __atomic_store_n(&h->base, mcov_hot.base, __ATOMIC_RELEASE);
     if (mcov_hot.own) { /* opening an own view: own before test */
         __atomic_store_n(&h->own, mcov_hot.own, __ATOMIC_RELEASE);
@@ -24,7 +26,12 @@ static void copy_hot(struct mcov_hot *h)
         __atomic_store_n(&h->test, mcov_hot.test, __ATOMIC_RELEASE);
         __atomic_store_n(&h->own, mcov_hot.own, __ATOMIC_RELEASE);
     }
+    if (!mcov_hot.count)
+        __atomic_store_n(&h->count, NULL, __ATOMIC_RELEASE);
 }
+
+/* What the test reads while every hit counts: a read-only window of zeros, reserved once. */
+static uint8_t *s_zeros;
 
 static void publish_hot(void)
 {
@@ -102,16 +109,43 @@ enum mcov_slice_state mcov_remap_recover(uint8_t *at, uint64_t span, const uint8
     return MCOV_SLICE_PRIVATE;
 }
 
+/* The test pointer of the view, or the zeros while every hit counts. */
+static uint8_t *test_pointer(uint8_t *own)
+{
+    return mcov_hot.count ? s_zeros : own ? own : mcov_rt.window;
+}
+
 void mcov_set_own_pointer(uint8_t *own)
 {
     if (own) {
         __atomic_store_n(&mcov_hot.own, own, __ATOMIC_RELEASE);
-        __atomic_store_n(&mcov_hot.test, own, __ATOMIC_RELEASE);
+        __atomic_store_n(&mcov_hot.test, test_pointer(own), __ATOMIC_RELEASE);
     } else {
-        __atomic_store_n(&mcov_hot.test, mcov_rt.window, __ATOMIC_RELEASE);
+        __atomic_store_n(&mcov_hot.test, test_pointer(NULL), __ATOMIC_RELEASE);
         __atomic_store_n(&mcov_hot.own, NULL, __ATOMIC_RELEASE);
     }
     publish_hot();
+}
+
+bool mcov_set_counting(bool on)
+{
+    if (on == (mcov_hot.count != NULL))
+        return true;
+    if (on && !s_zeros && !(s_zeros = reserve(PROT_READ))) {
+        mcov_warn("cannot reserve %llu bytes of address space for a hit-count region (%s): "
+                  "callback modules record class 1 for each edge",
+                  (unsigned long long)MCOV_WINDOW_BYTES, strerror(errno));
+        return false;
+    }
+    if (on) {
+        __atomic_store_n(&mcov_hot.count, mcov_rt.own, __ATOMIC_RELEASE);
+        __atomic_store_n(&mcov_hot.test, s_zeros, __ATOMIC_RELEASE);
+    } else {
+        __atomic_store_n(&mcov_hot.count, NULL, __ATOMIC_RELEASE);
+        __atomic_store_n(&mcov_hot.test, test_pointer(mcov_hot.own), __ATOMIC_RELEASE);
+    }
+    publish_hot();
+    return true;
 }
 
 void mcov_register_hot(struct mcov_hot *hot)

@@ -21,12 +21,12 @@
 #error "MCOV_TEST_LIBDIR names the directory of the sample modules"
 #endif
 
-static char s_names[64][96];
+static char s_names[256][96];
 static int s_name_count;
 
 const char *t_region_name(const char *tag)
 {
-    CHECK(s_name_count < 64, "too many regions in one test");
+    CHECK(s_name_count < 256, "too many regions in one test");
     char *name = s_names[s_name_count++];
     snprintf(name, sizeof s_names[0], "t-%s-%d-%d", tag, (int)getpid(), s_name_count);
     return name;

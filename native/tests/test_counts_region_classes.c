@@ -1,8 +1,9 @@
-/* A hit-count region holds AFL++'s classes of the counts no-call counters had: an edge run 1, 2,
- * 3, 5, 9, 20, 100, 128, 255, 256 or 300 times holds the class of that count (counters count
- * NeverZero: 256 reads 1, 300 reads 45), whether the process folded it at mcov_reset in an own
- * view, at exit, or died and a reader folded it. Two processes OR their classes, and a reader
- * never folds a live process's partial counts. */
+/* A hit-count region holds AFL++'s classes of the counts a module had, in no-call mode (its
+ * counters) and in callback mode (the callback counts in the lane): an edge run 1, 2, 3, 5, 9,
+ * 20, 100, 128, 255, 256 or 300 times holds the class of that count (counts are NeverZero: 256
+ * reads 1, 300 reads 45), whether the process folded it at mcov_reset in an own view, at exit, or
+ * died and a reader folded it. Two processes OR their classes, and a reader never folds a live
+ * process's partial counts. */
 #define _GNU_SOURCE
 #include "support.h"
 
@@ -23,9 +24,12 @@ struct ctx {
     int down; /* read end: any byte lets it exit (WAIT_THEN_EXIT) */
 };
 
+/* The build of the counts module under test. */
+static const char *s_lib;
+
 static count_fn load(const char *sym)
 {
-    void *lib = t_load("libmcov_sample_counts_inline.so");
+    void *lib = t_load(s_lib);
     void *p = dlsym(lib, sym);
     CHECK(p, "dlsym %s", sym);
     count_fn fn;
@@ -109,7 +113,7 @@ static const char *counts_region(const char *tag)
     return name;
 }
 
-int main(void)
+static void check_classes(void)
 {
     int fds[2];
     t_pipe(fds);
@@ -118,6 +122,7 @@ int main(void)
     close(fds[1]); /* a child that fails ends the read */
     int64_t at = -1;
     t_read_all(fds[0], &at, sizeof at);
+    close(fds[0]);
     t_wait_ok(pid);
     CHECK(at >= 0, "counts_hit's edge not found");
 
@@ -129,8 +134,8 @@ int main(void)
             t_wait_ok(t_fork(counter, &k));
             uint8_t got = region_byte(k.name, at);
             CHECK(got == class_of((uint64_t)counts[i]),
-                  "%lld hits (ending %d): class 0x%02x, expected 0x%02x", (long long)counts[i],
-                  (int)hows[h], got, class_of((uint64_t)counts[i]));
+                  "%s, %lld hits (ending %d): class 0x%02x, expected 0x%02x", s_lib,
+                  (long long)counts[i], (int)hows[h], got, class_of((uint64_t)counts[i]));
         }
 
     /* Two processes' classes OR. */
@@ -151,6 +156,15 @@ int main(void)
     t_write_byte(down[1], 'q');
     t_wait_ok(pid);
     CHECK_EQ_U64(region_byte(w.name, at), class_of(5));
+}
+
+int main(void)
+{
+    static const char *const libs[] = {"libmcov_sample_counts_inline.so", "libmcov_sample_counts.so"};
+    for (size_t i = 0; i < 2; i++) {
+        s_lib = libs[i];
+        check_classes();
+    }
     t_cleanup();
     return 0;
 }

@@ -13,7 +13,7 @@ internal static class CreateCommand
         var capacity = CliApp.CapacityOption();
         var counts = new Option<bool>("--counts")
         {
-            Description = "A hit-count region: each byte holds AFL++'s classes of the counts its edge had (no-call modules count).",
+            Description = "A hit-count region: each byte holds AFL++'s classes of the counts its edge had.",
         };
         var create = new Command("create", "Create a region that processes attach to by name (MEMCOV_REGION=NAME).") { name, capacity, counts };
         create.SetAction((parse, _) => CliApp.Guard(console, () =>
