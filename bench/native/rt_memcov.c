@@ -27,6 +27,7 @@ int bench_runtime_setup(int shared)
     }
     if (mcov_private_module_count() != 0) {
         fprintf(stderr, "memcov: the workload did not join region %s\n", s_region);
+        mcov_region_remove(s_region);
         return -1;
     }
     return 0;
