@@ -120,53 +120,37 @@ static uint64_t next_candidate(const uint8_t *p, uint64_t i, uint64_t n)
     return i;
 }
 
-/* In a hit-count region a map's bytes are classes: what a lane or a section holds is folded as
- * its count's class. */
-static bool classes(void)
-{
-    return mcov_rt.attached && mcov_rt.region.kind == MCOV_REGION_CLASSES;
-}
-
 /* dst[i] gets what src[i] holds (a flag, or its class); src is written by the compiler's stores
  * meanwhile. */
 static void or_live(uint8_t *dst, const uint8_t *src, uint64_t n)
 {
-    bool cls = classes();
+    bool cls = mcov_counts_classes();
     for (uint64_t i = next_candidate(src, 0, n); i < n; i = next_candidate(src, i + 1, n))
         mcov_or_bits(&dst[i], mcov_map_bits(__atomic_load_n(&src[i], __ATOMIC_RELAXED), cls));
 }
 
-/* Empty p[0, n) into the base at base[0, n): a store racing the exchange either is seen by it or
- * lands after it, and is then folded later. With fold false, what p held is dropped. */
-static void drain_into(uint8_t *base, uint8_t *p, uint64_t n, bool fold)
+/* Empty p[0, n) into base[0, n), and into own (NULL: none), each byte as a flag or its count's
+ * class: a store racing the exchange either is seen by it or lands after it, and is then folded
+ * later. */
+static void drain_into(uint8_t *base, uint8_t *own, uint8_t *p, uint64_t n)
 {
-    bool cls = classes();
+    bool cls = mcov_counts_classes();
     for (uint64_t i = next_candidate(p, 0, n); i < n; i = next_candidate(p, i + 1, n)) {
         uint8_t v = __atomic_load_n(&p[i], __ATOMIC_RELAXED) ? __atomic_exchange_n(&p[i], 0, __ATOMIC_RELAXED) : 0;
-        if (fold)
-            mcov_or_bits(&base[i], mcov_map_bits(v, cls));
-    }
-}
-
-/* In a hit-count region a mirrored section's count ends at every memcov call: its class goes
- * to the base (and an open own view), and the section starts counting again, so that the classes
- * of partial counts never stick. */
-static void drain_counts(uint8_t *base, uint8_t *own, uint8_t *p, uint64_t n)
-{
-    for (uint64_t i = next_candidate(p, 0, n); i < n; i = next_candidate(p, i + 1, n)) {
-        uint8_t v = __atomic_load_n(&p[i], __ATOMIC_RELAXED) ? __atomic_exchange_n(&p[i], 0, __ATOMIC_RELAXED) : 0;
-        mcov_or_bits(&base[i], mcov_class_of(v));
+        mcov_or_bits(&base[i], mcov_map_bits(v, cls));
         if (own)
-            mcov_or_bits(&own[i], mcov_class_of(v));
+            mcov_or_bits(&own[i], mcov_map_bits(v, cls));
     }
 }
 
-/* A mirrored section's hits into its base and open own view: flags ORed, or counts drained. */
+/* A mirrored section's hits into its base and open own view: flags ORed; in a hit-count region
+ * counts drained, so that each memcov call ends them and the classes of partial counts never
+ * stick. */
 static void sync_mirrored(const struct mcov_module *m)
 {
     uint8_t *own = mcov_rt.view == MCOV_VIEW_OWN ? mcov_rt.own + m->local : NULL;
-    if (classes()) {
-        drain_counts(mcov_rt.window + m->local, own, m->section, m->id.edge_count);
+    if (mcov_counts_classes()) {
+        drain_into(mcov_rt.window + m->local, own, m->section, m->id.edge_count);
         return;
     }
     or_live(mcov_rt.window + m->local, m->section, m->id.edge_count);
@@ -186,7 +170,7 @@ static bool mirrored(const struct mcov_module *m)
  * word in one or the other. */
 static void fold_words(uint8_t *base, uint8_t *lane, const uint8_t *mask, uint64_t n, bool zero)
 {
-    bool cls = classes();
+    bool cls = mcov_counts_classes();
     /* Every mcov_reset pays for the whole module here: blocks of zero are skipped 64 bytes at a
      * time. */
     for (uint64_t i = mcov_next_set_block(lane, 0, n); i < n;
@@ -289,11 +273,11 @@ void mcov_inline_fold_lane(bool at_exit)
 {
     /* In a hit-count region the counts are partial until the process clears its view or ends:
      * a read before then would make the classes of partial counts stick. */
-    if (classes() && !at_exit)
+    if (mcov_counts_classes() && !at_exit)
         return;
     /* At exit a count ends: cleared with its fold, so that nothing counted by destructors and
      * threads after it is classed twice. */
-    lane_fold(classes());
+    lane_fold(mcov_counts_classes());
 }
 
 /* --- where each section is --- */
@@ -450,7 +434,7 @@ static uint8_t *copy_own_view(const struct mcov_module *m)
  * outside it would count into private pages that nothing folds. */
 static void update_counting(void)
 {
-    bool on = classes() && mcov_rt.lane >= 0;
+    bool on = mcov_counts_classes() && mcov_rt.lane >= 0;
     for (uint32_t i = 0; on && i < mcov_rt.module_count; i++)
         on = mcov_rt.modules[i].id.mode != MCOV_MODE_CALLBACK || mcov_rt.modules[i].in_lane;
     mcov_set_counting(on);
@@ -462,12 +446,12 @@ static bool wants_lane(const struct mcov_module *m)
 {
     if (m->section)
         return (mcov_rt.view == MCOV_VIEW_OWN || m->counters) && m->mappable;
-    return m->id.mode == MCOV_MODE_CALLBACK && classes();
+    return m->id.mode == MCOV_MODE_CALLBACK && mcov_counts_classes();
 }
 
 void mcov_inline_place_sections(bool own_view_empty)
 {
-    if (!mcov_rt.inline_count && !classes())
+    if (!mcov_rt.inline_count && !mcov_counts_classes())
         return;
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
@@ -612,7 +596,7 @@ void mcov_inline_own_cleared(void)
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
         if (mirrored(m))
-            drain_into(mcov_rt.window + m->local, m->section, m->id.edge_count, true);
+            drain_into(mcov_rt.window + m->local, NULL, m->section, m->id.edge_count);
     }
 }
 
@@ -621,6 +605,6 @@ void mcov_inline_drain_mirrored(void)
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
         if (mirrored(m))
-            drain_into(mcov_rt.window + m->local, m->section, m->id.edge_count, true);
+            drain_into(mcov_rt.window + m->local, NULL, m->section, m->id.edge_count);
     }
 }

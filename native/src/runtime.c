@@ -26,6 +26,11 @@ void mcov_lock_and_sync(void)
     mcov_inline_sync();
 }
 
+bool mcov_counts_classes(void)
+{
+    return mcov_rt.attached && mcov_rt.region.kind == MCOV_REGION_CLASSES;
+}
+
 void mcov_fold_lanes_for_union(void)
 {
     if (!mcov_rt.attached)

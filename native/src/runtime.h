@@ -362,6 +362,9 @@ MCOV_HIDDEN void mcov_inline_mask_restored(const uint8_t *saved, uint64_t len);
  * in a hit-count region classes (into a lane, the counts they stand for). */
 MCOV_HIDDEN void mcov_view_or_module(const struct mcov_module *m, uint64_t at, const uint8_t *src,
                                      uint64_t n);
+/* Attached to a hit-count region: the base holds classes, and a module's lane or counters hold
+ * counts, folded as their classes (runtime.c). */
+MCOV_HIDDEN bool mcov_counts_classes(void);
 /* Before the base view is read: this process's lane and every other lane folded in. */
 MCOV_HIDDEN void mcov_fold_lanes_for_union(void);
 

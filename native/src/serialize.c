@@ -143,7 +143,7 @@ static void load_map(const mcov_module_entry *modules, uint32_t count, const uin
         for (uint32_t i = 0; i < table && !done; i++) {
             mcov_module_entry e;
             if (mcov_region_read_entry(&mcov_rt.region, i, &e) && mcov_identity_matches(&id, &e)) {
-                (mcov_rt.region.kind == MCOV_REGION_CLASSES ? mcov_or_classes : mcov_or_into)(
+                (mcov_counts_classes() ? mcov_or_classes : mcov_or_into)(
                     mcov_rt.region.map + e.base, src, id.edge_count);
                 done = true;
             }

@@ -7,24 +7,18 @@
 #include "bytes.h"
 #include "runtime.h"
 
-/* In a hit-count region the base holds classes, and a module's lane holds counts. */
-static bool classes(void)
-{
-    return mcov_rt.attached && mcov_rt.region.kind == MCOV_REGION_CLASSES;
-}
-
 /* Give a counts lane what bytes of classes stand for: a lane byte still clear takes the least
  * count of the highest class, so that its fold gives that class back. */
-static void load_counts(uint8_t *lane, const uint8_t *classes_, uint64_t n)
+static void load_counts(uint8_t *lane, const uint8_t *classes, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++)
-        if (classes_[i] && !__atomic_load_n(&lane[i], __ATOMIC_RELAXED))
-            __atomic_store_n(&lane[i], mcov_count_of_class(classes_[i]), __ATOMIC_RELAXED);
+        if (classes[i] && !__atomic_load_n(&lane[i], __ATOMIC_RELAXED))
+            __atomic_store_n(&lane[i], mcov_count_of_class(classes[i]), __ATOMIC_RELAXED);
 }
 
 void mcov_view_or_module(const struct mcov_module *m, uint64_t at, const uint8_t *src, uint64_t n)
 {
-    bool cls = classes();
+    bool cls = mcov_counts_classes();
     (cls ? mcov_or_classes : mcov_or_into)(mcov_rt.window + m->local + at, src, n);
     if (mcov_rt.view != MCOV_VIEW_OWN)
         return;
@@ -149,7 +143,7 @@ void mcov_pop_coverage(void)
         mcov_inline_place_sections(false);
     } else {
         mcov_inline_mask_restored(saved.bytes, saved.len);
-        if (classes())
+        if (mcov_counts_classes())
             restore_counts(&saved);
         else
             mcov_or_into(mcov_rt.own, saved.bytes, saved.len);
@@ -226,7 +220,7 @@ void mcov_set_now(uint32_t now)
 static void copy_view(uint8_t *buf, const struct mcov_layout *l)
 {
     memset(buf, 0, l->total);
-    bool own = mcov_rt.view == MCOV_VIEW_OWN, cls = classes();
+    bool own = mcov_rt.view == MCOV_VIEW_OWN, cls = mcov_counts_classes();
     if (!own && mcov_rt.attached) {
         mcov_fold_lanes_for_union();
         uint64_t n = l->cursor < mcov_rt.region.capacity ? l->cursor : mcov_rt.region.capacity;
@@ -295,7 +289,7 @@ void mcov_set_hitmap(char *buf)
         mcov_inline_own_cleared();
     if (mcov_rt.attached) {
         uint64_t n = l.cursor < mcov_rt.region.capacity ? l.cursor : mcov_rt.region.capacity;
-        (classes() ? mcov_or_classes : mcov_or_into)(mcov_rt.region.map, src, n);
+        (mcov_counts_classes() ? mcov_or_classes : mcov_or_into)(mcov_rt.region.map, src, n);
     }
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];
@@ -304,12 +298,12 @@ void mcov_set_hitmap(char *buf)
         if (pos != UINT64_MAX)
             n = m->id.edge_count < l.total - pos ? m->id.edge_count : l.total - pos;
         if (m->region_base < 0 && n)
-            (classes() ? mcov_or_classes : mcov_or_into)(mcov_rt.window + m->local, src + pos, n);
+            (mcov_counts_classes() ? mcov_or_classes : mcov_or_into)(mcov_rt.window + m->local, src + pos, n);
         if (own) {
             /* An own view is the process's alone: it becomes what was given (in a hit-count
              * region: classes, or in a lane the counts they stand for). */
             memset(mcov_rt.own + m->local, 0, m->id.edge_count);
-            if (n && classes())
+            if (n && mcov_counts_classes())
                 (m->in_lane ? load_counts : mcov_copy_bytes)(mcov_rt.own + m->local, src + pos, n);
             else if (n)
                 mcov_copy_hits(mcov_rt.own + m->local, src + pos, n);
