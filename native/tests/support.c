@@ -32,8 +32,7 @@ const char *t_region_name(const char *tag)
     return name;
 }
 
-/* Region NAME's lanes files, also of a region whose header no longer names its own. */
-static void remove_lanes_files(const char *name)
+int t_remove_lanes_files(const char *name)
 {
     const char *env = getenv("MEMCOV_SHM_DIR");
     const char *dir = env && env[0] ? env : "/dev/shm";
@@ -41,14 +40,16 @@ static void remove_lanes_files(const char *name)
     snprintf(prefix, sizeof prefix, MCOV_LANES_FILE_PREFIX "%s-", name);
     DIR *d = opendir(dir);
     if (!d)
-        return;
+        return 0;
+    int removed = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(prefix);
         if (strncmp(e->d_name, prefix, n) == 0 && strlen(e->d_name + n) == 16)
-            unlinkat(dirfd(d), e->d_name, 0);
+            removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
     }
     closedir(d);
+    return removed;
 }
 
 void t_cleanup(void)
@@ -57,7 +58,7 @@ void t_cleanup(void)
         char path[4096];
         t_region_path(s_names[i], path, sizeof path);
         unlink(path);
-        remove_lanes_files(s_names[i]);
+        t_remove_lanes_files(s_names[i]);
     }
     s_name_count = 0;
 }

@@ -35,6 +35,9 @@ typedef int64_t (*t_run_fn)(const char *);
 const char *t_region_name(const char *tag);
 /* Remove every region t_region_name handed out. */
 void t_cleanup(void);
+/* Remove region NAME's lanes files (.memcov-lanes-NAME-<16 hex digits>), also of a region whose
+ * header no longer names its own: returns how many. */
+int t_remove_lanes_files(const char *name);
 
 /* MEMCOV_TEST_SAMPLES: "callback" (unset), "inline" (A and B in no-call mode) or "mixed"
  * (A callback, B inline). */

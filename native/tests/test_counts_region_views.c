@@ -6,103 +6,12 @@
 #define _GNU_SOURCE
 #include "support.h"
 
+#include "counts.h"
 #include "memcov_files.h"
 
-#include <dirent.h>
-#include <dlfcn.h>
 #include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <dirent.h>
-#include <dlfcn.h>
-#include <stdbool.h>
-#include <string.h>
-#include <unistd.h>
-typedef int64_t (*count_fn)(int64_t);
-/* The build of the counts module under test: no-call, or callback. */
-static const char *s_lib;
-
-static count_fn load(const char *sym)
-{
-    void *p = dlsym(t_load(s_lib), sym);
-    CHECK(p, "dlsym %s", sym);
-    count_fn fn;
-    memcpy(&fn, &p, sizeof fn);
-    return fn;
-}
-static uint8_t class_of(uint64_t count)
-{
-    uint8_t v = count ? (uint8_t)((count - 1) % 255 + 1) : 0;
-    static const uint8_t bounds[] = {1, 2, 3, 4, 8, 16, 32, 128};
-    uint8_t c = 0;
-    for (int k = 0; k < 8; k++)
-        if (v >= bounds[k])
-            c = (uint8_t)(1u << k);
-    return c;
-}
-static uint8_t region_byte(const char *name, int64_t at)
-{
-    t_region_copy r = t_read_region(name);
-    CHECK((uint64_t)at < r.cursor, "edge beyond cursor");
-    uint8_t b = r.map[at];
-    t_free_region(&r);
-    return b;
-}
-static const char *counts_region(const char *tag)
-{
-    const char *name = t_region_name(tag);
-    CHECK(mcov_region_create_counts(name, 1 << 16) == 0, "create: %s", mcov_last_error());
-    mcov_detach();
-    return name;
-}
-static void remove_lanes_file(const char *name)
-{
-    const char *dir = getenv("MEMCOV_SHM_DIR");
-    dir = dir && dir[0] ? dir : "/dev/shm";
-    char prefix[512];
-    snprintf(prefix, sizeof prefix, MCOV_LANES_FILE_PREFIX "%s-", name);
-    DIR *d = opendir(dir);
-    int removed = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
-            removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
-    closedir(d);
-    CHECK(removed == 1, "%d lanes files removed", removed);
-}
-struct fctx { const char *name; int up; };
-static void find_hit_edge(void *arg)
-{
-    const struct fctx *c = arg;
-    if (mcov_attach(c->name) != 0) _exit(3);
-    count_fn hit = load("counts_hit");
-    mcov_reset();
-    hit(1);
-    uint64_t total = mcov_get_total64();
-    uint8_t *buf = calloc(1, total);
-    CHECK(buf && mcov_copy_hitmap_n(buf, total) == total, "copy");
-    int64_t at = -1;
-    for (uint64_t i = 0; i < total; i++)
-        if (buf[i]) at = (int64_t)i;
-    free(buf);
-    t_write_all(c->up, &at, sizeof at);
-    _exit(0);
-}
-static int64_t hit_edge(void)
-{
-    int fds[2];
-    t_pipe(fds);
-    struct fctx c = {counts_region("find"), fds[1]};
-    pid_t pid = t_fork(find_hit_edge, &c);
-    close(fds[1]);
-    int64_t at = -1;
-    t_read_all(fds[0], &at, sizeof at);
-    t_wait_ok(pid);
-    close(fds[0]);
-    CHECK(at >= 0, "edge not found");
-    return at;
-}
 
 enum scenario { PUSH_POP, SET_OWN_COPY, NO_LANE };
 
@@ -114,6 +23,14 @@ struct ctx {
     uint8_t *blob;
     size_t size;
 };
+
+/* The build of the counts module under test: no-call, or callback. */
+static const char *s_lib;
+
+static t_count_fn load(const char *sym)
+{
+    return t_counts_sym(s_lib, sym);
+}
 
 static uint8_t view_byte(int64_t at)
 {
@@ -130,7 +47,7 @@ static void own_view_child(void *arg)
     const struct ctx *c = arg;
     if (mcov_attach(c->name) != 0)
         _exit(3);
-    count_fn repeat = load("counts_repeat");
+    t_count_fn repeat = load("counts_repeat");
     mcov_reset();
     repeat(5);
     uint8_t v[2];
@@ -171,9 +88,9 @@ static void loader(void *arg)
 
 static void check_deserialize(int64_t at)
 {
-    struct ctx c = {counts_region("deser"), PUSH_POP, -1, at, NULL, 0};
+    struct ctx c = {t_counts_region("deser"), PUSH_POP, -1, at, NULL, 0};
     t_wait_ok(t_fork(counter, &c));
-    CHECK_EQ_U64(region_byte(c.name, at), class_of(5));
+    CHECK_EQ_U64(t_region_byte(c.name, at), t_class_of(5));
     mcov_module_entry e[8];
     uint32_t n = t_read_entries(c.name, e, 8);
     int k = t_find_entry(e, n, "sample_counts");
@@ -185,7 +102,7 @@ static void check_deserialize(int64_t at)
     CHECK(edges, "calloc");
     const uint32_t kinds[2] = {MCOV_MAP_CLASSES, MCOV_MAP_FLAGS};
     const uint8_t values[2] = {0x10, 0x01};
-    uint8_t want = class_of(5);
+    uint8_t want = t_class_of(5);
     for (int i = 0; i < 2; i++) {
         edges[rel] = values[i];
         uint64_t size = mcov_map_file_size(1, m.edge_count);
@@ -196,7 +113,7 @@ static void check_deserialize(int64_t at)
         c.size = size;
         t_wait_ok(t_fork(loader, &c));
         want |= values[i];
-        CHECK_EQ_U64(region_byte(c.name, at), want);
+        CHECK_EQ_U64(t_region_byte(c.name, at), want);
         free(blob);
     }
     free(edges);
@@ -204,24 +121,24 @@ static void check_deserialize(int64_t at)
 
 static void check_views(void)
 {
-    int64_t at = hit_edge();
+    int64_t at = t_counts_hit_edge(s_lib);
     static const enum scenario scenarios[] = {PUSH_POP, SET_OWN_COPY, NO_LANE};
     static const char *const what[] = {"push and pop", "set_hitmap of its copy", "no lane"};
     for (size_t s = 0; s < 3; s++) {
         int fds[2];
         t_pipe(fds);
-        struct ctx c = {counts_region("views"), scenarios[s], fds[1], at, NULL, 0};
-        if (scenarios[s] == NO_LANE)
-            remove_lanes_file(c.name); /* as with 256 lanes owned: the counters are private */
+        struct ctx c = {t_counts_region("views"), scenarios[s], fds[1], at, NULL, 0};
+        if (scenarios[s] == NO_LANE) /* as with 256 lanes owned: the counters are private */
+            CHECK_EQ_U64(t_remove_lanes_files(c.name), 1);
         pid_t pid = t_fork(own_view_child, &c);
         close(fds[1]);
         uint8_t v[2];
         t_read_all(fds[0], v, 2);
         close(fds[0]);
         t_wait_ok(pid);
-        uint8_t got = region_byte(c.name, at);
+        uint8_t got = t_region_byte(c.name, at);
         bool flags = scenarios[s] == NO_LANE && !strstr(s_lib, "inline");
-        uint8_t want = class_of(flags ? 1 : 5);
+        uint8_t want = t_class_of(flags ? 1 : 5);
         CHECK(v[0] == want && v[1] == want && got == want,
               "%s, %s: own view 0x%02x, then 0x%02x; region 0x%02x; expected 0x%02x", s_lib,
               what[s], v[0], v[1], got, want);

@@ -40,23 +40,6 @@ static int s_failures;
         }                                                                                   \
     } while (0)
 
-static void remove_lanes_file(const char *name)
-{
-    const char *dir = getenv("MEMCOV_SHM_DIR");
-    dir = dir && dir[0] ? dir : "/dev/shm";
-    char prefix[512];
-    snprintf(prefix, sizeof prefix, MCOV_LANES_FILE_PREFIX "%s-", name);
-    DIR *d = opendir(dir);
-    CHECK(d, "opendir %s", dir);
-    int removed = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
-            removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
-    closedir(d);
-    CHECK(removed == 1, "%d lanes files removed", removed);
-}
-
 struct ctx {
     const char *name;
     int up, down;
@@ -93,7 +76,7 @@ static void case_a(const t_region_copy *all, const t_region_copy *first)
     struct ctx c = {name, up[1], down[0]};
     pid_t pid = t_fork(worker, &c);
     t_expect_byte(up[0], 'r', pid, "worker ready");
-    remove_lanes_file(name);
+    CHECK_EQ_U64(t_remove_lanes_files(name), 1);
     int rc = mcov_region_reset(name);
     fprintf(stderr, "A: mcov_region_reset after the lanes file was removed: %d '%s'\n", rc,
             mcov_last_error());
@@ -126,7 +109,7 @@ static void case_b(void)
     CHECK(t_region_edges(name) > 0, "nothing recorded");
     mcov_region_file *file;
     CHECK(mcov_region_file_open(NULL, name, &file, NULL) == 0, "open: %s", mcov_last_error());
-    remove_lanes_file(name);
+    CHECK_EQ_U64(t_remove_lanes_files(name), 1);
     int rc = mcov_region_file_sync(file);
     EXPECT(rc == 0, "B: mcov_region_file_sync = %d '%s'", rc, mcov_last_error());
     rc = mcov_region_file_reset(file);
