@@ -65,6 +65,13 @@ static inline uint8_t mcov_map_bits(uint8_t b, bool classes)
     return classes ? mcov_class_of(b) : b != 0;
 }
 
+/* What a lane's byte b adds to the map when its mask byte is m (a lane without a mask: pass 0):
+ * nothing if it is clear or still what a reset found there (docs/region-format.md, "Lanes"). */
+static inline uint8_t mcov_lane_bits(uint8_t b, uint8_t m, bool classes)
+{
+    return b && b != m ? mcov_map_bits(b, classes) : 0;
+}
+
 /* OR bits into *p, writing only when they are not there yet (a shared byte stays clean). */
 static inline void mcov_or_bits(uint8_t *p, uint8_t bits)
 {

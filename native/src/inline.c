@@ -185,8 +185,7 @@ static void fold_words(uint8_t *base, uint8_t *lane, const uint8_t *mask, uint64
                 v = __atomic_exchange_n(w, 0, __ATOMIC_RELAXED);
             for (uint64_t j = 0; j < 8 && i + j < n; j++) {
                 uint8_t b = (uint8_t)(v >> (8 * j));
-                if (b && !(mask && mask[i + j] == b))
-                    mcov_or_bits(&base[i + j], mcov_map_bits(b, cls));
+                mcov_or_bits(&base[i + j], mcov_lane_bits(b, mask ? mask[i + j] : 0, cls));
             }
         }
     }

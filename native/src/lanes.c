@@ -453,8 +453,7 @@ static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint
         if (end == i + 8 && !w)
             continue;
         for (uint64_t j = i; j < end; j++)
-            if (lane[j] && !(mask && mask[j] == lane[j]))
-                mcov_or_bits(&map[j], mcov_map_bits(lane[j], classes));
+            mcov_or_bits(&map[j], mcov_lane_bits(lane[j], mask ? mask[j] : 0, classes));
     }
 }
 
