@@ -175,9 +175,24 @@ function Invoke-CTest([string] $Variant) {
     Assert-ExitCode "ctest ($Variant)"
 }
 
-# cli_terminal_tests: the memcov command in a pseudo-terminal.
+# ensure_report_tools: what the report's tests compare with and render in: llvm-cov and
+# llvm-symbolizer (the compiler's LLVM), genhtml, a headless browser.
+function Ensure-ReportTools {
+    $major = ((& $env:CC -dumpversion) -split '\.')[0]
+    Assert-ExitCode "$env:CC -dumpversion"
+    $have = { param($name) [bool](Get-Command $name -CommandType Application -ErrorAction SilentlyContinue) }
+    if (-not ((& $have "llvm-symbolizer-$major") -and (& $have "llvm-cov-$major"))) {
+        Install-AptPackage "llvm-$major"
+    }
+    if (-not (& $have 'genhtml')) { Install-AptPackage 'lcov' }
+    if (-not (& $have 'chromium')) { Install-AptPackage 'chromium' }
+}
+
+# cli_terminal_tests: the memcov command in a pseudo-terminal, and its reports.
 function Invoke-CliTerminalTests {
+    Ensure-ReportTools
     Invoke-WithEnv @{
+        MEMCOV_REQUIRE_TOOLS = '1'
         MEMCOV_CLI        = Join-Path $artifacts 'cli/memcov'
         MEMCOV_SAMPLE_DIR = Join-Path $artifacts 'samples'
     } {

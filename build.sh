@@ -120,8 +120,20 @@ python_tests() {
 }
 
 # The memcov command in a pseudo-terminal: the live view and the summary as a user sees them.
+# What the report's tests compare with and render in: llvm-cov and llvm-symbolizer (the
+# compiler's LLVM), genhtml, a headless browser.
+ensure_report_tools() {
+  local major
+  major="$("$CC" -dumpversion | cut -d. -f1)"
+  command -v "llvm-symbolizer-$major" >/dev/null && command -v "llvm-cov-$major" >/dev/null ||
+    apt_install "llvm-$major"
+  command -v genhtml >/dev/null || apt_install lcov
+  command -v chromium >/dev/null || apt_install chromium
+}
+
 cli_terminal_tests() {
-  MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
+  ensure_report_tools
+  MEMCOV_REQUIRE_TOOLS=1 MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     python3 -m unittest discover -s "$root/tests/cli" -p 'test_*.py' -v
 }
 

@@ -94,6 +94,17 @@ MCOV_API void mcov_region_file_prefault(const mcov_region_file *file);
 /* Remove region NAME's file; MCOV_E_NOT_FOUND if there is none. */
 MCOV_API int mcov_region_file_remove(const char *dir, const char *name);
 
+/* Module INDEX's PC table (docs/region-format.md, "PC files"), as offsets from its load bias:
+ * out[0, edge_count) receives it (cap must hold edge_count entries). Returns edge_count, 0 when the
+ * region has no PC table for the module (compiled without pc-table, or its process could not
+ * write one), or a negative code: MCOV_E_CORRUPT for a file that is not that module's table. */
+MCOV_API int64_t mcov_region_file_pcs(const mcov_region_file *file, uint32_t index,
+                                      mcov_map_pc *out, uint64_t cap);
+/* Keep module's PC table (module->edge_count entries) beside the region, unless it has one: what
+ * `memcov import` does for a map that carries PC tables. */
+MCOV_API int mcov_region_file_put_pcs(mcov_region_file *file, const mcov_module_entry *module,
+                                      const mcov_map_pc *pcs);
+
 /* Who holds region NAME, from the kernel's locks (docs/region-format.md, "Liveness"). */
 enum mcov_liveness {
     MCOV_LIVE_ATTACHED = 1, /* some process holds the region: a runtime attached, a tool open */
@@ -145,6 +156,19 @@ MCOV_API uint64_t mcov_map_file_size(uint32_t n, uint64_t edge_count);
 MCOV_API int mcov_map_write(const mcov_module_entry *modules, uint32_t n, uint32_t kind,
                             const uint8_t *edges, uint64_t edge_len, uint8_t *out,
                             uint64_t out_len);
+
+/* Bytes of a map file of n modules, edge_count edges and pc_count PC-table entries (the sum of
+ * the edge counts of the modules that carry a table); 0 if too large. */
+MCOV_API uint64_t mcov_map_file_size_pcs(uint32_t n, uint64_t edge_count, uint64_t pc_count);
+/* mcov_map_write with PC tables: pcs (NULL for none) has edge_len entries, module i's table at
+ * pcs[modules[i].base, + edge_count); a module whose first entry has offset 0 has none (no code
+ * lies at offset 0: the ELF header does). */
+MCOV_API int mcov_map_write_pcs(const mcov_module_entry *modules, uint32_t n, uint32_t kind,
+                                const uint8_t *edges, uint64_t edge_len, const mcov_map_pc *pcs,
+                                uint8_t *out, uint64_t out_len);
+/* Read a checked map's PC tables: pcs[0, len) (len = the summary's edge_count), module i's at
+ * pcs[base_i, + edge_count), {0, 0} for a module without one. */
+MCOV_API int mcov_map_read_pcs(const uint8_t *data, uint64_t size, mcov_map_pc *pcs, uint64_t len);
 
 /* The .NET mirrors of these structs are checked against these asserts by a test. */
 MCOV_STATIC_ASSERT(sizeof(mcov_region_facts) == 80, "facts are 80 bytes");

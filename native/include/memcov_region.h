@@ -14,7 +14,7 @@
 
 #define MCOV_REGION_MAGIC "MEMCOVRG"
 #define MCOV_REGION_MAGIC_LEN 8
-#define MCOV_REGION_VERSION 4u
+#define MCOV_REGION_VERSION 5u
 
 /* A module's range and the capacity are multiples of one 4 KiB page of edges,
  * so a module's slice of the map can be mapped on its own. */
@@ -88,6 +88,12 @@ typedef struct mcov_region_header {
  * owner reserves the ranges of its lane it uses, a reset the parts of a mask it writes. */
 #define MCOV_LANES_MAGIC "MEMCOVLN"
 #define MCOV_LANES_FILE_PREFIX ".memcov-lanes-"
+
+/* Beside a region, a PC file per module that has a PC table (-fsanitize-coverage=pc-table):
+ * DIR/.memcov-pcs-NAME-TOKEN-HASH, TOKEN the region's lanes_token and HASH the FNV-1a-64 of the
+ * module's identity, each 16 lowercase hex digits. It is a map file (memcov_map.h) of that one
+ * module, its edges 0, with its PC table; it is written whole, then linked into place. */
+#define MCOV_PCS_FILE_PREFIX ".memcov-pcs-"
 
 typedef struct mcov_lanes_header {
     uint8_t magic[MCOV_REGION_MAGIC_LEN]; /* "MEMCOVLN" */

@@ -98,6 +98,7 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
     close(lock);
     free(bases);
     mcov_inline_place_sections(false);
+    mcov_pcs_publish(r);
 }
 
 void mcov_attach_region_locked(struct mcov_region *r)

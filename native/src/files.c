@@ -250,3 +250,48 @@ int mcov_region_file_liveness(const char *dir, const char *name, uint32_t *state
     uint32_t ignored;
     return mcov_end_quiet_call(mcov_region_liveness(dir, name, state ? state : &ignored));
 }
+
+static int64_t region_pcs(const mcov_region_file *file, uint32_t index, mcov_map_pc *out,
+                          uint64_t cap)
+{
+    if (!file || !out)
+        return mcov_fail(MCOV_E_INVALID_ARG, "mcov_region_file_pcs: a NULL argument");
+    const struct mcov_region *r = &file->region;
+    mcov_module_entry e;
+    if (index >= mcov_region_module_count(r) || !mcov_region_read_entry(r, index, &e))
+        return mcov_fail(MCOV_E_INVALID_ARG, "entry %u of region '%s' is not a valid module",
+                         index, r->name);
+    if (cap < e.edge_count)
+        return mcov_fail(MCOV_E_INVALID_ARG, "module %u has %llu edges; room was given for %llu",
+                         index, (unsigned long long)e.edge_count, (unsigned long long)cap);
+    return mcov_pcs_read(r, &e, out);
+}
+
+int64_t mcov_region_file_pcs(const mcov_region_file *file, uint32_t index, mcov_map_pc *out,
+                             uint64_t cap)
+{
+    mcov_begin_quiet_call();
+    int64_t n = region_pcs(file, index, out, cap);
+    mcov_end_quiet_call(n < 0 ? (int)n : MCOV_OK);
+    return n;
+}
+
+static int region_put_pcs(mcov_region_file *file, const mcov_module_entry *module,
+                          const mcov_map_pc *pcs)
+{
+    if (!file || !module || !pcs)
+        return mcov_fail(MCOV_E_INVALID_ARG, "mcov_region_file_put_pcs: a NULL argument");
+    if (!mcov_entry_identity_valid(module) || pcs[0].offset == 0)
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "module %.184s: not a valid identity, or a PC table whose first entry "
+                         "is 0",
+                         module->path);
+    return mcov_pcs_write(&file->region, module, pcs);
+}
+
+int mcov_region_file_put_pcs(mcov_region_file *file, const mcov_module_entry *module,
+                             const mcov_map_pc *pcs)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(region_put_pcs(file, module, pcs));
+}

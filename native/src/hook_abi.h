@@ -37,6 +37,10 @@ MCOV_API void mcov_register_section(uint8_t *start, uint8_t *stop);
 /* Register a module's no-call section of counters (__sancov_cntrs of inline-8bit-counters), which
  * records into the process's lane in every view; idempotent. */
 MCOV_API void mcov_register_counters(uint8_t *start, uint8_t *stop);
+/* A module's PC table (__sancov_pcs of pc-table: a (PC, flags) pair per edge, in the order of its
+ * guards, flags or counters), registered right after them; the runtime keeps it beside the
+ * region the module joins. */
+MCOV_API void mcov_register_pcs(const uintptr_t *start, const uintptr_t *stop);
 /* The module of that section is unloading: take its hits and stop reading it. */
 MCOV_API void mcov_unregister_section(uint8_t *start, uint8_t *stop);
 /* A hook object's copy of the hot pointers: the runtime sets it now and keeps it up to date

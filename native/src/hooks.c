@@ -40,13 +40,13 @@ __attribute__((visibility("hidden"))) void __sanitizer_cov_8bit_counters_init(ui
     mcov_register_counters(start, stop);
 }
 
-/* For -fsanitize-coverage=...,pc-table. Weak: a fuzzing engine linked into the same module
- * keeps its own. */
+/* For -fsanitize-coverage=...,pc-table: the module's constructor calls it right after the init
+ * above. Weak: a fuzzing engine linked into the same module (libFuzzer) keeps its own, and that
+ * module's report then says it has no PC table. */
 __attribute__((visibility("hidden"), weak)) void __sanitizer_cov_pcs_init(const uintptr_t *start,
                                                                          const uintptr_t *stop)
 {
-    (void)start;
-    (void)stop;
+    mcov_register_pcs(start, stop);
 }
 
 /* This module's flags or counters, if it has any (0 otherwise): defined by the linker, or by

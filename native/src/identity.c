@@ -18,6 +18,7 @@ struct find_ctx {
     char name[PATH_MAX];
     uint8_t build_id[32];
     uint32_t build_id_len;
+    uintptr_t bias;
 };
 
 static void read_build_id(struct dl_phdr_info *info, struct find_ctx *ctx)
@@ -57,6 +58,7 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
         if (ph->p_type != PT_LOAD || ctx->addr < lo || ctx->addr - lo >= ph->p_memsz)
             continue;
         ctx->found = true;
+        ctx->bias = info->dlpi_addr;
         if (info->dlpi_name && info->dlpi_name[0]) {
             strncpy(ctx->name, info->dlpi_name, sizeof ctx->name - 1);
         } else {
@@ -67,6 +69,32 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
         return 1;
     }
     return 0;
+}
+
+static int find_bias(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct find_ctx *ctx = arg;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && ctx->addr >= lo && ctx->addr - lo < ph->p_memsz) {
+            ctx->found = true;
+            ctx->bias = info->dlpi_addr;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+bool mcov_object_bias(const void *addr, uintptr_t *bias)
+{
+    struct find_ctx ctx;
+    ctx.addr = (uintptr_t)addr;
+    ctx.found = false;
+    dl_iterate_phdr(find_bias, &ctx);
+    *bias = ctx.bias;
+    return ctx.found;
 }
 
 void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode, struct mcov_identity *out)
@@ -90,6 +118,7 @@ void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode, struct mc
     /* Keep the tail of a long path: the file name is what a reader needs. */
     const char *shown = len >= sizeof out->path ? path + len - (sizeof out->path - 1) : path;
     memcpy(out->path, shown, strlen(shown) + 1);
+    out->bias = ctx.bias;
 
     if (ctx.build_id_len) {
         out->kind = MCOV_ID_BUILD_ID;
@@ -128,4 +157,29 @@ void mcov_identity_from_entry(const mcov_module_entry *e, struct mcov_identity *
     out->mode = e->mode;
     memcpy(out->path, e->path, sizeof out->path);
     out->path[sizeof out->path - 1] = 0;
+}
+
+void mcov_entry_of_identity(const struct mcov_identity *id, mcov_module_entry *e)
+{
+    memset(e, 0, sizeof *e);
+    e->edge_count = id->edge_count;
+    e->file_size = id->file_size;
+    e->mode = id->mode;
+    e->id_kind = id->kind;
+    e->id_len = id->len;
+    memcpy(e->id, id->bytes, id->len);
+    memcpy(e->path, id->path, sizeof e->path);
+    e->path[sizeof e->path - 1] = 0;
+}
+
+uint64_t mcov_identity_hash(const mcov_module_entry *e)
+{
+    uint64_t h = mcov_fnv1a(e->id, e->id_len <= sizeof e->id ? e->id_len : sizeof e->id,
+                            MCOV_FNV_OFFSET);
+    h = mcov_fnv1a(&e->edge_count, sizeof e->edge_count, h);
+    h = mcov_fnv1a(&e->mode, sizeof e->mode, h);
+    h = mcov_fnv1a(&e->id_kind, sizeof e->id_kind, h);
+    if (e->id_kind == MCOV_ID_PATH)
+        h = mcov_fnv1a(&e->file_size, sizeof e->file_size, h);
+    return h;
 }

@@ -34,7 +34,7 @@
 #include "bytes.h"
 #include "runtime.h"
 
-static const char *dir_of(const char *region_path, char *buf, size_t len)
+const char *mcov_dir_of(const char *region_path, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", region_path);
     char *slash = strrchr(buf, '/');
@@ -48,7 +48,7 @@ int mcov_lanes_path(const char *region_path, const char *name, uint64_t token, c
 {
     char dir[4096];
     int n = snprintf(buf, len, "%s/" MCOV_LANES_FILE_PREFIX "%s-%016" PRIx64,
-                     dir_of(region_path, dir, sizeof dir), name, token);
+                     mcov_dir_of(region_path, dir, sizeof dir), name, token);
     if (n < 0 || (size_t)n >= len)
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "the lanes file of region '%s' needs a path of more than %zu bytes: set "
@@ -132,24 +132,37 @@ void mcov_lanes_remove(const char *region_path, const char *name, uint64_t token
         unlink(path);
 }
 
-/* The name and token of a lanes file's name, ".memcov-lanes-NAME-TOKEN": false for another file. */
-static bool parse_lanes_name(const char *file, char *name, size_t len, uint64_t *token)
+/* The region name and token of a file beside a region: a lanes file, ".memcov-lanes-NAME-TOKEN",
+ * or a PC file, ".memcov-pcs-NAME-TOKEN-HASH" (hex_fields 1 or 2, 16 lowercase hex digits each);
+ * false for another file. */
+static bool parse_side_name(const char *file, const char *prefix_text, size_t hex_fields,
+                            char *name, size_t len, uint64_t *token)
 {
-    size_t prefix = sizeof MCOV_LANES_FILE_PREFIX - 1, n = strlen(file);
-    if (strncmp(file, MCOV_LANES_FILE_PREFIX, prefix) != 0 || n < prefix + 18 ||
-        file[n - 17] != '-' || n - prefix - 17 >= len)
+    size_t prefix = strlen(prefix_text), n = strlen(file), tail = 17 * hex_fields;
+    if (strncmp(file, prefix_text, prefix) != 0 || n < prefix + tail + 1 || n - prefix - tail >= len)
         return false;
-    uint64_t t = 0;
-    for (size_t i = n - 16; i < n; i++) {
-        char c = file[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+    uint64_t fields[2] = {0, 0};
+    for (size_t f = 0; f < hex_fields; f++) {
+        const char *at = file + n - tail + 17 * f;
+        if (at[0] != '-')
             return false;
-        t = t << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+        for (size_t i = 1; i <= 16; i++) {
+            char c = at[i];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+                return false;
+            fields[f] = fields[f] << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+        }
     }
-    memcpy(name, file + prefix, n - prefix - 17);
-    name[n - prefix - 17] = 0;
-    *token = t;
+    memcpy(name, file + prefix, n - prefix - tail);
+    name[n - prefix - tail] = 0;
+    *token = fields[0];
     return mcov_region_check_name(name) == MCOV_OK;
+}
+
+static bool parse_side_file(const char *file, char *name, size_t len, uint64_t *token)
+{
+    return parse_side_name(file, MCOV_LANES_FILE_PREFIX, 1, name, len, token) ||
+           parse_side_name(file, MCOV_PCS_FILE_PREFIX, 2, name, len, token);
 }
 
 /* The token the region file at path names now, 0 if none. */
@@ -164,8 +177,9 @@ static uint64_t token_at(const char *path)
     return token;
 }
 
-/* Remove the lanes files in dir (of region only, if not NULL) that no region names, and that
- * are at least min_age_s old: a creator links its region a moment after its lanes file. */
+/* Remove the lanes files and PC files in dir (of region only, if not NULL) that no region names,
+ * and that are at least min_age_s old: a creator links its region a moment after its lanes
+ * file. */
 static int64_t sweep(const char *dir, const char *only, uint64_t min_age_s)
 {
     DIR *d = opendir(dir);
@@ -179,7 +193,7 @@ static int64_t sweep(const char *dir, const char *only, uint64_t min_age_s)
         char name[MCOV_REGION_NAME_MAX + 1], region[4096];
         uint64_t token;
         struct stat st;
-        if (!parse_lanes_name(e->d_name, name, sizeof name, &token) ||
+        if (!parse_side_file(e->d_name, name, sizeof name, &token) ||
             (only && strcmp(name, only) != 0))
             continue;
         if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
@@ -199,7 +213,7 @@ void mcov_lanes_remove_stale(const char *region_path, const char *name, uint64_t
     char dir[4096];
     char saved[1024];
     mcov_save_error(saved); /* best effort: the removal's own outcome is what the caller reports */
-    sweep(dir_of(region_path, dir, sizeof dir), name, min_age_s);
+    sweep(mcov_dir_of(region_path, dir, sizeof dir), name, min_age_s);
     mcov_restore_error(saved);
 }
 

@@ -35,18 +35,6 @@ static uint64_t blob_bits_bytes(uint64_t edges)
 
 /* --- identities seen twice --- */
 
-static uint64_t identity_hash(const mcov_module_entry *e)
-{
-    uint64_t h = mcov_fnv1a(e->id, e->id_len <= sizeof e->id ? e->id_len : sizeof e->id,
-                            MCOV_FNV_OFFSET);
-    h = mcov_fnv1a(&e->edge_count, sizeof e->edge_count, h);
-    h = mcov_fnv1a(&e->mode, sizeof e->mode, h);
-    h = mcov_fnv1a(&e->id_kind, sizeof e->id_kind, h);
-    if (e->id_kind == MCOV_ID_PATH)
-        h = mcov_fnv1a(&e->file_size, sizeof e->file_size, h);
-    return h;
-}
-
 struct keyed {
     uint64_t hash;
     uint32_t index;
@@ -67,7 +55,7 @@ static int64_t find_twice(const mcov_module_entry *entries, uint32_t n)
     if (!k)
         return -2;
     for (uint32_t i = 0; i < n; i++)
-        k[i] = (struct keyed){identity_hash(&entries[i]), i};
+        k[i] = (struct keyed){mcov_identity_hash(&entries[i]), i};
     qsort(k, n, sizeof *k, by_hash);
     int64_t twice = -1;
     for (uint32_t i = 0; i + 1 < n && twice < 0; i++)
@@ -353,13 +341,14 @@ int mcov_map_read_bytes(const uint8_t *data, uint64_t size, mcov_module_entry *m
 
 /* --- writing --- */
 
-uint64_t mcov_map_size_of(uint32_t n, uint64_t edge_count)
+uint64_t mcov_map_size_of(uint32_t n, uint64_t edge_count, uint64_t pc_count)
 {
     uint64_t fixed = sizeof(mcov_map_header) + (uint64_t)n * sizeof(mcov_map_module) +
                      MCOV_MAP_TRAILER;
-    if (n > MCOV_MAP_MAX_MODULES || edge_count > MCOV_MAP_MAX_BYTES - fixed)
+    if (n > MCOV_MAP_MAX_MODULES || edge_count > MCOV_MAP_MAX_BYTES - fixed ||
+        pc_count > (MCOV_MAP_MAX_BYTES - fixed - edge_count) / sizeof(mcov_map_pc))
         return 0;
-    return fixed + edge_count;
+    return fixed + edge_count + pc_count * sizeof(mcov_map_pc);
 }
 
 int mcov_map_encode(const struct mcov_map_source *mods, uint32_t n, uint32_t kind, uint8_t *out,
@@ -368,8 +357,9 @@ int mcov_map_encode(const struct mcov_map_source *mods, uint32_t n, uint32_t kin
     if (kind != MCOV_MAP_FLAGS && kind != MCOV_MAP_CLASSES)
         return mcov_fail(MCOV_E_INVALID_ARG, "map kind %u: a map holds flags (1) or classes (2)",
                          kind);
-    uint64_t edges = 0;
+    uint64_t edges = 0, pcs = 0;
     for (uint32_t i = 0; i < n; i++) {
+        pcs += mods[i].pcs ? mods[i].entry.edge_count : 0;
         if (!mcov_entry_identity_valid(&mods[i].entry))
             return mcov_fail(MCOV_E_INVALID_ARG,
                              "module %u (mode %u, identity kind %u of %u bytes, %llu edges) is not "
@@ -378,12 +368,13 @@ int mcov_map_encode(const struct mcov_map_source *mods, uint32_t n, uint32_t kin
                              (unsigned long long)mods[i].entry.edge_count);
         edges += mods[i].entry.edge_count;
     }
-    uint64_t size = mcov_map_size_of(n, edges);
+    uint64_t size = mcov_map_size_of(n, edges, pcs);
     if (size == 0 || size != out_len)
         return mcov_fail(MCOV_E_INVALID_ARG,
-                         "a map of %u modules and %llu edges needs %llu bytes, not %llu", n,
-                         (unsigned long long)edges, (unsigned long long)size,
-                         (unsigned long long)out_len);
+                         "a map of %u modules, %llu edges and %llu PC-table entries needs %llu "
+                         "bytes, not %llu",
+                         n, (unsigned long long)edges, (unsigned long long)pcs,
+                         (unsigned long long)size, (unsigned long long)out_len);
     mcov_map_header h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, MCOV_MAP_MAGIC, sizeof h.magic);
@@ -392,9 +383,12 @@ int mcov_map_encode(const struct mcov_map_source *mods, uint32_t n, uint32_t kin
     h.module_count = n;
     h.kind = kind;
     h.edge_bytes = edges;
+    h.pc_bytes = pcs * sizeof(mcov_map_pc);
     memcpy(out, &h, sizeof h);
     uint8_t *records = out + sizeof h;
     uint8_t *data = records + (uint64_t)n * sizeof(mcov_map_module);
+    uint8_t *pc_section = data + edges;
+    uint64_t pc_at = 0;
     mcov_module_entry *entries = malloc((size_t)(n ? n : 1) * sizeof *entries);
     if (!entries)
         return mcov_fail(MCOV_E_SYSTEM, "out of memory writing a map of %u modules", n);
@@ -414,10 +408,18 @@ int mcov_map_encode(const struct mcov_map_source *mods, uint32_t n, uint32_t kin
         size_t plen = strnlen(m.entry.path, sizeof m.entry.path);
         memset(m.entry.path + plen, 0, sizeof m.entry.path - plen);
         entries[i] = m.entry;
+        if (mods[i].pcs) {
+            m.pc_offset = pc_at;
+            m.pc_count = m.entry.edge_count;
+            memcpy(pc_section + pc_at, mods[i].pcs, (size_t)m.pc_count * sizeof(mcov_map_pc));
+            pc_at += m.pc_count * sizeof(mcov_map_pc);
+        }
         memcpy(records + (uint64_t)i * sizeof m, &m, sizeof m);
         const uint8_t *src = mods[i].edges;
         uint8_t *dst = data + offset;
-        if (kind == MCOV_MAP_FLAGS)
+        if (!src)
+            memset(dst, 0, (size_t)m.entry.edge_count);
+        else if (kind == MCOV_MAP_FLAGS)
             mcov_copy_hits(dst, src, m.entry.edge_count);
         else
             for (uint64_t e = 0; e < m.entry.edge_count; e++)
@@ -455,11 +457,49 @@ int mcov_map_read(const uint8_t *data, uint64_t size, mcov_module_entry *modules
 
 uint64_t mcov_map_file_size(uint32_t n, uint64_t edge_count)
 {
-    return mcov_map_size_of(n, edge_count);
+    return mcov_map_size_of(n, edge_count, 0);
+}
+
+uint64_t mcov_map_file_size_pcs(uint32_t n, uint64_t edge_count, uint64_t pc_count)
+{
+    return mcov_map_size_of(n, edge_count, pc_count);
+}
+
+int mcov_map_read_pcs_bytes(const uint8_t *data, uint64_t size, mcov_map_pc *pcs, uint64_t len)
+{
+    mcov_map_summary s;
+    int rc = mcov_map_check_bytes(data, size, &s);
+    if (rc)
+        return rc;
+    if (len != s.edge_count || (len && !pcs))
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "the map has %llu edges; room was given for %llu PC-table entries",
+                         (unsigned long long)s.edge_count, (unsigned long long)len);
+    memset(pcs, 0, (size_t)len * sizeof *pcs);
+    if (s.format != MCOV_MAP_FORMAT_MAP2)
+        return MCOV_OK; /* older formats carry no PC tables */
+    const uint8_t *records = data + sizeof(mcov_map_header);
+    const uint8_t *pc_section = records + (uint64_t)s.module_count * sizeof(mcov_map_module) +
+                                s.edge_count;
+    for (uint32_t i = 0; i < s.module_count; i++) {
+        mcov_map_module m;
+        memcpy(&m, records + (uint64_t)i * sizeof m, sizeof m);
+        if (m.pc_count) /* checked: inside the section, one entry per edge */
+            memcpy(pcs + m.entry.base, pc_section + m.pc_offset,
+                   (size_t)m.pc_count * sizeof *pcs);
+    }
+    return MCOV_OK;
+}
+
+int mcov_map_read_pcs(const uint8_t *data, uint64_t size, mcov_map_pc *pcs, uint64_t len)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(mcov_map_read_pcs_bytes(data, size, pcs, len));
 }
 
 static int write_map(const mcov_module_entry *modules, uint32_t n, uint32_t kind,
-                     const uint8_t *edges, uint64_t edge_len, uint8_t *out, uint64_t out_len)
+                     const uint8_t *edges, uint64_t edge_len, const mcov_map_pc *pcs,
+                     uint8_t *out, uint64_t out_len)
 {
     if ((n && !modules) || (edge_len && !edges) || !out)
         return mcov_fail(MCOV_E_INVALID_ARG, "mcov_map_write: a NULL buffer");
@@ -479,6 +519,9 @@ static int write_map(const mcov_module_entry *modules, uint32_t n, uint32_t kind
                            (unsigned long long)edge_len);
         mods[i].entry = *e;
         mods[i].edges = edges + (rc == MCOV_OK ? e->base : 0);
+        /* No code lies at offset 0 (the ELF header): a first entry of 0 means "no table". */
+        mods[i].pcs = rc == MCOV_OK && pcs && e->edge_count && pcs[e->base].offset ? pcs + e->base
+                                                                                    : NULL;
     }
     if (rc == MCOV_OK)
         rc = mcov_map_encode(mods, n, kind, out, out_len);
@@ -490,5 +533,13 @@ int mcov_map_write(const mcov_module_entry *modules, uint32_t n, uint32_t kind,
                    const uint8_t *edges, uint64_t edge_len, uint8_t *out, uint64_t out_len)
 {
     mcov_begin_quiet_call();
-    return mcov_end_quiet_call(write_map(modules, n, kind, edges, edge_len, out, out_len));
+    return mcov_end_quiet_call(write_map(modules, n, kind, edges, edge_len, NULL, out, out_len));
+}
+
+int mcov_map_write_pcs(const mcov_module_entry *modules, uint32_t n, uint32_t kind,
+                       const uint8_t *edges, uint64_t edge_len, const mcov_map_pc *pcs,
+                       uint8_t *out, uint64_t out_len)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(write_map(modules, n, kind, edges, edge_len, pcs, out, out_len));
 }

@@ -96,6 +96,7 @@ static void register_guards_locked(uint32_t *start, uint32_t *stop)
     mcov_identity_of(start, edges, MCOV_MODE_CALLBACK, &id);
     struct mcov_module *m = find_same(&id);
     if (m) {
+        m->id.bias = id.bias; /* loaded again, maybe elsewhere */
         set_guards(start, edges, m->local);
         return;
     }
@@ -131,6 +132,7 @@ static void register_section_locked(uint8_t *start, uint8_t *stop, bool counters
             return;
         mcov_rt.inline_count++;
     }
+    m->id.bias = id.bias;
     m->section = start;
     m->counters = counters;
     m->load_base = load_base;

@@ -31,9 +31,7 @@ MCOV_API void __sanitizer_cov_8bit_counters_init(uint8_t *start, uint8_t *stop)
     mcov_register_counters(start, stop);
 }
 
-/* For -fsanitize-coverage=...,pc-table: the table is not used. */
 MCOV_API void __sanitizer_cov_pcs_init(const uintptr_t *start, const uintptr_t *stop)
 {
-    (void)start;
-    (void)stop;
+    mcov_register_pcs(start, stop);
 }

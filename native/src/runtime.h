@@ -46,12 +46,18 @@ struct mcov_identity {
     uint64_t edge_count;
     uint32_t mode;
     char path[184];
+    uintptr_t bias; /* dlpi_addr of the object while it is loaded; never compared */
 };
 MCOV_HIDDEN void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode,
                                   struct mcov_identity *out);
+/* The load bias (dlpi_addr) of the object holding addr; false if none does. */
+MCOV_HIDDEN bool mcov_object_bias(const void *addr, uintptr_t *bias);
 MCOV_HIDDEN bool mcov_identity_matches(const struct mcov_identity *id, const mcov_module_entry *e);
 MCOV_HIDDEN bool mcov_identity_equal(const struct mcov_identity *a, const struct mcov_identity *b);
 MCOV_HIDDEN void mcov_identity_from_entry(const mcov_module_entry *e, struct mcov_identity *out);
+/* FNV-1a-64 of what matching compares: the identity bytes, edge_count, mode, id_kind, and for a
+ * path identity file_size (each little-endian, in that order). */
+MCOV_HIDDEN uint64_t mcov_identity_hash(const mcov_module_entry *e);
 
 /* --- the lanes file of an open region (lanes.c) --- */
 struct mcov_lanes {
@@ -231,6 +237,24 @@ MCOV_HIDDEN void mcov_lane_adopt_epoch(const struct mcov_region *r, int32_t k, u
 /* Give lane k back: its memory freed, free, unlocked (on fd). Nothing may map it any more. */
 MCOV_HIDDEN void mcov_lane_release(const struct mcov_region *r, int fd, int32_t k);
 
+/* --- PC tables (pctable.c): a module's edge addresses, in a file beside the region --- */
+/* The module's PC file: DIR/.memcov-pcs-NAME-TOKEN-HASH, HASH naming the entry's identity. */
+MCOV_HIDDEN int mcov_pcs_path(const char *region_path, const char *name, uint64_t token,
+                              const mcov_module_entry *e, char *buf, size_t len);
+/* Write the PC file of e's identity beside r, unless one is there: the table, as offsets. */
+MCOV_HIDDEN int mcov_pcs_write(const struct mcov_region *r, const mcov_module_entry *e,
+                               const mcov_map_pc *pcs);
+/* Read the PC file of e's identity into out[0, e->edge_count): e->edge_count, 0 if r has none, or
+ * a negative code (a file that is not this module's table). */
+MCOV_HIDDEN int64_t mcov_pcs_read(const struct mcov_region *r, const mcov_module_entry *e,
+                                  mcov_map_pc *out);
+/* After modules joined r: the PC file of each one that has a table and is still loaded. */
+MCOV_HIDDEN void mcov_pcs_publish(const struct mcov_region *r);
+/* The entry of an identity (base 0). */
+MCOV_HIDDEN void mcov_entry_of_identity(const struct mcov_identity *id, mcov_module_entry *e);
+/* The directory part of a path into buf. */
+MCOV_HIDDEN const char *mcov_dir_of(const char *path, char *buf, size_t len);
+
 /* --- the process's modules (modules.c) --- */
 /* What a no-call module's section maps. */
 enum mcov_section_place {
@@ -251,6 +275,10 @@ struct mcov_module {
     bool mappable;        /* page-aligned and padded by memcov-inline.ld: may be mapped over */
     bool in_lane;         /* the own-window slice maps the process's lane (MAP_SHARED) */
     enum mcov_section_place place;
+    /* pc-table modules: the module's (PC, flags) pairs, in its own memory, and the lanes_token
+     * of the region that has its PC file (0: none yet). */
+    const uintptr_t *pcs;
+    uint64_t pcs_token;
 };
 
 enum mcov_view_kind { MCOV_VIEW_BASE, MCOV_VIEW_OWN };
@@ -372,15 +400,20 @@ MCOV_HIDDEN void mcov_fold_lanes_for_union(void);
 /* One module to write: its entry (base ignored) and its edges. */
 struct mcov_map_source {
     mcov_module_entry entry;
-    const uint8_t *edges;
+    const uint8_t *edges;   /* NULL: all 0 */
+    const mcov_map_pc *pcs; /* entry.edge_count entries, or NULL: no PC table */
 };
 /* Check a whole offline map of any format mcov_map_check reads. */
 MCOV_HIDDEN int mcov_map_check_bytes(const uint8_t *data, uint64_t size, mcov_map_summary *out);
 /* Check, then read the modules and their edges (base = offset into edges). */
 MCOV_HIDDEN int mcov_map_read_bytes(const uint8_t *data, uint64_t size, mcov_module_entry *modules,
                                     uint32_t n, uint8_t *edges, uint64_t edge_len);
-/* Bytes of a version 2 map file of n modules and edge_count edges; 0 when too large. */
-MCOV_HIDDEN uint64_t mcov_map_size_of(uint32_t n, uint64_t edge_count);
+/* Bytes of a version 2 map file of n modules, edge_count edges and pc_count PC-table entries;
+ * 0 when too large. */
+MCOV_HIDDEN uint64_t mcov_map_size_of(uint32_t n, uint64_t edge_count, uint64_t pc_count);
+/* Check, then read every module's PC table into pcs[base, + edge_count) ({0, 0} where none). */
+MCOV_HIDDEN int mcov_map_read_pcs_bytes(const uint8_t *data, uint64_t size, mcov_map_pc *pcs,
+                                        uint64_t len);
 /* Write a version 2 map file of n modules into out[0, out_len): out_len must be the size. */
 MCOV_HIDDEN int mcov_map_encode(const struct mcov_map_source *mods, uint32_t n, uint32_t kind,
                                 uint8_t *out, uint64_t out_len);

@@ -11,19 +11,6 @@
 
 #define LEGACY_HEADER 8u
 
-static void entry_of(const struct mcov_identity *id, mcov_module_entry *e)
-{
-    memset(e, 0, sizeof *e);
-    e->edge_count = id->edge_count;
-    e->file_size = id->file_size;
-    e->mode = id->mode;
-    e->id_kind = id->kind;
-    e->id_len = id->len;
-    memcpy(e->id, id->bytes, id->len);
-    memcpy(e->path, id->path, sizeof e->path);
-    e->path[sizeof e->path - 1] = 0;
-}
-
 /* The modules of the current view: the region's whole table on the base view, else this
  * process's own modules. A private module whose identity the table has too (it did not fit
  * here, another process registered it) is ORed into a copy of that entry's bytes. *merged
@@ -61,7 +48,7 @@ static size_t view_modules(struct mcov_map_source **out, uint8_t ***merged, size
             if (mcov_identity_matches(&m->id, &list[k].entry))
                 same = k;
         if (same == n) {
-            entry_of(&m->id, &list[n].entry);
+            mcov_entry_of_identity(&m->id, &list[n].entry);
             list[n++].edges = bytes;
             continue;
         }
@@ -101,7 +88,7 @@ uint8_t *serialize_mem_coverage(size_t *size)
     uint64_t edges = 0;
     for (size_t i = 0; i < count; i++)
         edges += mods[i].entry.edge_count;
-    uint64_t total = mcov_map_size_of((uint32_t)count, edges);
+    uint64_t total = mcov_map_size_of((uint32_t)count, edges, 0);
     uint8_t *blob = total && total <= SIZE_MAX ? malloc((size_t)total) : NULL;
     int rc = blob ? mcov_map_encode(mods, (uint32_t)count, MCOV_MAP_FLAGS, blob, total)
                   : mcov_fail(MCOV_E_SYSTEM, "out of memory in serialize_mem_coverage (%llu bytes)",

@@ -32,12 +32,13 @@ const char *t_region_name(const char *tag)
     return name;
 }
 
-int t_remove_lanes_files(const char *name)
+/* Remove region NAME's files named KIND-NAME-SUFFIX, SUFFIX of suffix_len characters. */
+static int remove_side_files(const char *kind, const char *name, size_t suffix_len)
 {
     const char *env = getenv("MEMCOV_SHM_DIR");
     const char *dir = env && env[0] ? env : "/dev/shm";
     char prefix[512];
-    snprintf(prefix, sizeof prefix, MCOV_LANES_FILE_PREFIX "%s-", name);
+    snprintf(prefix, sizeof prefix, "%s%s-", kind, name);
     DIR *d = opendir(dir);
     if (!d)
         return 0;
@@ -45,11 +46,16 @@ int t_remove_lanes_files(const char *name)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(prefix);
-        if (strncmp(e->d_name, prefix, n) == 0 && strlen(e->d_name + n) == 16)
+        if (strncmp(e->d_name, prefix, n) == 0 && strlen(e->d_name + n) == suffix_len)
             removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
     }
     closedir(d);
     return removed;
+}
+
+int t_remove_lanes_files(const char *name)
+{
+    return remove_side_files(MCOV_LANES_FILE_PREFIX, name, 16);
 }
 
 void t_cleanup(void)
@@ -59,6 +65,7 @@ void t_cleanup(void)
         t_region_path(s_names[i], path, sizeof path);
         unlink(path);
         t_remove_lanes_files(s_names[i]);
+        remove_side_files(MCOV_PCS_FILE_PREFIX, s_names[i], 33); /* TOKEN-HASH */
     }
     s_name_count = 0;
 }

@@ -173,8 +173,9 @@ int main(void)
     WITH(magic[0], 'X', "bad magic", MCOV_E_CORRUPT, "remove");
     WITH(magic[7], 'g', "bad magic (last byte)", MCOV_E_CORRUPT, "remove");
     WITH(version, 1, "version 1", MCOV_E_VERSION, "version 1");
-    WITH(version, 2, "version 2 (before lanes)", MCOV_E_VERSION, "reads version 4");
-    WITH(version, 3, "version 3 (masks of flags only)", MCOV_E_VERSION, "reads version 4");
+    WITH(version, 2, "version 2 (before lanes)", MCOV_E_VERSION, "reads version 5");
+    WITH(version, 3, "version 3 (masks of flags only)", MCOV_E_VERSION, "reads version 5");
+    WITH(version, 4, "version 4 (no PC files)", MCOV_E_VERSION, "reads version 5");
     WITH(version, MCOV_REGION_VERSION + 1, "the next version", MCOV_E_VERSION, "reads version");
     WITH(version, 0, "version 0", MCOV_E_VERSION, "version 0");
     WITH(version, 0xffffffffu, "version 2^32-1", MCOV_E_VERSION, "recreate");

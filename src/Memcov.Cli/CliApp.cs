@@ -74,6 +74,7 @@ internal static class CliApp
             ImportCommand.Create(console),
             MergeCommand.Create(console),
             DiffCommand.Create(console),
+            ReportCommand.Create(console),
             PlotCommand.Create(console),
         })
         {

@@ -30,18 +30,23 @@ public abstract class RegionTestBase : IDisposable
                 File.Delete(path);
             }
 
-            // Its lanes file too, whatever the region file said (a test may have broken it).
-            string prefix = $".memcov-lanes-{name}-";
-            foreach (string lanes in Directory.EnumerateFiles(RegionName.GetDirectory(), prefix + "*"))
-            {
-                string token = Path.GetFileName(lanes)[prefix.Length..];
-                if (token.Length == 16 && token.All(char.IsAsciiHexDigitLower))
-                {
-                    File.Delete(lanes);
-                }
-            }
+            // Its lanes file and PC files too, whatever the region file said (a test may have broken it).
+            DeleteSideFiles($".memcov-lanes-{name}-", 16);
+            DeleteSideFiles($".memcov-pcs-{name}-", 33);
         }
 
         GC.SuppressFinalize(this);
+    }
+
+    private static void DeleteSideFiles(string prefix, int suffixLength)
+    {
+        foreach (string file in Directory.EnumerateFiles(RegionName.GetDirectory(), prefix + "*"))
+        {
+            string suffix = Path.GetFileName(file)[prefix.Length..];
+            if (suffix.Length == suffixLength && suffix.All(c => c == '-' || char.IsAsciiHexDigitLower(c)))
+            {
+                File.Delete(file);
+            }
+        }
     }
 }

@@ -226,7 +226,7 @@ class Generator:
 
     def command(self):
         rng = self.rng
-        cmd = rng.choice(["create", "rm", "ls", "stat", "watch", "export", "import", "merge", "diff", "plot", "run", "help"])
+        cmd = rng.choice(["create", "rm", "ls", "stat", "watch", "export", "import", "merge", "diff", "report", "plot", "run", "help"])
         if cmd == "help":
             return rng.choice([["--help"], [], ["--version"], [rng.choice(["run", "stat", "plot", "watch"]), "--help"]])
         if cmd == "create":
@@ -252,6 +252,14 @@ class Generator:
         elif cmd == "diff":
             pick = lambda: rng.choice(self.INPUTS + ["fz-a", "fz-empty", "fz-junk", "fz-missing"])
             args = ["diff", *[pick() for _ in range(rng.choice([0, 1, 2, 2, 2, 3]))], *self.maybe(["--json"])]
+        elif cmd == "report":
+            source = rng.choice(self.INPUTS + ["fz-a", "fz-empty", "fz-junk", "fz-missing"])
+            args = ["report", source, *self.maybe(["--json"]), *self.maybe(["--lcov", self.output(".info")], 0.3),
+                    *self.maybe(["--cobertura", self.output(".xml")], 0.2), *self.maybe(["--html", self.output("")], 0.2),
+                    *self.maybe(["--source-root", rng.choice(["/a=/b", "=x", "x", "/=/"])], 0.2),
+                    *self.maybe(["--debug-dir", rng.choice(["dir", "missing", "random.bin"])], 0.2)]
+            if rng.random() < 0.2:
+                args = ["diff", source, rng.choice(self.INPUTS + ["fz-a"]), "--functions", *self.maybe(["--json"])]
         elif cmd == "plot":
             args = ["plot", rng.choice(self.FEEDS), *self.maybe(["-o", self.output(rng.choice([".png", ".svg", ".png", ".gif"]))], 0.9),
                     *self.maybe(["--width", number(rng, PIXELS)], 0.3), *self.maybe(["--height", number(rng, PIXELS)], 0.3)]
@@ -339,9 +347,11 @@ class Fuzzer:
 
     def region_file(self, p):
         """The region file a path of the region directory belongs to: itself, or for a lanes file
-        (.memcov-lanes-NAME-TOKEN) the region NAME's."""
-        m = re.fullmatch(r"\.memcov-lanes-(.+)-[0-9a-f]{16}", p.name)
-        return p.with_name(f"memcov-{m.group(1)}") if m else p
+        (.memcov-lanes-NAME-TOKEN) or a PC file (.memcov-pcs-NAME-TOKEN-HASH) the region NAME's."""
+        m = re.fullmatch(r"\.memcov-(?:lanes-(.+)|pcs-(.+)-[0-9a-f]{16})-[0-9a-f]{16}", p.name)
+        if m:
+            return p.with_name(f"memcov-{m.group(1) or m.group(2)}")
+        return p
 
     def changes(self, args):
         before, after = self.space.snapshot, self.space.take_snapshot()

@@ -30,6 +30,7 @@ cmd_build Invoke-Build
 run_stage Invoke-Stage
 ctest_variant Invoke-CTest
 python_tests Invoke-PythonTests
+ensure_report_tools Ensure-ReportTools
 cli_terminal_tests Invoke-CliTerminalTests
 cli_fuzz Invoke-CliFuzz
 dotnet_tests Invoke-DotnetTests

@@ -14,8 +14,8 @@ the region holds the union of every process attached to it::
 Regions: create, attach, detach, remove, reset_region, is_attached, region_name.
 Views: reset, push, pop, scope, get_total, get_now, covered, get_hitmap, set_hitmap, flush.
 Blobs: serialize, deserialize (a serialized view is an offline map: memcov.maps reads it).
-Offline maps: memcov.maps (load, loads, dumps, save, union). Errors: MemcovError (.code,
-.message) and MCOV_E_*.
+Offline maps: memcov.maps (load, loads, dumps, save, union). Source-level coverage: report
+(runs `memcov report --json`). Errors: MemcovError (.code, .message) and MCOV_E_*.
 """
 
 from . import maps
@@ -37,6 +37,7 @@ from .errors import (
 from ._check import last_error
 from .library import load as library
 from .library import path as library_path
+from .report import report
 from .regions import (
     attach,
     create,

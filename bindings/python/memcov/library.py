@@ -94,6 +94,11 @@ PROTOTYPES = {
     "mcov_map_file_size": (c_uint64, [c_uint32, c_uint64]),
     "mcov_map_write": (c_int, [POINTER(ModuleEntry), c_uint32, c_uint32, POINTER(c_uint8),
                                c_uint64, POINTER(c_uint8), c_uint64]),
+    # PC tables: mcov_map_pc entries (u64 offset, u64 flags) passed as their bytes.
+    "mcov_map_file_size_pcs": (c_uint64, [c_uint32, c_uint64, c_uint64]),
+    "mcov_map_write_pcs": (c_int, [POINTER(ModuleEntry), c_uint32, c_uint32, POINTER(c_uint8),
+                                   c_uint64, POINTER(c_uint8), POINTER(c_uint8), c_uint64]),
+    "mcov_map_read_pcs": (c_int, [POINTER(c_uint8), c_uint64, POINTER(c_uint8), c_uint64]),
 }
 
 _MAPS_NAME = re.compile(r"(^|/)libmemcov\.so(\.1)?$")

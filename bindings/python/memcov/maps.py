@@ -3,7 +3,9 @@
 The format is libmemcov's (docs/map-file-format.md): this module reads and writes it through
 libmemcov, the codec that serialize_mem_coverage, the .NET library and the memcov command use.
 loads() reads map files of version 2 and 1 and serialize blobs of version 1 (what serialize()
-returns is a map file); dumps() writes version 2. Modules are matched by identity, never by
+returns is a map file); dumps() writes version 2. A module compiled with pc-table carries its PC
+table (pcs: 16 bytes per edge, u64 offset from the load bias and u64 flags, little-endian), which
+memcov report names functions and lines with. Modules are matched by identity, never by
 position, so maps of processes that loaded their modules in different orders combine::
 
     maps = [memcov.maps.load(p) for p in paths]
@@ -25,11 +27,13 @@ MODE_INLINE = 2
 ID_BUILD_ID = 1
 ID_PATH = 2
 KIND_FLAGS = 1
+PC_ENTRY = 16  # bytes of a PC-table entry (mcov_map_pc)
 
 
 @dataclass(frozen=True)
 class Module:
-    """One module of a map: its identity, its path (for people) and one byte per edge."""
+    """One module of a map: its identity, its path (for people), one byte per edge, and its PC
+    table (16 bytes per edge) or None."""
 
     id_kind: int
     id: bytes
@@ -38,6 +42,7 @@ class Module:
     file_size: int
     path: str
     edges: bytes
+    pcs: bytes = None
 
     @property
     def identity(self):
@@ -74,12 +79,18 @@ def loads(data):
     rc = lib.mcov_map_read(buf, len(data), entries, summary.module_count, edges, summary.edge_count)
     if rc != MCOV_OK:
         raise MemcovError(rc, last_error())
-    raw = bytes(edges)
+    pcs = (ctypes.c_uint8 * max(summary.edge_count * PC_ENTRY, 1))()
+    rc = lib.mcov_map_read_pcs(buf, len(data), pcs, summary.edge_count)
+    if rc != MCOV_OK:
+        raise MemcovError(rc, last_error())
+    raw, raw_pcs = bytes(edges), bytes(pcs)
     modules = []
     for e in entries[:summary.module_count]:
+        table = raw_pcs[e.base * PC_ENTRY:(e.base + e.edge_count) * PC_ENTRY]
         modules.append(Module(e.id_kind, bytes(e.id[:e.id_len]), e.edge_count, e.mode, e.file_size,
                               e.path.decode("utf-8", "surrogateescape"),
-                              raw[e.base:e.base + e.edge_count]))
+                              raw[e.base:e.base + e.edge_count],
+                              table if table[:8] != bytes(8) else None))
     return _merged(modules)
 
 
@@ -99,10 +110,12 @@ def dumps(modules):
     entries = (ModuleEntry * max(len(modules), 1))()
     offset = 0
     for entry, m in zip(entries, modules):
-        if len(m.edges) != m.edge_count or len(m.id) > 32:
+        if len(m.edges) != m.edge_count or len(m.id) > 32 or (
+                m.pcs is not None and len(m.pcs) != m.edge_count * PC_ENTRY):
             raise MemcovError(MCOV_E_INVALID_ARG,
                               f"module {m.path!r}: {len(m.edges)} edge bytes for {m.edge_count} edges, "
-                              f"an identity of {len(m.id)} bytes")
+                              f"an identity of {len(m.id)} bytes, a PC table of "
+                              f"{len(m.pcs) if m.pcs is not None else 0} bytes")
         entry.base = offset
         entry.edge_count = m.edge_count
         entry.file_size = m.file_size
@@ -113,12 +126,16 @@ def dumps(modules):
         entry.path = os.fsencode(m.path)[-183:]
         offset += m.edge_count
     lib = _lib()
-    size = lib.mcov_map_file_size(len(modules), offset)
+    with_pcs = sum(m.edge_count for m in modules if m.pcs is not None)
+    size = lib.mcov_map_file_size_pcs(len(modules), offset, with_pcs)
     if size == 0:
         raise MemcovError(MCOV_E_INVALID_ARG, f"{len(modules)} modules of {offset} edges do not fit one map file")
     edges = _buffer(b"".join(m.edges for m in modules))
+    # A module without a table gets zero entries: the codec reads a first offset of 0 as "none".
+    pcs = _buffer(b"".join(m.pcs if m.pcs is not None else bytes(m.edge_count * PC_ENTRY)
+                           for m in modules)) if with_pcs else None
     out = (ctypes.c_uint8 * size)()
-    rc = lib.mcov_map_write(entries, len(modules), KIND_FLAGS, edges, offset, out, size)
+    rc = lib.mcov_map_write_pcs(entries, len(modules), KIND_FLAGS, edges, offset, pcs, out, size)
     if rc != MCOV_OK:
         raise MemcovError(rc, last_error())
     return bytes(out)
@@ -168,7 +185,8 @@ def _merged(modules):
             continue
         edges = bytes(1 if a or b else 0 for a, b in zip(seen.edges, m.edges))
         by_identity[m.identity] = Module(seen.id_kind, seen.id, seen.edge_count, seen.mode,
-                                         seen.file_size, seen.path or m.path, edges)
+                                         seen.file_size, seen.path or m.path, edges,
+                                         seen.pcs if seen.pcs is not None else m.pcs)
     return list(by_identity.values())
 
 

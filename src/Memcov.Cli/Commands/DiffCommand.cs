@@ -5,7 +5,10 @@ using Spectre.Console;
 
 namespace Memcov.Cli.Commands;
 
-/// <summary><c>memcov diff A B [--json]</c>: edges in one and not the other, per module.</summary>
+/// <summary>
+/// <c>memcov diff A B [--json] [--functions]</c>: edges in one and not the other, per module; or, with
+/// <c>--functions</c>, the functions newly reached, lost, and whose covered-edge count changed.
+/// </summary>
 internal static class DiffCommand
 {
     public static Command Create(CliConsole console)
@@ -13,9 +16,26 @@ internal static class DiffCommand
         var first = new Argument<string>("first") { Description = "A map file or region name." };
         var second = new Argument<string>("second") { Description = "A map file or region name." };
         var json = CliApp.JsonOption();
-        var diff = new Command("diff", "Show the edges covered in one map and not the other, per module (modules matched by identity).") { first, second, json };
+        var functions = new Option<bool>("--functions") { Description = "Compare functions (from the modules' PC and line tables, as memcov report does) instead of edges." };
+        var debugDir = new Option<string[]>("--debug-dir") { Description = "A directory with a .build-id/xx/rest.debug tree, searched for modules whose binary moved (repeatable)." };
+        var diff = new Command("diff", "Show the edges covered in one map and not the other, per module (modules matched by identity).") { first, second, json, functions, debugDir };
         diff.SetAction((parse, _) => CliApp.Guard(console, () =>
         {
+            if (parse.GetValue(functions))
+            {
+                var options = new ReportOptions();
+                foreach (string dir in parse.GetValue(debugDir) ?? [])
+                {
+                    options.DebugDirectories.Add(dir);
+                }
+
+                FunctionDiff changes = CoverageReport.DiffFunctions(
+                    CoverageReport.Create(MapSource.Load(parse.GetValue(first)!), options),
+                    CoverageReport.Create(MapSource.Load(parse.GetValue(second)!), options));
+                WriteFunctions(console, changes, parse.GetValue(json));
+                return 0;
+            }
+
             IReadOnlyList<ModuleDiff> diffs = CoverageMapFile.Diff(MapSource.Load(parse.GetValue(first)!), MapSource.Load(parse.GetValue(second)!));
             var report = new DiffReport(diffs.Sum(d => (long)d.OnlyInFirst.Count), diffs.Sum(d => (long)d.OnlyInSecond.Count),
                 [.. diffs.Select(d => new ModuleDiffReport(d.Path, d.Identity.ToString(), d.OnlyInFirst, d.OnlyInSecond))]);
@@ -37,6 +57,28 @@ internal static class DiffCommand
             return 0;
         }));
         return diff;
+    }
+
+    private static void WriteFunctions(CliConsole console, FunctionDiff changes, bool json)
+    {
+        if (json)
+        {
+            Json.Write(console.Out, changes);
+            return;
+        }
+
+        var table = new Table().AddColumn("function").AddColumn("file").AddColumn("change")
+            .AddColumn(new TableColumn("covered in first").RightAligned()).AddColumn(new TableColumn("covered in second").RightAligned());
+        foreach ((string what, IReadOnlyList<FunctionChange> list) in new[] { ("reached", changes.Reached), ("lost", changes.Lost), ("changed", changes.Changed) })
+        {
+            foreach (FunctionChange c in list)
+            {
+                table.AddRow(Printable.Markup(c.Name), Printable.Markup(c.File), what, $"{c.First}", $"{c.Second}");
+            }
+        }
+
+        console.Ui.Write(table);
+        console.Ui.MarkupLine($"{changes.Reached.Count} reached, {changes.Lost.Count} lost, {changes.Changed.Count} changed");
     }
 
     private sealed record DiffReport(long OnlyInFirst, long OnlyInSecond, IReadOnlyList<ModuleDiffReport> Modules);

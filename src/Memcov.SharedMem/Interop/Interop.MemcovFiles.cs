@@ -93,6 +93,26 @@ internal static partial class Interop
         [LibraryImport(LibraryName, EntryPoint = "mcov_map_write")]
         internal static unsafe partial int MapWrite(ModuleEntry* modules, uint count, uint kind, byte* edges, ulong edgeLength, byte* output, ulong outputLength);
 
+        /// <summary>mcov_map_file_size_pcs: bytes of a map file with PC tables; 0 when too large.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_map_file_size_pcs")]
+        internal static partial ulong MapFileSizePcs(uint count, ulong edgeCount, ulong pcCount);
+
+        /// <summary>mcov_map_write_pcs: mcov_map_write with PC tables, <paramref name="pcs"/> parallel to <paramref name="edges"/>.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_map_write_pcs")]
+        internal static unsafe partial int MapWritePcs(ModuleEntry* modules, uint count, uint kind, byte* edges, ulong edgeLength, PcEntry* pcs, byte* output, ulong outputLength);
+
+        /// <summary>mcov_map_read_pcs: every module's PC table, parallel to the edges; zero where none.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_map_read_pcs")]
+        internal static unsafe partial int MapReadPcs(byte* data, ulong size, PcEntry* pcs, ulong length);
+
+        /// <summary>mcov_region_file_pcs: module <paramref name="index"/>'s PC table: its edge count, 0 when there is none, or a negative code.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_pcs")]
+        internal static unsafe partial long RegionFilePcs(RegionFileHandle file, uint index, PcEntry* output, ulong capacity);
+
+        /// <summary>mcov_region_file_put_pcs: keep a module's PC table beside the region, unless it has one.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_put_pcs")]
+        internal static unsafe partial int RegionFilePutPcs(RegionFileHandle file, in ModuleEntry module, PcEntry* pcs);
+
         /// <summary>The mirror of <c>mcov_region_facts</c>; a test checks it against memcov_files.h.</summary>
         [StructLayout(LayoutKind.Explicit, Size = 80)]
         internal struct RegionFacts

@@ -2,7 +2,8 @@
 namespace Memcov.SharedMem;
 
 /// <summary>
-/// A coverage map kept offline (docs/map-file-format.md): each module's identity, path and edges.
+/// A coverage map kept offline (docs/map-file-format.md): each module's identity, path and edges, and
+/// the PC tables of modules that have them.
 /// Maps are matched by module identity and edge offset, never by raw region slot, so maps from
 /// regions whose modules registered in different orders merge, diff and import correctly.
 /// </summary>
@@ -69,7 +70,7 @@ public sealed class CoverageMapFile
             // A table never holds one identity twice; a damaged one could, and its first range is the one processes use.
             if (seen.Add(m.Identity))
             {
-                modules.Add(new MapModule(m.Identity, m.Path, region.GetModuleMap(m).ToArray()));
+                modules.Add(new MapModule(m.Identity, m.Path, region.GetModuleMap(m).ToArray(), region.GetPcTable(m)));
             }
         }
 
@@ -85,7 +86,7 @@ public sealed class CoverageMapFile
     public static CoverageMapFile Merge(IEnumerable<CoverageMapFile> maps)
     {
         ArgumentNullException.ThrowIfNull(maps);
-        var union = new Dictionary<ModuleIdentity, (string Path, byte[] Map)>();
+        var union = new Dictionary<ModuleIdentity, (string Path, byte[] Map, PcEntry[]? Pcs)>();
         var order = new List<ModuleIdentity>();
         foreach (CoverageMapFile map in maps)
         {
@@ -94,16 +95,20 @@ public sealed class CoverageMapFile
                 if (union.TryGetValue(m.Identity, out var into))
                 {
                     CoverageMap.Or(m.Map.Span, into.Map);
+                    if (into.Pcs is null && m.PcTable is { } pcs)
+                    {
+                        union[m.Identity] = into with { Pcs = pcs.ToArray() };
+                    }
                 }
                 else
                 {
-                    union.Add(m.Identity, (m.Path, m.Map.ToArray()));
+                    union.Add(m.Identity, (m.Path, m.Map.ToArray(), m.PcTable?.ToArray()));
                     order.Add(m.Identity);
                 }
             }
         }
 
-        return new CoverageMapFile(order.Select(id => new MapModule(id, union[id].Path, union[id].Map)));
+        return new CoverageMapFile(order.Select(id => new MapModule(id, union[id].Path, union[id].Map, union[id].Pcs)));
     }
 
     /// <summary>The edges covered in <paramref name="first"/> and not in <paramref name="second"/>, and the reverse, per module.</summary>
@@ -151,6 +156,10 @@ public sealed class CoverageMapFile
         {
             Span<byte> slots = region.GetWritableSlots(bases[i], Modules[i].Identity.EdgeCount, i, Modules[i].Path);
             added += CoverageMap.AtomicOr(Modules[i].Map.Span, slots);
+            if (Modules[i].PcTable is { } pcs)
+            {
+                region.PutPcTable(Modules[i].Identity, Modules[i].Path, pcs.Span);
+            }
         }
 
         return added;
@@ -193,20 +202,23 @@ public sealed class CoverageMapFile
     public unsafe byte[] ToBytes()
     {
         long edges = EdgeCount;
-        ulong size = Interop.Memcov.MapFileSize((uint)Modules.Count, (ulong)edges);
-        if (size == 0 || size > (ulong)Array.MaxLength)
+        long pcCount = Modules.Where(m => m.PcTable is not null).Sum(m => m.Identity.EdgeCount);
+        ulong size = Interop.Memcov.MapFileSizePcs((uint)Modules.Count, (ulong)edges, (ulong)pcCount);
+        if (size == 0 || size > (ulong)Array.MaxLength || edges > Array.MaxLength)
         {
             throw new InvalidOperationException($"A map of {Modules.Count} modules and {edges} edges is too large for one file.");
         }
 
         var entries = new ModuleEntry[Modules.Count];
         byte[] data = GC.AllocateUninitializedArray<byte>((int)edges);
+        PcEntry[]? pcs = pcCount > 0 ? new PcEntry[edges] : null;
         long offset = 0;
         for (int i = 0; i < entries.Length; i++)
         {
             MapModule m = Modules[i];
             entries[i] = ModuleEntry.Create(m.Identity, m.Path, (ulong)offset);
             m.Map.Span.CopyTo(data.AsSpan((int)offset));
+            m.PcTable?.Span.CopyTo(pcs.AsSpan((int)offset));
             offset += m.Identity.EdgeCount;
         }
 
@@ -214,9 +226,10 @@ public sealed class CoverageMapFile
         int status;
         fixed (ModuleEntry* e = entries)
         fixed (byte* d = data)
+        fixed (PcEntry* p = pcs)
         fixed (byte* f = file)
         {
-            status = Interop.Memcov.MapWrite(e, (uint)entries.Length, KindFlags, d, (ulong)data.Length, f, (ulong)file.Length);
+            status = Interop.Memcov.MapWritePcs(e, (uint)entries.Length, KindFlags, d, (ulong)data.Length, p, f, (ulong)file.Length);
         }
 
         if (status != Interop.Memcov.MCOV_OK)
@@ -240,6 +253,7 @@ public sealed class CoverageMapFile
     {
         ModuleEntry[] entries;
         byte[] edges;
+        PcEntry[] pcs;
         fixed (byte* data = bytes)
         {
             if (Interop.Memcov.MapCheck(data, (ulong)bytes.Length, out Interop.Memcov.MapSummary summary) != Interop.Memcov.MCOV_OK)
@@ -254,11 +268,17 @@ public sealed class CoverageMapFile
 
             entries = new ModuleEntry[summary.ModuleCount];
             edges = GC.AllocateUninitializedArray<byte>((int)summary.EdgeCount);
+            pcs = GC.AllocateUninitializedArray<PcEntry>((int)summary.EdgeCount);
             int status;
             fixed (ModuleEntry* e = entries)
             fixed (byte* d = edges)
+            fixed (PcEntry* p = pcs)
             {
                 status = Interop.Memcov.MapRead(data, (ulong)bytes.Length, e, (uint)entries.Length, d, (ulong)edges.Length);
+                if (status == Interop.Memcov.MCOV_OK)
+                {
+                    status = Interop.Memcov.MapReadPcs(data, (ulong)bytes.Length, p, (ulong)pcs.Length);
+                }
             }
 
             if (status != Interop.Memcov.MCOV_OK)
@@ -271,7 +291,9 @@ public sealed class CoverageMapFile
         for (int i = 0; i < entries.Length; i++)
         {
             RegionModule m = RegionModule.FromEntry(i, entries[i]);
-            modules.Add(new MapModule(m.Identity, m.Path, edges.AsSpan((int)m.Base, (int)m.EdgeCount).ToArray()));
+            PcEntry[] table = pcs.AsSpan((int)m.Base, (int)m.EdgeCount).ToArray();
+            modules.Add(new MapModule(m.Identity, m.Path, edges.AsSpan((int)m.Base, (int)m.EdgeCount).ToArray(),
+                table.Length > 0 && table[0].Offset != 0 ? table : null));
         }
 
         // Only a blob lists a module twice (the checker refuses it in map files).

@@ -11,7 +11,7 @@ public static class RegionFormat
     public const string Magic = "MEMCOVRG";
 
     /// <summary>The format version this library reads. Any other version is refused, never guessed.</summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>
     /// Alignment, in edges, of the capacity, the allocation cursor and every module's base (and,

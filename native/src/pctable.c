@@ -1,0 +1,211 @@
+/* PC tables (-fsanitize-coverage=pc-table): each edge's address, as an offset from its module's
+ * load bias, kept in a file beside the region per module identity (MCOV_PCS_FILE_PREFIX), so a
+ * report can name the code of every edge after the processes that recorded it have exited. The
+ * first process that brings a module into a region writes its file; the others find it there. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hook_abi.h"
+#include "runtime.h"
+
+int mcov_pcs_path(const char *region_path, const char *name, uint64_t token,
+                  const mcov_module_entry *e, char *buf, size_t len)
+{
+    char dir[4096];
+    int n = snprintf(buf, len, "%s/" MCOV_PCS_FILE_PREFIX "%s-%016" PRIx64 "-%016" PRIx64,
+                     mcov_dir_of(region_path, dir, sizeof dir), name, token,
+                     mcov_identity_hash(e));
+    if (n < 0 || (size_t)n >= len)
+        return mcov_fail(MCOV_E_INVALID_ARG,
+                         "the PC file of a module of region '%s' needs a path of more than %zu "
+                         "bytes: set MEMCOV_SHM_DIR to a shorter directory",
+                         name, len - 1);
+    return MCOV_OK;
+}
+
+static bool write_all(int fd, const uint8_t *p, uint64_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : (size_t)n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (uint64_t)w;
+    }
+    return true;
+}
+
+/* Link bytes into place at path, complete or not at all: an unnamed file (O_TMPFILE) where the
+ * directory allows one, so a writer killed midway leaves nothing; else a named temporary file. An
+ * existing file is kept (another process wrote the same table). */
+static int link_new_file(const char *path, const uint8_t *bytes, uint64_t n)
+{
+    char dir[4096], tmp[4096 + 32];
+    mcov_dir_of(path, dir, sizeof dir);
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        char self[64];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        bool ok = write_all(fd, bytes, n) && (linkat(AT_FDCWD, self, AT_FDCWD, path,
+                                                     AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST);
+        int e = errno;
+        close(fd);
+        if (ok)
+            return MCOV_OK;
+        if (e == ENOSPC || e == EDQUOT)
+            return mcov_fail(MCOV_E_NO_SPACE, "no room for %s: %s", path, strerror(e));
+    }
+    snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", dir);
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return mcov_fail(MCOV_E_SYSTEM, "cannot create a file in %s: %s", dir, strerror(errno));
+    bool ok = write_all(fd, bytes, n) && (link(tmp, path) == 0 || errno == EEXIST);
+    int e = errno;
+    close(fd);
+    unlink(tmp);
+    return ok ? MCOV_OK
+              : mcov_fail(e == ENOSPC || e == EDQUOT ? MCOV_E_NO_SPACE : MCOV_E_SYSTEM,
+                          "cannot write %s: %s", path, strerror(e));
+}
+
+int mcov_pcs_write(const struct mcov_region *r, const mcov_module_entry *e, const mcov_map_pc *pcs)
+{
+    char path[4096];
+    int rc = mcov_pcs_path(r->path, r->name, r->lanes_token, e, path, sizeof path);
+    if (rc)
+        return rc;
+    struct stat st;
+    if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return MCOV_OK; /* written by the first process that brought the module in */
+    struct mcov_map_source src = {*e, NULL, pcs};
+    uint64_t size = mcov_map_size_of(1, e->edge_count, e->edge_count);
+    uint8_t *bytes = size && size <= SIZE_MAX ? malloc((size_t)size) : NULL;
+    if (!bytes)
+        return mcov_fail(MCOV_E_SYSTEM, "out of memory writing the PC table of %.184s (%llu edges)",
+                         e->path, (unsigned long long)e->edge_count);
+    rc = mcov_map_encode(&src, 1, MCOV_MAP_FLAGS, bytes, size);
+    if (rc == MCOV_OK)
+        rc = link_new_file(path, bytes, size);
+    free(bytes);
+    return rc;
+}
+
+int64_t mcov_pcs_read(const struct mcov_region *r, const mcov_module_entry *e, mcov_map_pc *out)
+{
+    char path[4096];
+    int rc = mcov_pcs_path(r->path, r->name, r->lanes_token, e, path, sizeof path);
+    if (rc)
+        return rc;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0
+                               : mcov_fail(MCOV_E_PERMISSION, "cannot open %s: %s", path,
+                                           strerror(errno));
+    uint64_t size = mcov_map_size_of(1, e->edge_count, e->edge_count);
+    struct stat st;
+    uint8_t *bytes = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        (uint64_t)st.st_size != size || size > SIZE_MAX || !(bytes = malloc((size_t)size))) {
+        close(fd);
+        return mcov_fail(MCOV_E_CORRUPT,
+                         "%s is not the PC file of %.184s: a regular file of this user of %llu "
+                         "bytes",
+                         path, e->path, (unsigned long long)size);
+    }
+    uint64_t got = 0;
+    while (got < size) {
+        ssize_t n = pread(fd, bytes + got, (size_t)(size - got), (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (uint64_t)n;
+    }
+    close(fd);
+    mcov_map_summary s;
+    mcov_module_entry in_file;
+    struct mcov_identity id;
+    mcov_identity_from_entry(e, &id);
+    rc = got == size ? mcov_map_check_bytes(bytes, size, &s) : MCOV_E_CORRUPT;
+    if (rc == MCOV_OK && s.module_count == 1) {
+        memcpy(&in_file, bytes + sizeof(mcov_map_header), sizeof in_file);
+        rc = mcov_identity_matches(&id, &in_file) ? mcov_map_read_pcs_bytes(bytes, size, out,
+                                                                             e->edge_count)
+                                                  : MCOV_E_CORRUPT;
+    }
+    free(bytes);
+    if (rc == MCOV_OK && s.module_count == 1 && out[0].offset != 0)
+        return (int64_t)e->edge_count;
+    return mcov_fail(MCOV_E_CORRUPT, "%s is not the PC file of %.184s", path, e->path);
+}
+
+/* Write m's PC file into r; the module's table is in its own memory, which must be loaded. */
+static void publish_one(const struct mcov_region *r, struct mcov_module *m)
+{
+    m->pcs_token = r->lanes_token; /* one try per module and region */
+    mcov_map_pc *table = malloc((size_t)m->id.edge_count * sizeof *table);
+    if (!table) {
+        mcov_warn("out of memory keeping the PC table of %s: its report will lack it", m->id.path);
+        return;
+    }
+    for (uint64_t i = 0; i < m->id.edge_count; i++)
+        table[i] = (mcov_map_pc){m->pcs[2 * i] - m->id.bias, m->pcs[2 * i + 1]};
+    mcov_module_entry e;
+    mcov_entry_of_identity(&m->id, &e);
+    if (mcov_pcs_write(r, &e, table) != MCOV_OK)
+        mcov_warn("the PC table of %s is not kept beside region '%s' (%s): its report will lack "
+                  "it",
+                  m->id.path, r->name, mcov_last_error());
+    free(table);
+}
+
+void mcov_pcs_publish(const struct mcov_region *r)
+{
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
+        struct mcov_module *m = &mcov_rt.modules[i];
+        if (!m->pcs || m->region_base < 0 || m->pcs_token == r->lanes_token)
+            continue;
+        /* Only read a table whose object is still the one loaded: unloaded, or another object
+         * at its address, the identity differs or the address is in no object. */
+        struct mcov_identity now;
+        mcov_identity_of(m->pcs, m->id.edge_count, m->id.mode, &now);
+        if (!mcov_identity_equal(&now, &m->id) || now.bias != m->id.bias) {
+            m->pcs = NULL;
+            continue;
+        }
+        publish_one(r, m);
+    }
+}
+
+/* Whose table: the module of the object holding it (its bias) with as many edges. The module's
+ * constructor calls this right after its guard, flag or counter init, so the object is loaded. */
+void mcov_register_pcs(const uintptr_t *start, const uintptr_t *stop)
+{
+    if (!start || start >= stop || (stop - start) % 2)
+        return;
+    uint64_t n = (uint64_t)(stop - start) / 2;
+    uintptr_t bias;
+    if (!mcov_object_bias(start, &bias))
+        return;
+    mcov_lock();
+    for (uint32_t i = mcov_rt.module_count; i-- > 0;) {
+        struct mcov_module *m = &mcov_rt.modules[i];
+        if (m->id.edge_count != n || m->id.bias != bias)
+            continue;
+        m->pcs = start;
+        m->pcs_token = 0;
+        if (mcov_rt.attached && m->region_base >= 0)
+            publish_one(&mcov_rt.region, m);
+        break;
+    }
+    mcov_unlock();
+}
