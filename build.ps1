@@ -308,19 +308,30 @@ function Invoke-Pack {
     Invoke-DotnetPack
 }
 
-# demo_job: the sample target over its corpus on 4 workers, live, then the coverage plot.
+# demo_job: the sample target over its corpus on 4 workers, live, then the coverage plot and
+# the HTML report of which code the corpus reached.
 function Invoke-DemoJob {
     $demo = Join-Path $artifacts 'demo'
+    $region = "demo-$PID"
     New-Item -ItemType Directory -Force -Path $demo > $null
-    Remove-Item -Force -ErrorAction SilentlyContinue (Join-Path $demo 'coverage.png')
+    Remove-Item -Recurse -Force -ErrorAction SilentlyContinue (Join-Path $demo 'coverage.png'), (Join-Path $demo 'report')
     Write-Log 'demo: memcov run --jobs 4 over samples/corpus'
     $memcov = Join-Path $artifacts 'cli/memcov'
-    & $memcov run --jobs 4 --inputs (Join-Path $root 'samples/corpus') `
-        --record (Join-Path $demo 'coverage.feed') -- (Join-Path $artifacts 'samples/memcov-sample') '{}'
-    Assert-ExitCode 'memcov run'
-    & $memcov plot (Join-Path $demo 'coverage.feed') -o (Join-Path $demo 'coverage.png')
-    Assert-ExitCode 'memcov plot'
+    try {
+        & $memcov run --jobs 4 --region $region --keep --inputs (Join-Path $root 'samples/corpus') `
+            --record (Join-Path $demo 'coverage.feed') -- (Join-Path $artifacts 'samples/memcov-sample') '{}'
+        Assert-ExitCode 'memcov run'
+        & $memcov plot (Join-Path $demo 'coverage.feed') -o (Join-Path $demo 'coverage.png')
+        Assert-ExitCode 'memcov plot'
+        & $memcov report $region --html (Join-Path $demo 'report')
+        Assert-ExitCode 'memcov report'
+    }
+    finally {
+        & $memcov rm $region > $null 2>&1
+    }
     if (-not (Test-Path (Join-Path $demo 'coverage.png'))) { throw 'the demo wrote no coverage.png' }
+    if (-not (Test-Path (Join-Path $demo 'report/index.html'))) { throw 'the demo wrote no report' }
+    Write-Log "demo: plot $(Join-Path $demo 'coverage.png'), report $(Join-Path $demo 'report/index.html')"
 }
 
 # cmd_demo

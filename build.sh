@@ -231,13 +231,17 @@ cmd_pack() {
 # The main job: the sample target over its corpus on 4 workers into one region, live, then the
 # coverage plot. Writes artifacts/demo/coverage.feed and artifacts/demo/coverage.png.
 demo_job() {
+  local memcov="$artifacts/cli/memcov" region="demo-$$" rc=0
   mkdir -p "$artifacts/demo"
-  rm -f "$artifacts/demo/coverage.png"
+  rm -rf "$artifacts/demo/coverage.png" "$artifacts/demo/report"
   log "demo: memcov run --jobs 4 over samples/corpus"
-  "$artifacts/cli/memcov" run --jobs 4 --inputs "$root/samples/corpus" \
-    --record "$artifacts/demo/coverage.feed" -- "$artifacts/samples/memcov-sample" {}
-  "$artifacts/cli/memcov" plot "$artifacts/demo/coverage.feed" -o "$artifacts/demo/coverage.png"
-  [ -s "$artifacts/demo/coverage.png" ]
+  "$memcov" run --jobs 4 --region "$region" --keep --inputs "$root/samples/corpus" \
+    --record "$artifacts/demo/coverage.feed" -- "$artifacts/samples/memcov-sample" {} &&
+    "$memcov" plot "$artifacts/demo/coverage.feed" -o "$artifacts/demo/coverage.png" &&
+    "$memcov" report "$region" --html "$artifacts/demo/report" || rc=1
+  "$memcov" rm "$region" >/dev/null 2>&1 || true
+  [ "$rc" -eq 0 ] && [ -s "$artifacts/demo/coverage.png" ] && [ -s "$artifacts/demo/report/index.html" ] || return 1
+  log "demo: plot $artifacts/demo/coverage.png, report $artifacts/demo/report/index.html"
 }
 
 cmd_demo() {

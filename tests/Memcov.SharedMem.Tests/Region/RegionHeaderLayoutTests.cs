@@ -23,7 +23,7 @@ public sealed partial class RegionHeaderLayoutTests
         ["mcov_lane_entry"] = null,
         ["mcov_map_header"] = null,
         ["mcov_map_module"] = null,
-        ["mcov_map_pc"] = null,
+        ["mcov_map_pc"] = typeof(PcEntry),
     };
 
     [GeneratedRegex(@"MCOV_STATIC_ASSERT\(__builtin_offsetof\((\w+),\s*(\w+)\)\s*==\s*(\d+)")]
@@ -82,7 +82,7 @@ public sealed partial class RegionHeaderLayoutTests
             checkedTypes++;
         }
 
-        Assert.Equal(5, checkedTypes);
+        Assert.Equal(6, checkedTypes);
     }
 
     [Fact]
