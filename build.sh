@@ -199,7 +199,8 @@ powershell_mirror() {
 }
 
 # The benchmarks (bench/run.py): recording cost of each build variant, gathering many workers,
-# the .NET kernels and the feed; tables in artifacts/bench (--smoke: artifacts/bench-smoke).
+# the .NET kernels and the feed, memcov report's speed and what pc-table costs at start-up; tables
+# in artifacts/bench (--smoke: artifacts/bench-smoke).
 run_bench() {
   python3 "$root/bench/run.py" "$@"
 }

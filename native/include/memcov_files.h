@@ -97,7 +97,8 @@ MCOV_API int mcov_region_file_remove(const char *dir, const char *name);
 /* Module INDEX's PC table (docs/region-format.md, "PC files"), as offsets from its load bias:
  * out[0, edge_count) receives it (cap must hold edge_count entries). Returns edge_count, 0 when the
  * region has no PC table for the module (compiled without pc-table, or its process could not
- * write one), or a negative code: MCOV_E_CORRUPT for a file that is not that module's table. */
+ * write one), or a negative code: MCOV_E_CORRUPT for a file that is not that module's table (a
+ * symlink, another user's, damaged). Nothing else of the region depends on it. */
 MCOV_API int64_t mcov_region_file_pcs(const mcov_region_file *file, uint32_t index,
                                       mcov_map_pc *out, uint64_t cap);
 /* Keep module's PC table (module->edge_count entries) beside the region, unless it has one: what
@@ -129,7 +130,7 @@ typedef struct mcov_map_summary {
     uint32_t format;       /* enum mcov_map_format */
     uint32_t kind;         /* enum mcov_map_kind */
     uint32_t module_count;
-    uint32_t reserved;
+    uint32_t pc_modules;   /* modules that carry a PC table (mcov_map_read_pcs) */
     uint64_t edge_count;   /* the sum of the modules' edge counts */
 } mcov_map_summary;
 

@@ -140,10 +140,12 @@ static int check_map2(const uint8_t *data, uint64_t size, mcov_map_summary *out)
     const uint8_t *records = data + sizeof h;
     const uint8_t *edges = records + table;
     int rc = MCOV_OK;
+    uint32_t pc_modules = 0;
     for (uint32_t i = 0; i < h.module_count && rc == MCOV_OK; i++) {
         mcov_map_module m;
         memcpy(&m, records + (uint64_t)i * sizeof m, sizeof m);
         entries[i] = m.entry;
+        pc_modules += m.pc_count != 0;
         bool pcs_ok = m.pc_count == 0 ? m.pc_offset == 0
                                       : m.pc_count == m.entry.edge_count &&
                                             m.pc_offset % sizeof(mcov_map_pc) == 0 &&
@@ -166,6 +168,7 @@ static int check_map2(const uint8_t *data, uint64_t size, mcov_map_summary *out)
         return mcov_fail(MCOV_E_CORRUPT, "%s of flags: an edge byte is neither 0 nor 1", what);
     out->format = MCOV_MAP_FORMAT_MAP2;
     out->kind = h.kind;
+    out->pc_modules = pc_modules;
     out->module_count = h.module_count;
     out->edge_count = h.edge_bytes;
     return MCOV_OK;
@@ -475,7 +478,8 @@ int mcov_map_read_pcs_bytes(const uint8_t *data, uint64_t size, mcov_map_pc *pcs
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "the map has %llu edges; room was given for %llu PC-table entries",
                          (unsigned long long)s.edge_count, (unsigned long long)len);
-    memset(pcs, 0, (size_t)len * sizeof *pcs);
+    if (len)
+        memset(pcs, 0, (size_t)len * sizeof *pcs);
     if (s.format != MCOV_MAP_FORMAT_MAP2)
         return MCOV_OK; /* older formats carry no PC tables */
     const uint8_t *records = data + sizeof(mcov_map_header);

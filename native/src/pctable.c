@@ -44,37 +44,33 @@ static bool write_all(int fd, const uint8_t *p, uint64_t n)
     return true;
 }
 
-/* Link bytes into place at path, complete or not at all: an unnamed file (O_TMPFILE) where the
- * directory allows one, so a writer killed midway leaves nothing; else a named temporary file. An
- * existing file is kept (another process wrote the same table). */
+/* Link bytes into place at path, complete or not at all: written as an unnamed file (O_TMPFILE)
+ * and then named, so a writer killed midway leaves nothing. An existing file is kept (another
+ * process wrote the same table). A directory without unnamed files gets no PC file. */
 static int link_new_file(const char *path, const uint8_t *bytes, uint64_t n)
 {
-    char dir[4096], tmp[4096 + 32];
+    char dir[4096], self[64];
     mcov_dir_of(path, dir, sizeof dir);
     int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        char self[64];
-        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-        bool ok = write_all(fd, bytes, n) && (linkat(AT_FDCWD, self, AT_FDCWD, path,
-                                                     AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST);
-        int e = errno;
-        close(fd);
-        if (ok)
-            return MCOV_OK;
-        if (e == ENOSPC || e == EDQUOT)
-            return mcov_fail(MCOV_E_NO_SPACE, "no room for %s: %s", path, strerror(e));
-    }
-    snprintf(tmp, sizeof tmp, "%s/.memcov-tmp-XXXXXX", dir);
-    fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
-        return mcov_fail(MCOV_E_SYSTEM, "cannot create a file in %s: %s", dir, strerror(errno));
-    bool ok = write_all(fd, bytes, n) && (link(tmp, path) == 0 || errno == EEXIST);
+        return mcov_fail(errno == ENOSPC || errno == EDQUOT ? MCOV_E_NO_SPACE : MCOV_E_SYSTEM,
+                         "cannot create an unnamed file (O_TMPFILE) in %s: %s", dir,
+                         strerror(errno));
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    bool ok = write_all(fd, bytes, n) &&
+              (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST);
     int e = errno;
     close(fd);
-    unlink(tmp);
     return ok ? MCOV_OK
               : mcov_fail(e == ENOSPC || e == EDQUOT ? MCOV_E_NO_SPACE : MCOV_E_SYSTEM,
                           "cannot write %s: %s", path, strerror(e));
+}
+
+/* Whether e's PC file is there already: written by the first process that brought it in. */
+static bool pcs_present(const char *path)
+{
+    struct stat st;
+    return fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 int mcov_pcs_write(const struct mcov_region *r, const mcov_module_entry *e, const mcov_map_pc *pcs)
@@ -83,9 +79,8 @@ int mcov_pcs_write(const struct mcov_region *r, const mcov_module_entry *e, cons
     int rc = mcov_pcs_path(r->path, r->name, r->lanes_token, e, path, sizeof path);
     if (rc)
         return rc;
-    struct stat st;
-    if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
-        return MCOV_OK; /* written by the first process that brought the module in */
+    if (pcs_present(path))
+        return MCOV_OK;
     struct mcov_map_source src = {*e, NULL, pcs};
     uint64_t size = mcov_map_size_of(1, e->edge_count, e->edge_count);
     uint8_t *bytes = size && size <= SIZE_MAX ? malloc((size_t)size) : NULL;
@@ -102,13 +97,14 @@ int mcov_pcs_write(const struct mcov_region *r, const mcov_module_entry *e, cons
 int64_t mcov_pcs_read(const struct mcov_region *r, const mcov_module_entry *e, mcov_map_pc *out)
 {
     char path[4096];
-    int rc = mcov_pcs_path(r->path, r->name, r->lanes_token, e, path, sizeof path);
-    if (rc)
-        return rc;
+    if (mcov_pcs_path(r->path, r->name, r->lanes_token, e, path, sizeof path) != MCOV_OK) {
+        mcov_clear_error(); /* no room for the name: no process could have written one */
+        return 0;
+    }
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0
-                               : mcov_fail(MCOV_E_PERMISSION, "cannot open %s: %s", path,
+                               : mcov_fail(MCOV_E_CORRUPT, "cannot open the PC file %s: %s", path,
                                            strerror(errno));
     uint64_t size = mcov_map_size_of(1, e->edge_count, e->edge_count);
     struct stat st;
@@ -135,7 +131,7 @@ int64_t mcov_pcs_read(const struct mcov_region *r, const mcov_module_entry *e, m
     mcov_module_entry in_file;
     struct mcov_identity id;
     mcov_identity_from_entry(e, &id);
-    rc = got == size ? mcov_map_check_bytes(bytes, size, &s) : MCOV_E_CORRUPT;
+    int rc = got == size ? mcov_map_check_bytes(bytes, size, &s) : MCOV_E_CORRUPT;
     if (rc == MCOV_OK && s.module_count == 1) {
         memcpy(&in_file, bytes + sizeof(mcov_map_header), sizeof in_file);
         rc = mcov_identity_matches(&id, &in_file) ? mcov_map_read_pcs_bytes(bytes, size, out,
@@ -152,6 +148,12 @@ int64_t mcov_pcs_read(const struct mcov_region *r, const mcov_module_entry *e, m
 static void publish_one(const struct mcov_region *r, struct mcov_module *m)
 {
     m->pcs_token = r->lanes_token; /* one try per module and region */
+    mcov_module_entry e;
+    mcov_entry_of_identity(&m->id, &e);
+    char path[4096];
+    if (mcov_pcs_path(r->path, r->name, r->lanes_token, &e, path, sizeof path) == MCOV_OK &&
+        pcs_present(path))
+        return; /* every process after the first: one stat */
     mcov_map_pc *table = malloc((size_t)m->id.edge_count * sizeof *table);
     if (!table) {
         mcov_warn("out of memory keeping the PC table of %s: its report will lack it", m->id.path);
@@ -159,8 +161,6 @@ static void publish_one(const struct mcov_region *r, struct mcov_module *m)
     }
     for (uint64_t i = 0; i < m->id.edge_count; i++)
         table[i] = (mcov_map_pc){m->pcs[2 * i] - m->id.bias, m->pcs[2 * i + 1]};
-    mcov_module_entry e;
-    mcov_entry_of_identity(&m->id, &e);
     if (mcov_pcs_write(r, &e, table) != MCOV_OK)
         mcov_warn("the PC table of %s is not kept beside region '%s' (%s): its report will lack "
                   "it",

@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -149,6 +150,18 @@ def report(source, *options):
         raise AssertionError(f"memcov report --json wrote more than one JSON document ({e}):\n{out.stdout[:2000]}")
 
 
+def running(marker):
+    """The processes whose command line holds marker."""
+    found = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker.encode() in Path(f"/proc/{d}/cmdline").read_bytes():
+                found.append(int(d))
+        except OSError:
+            pass
+    return found
+
+
 def functions(rep):
     """(file entry, function entry) for every function of a report."""
     return [(f, fn) for f in rep["files"] for fn in f["functions"]]
@@ -235,7 +248,8 @@ class Text(html.parser.HTMLParser):
                 self._link[1] += data
 
 
-class ReportTest(unittest.TestCase):
+class ReportCase(unittest.TestCase):
+    """A temporary directory, regions removed with every file beside them, and the checks every report passes."""
     maxDiff = None
 
     def setUp(self):
@@ -294,6 +308,9 @@ class ReportTest(unittest.TestCase):
         for f in rep["files"]:
             self.assertEqual(f["lines_covered"], sum(1 for d in f["line_details"] if d["covered"] > 0), f["path"])
 
+
+
+class ReportTest(ReportCase):
     # 1 -----------------------------------------------------------------------------------------
     @needs(CLANG and LLVM_COV and LLVM_PROFDATA and READELF and NM,
            "needs clang, llvm-cov, llvm-profdata, readelf and nm")
@@ -691,8 +708,87 @@ class ReportTest(unittest.TestCase):
         for f in rep["files"]:
             if Path(f["path"]).parent == src:
                 there = moved / os.path.basename(f["path"])
-                self.assertEqual(f["source"], str(there) if there.exists() else None, f["path"])
+                # Where the root has no copy, the file is read where the line tables say.
+                self.assertEqual(f["source"], str(there) if there.exists() else f["path"], f["path"])
+        gone = report(region, "--source-root", f"{src}={moved}", "--source-root", f"{ROOT}=/nonexistent")
+        self.assertIn(str(moved), {os.path.dirname(f["source"] or "") for f in gone["files"]})
 
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReportHostileInputTest(ReportCase):
+    """What a report meets outside the build it came from: a damaged PC file, a source that is a
+    FIFO or a device, line numbers far past the source's end, names XML cannot hold, a symbolizer
+    that never answers. Each gets a report or one line, never a hang, a stack trace or an orphan."""
+
+    def test_a_damaged_pc_file_costs_its_module_its_names_and_nothing_else(self):
+        region = self.region("badpc")
+        self.record(region, corpus("algo-")[:3])
+        pcs = [p for p in SHM.iterdir() if p.name.startswith(f".memcov-pcs-{region}-")]
+        self.assertEqual(len(pcs), 1, "one PC file for the sample's one module")
+        data = bytearray(pcs[0].read_bytes())
+        data[500] ^= 0x40
+        pcs[0].write_bytes(bytes(data))
+        covered = self.stat(region)["covered_edges"]
+        rep = report(region)
+        self.assertEqual(rep["covered"], covered, "the edges still count")
+        self.assertFalse(rep["modules"][0]["pc_table"])
+        self.assertIn("PC file", rep["modules"][0]["problem"])
+        saved = self.tmp / "bad.mcovmap"
+        memcov("export", region, "-o", str(saved))
+        self.assertEqual(report(str(saved))["covered"], covered)
+
+    def test_line_numbers_past_the_source_and_odd_names_render_small_and_valid(self):
+        if not CLANG:
+            self.skipTest("needs clang")
+        src = self.tmp / "far.c"
+        src.write_text("int near(int x) { return x + 1; }\n#line 2000000000\nint far(int x) { if (x) return 2; return 3; }\n")
+        odd = self.tmp / "b\x07in"
+        odd.mkdir()
+        lib = odd / "libfar.so"
+        subprocess.run([CLANG, "-O0", "-gline-tables-only", "-fsanitize-coverage=trace-pc-guard,pc-table", "-fPIC",
+                        "-shared", str(src), str(NATIVE / "libmemcov_hooks.a"), f"-L{NATIVE}", "-lmemcov",
+                        f"-Wl,-rpath,{NATIVE}", "-o", str(lib)], check=True, capture_output=True)
+        region = self.region("far")
+        self.killed_child(region, {"load": [str(lib)], "calls": [[0, "far", "x"]]})
+        site, xml, info = self.tmp / "html", self.tmp / "c.xml", self.tmp / "l.info"
+        out = memcov("report", region, "--html", str(site), "--cobertura", str(xml), "--lcov", str(info), timeout=60)
+        self.assertNotIn("Unhandled", out.stderr)
+        page = next((site / "files").iterdir())
+        self.assertLess(page.stat().st_size, 1 << 20, "a page per line number up to two billion")
+        self.assertIn("2000000000", page.read_text())
+        root = ET.parse(xml).getroot()  # parses: control characters are written as \xNN
+        self.assertIn("\\x07", " ".join(c.get("filename", "") + c.get("name", "") for c in root.iter("package")))
+
+    def test_a_source_that_is_a_fifo_or_a_device_is_not_read(self):
+        region = self.region("fifo")
+        self.record(region, corpus("algo-")[:2])
+        roots = self.tmp / "src"
+        roots.mkdir()
+        for f in (ROOT / "samples" / "src").glob("*.c"):
+            os.symlink("/dev/zero", roots / f.name)
+        os.mkfifo(roots / "lexer.c.fifo")
+        os.replace(roots / "lexer.c.fifo", roots / "lexer.c")
+        out = memcov("report", region, "--html", str(self.tmp / "html"), "--source-root",
+                     f"{ROOT / 'samples' / 'src'}={roots}", timeout=60)
+        self.assertIn("wrote HTML", out.stdout)
+
+    def test_a_symbolizer_that_never_answers_is_stopped_with_the_report(self):
+        region = self.region("hang")
+        self.record(region, corpus("algo-")[:1])
+        script = self.tmp / "symbolizer"
+        script.write_text(f"#!/bin/bash\nexec -a {region} sleep 1000\n")
+        script.chmod(0o755)
+        p = subprocess.Popen([CLI, "report", region, "--symbolizer", str(script)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(2)
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 130, err)
+        self.assertEqual(err.strip(), "memcov: interrupted")
+        deadline = time.monotonic() + 5
+        while running(region) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(running(region), [], "the symbolizer outlived the report")

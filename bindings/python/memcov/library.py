@@ -50,7 +50,7 @@ class MapSummary(Structure):
         ("format", c_uint32),
         ("kind", c_uint32),
         ("module_count", c_uint32),
-        ("reserved", c_uint32),
+        ("pc_modules", c_uint32),
         ("edge_count", c_uint64),
     ]
 

@@ -79,14 +79,16 @@ def loads(data):
     rc = lib.mcov_map_read(buf, len(data), entries, summary.module_count, edges, summary.edge_count)
     if rc != MCOV_OK:
         raise MemcovError(rc, last_error())
-    pcs = (ctypes.c_uint8 * max(summary.edge_count * PC_ENTRY, 1))()
-    rc = lib.mcov_map_read_pcs(buf, len(data), pcs, summary.edge_count)
-    if rc != MCOV_OK:
-        raise MemcovError(rc, last_error())
-    raw, raw_pcs = bytes(edges), bytes(pcs)
+    raw, raw_pcs = bytes(edges), None
+    if summary.pc_modules:
+        pcs = (ctypes.c_uint8 * max(summary.edge_count * PC_ENTRY, 1))()
+        rc = lib.mcov_map_read_pcs(buf, len(data), pcs, summary.edge_count)
+        if rc != MCOV_OK:
+            raise MemcovError(rc, last_error())
+        raw_pcs = bytes(pcs)
     modules = []
     for e in entries[:summary.module_count]:
-        table = raw_pcs[e.base * PC_ENTRY:(e.base + e.edge_count) * PC_ENTRY]
+        table = raw_pcs[e.base * PC_ENTRY:(e.base + e.edge_count) * PC_ENTRY] if raw_pcs else bytes(8)
         modules.append(Module(e.id_kind, bytes(e.id[:e.id_len]), e.edge_count, e.mode, e.file_size,
                               e.path.decode("utf-8", "surrogateescape"),
                               raw[e.base:e.base + e.edge_count],

@@ -43,7 +43,7 @@ def report(source, *, lcov=None, html=None, cobertura=None, source_roots=(), deb
     (from, to) prefix pairs for sources that moved; debug_dirs are searched by build-id for
     binaries that moved. Raises MemcovError with the command's message when it fails.
     """
-    args = [_cli(), "report", os.fspath(source), "--json"]
+    args = [_cli(), "report", "--json"]
     for flag, value in (("--lcov", lcov), ("--html", html), ("--cobertura", cobertura),
                         ("--symbolizer", symbolizer)):
         if value is not None:
@@ -52,11 +52,13 @@ def report(source, *, lcov=None, html=None, cobertura=None, source_roots=(), deb
         args += ["--source-root", f"{os.fspath(old)}={os.fspath(new)}"]
     for d in debug_dirs:
         args += ["--debug-dir", os.fspath(d)]
+    args += ["--", os.fspath(source)]  # a source named like an option is still the source
     done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
-        message = done.stderr.strip().splitlines()
-        raise MemcovError(MCOV_E_SYSTEM, message[-1] if message else
-                          f"memcov report exited with {done.returncode}")
+        lines = done.stderr.strip().splitlines()
+        said = [line for line in lines if line.startswith("memcov:")]
+        raise MemcovError(MCOV_E_SYSTEM, (said or lines or
+                                          [f"memcov report exited with {done.returncode}"])[-1])
     return json.loads(done.stdout)
 
 

@@ -18,7 +18,7 @@ internal static class RemoveCommand
         var force = new Option<bool>("--force", "-f") { Description = "Do not fail when a name or pattern matches no region." };
         var unused = new Option<bool>("--unused")
         {
-            Description = "Remove only the regions no process holds (see 'memcov ls'); without names, every such region, and the lanes files of regions that are gone.",
+            Description = "Remove only the regions no process holds (see 'memcov ls'); without names, every such region, and the lanes and PC files of regions that are gone.",
         };
         var rm = new Command("rm", "Remove regions. Processes that mapped them keep recording into their mapping, which no one else sees then; --unused removes only regions no process holds.")
         {
@@ -66,7 +66,7 @@ internal static class RemoveCommand
                 long stray = CoverageRegion.RemoveStrayLanesFiles();
                 if (stray > 0)
                 {
-                    console.Out.WriteLine($"removed {stray} lanes file(s) of regions that are gone");
+                    console.Out.WriteLine($"removed {stray} lanes or PC file(s) of regions that are gone");
                 }
             }
 

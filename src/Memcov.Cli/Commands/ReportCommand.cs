@@ -43,7 +43,7 @@ internal static class ReportCommand
         {
             source, json, lcov, html, cobertura, sourceRoot, debugDir, symbolizer,
         };
-        report.SetAction((parse, _) => CliApp.Guard(console, () =>
+        report.SetAction((parse, cancellationToken) => CliApp.Guard(console, () =>
         {
             var options = new ReportOptions { SymbolizerPath = parse.GetValue(symbolizer) };
             foreach (string root in parse.GetValue(sourceRoot) ?? [])
@@ -58,23 +58,30 @@ internal static class ReportCommand
             }
 
             string name = parse.GetValue(source)!;
-            CoverageReport r = CoverageReport.Create(MapSource.Load(name), options);
+            CoverageReport r = CoverageReport.Create(MapSource.Load(name), options, cancellationToken);
+
+            // Every output rendered before any is written: one that cannot be leaves no other behind.
+            FileInfo? lcovFile = parse.GetValue(lcov), coberturaFile = parse.GetValue(cobertura);
+            DirectoryInfo? site = parse.GetValue(html);
+            string? lcovText = lcovFile is null ? null : LcovWriter.Write(r);
+            string? coberturaText = coberturaFile is null ? null : CoberturaWriter.Write(r);
+            IReadOnlyList<(string Path, string Html)>? pages = site is null ? null : HtmlReportWriter.Pages(name, r);
             var written = new List<string>();
-            if (parse.GetValue(lcov) is { } lcovFile)
+            if (lcovFile is not null)
             {
-                AtomicFile.Write(lcovFile.FullName, Encoding.UTF8.GetBytes(LcovWriter.Write(r)));
+                AtomicFile.Write(lcovFile.FullName, Encoding.UTF8.GetBytes(lcovText!));
                 written.Add($"LCOV: {lcovFile.FullName}");
             }
 
-            if (parse.GetValue(cobertura) is { } coberturaFile)
+            if (coberturaFile is not null)
             {
-                AtomicFile.Write(coberturaFile.FullName, Encoding.UTF8.GetBytes(CoberturaWriter.Write(r)));
+                AtomicFile.Write(coberturaFile.FullName, Encoding.UTF8.GetBytes(coberturaText!));
                 written.Add($"Cobertura: {coberturaFile.FullName}");
             }
 
-            if (parse.GetValue(html) is { } site)
+            if (site is not null)
             {
-                WriteSite(site.FullName, HtmlReportWriter.Pages(name, r));
+                WriteSite(site.FullName, pages!);
                 written.Add($"HTML: {Path.Combine(site.FullName, "index.html")}");
             }
 

@@ -26,13 +26,13 @@ internal static class CoberturaWriter
                 var methods = new XElement("methods", file.Functions
                     .Where(f => f.Status != FunctionStatus.NotInstrumented)
                     .Select(f => new XElement("method",
-                        new XAttribute("name", f.Name), new XAttribute("signature", ""),
+                        new XAttribute("name", Text(f.Name)), new XAttribute("signature", ""),
                         new XAttribute("line-rate", Rate(f.Covered, f.Edges)), new XAttribute("branch-rate", "0"),
                         new XElement("lines", lineByNumber.TryGetValue(f.Line, out LineCoverage l)
                             ? [LineElement(l)] : Array.Empty<XElement>()))));
                 classes.Add(new XElement("class",
-                    new XAttribute("name", Path.GetFileNameWithoutExtension(file.Path)),
-                    new XAttribute("filename", file.Source ?? file.Path),
+                    new XAttribute("name", Text(Path.GetFileNameWithoutExtension(file.Path))),
+                    new XAttribute("filename", Text(file.Source ?? file.Path)),
                     new XAttribute("line-rate", Rate(file.LinesCovered, file.Lines.Count)), new XAttribute("branch-rate", "0"),
                     new XAttribute("complexity", "0"),
                     methods,
@@ -40,7 +40,7 @@ internal static class CoberturaWriter
             }
 
             int lines = module.Sum(f => f.Lines.Count), covered = module.Sum(f => f.LinesCovered);
-            packages.Add(new XElement("package", new XAttribute("name", module.Key),
+            packages.Add(new XElement("package", new XAttribute("name", Text(module.Key)),
                 new XAttribute("line-rate", Rate(covered, lines)), new XAttribute("branch-rate", "0"),
                 new XAttribute("complexity", "0"), classes));
         }
@@ -55,6 +55,9 @@ internal static class CoberturaWriter
             packages);
         return new XDocument(new XDeclaration("1.0", "utf-8", null), coverage).Declaration + "\n" + coverage + "\n";
     }
+
+    // XML cannot hold control characters: they are written as \xNN, as the terminal shows them.
+    private static string Text(string value) => Printable.Escape(value);
 
     private static XElement LineElement(LineCoverage l) =>
         new("line", new XAttribute("number", l.Line), new XAttribute("hits", l.Covered), new XAttribute("branch", "false"));

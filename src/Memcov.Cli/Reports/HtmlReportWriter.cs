@@ -94,15 +94,12 @@ internal static class HtmlReportWriter
         }
 
         var lines = file.Lines.ToDictionary(l => l.Line);
-        int last = Math.Max(source?.Length ?? 0, file.Lines.Count > 0 ? file.Lines[^1].Line : 0);
+        // The source's lines, and lines with edges past its end (a #line directive, another version).
+        IEnumerable<int> rows = Enumerable.Range(1, source?.Length ?? 0)
+            .Concat(file.Lines.Select(l => l.Line).Where(n => n > (source?.Length ?? 0)));
         html.Append("<table class=src>");
-        for (int n = 1; n <= last; n++)
+        foreach (int n in rows)
         {
-            if (source is null && !lines.ContainsKey(n))
-            {
-                continue;
-            }
-
             string mark = lines.TryGetValue(n, out LineCoverage l)
                 ? (l.Covered == l.Edges ? "full" : l.Covered == 0 ? "none" : "partial")
                 : "";
@@ -118,7 +115,21 @@ internal static class HtmlReportWriter
     {
         try
         {
-            return path is not null && new FileInfo(path).Length <= MaxSourceBytes ? File.ReadAllLines(path) : null;
+            if (path is null)
+            {
+                return null;
+            }
+
+            // A regular file only, bounded: a FIFO or a device in its place must not block or fill memory.
+            using FileStream file = RegularFile.OpenRead(path, MaxSourceBytes, "larger than a source shown");
+            using var reader = new StreamReader(file);
+            var lines = new List<string>();
+            while (reader.ReadLine() is { } line)
+            {
+                lines.Add(line);
+            }
+
+            return [.. lines];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -170,7 +170,7 @@ internal static partial class Interop
             [FieldOffset(8)]
             public uint ModuleCount;
             [FieldOffset(12)]
-            public uint Reserved;
+            public uint PcModules;
             [FieldOffset(16)]
             public ulong EdgeCount;
         }

@@ -70,7 +70,9 @@ public sealed class CoverageMapFile
             // A table never holds one identity twice; a damaged one could, and its first range is the one processes use.
             if (seen.Add(m.Identity))
             {
-                modules.Add(new MapModule(m.Identity, m.Path, region.GetModuleMap(m).ToArray(), region.GetPcTable(m)));
+                // A PC file that cannot be read leaves the module without a table: its edges still count.
+                modules.Add(new MapModule(m.Identity, m.Path, region.GetModuleMap(m).ToArray(),
+                    region.TryGetPcTable(m, out PcEntry[]? pcs, out _) ? pcs : null));
             }
         }
 
@@ -156,9 +158,14 @@ public sealed class CoverageMapFile
         {
             Span<byte> slots = region.GetWritableSlots(bases[i], Modules[i].Identity.EdgeCount, i, Modules[i].Path);
             added += CoverageMap.AtomicOr(Modules[i].Map.Span, slots);
-            if (Modules[i].PcTable is { } pcs)
+        }
+
+        // The edges are in; the PC tables, for reports, only where they can be kept.
+        foreach (MapModule m in Modules)
+        {
+            if (m.PcTable is { } pcs)
             {
-                region.PutPcTable(Modules[i].Identity, Modules[i].Path, pcs.Span);
+                _ = region.TryPutPcTable(m.Identity, m.Path, pcs.Span);
             }
         }
 
@@ -253,7 +260,7 @@ public sealed class CoverageMapFile
     {
         ModuleEntry[] entries;
         byte[] edges;
-        PcEntry[] pcs;
+        PcEntry[]? pcs;
         fixed (byte* data = bytes)
         {
             if (Interop.Memcov.MapCheck(data, (ulong)bytes.Length, out Interop.Memcov.MapSummary summary) != Interop.Memcov.MCOV_OK)
@@ -268,14 +275,14 @@ public sealed class CoverageMapFile
 
             entries = new ModuleEntry[summary.ModuleCount];
             edges = GC.AllocateUninitializedArray<byte>((int)summary.EdgeCount);
-            pcs = GC.AllocateUninitializedArray<PcEntry>((int)summary.EdgeCount);
+            pcs = summary.PcModules > 0 ? GC.AllocateUninitializedArray<PcEntry>((int)summary.EdgeCount) : null;
             int status;
             fixed (ModuleEntry* e = entries)
             fixed (byte* d = edges)
             fixed (PcEntry* p = pcs)
             {
                 status = Interop.Memcov.MapRead(data, (ulong)bytes.Length, e, (uint)entries.Length, d, (ulong)edges.Length);
-                if (status == Interop.Memcov.MCOV_OK)
+                if (status == Interop.Memcov.MCOV_OK && pcs is not null)
                 {
                     status = Interop.Memcov.MapReadPcs(data, (ulong)bytes.Length, p, (ulong)pcs.Length);
                 }
@@ -291,9 +298,9 @@ public sealed class CoverageMapFile
         for (int i = 0; i < entries.Length; i++)
         {
             RegionModule m = RegionModule.FromEntry(i, entries[i]);
-            PcEntry[] table = pcs.AsSpan((int)m.Base, (int)m.EdgeCount).ToArray();
+            PcEntry[]? table = pcs?.AsSpan((int)m.Base, (int)m.EdgeCount).ToArray();
             modules.Add(new MapModule(m.Identity, m.Path, edges.AsSpan((int)m.Base, (int)m.EdgeCount).ToArray(),
-                table.Length > 0 && table[0].Offset != 0 ? table : null));
+                table is { Length: > 0 } && table[0].Offset != 0 ? table : null));
         }
 
         // Only a blob lists a module twice (the checker refuses it in map files).

@@ -13,7 +13,8 @@ namespace Memcov.SharedMem;
 public sealed class CoverageReport
 {
     private const string NoPcTable =
-        "it has no PC table: compile it with -fsanitize-coverage=pc-table (memcov_instrument adds it)";
+        "it has no PC table: it was compiled without -fsanitize-coverage=pc-table (memcov_instrument adds it), " +
+        "or the PC file beside the region is missing or not its table";
 
     private CoverageReport(IReadOnlyList<ReportModule> modules, IReadOnlyList<SourceFileCoverage> files)
     {
@@ -51,22 +52,26 @@ public sealed class CoverageReport
     /// <summary>The report of a region's union.</summary>
     /// <param name="region">The region.</param>
     /// <param name="options">Where binaries, sources and the symbolizer are; default: at their recorded paths.</param>
+    /// <param name="cancellationToken">Stops the report (and kills a running symbolizer).</param>
     /// <returns>The report.</returns>
     /// <exception cref="FileNotFoundException">A module needs symbolizing and no llvm-symbolizer is installed.</exception>
-    /// <exception cref="IOException">The symbolizer failed.</exception>
-    public static CoverageReport Create(CoverageRegion region, ReportOptions? options = null)
+    /// <exception cref="IOException">The symbolizer failed or ran too long.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CoverageReport Create(CoverageRegion region, ReportOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(region);
-        return Create(CoverageMapFile.FromRegion(region), options);
+        return Create(CoverageMapFile.FromRegion(region), options, cancellationToken);
     }
 
     /// <summary>The report of a map.</summary>
     /// <param name="map">The map (its modules' PC tables name the edges).</param>
     /// <param name="options">Where binaries, sources and the symbolizer are; default: at their recorded paths.</param>
+    /// <param name="cancellationToken">Stops the report (and kills a running symbolizer).</param>
     /// <returns>The report.</returns>
     /// <exception cref="FileNotFoundException">A module needs symbolizing and no llvm-symbolizer is installed.</exception>
-    /// <exception cref="IOException">The symbolizer failed.</exception>
-    public static CoverageReport Create(CoverageMapFile map, ReportOptions? options = null)
+    /// <exception cref="IOException">The symbolizer failed or ran too long.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CoverageReport Create(CoverageMapFile map, ReportOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(map);
         options ??= new ReportOptions();
@@ -97,7 +102,7 @@ public sealed class CoverageReport
             }
 
             addresses.AddRange(elf.Functions.Select(f => f.Address));
-            SourceFrame[][] frames = LlvmSymbolizer.Symbolize(symbolizer, binary, addresses);
+            SourceFrame[][] frames = LlvmSymbolizer.Symbolize(symbolizer, binary, addresses, cancellationToken);
             tally.AddModule(m.Path, m.Map.Span, frames.AsSpan(0, table.Length), frames.AsSpan(table.Length));
             modules.Add(new ReportModule(m.Path, m.Identity, m.Identity.EdgeCount, covered, true, binary, null));
         }
@@ -204,14 +209,20 @@ public sealed class CoverageReport
                 .OrderByDescending(f => f.Edges - f.Covered).ThenBy(f => f.Path, StringComparer.Ordinal)];
         }
 
+        // The first source root whose FROM is a leading part of the path (whole components) and
+        // whose file exists; else the path itself, if it exists.
         private static string? SourceOf(string path, ReportOptions options)
         {
             foreach ((string from, string to) in options.SourceRoots)
             {
-                if (path.StartsWith(from, StringComparison.Ordinal))
+                string prefix = from.TrimEnd('/');
+                if (path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length && path[prefix.Length] == '/')
                 {
-                    string mapped = to + path[from.Length..];
-                    return File.Exists(mapped) ? mapped : null;
+                    string mapped = to.TrimEnd('/') + path[prefix.Length..];
+                    if (File.Exists(mapped))
+                    {
+                        return mapped;
+                    }
                 }
             }
 

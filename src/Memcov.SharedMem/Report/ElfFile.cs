@@ -18,6 +18,7 @@ internal sealed class ElfFile
     private const uint SectionDynsym = 11;
     private const uint NoteGnuBuildId = 3;
     private const int SymbolSize = 24;
+    private const ulong MaxNoteBytes = 4096;
 
     private ElfFile(string? buildId, bool hasLineTables, IReadOnlyList<ElfFunction> functions)
     {
@@ -77,7 +78,8 @@ internal sealed class ElfFile
         {
             string name = CString(names, s.Name);
             lineTables |= name is ".debug_line" or ".zdebug_line" && s.Size > 0;
-            if (s.Type == SectionNote && buildId is null)
+            // The note linkers write; other note sections are not read (a file may hold thousands).
+            if (s.Type == SectionNote && name == ".note.gnu.build-id" && buildId is null && s.Size <= MaxNoteBytes)
             {
                 buildId = FindBuildId(ReadAt(file, s.Offset, s.Size, size));
             }

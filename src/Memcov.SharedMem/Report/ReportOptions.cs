@@ -4,8 +4,9 @@ namespace Memcov.SharedMem;
 public sealed class ReportOptions
 {
     /// <summary>
-    /// Source path prefixes to replace, in order: a file the line tables name <c>From/x.c</c> is read
-    /// from <c>To/x.c</c> (for a report made on another machine than the build).
+    /// Source directories to look in instead, in order: a file the line tables name <c>From/x.c</c> is
+    /// read from <c>To/x.c</c> (for a report made on another machine than the build). <c>From</c>
+    /// matches whole path components; the first rule whose file exists wins, else the path itself.
     /// </summary>
     public IList<(string From, string To)> SourceRoots { get; } = [];
 

@@ -87,7 +87,7 @@ public sealed class TargetProcess : IDisposable
                         Argv = (byte**)args,
                         Envp = (byte**)env,
                         StdinFd = input is null ? -1 : (int)input.DangerousGetHandle(),
-                        StdoutFd = -1,
+                        StdoutFd = info.StandardOutput is null ? -1 : (int)info.StandardOutput.DangerousGetHandle(),
                         StderrFd = stderr is null ? -1 : (int)stderr.ClientSafePipeHandle.DangerousGetHandle(),
                     };
                     int status = Interop.Memcov.Spawn(request, out int pid);

@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Memcov.SharedMem;
 
 /// <summary>What <see cref="TargetProcess.Start"/> runs, and with what.</summary>
@@ -23,6 +25,9 @@ public sealed class TargetStartInfo
     /// <summary>A regular file the target reads as its standard input; <see langword="null"/>: <c>/dev/null</c>.</summary>
     public string? StandardInputFile { get; init; }
 
-    /// <summary>Whether <see cref="TargetProcess.StandardError"/> gives the target's standard error; otherwise it goes to <c>/dev/null</c>, as its standard output always does.</summary>
+    /// <summary>Whether <see cref="TargetProcess.StandardError"/> gives the target's standard error; otherwise it goes to <c>/dev/null</c>.</summary>
     public bool CaptureStandardError { get; init; }
+
+    /// <summary>A file the target writes as its standard output (the caller keeps it open until the target started); <see langword="null"/>: <c>/dev/null</c>.</summary>
+    public SafeFileHandle? StandardOutput { get; init; }
 }

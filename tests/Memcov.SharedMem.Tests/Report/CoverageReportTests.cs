@@ -52,6 +52,28 @@ public sealed class CoverageReportTests : RegionTestBase
     }
 
     [Fact]
+    public void ADamagedPcFile_IsRefused_AndTheRegionStillExportsEveryEdge()
+    {
+        string name = NewName("badpc");
+        NativeMemcov.CreateRegion(name, 1 << 16);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 0, 24));
+        foreach (string pcs in Directory.EnumerateFiles(RegionName.GetDirectory(), $".memcov-pcs-{name}-*"))
+        {
+            byte[] bytes = File.ReadAllBytes(pcs);
+            bytes[^100] ^= 0x40;
+            File.WriteAllBytes(pcs, bytes);
+        }
+
+        using CoverageRegion region = CoverageRegion.Attach(name);
+        Assert.Throws<InvalidDataException>(() => region.GetPcTable(region.Modules[0]));
+        Assert.False(region.TryGetPcTable(region.Modules[0], out _, out string? problem));
+        Assert.Contains("PC file", problem, StringComparison.Ordinal);
+        CoverageMapFile map = CoverageMapFile.FromRegion(region);
+        Assert.Equal(region.CountCovered(), map.CountCovered());
+        Assert.All(map.Modules, m => Assert.Null(m.PcTable));
+    }
+
+    [Fact]
     public void Report_NamesTheFixturesFunctions_CoveredAsTheRegionSays()
     {
         CoverageMapFile map = Filled("report", 0, 24);
