@@ -130,9 +130,19 @@ function Publish-Native {
     Copy-Item -LiteralPath (Join-Path $root 'native/include/memcov.h'), (Join-Path $root 'native/include/memcov_region.h'),
         (Join-Path $root 'native/include/memcov_map.h'), (Join-Path $root 'native/include/memcov_files.h'),
         (Join-Path $root 'native/include/memcov_spawn.h') -Destination $dest
-    Copy-Item -LiteralPath (Join-Path $root 'native/cmake/memcov-inline.ld') -Destination $dest
+    Copy-Item -LiteralPath (Join-Path $root 'native/cmake/memcov-inline.ld'), (Join-Path $dir 'memcov_hooks.o'),
+        (Join-Path $root 'native/flags/memcov.flags') -Destination $dest
     $plugin = Join-Path $dir 'pass/libmemcov_pass.so'
     if (Test-Path -LiteralPath $plugin -PathType Leaf) { Copy-Item -LiteralPath $plugin -Destination $dest }
+}
+
+# publish_wrappers: the compiler wrappers: memcov-cc, and memcov-c++ (the same script, which reads its name).
+function Publish-Wrappers {
+    $dest = Join-Path $artifacts 'bin'
+    if (Test-Path -LiteralPath $dest) { Remove-Item -LiteralPath $dest -Recurse -Force }
+    New-Item -ItemType Directory -Force -Path $dest > $null
+    Copy-Item -LiteralPath (Join-Path $root 'native/flags/memcov-cc') -Destination $dest
+    New-Item -ItemType SymbolicLink -Force -Path (Join-Path $dest 'memcov-c++') -Target 'memcov-cc' > $null
 }
 
 # publish_samples: the sample driver and its library. Their RUNPATH ($ORIGIN,
@@ -156,6 +166,7 @@ function Invoke-Build {
     Write-Log 'native release -> artifacts/native/libmemcov.so, artifacts/samples/memcov-sample'
     Build-Native 'release'
     Publish-Native
+    Publish-Wrappers
     Publish-Samples
     Write-Log 'memcov command -> artifacts/cli/memcov'
     Publish-Cli
@@ -198,6 +209,14 @@ function Invoke-CliTerminalTests {
     } {
         python3 -m unittest discover -s (Join-Path $root 'tests/cli') -p 'test_*.py' -v
         Assert-ExitCode 'memcov in a terminal'
+    }
+}
+
+# wrapper_tests: memcov-cc and memcov-c++ on a Makefile project and on every kind of step.
+function Invoke-WrapperTests {
+    Invoke-WithEnv @{ MEMCOV_CLI = Join-Path $artifacts 'cli/memcov' } {
+        python3 -m unittest discover -s (Join-Path $root 'tests/wrappers') -v
+        Assert-ExitCode 'compiler wrappers'
     }
 }
 
@@ -294,6 +313,7 @@ function Invoke-Test {
     Invoke-Stage 'python unittest' { Invoke-PythonTests }
     Invoke-Stage 'dotnet test' { Invoke-DotnetTests }
     Invoke-Stage 'memcov in a terminal' { Invoke-CliTerminalTests }
+    Invoke-Stage 'compiler wrappers' { Invoke-WrapperTests }
     Invoke-Stage 'memcov fuzzed' { Invoke-CliFuzz }
     Invoke-Stage 'demo' { Invoke-DemoJob }
     Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }

@@ -73,8 +73,17 @@ publish_native() {
   cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" \
     "$root/native/include/memcov_map.h" "$root/native/include/memcov_files.h" \
     "$root/native/include/memcov_spawn.h" "$artifacts/native/"
-  cp "$root/native/cmake/memcov-inline.ld" "$artifacts/native/"
+  cp "$root/native/cmake/memcov-inline.ld" "$dir/memcov_hooks.o" "$root/native/flags/memcov.flags" \
+    "$artifacts/native/"
   if [ -f "$dir/pass/libmemcov_pass.so" ]; then cp "$dir/pass/libmemcov_pass.so" "$artifacts/native/"; fi
+}
+
+# The compiler wrappers: memcov-cc, and memcov-c++ (the same script, which reads its name).
+publish_wrappers() {
+  rm -rf "$artifacts/bin"
+  mkdir -p "$artifacts/bin"
+  cp "$root/native/flags/memcov-cc" "$artifacts/bin/memcov-cc"
+  ln -s memcov-cc "$artifacts/bin/memcov-c++"
 }
 
 # The sample driver and its library. Their RUNPATH ($ORIGIN, $ORIGIN/../native) finds the
@@ -95,6 +104,7 @@ cmd_build() {
   log "native release -> artifacts/native/libmemcov.so, artifacts/samples/memcov-sample"
   build_native release
   publish_native
+  publish_wrappers
   publish_samples
   log "memcov command -> artifacts/cli/memcov"
   publish_cli
@@ -139,6 +149,10 @@ cli_terminal_tests() {
 
 # Random command lines and files for every memcov command, for a bounded time (60 s; MEMCOV_FUZZ_SECONDS
 # changes it, MEMCOV_FUZZ_SEED repeats a run): documented exit codes, memcov: lines only, nothing left behind.
+wrapper_tests() {
+  MEMCOV_CLI="$artifacts/cli/memcov" python3 -m unittest discover -s "$root/tests/wrappers" -v
+}
+
 cli_fuzz() {
   MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     python3 "$root/tests/cli/fuzz_cli.py"
@@ -215,6 +229,7 @@ cmd_test() {
   run_stage "python unittest" python_tests
   run_stage "dotnet test" dotnet_tests
   run_stage "memcov in a terminal" cli_terminal_tests
+  run_stage "compiler wrappers" wrapper_tests
   run_stage "memcov fuzzed" cli_fuzz
   run_stage "demo" demo_job
   run_stage "dotnet pack" pack_library

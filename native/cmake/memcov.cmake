@@ -1,5 +1,8 @@
 # memcov_instrument(<target> [MODE callback|inline] [NO_PC_TABLE] [SOURCES file...])
 #
+# The flags of each mode come from native/flags/memcov.flags, the list the compiler wrappers
+# memcov-cc and memcov-c++ read too (docs/wrappers.md).
+#
 # MODE callback (the default) compiles the target's sources (or only the SOURCES given) with
 # -fsanitize-coverage=trace-pc-guard: every edge calls the runtime.
 # MODE inline is no-call mode: no call per edge, the compiler's own instrumentation, linked with
@@ -25,16 +28,26 @@
 # the symbols (an archive member would then be skipped).
 # Needs CMake 3.18 (set_property(SOURCE ... TARGET_DIRECTORY)).
 option(MEMCOV_PC_TABLE "memcov_instrument adds PC tables and line tables (memcov report)" ON)
+
+# The flags of each mode, from the one list the compiler wrappers read too.
+file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../flags/memcov.flags" _memcov_flag_lines REGEX "^MEMCOV_FLAGS_")
+foreach(_line ${_memcov_flag_lines})
+  if(_line MATCHES "^(MEMCOV_FLAGS_[A-Z_]+)=\"([^\"]*)\"$")
+    separate_arguments(_flags UNIX_COMMAND "${CMAKE_MATCH_2}")
+    set(${CMAKE_MATCH_1} ${_flags} CACHE INTERNAL "memcov.flags: ${CMAKE_MATCH_1}")
+  endif()
+endforeach()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/../flags/memcov.flags")
 set(MEMCOV_INLINE_LINKER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/memcov-inline.ld"
   CACHE INTERNAL "memcov's linker script for MODE inline")
 
 function(memcov_instrument target)
   cmake_parse_arguments(ARG "NO_PC_TABLE" "MODE" "SOURCES" ${ARGN})
   if(NOT ARG_MODE OR ARG_MODE STREQUAL "callback")
-    set(_flag -fsanitize-coverage=trace-pc-guard)
+    set(_flag ${MEMCOV_FLAGS_CALLBACK})
   elseif(ARG_MODE STREQUAL "inline")
     if(TARGET memcov_pass)
-      set(_flag -fsanitize-coverage=inline-8bit-counters "-fpass-plugin=${MEMCOV_PASS_PLUGIN}")
+      set(_flag ${MEMCOV_FLAGS_INLINE} "-fpass-plugin=${MEMCOV_PASS_PLUGIN}")
       # Makefiles build the plugin before the target's objects. Ninja would only wait for its
       # objects, so there the objects depend on the file itself (which also compiles them
       # again when it changes); with Makefiles such a dependency breaks any other target that
@@ -50,7 +63,7 @@ function(memcov_instrument target)
           APPEND PROPERTY OBJECT_DEPENDS ${MEMCOV_PASS_PLUGIN})
       endif()
     else()
-      set(_flag -fsanitize-coverage=inline-bool-flag)
+      set(_flag ${MEMCOV_FLAGS_INLINE_NO_PLUGIN})
       get_property(_told GLOBAL PROPERTY MEMCOV_TOLD_NO_PLUGIN)
       if(NOT _told)
         set_property(GLOBAL PROPERTY MEMCOV_TOLD_NO_PLUGIN TRUE)
@@ -66,10 +79,10 @@ function(memcov_instrument target)
     message(FATAL_ERROR "memcov_instrument(${target}): MODE is callback or inline, not '${ARG_MODE}'")
   endif()
   if(MEMCOV_PC_TABLE AND NOT ARG_NO_PC_TABLE)
-    list(APPEND _flag -fsanitize-coverage=pc-table)
+    list(APPEND _flag ${MEMCOV_FLAGS_PC_TABLE})
     # A -gline-tables-only after the build's own -g would lower its debug information.
     if(NOT CMAKE_C_FLAGS MATCHES "(^| )-g" AND NOT CMAKE_CXX_FLAGS MATCHES "(^| )-g")
-      list(APPEND _flag "$<$<NOT:$<OR:$<CONFIG:Debug>,$<CONFIG:RelWithDebInfo>>>:-gline-tables-only>")
+      list(APPEND _flag "$<$<NOT:$<OR:$<CONFIG:Debug>,$<CONFIG:RelWithDebInfo>>>:${MEMCOV_FLAGS_LINE_TABLES}>")
     endif()
   endif()
   if(ARG_SOURCES)

@@ -24,6 +24,7 @@ ensure_llvm_dev Ensure-LlvmDev
 ensure_tools Ensure-Tools
 build_native Build-Native
 publish_native Publish-Native
+publish_wrappers Publish-Wrappers
 publish_samples Publish-Samples
 publish_cli Publish-Cli
 cmd_build Invoke-Build
@@ -32,6 +33,7 @@ ctest_variant Invoke-CTest
 python_tests Invoke-PythonTests
 ensure_report_tools Ensure-ReportTools
 cli_terminal_tests Invoke-CliTerminalTests
+wrapper_tests Invoke-WrapperTests
 cli_fuzz Invoke-CliFuzz
 dotnet_tests Invoke-DotnetTests
 pack_library Invoke-DotnetPack
