@@ -133,7 +133,9 @@ function Publish-Native {
     Copy-Item -LiteralPath (Join-Path $root 'native/cmake/memcov-inline.ld'), (Join-Path $dir 'memcov_hooks.o'),
         (Join-Path $root 'native/flags/memcov.flags') -Destination $dest
     $plugin = Join-Path $dir 'pass/libmemcov_pass.so'
-    if (Test-Path -LiteralPath $plugin -PathType Leaf) { Copy-Item -LiteralPath $plugin -Destination $dest }
+    if (Test-Path -LiteralPath $plugin -PathType Leaf) {
+        Copy-Item -LiteralPath $plugin, (Join-Path $dir 'pass/libmemcov_pass.llvm') -Destination $dest
+    }
 }
 
 # publish_wrappers: the compiler wrappers: memcov-cc, and memcov-c++ (the same script, which reads its name).

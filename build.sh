@@ -75,7 +75,9 @@ publish_native() {
     "$root/native/include/memcov_spawn.h" "$artifacts/native/"
   cp "$root/native/cmake/memcov-inline.ld" "$dir/memcov_hooks.o" "$root/native/flags/memcov.flags" \
     "$artifacts/native/"
-  if [ -f "$dir/pass/libmemcov_pass.so" ]; then cp "$dir/pass/libmemcov_pass.so" "$artifacts/native/"; fi
+  if [ -f "$dir/pass/libmemcov_pass.so" ]; then
+    cp "$dir/pass/libmemcov_pass.so" "$dir/pass/libmemcov_pass.llvm" "$artifacts/native/"
+  fi
 }
 
 # The compiler wrappers: memcov-cc, and memcov-c++ (the same script, which reads its name).
