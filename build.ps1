@@ -222,6 +222,14 @@ function Invoke-WrapperTests {
     }
 }
 
+# install_tests: cmake --install, then find_package, pkg-config and the installed wrappers.
+function Invoke-InstallTests {
+    Invoke-WithEnv @{ MEMCOV_CLI = Join-Path $artifacts 'cli/memcov'; MEMCOV_BUILD_DIR = Join-Path $artifacts 'obj/native-release' } {
+        python3 -m unittest discover -s (Join-Path $root 'tests/install') -v
+        Assert-ExitCode 'cmake --install, find_package, pkg-config'
+    }
+}
+
 # cli_fuzz: random command lines and files for every memcov command, for a bounded time.
 function Invoke-CliFuzz {
     Invoke-WithEnv @{
@@ -316,6 +324,7 @@ function Invoke-Test {
     Invoke-Stage 'dotnet test' { Invoke-DotnetTests }
     Invoke-Stage 'memcov in a terminal' { Invoke-CliTerminalTests }
     Invoke-Stage 'compiler wrappers' { Invoke-WrapperTests }
+    Invoke-Stage 'cmake --install, find_package, pkg-config' { Invoke-InstallTests }
     Invoke-Stage 'memcov fuzzed' { Invoke-CliFuzz }
     Invoke-Stage 'demo' { Invoke-DemoJob }
     Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }

@@ -155,6 +155,11 @@ wrapper_tests() {
   MEMCOV_CLI="$artifacts/cli/memcov" python3 -m unittest discover -s "$root/tests/wrappers" -v
 }
 
+install_tests() {
+  MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_BUILD_DIR="$artifacts/obj/native-release" \
+    python3 -m unittest discover -s "$root/tests/install" -v
+}
+
 cli_fuzz() {
   MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     python3 "$root/tests/cli/fuzz_cli.py"
@@ -232,6 +237,7 @@ cmd_test() {
   run_stage "dotnet test" dotnet_tests
   run_stage "memcov in a terminal" cli_terminal_tests
   run_stage "compiler wrappers" wrapper_tests
+  run_stage "cmake --install, find_package, pkg-config" install_tests
   run_stage "memcov fuzzed" cli_fuzz
   run_stage "demo" demo_job
   run_stage "dotnet pack" pack_library

@@ -29,30 +29,42 @@
 # Needs CMake 3.18 (set_property(SOURCE ... TARGET_DIRECTORY)).
 option(MEMCOV_PC_TABLE "memcov_instrument adds PC tables and line tables (memcov report)" ON)
 
+# Where the files memcov_instrument() uses are: in the source tree, or (find_package) where
+# memcovConfig.cmake says, before it includes this file.
+if(NOT DEFINED MEMCOV_FLAGS_FILE)
+  set(MEMCOV_FLAGS_FILE "${CMAKE_CURRENT_LIST_DIR}/../flags/memcov.flags")
+endif()
+if(NOT DEFINED MEMCOV_HOOKS)
+  set(MEMCOV_HOOKS memcov_hooks) # the object library; an installed memcov names its object file
+endif()
+if(NOT DEFINED MEMCOV_INLINE_LINKER_SCRIPT)
+  set(MEMCOV_INLINE_LINKER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/memcov-inline.ld")
+endif()
+
 # The flags of each mode, from the one list the compiler wrappers read too.
-file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../flags/memcov.flags" _memcov_flag_lines REGEX "^MEMCOV_FLAGS_")
+file(STRINGS "${MEMCOV_FLAGS_FILE}" _memcov_flag_lines REGEX "^MEMCOV_FLAGS_")
 foreach(_line ${_memcov_flag_lines})
   if(_line MATCHES "^(MEMCOV_FLAGS_[A-Z_]+)=\"([^\"]*)\"$")
     separate_arguments(_flags UNIX_COMMAND "${CMAKE_MATCH_2}")
     set(${CMAKE_MATCH_1} ${_flags} CACHE INTERNAL "memcov.flags: ${CMAKE_MATCH_1}")
   endif()
 endforeach()
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/../flags/memcov.flags")
-set(MEMCOV_INLINE_LINKER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/memcov-inline.ld"
-  CACHE INTERNAL "memcov's linker script for MODE inline")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${MEMCOV_FLAGS_FILE}")
 
 function(memcov_instrument target)
   cmake_parse_arguments(ARG "NO_PC_TABLE" "MODE" "SOURCES" ${ARGN})
   if(NOT ARG_MODE OR ARG_MODE STREQUAL "callback")
     set(_flag ${MEMCOV_FLAGS_CALLBACK})
   elseif(ARG_MODE STREQUAL "inline")
-    if(TARGET memcov_pass)
+    if(MEMCOV_PASS_PLUGIN)
       set(_flag ${MEMCOV_FLAGS_INLINE} "-fpass-plugin=${MEMCOV_PASS_PLUGIN}")
       # Makefiles build the plugin before the target's objects. Ninja would only wait for its
       # objects, so there the objects depend on the file itself (which also compiles them
       # again when it changes); with Makefiles such a dependency breaks any other target that
       # compiles the same source file first.
-      add_dependencies(${target} memcov_pass)
+      if(TARGET memcov_pass)
+        add_dependencies(${target} memcov_pass)
+      endif()
       if(CMAKE_GENERATOR MATCHES "Ninja")
         set(_sources ${ARG_SOURCES})
         if(NOT _sources)
@@ -91,5 +103,5 @@ function(memcov_instrument target)
   else()
     target_compile_options(${target} PRIVATE ${_flag})
   endif()
-  target_link_libraries(${target} PRIVATE memcov_hooks memcov)
+  target_link_libraries(${target} PRIVATE ${MEMCOV_HOOKS} memcov::memcov)
 endfunction()

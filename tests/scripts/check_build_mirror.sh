@@ -34,6 +34,7 @@ python_tests Invoke-PythonTests
 ensure_report_tools Ensure-ReportTools
 cli_terminal_tests Invoke-CliTerminalTests
 wrapper_tests Invoke-WrapperTests
+install_tests Invoke-InstallTests
 cli_fuzz Invoke-CliFuzz
 dotnet_tests Invoke-DotnetTests
 pack_library Invoke-DotnetPack
