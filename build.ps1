@@ -267,6 +267,30 @@ function Invoke-DotnetTests {
 function Invoke-DotnetPack {
     dotnet pack (Join-Path $root 'src/Memcov.SharedMem/Memcov.SharedMem.csproj') -c Release -o (Join-Path $artifacts 'packages')
     Assert-ExitCode 'dotnet pack'
+    dotnet pack (Join-Path $root 'src/Memcov.Cli/Memcov.Cli.csproj') -c Release -o (Join-Path $artifacts 'packages')
+    Assert-ExitCode 'dotnet pack (the tool)'
+}
+
+# tool_test: the memcov command as a .NET tool, installed from artifacts/packages into a temporary
+# tool path with a packages folder of its own, then run on the sample.
+function Invoke-ToolTest {
+    $version = dotnet msbuild (Join-Path $root 'src/Memcov.Cli/Memcov.Cli.csproj') -getProperty:Version
+    Assert-ExitCode 'dotnet msbuild -getProperty:Version'
+    $work = Join-Path ([IO.Path]::GetTempPath()) "tmp.$([Guid]::NewGuid().ToString('N'))"
+    try {
+        Invoke-WithEnv @{ NUGET_PACKAGES = Join-Path $work 'packages' } {
+            dotnet tool install --tool-path (Join-Path $work 'tools') --add-source (Join-Path $artifacts 'packages') Memcov.Cli --version $version > $null
+            Assert-ExitCode 'dotnet tool install'
+        }
+        $memcov = Join-Path $work 'tools/memcov'
+        if (-not ((& $memcov --version) -match "^$([regex]::Escape($version))")) { throw "the tool is not version $version" }
+        $out = (& $memcov run --jobs 2 --inputs (Join-Path $root 'samples/corpus') --json -- (Join-Path $artifacts 'samples/memcov-sample') '{}') -join "`n"
+        Assert-ExitCode 'the installed tool'
+        if ($out -notmatch '"covered_edges": [1-9]') { throw "the installed tool's run covered nothing: $out" }
+    }
+    finally {
+        if (Test-Path -LiteralPath $work) { Remove-Item -LiteralPath $work -Recurse -Force }
+    }
 }
 
 # package_test: the package as a user gets it. tests/package copied out of the repository (away
@@ -329,6 +353,7 @@ function Invoke-Test {
     Invoke-Stage 'demo' { Invoke-DemoJob }
     Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }
     Invoke-Stage 'NuGet package in a new project' { Invoke-PackageTest }
+    Invoke-Stage 'memcov as a .NET tool' { Invoke-ToolTest }
     Invoke-Stage 'benchmark smoke run' { Invoke-BenchRun '--smoke' }
 }
 

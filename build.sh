@@ -174,6 +174,22 @@ dotnet_tests() {
 # The NuGet package: the .NET library with libmemcov.so under runtimes/linux-x64/native.
 pack_library() {
   dotnet pack "$root/src/Memcov.SharedMem/Memcov.SharedMem.csproj" -c Release -o "$artifacts/packages"
+  dotnet pack "$root/src/Memcov.Cli/Memcov.Cli.csproj" -c Release -o "$artifacts/packages"
+}
+
+# The memcov command as a .NET tool: installed from artifacts/packages into a temporary tool path,
+# with a packages folder of its own (the version is fixed: the global cache could hold an older
+# build of it), then run on the sample.
+tool_test() {
+  local version work out
+  version="$(dotnet msbuild "$root/src/Memcov.Cli/Memcov.Cli.csproj" -getProperty:Version)"
+  work="$(mktemp -d)"
+  trap "rm -rf '$work'" RETURN
+  NUGET_PACKAGES="$work/packages" dotnet tool install --tool-path "$work/tools" \
+    --add-source "$artifacts/packages" Memcov.Cli --version "$version" >/dev/null
+  "$work/tools/memcov" --version | grep -q "^$version" || { log "the tool is not version $version"; return 1; }
+  out="$("$work/tools/memcov" run --jobs 2 --inputs "$root/samples/corpus" --json -- "$artifacts/samples/memcov-sample" {})"
+  grep -q '"covered_edges": [1-9]' <<<"$out" || { log "the installed tool's run covered nothing: $out"; return 1; }
 }
 
 # The package as a user gets it: tests/package copied out of the repository (away from its
@@ -242,6 +258,7 @@ cmd_test() {
   run_stage "demo" demo_job
   run_stage "dotnet pack" pack_library
   run_stage "NuGet package in a new project" package_test
+  run_stage "memcov as a .NET tool" tool_test
   run_stage "benchmark smoke run" run_bench --smoke
   run_stage "build.ps1 mirror" powershell_mirror
 }

@@ -39,6 +39,7 @@ cli_fuzz Invoke-CliFuzz
 dotnet_tests Invoke-DotnetTests
 pack_library Invoke-DotnetPack
 package_test Invoke-PackageTest
+tool_test Invoke-ToolTest
 run_bench Invoke-BenchRun
 powershell_mirror -
 cmd_test Invoke-Test
