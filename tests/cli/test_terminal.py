@@ -4,6 +4,7 @@ reads the screen. Standard library only.
     MEMCOV_CLI=artifacts/cli/memcov MEMCOV_SAMPLE_DIR=artifacts/samples python3 -m unittest tests/cli/test_terminal.py
 """
 import fcntl
+import json
 import os
 import pty
 import re
@@ -113,3 +114,33 @@ class LiveViewTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NarrowOutputTest(unittest.TestCase):
+    """In a pipe (80 columns) and in a narrow terminal, tables wrap between words and shorten a
+    word wider than its column with an ellipsis: no path or identity is split across lines."""
+
+    def test_tables_never_break_a_word(self):
+        region = f"t-narrow-{os.getpid()}"
+        subprocess.run([CLI, "create", region], check=True, capture_output=True)
+        try:
+            env = dict(os.environ, MEMCOV_REGION=region)
+            for path in sorted((ROOT / "samples" / "corpus").iterdir())[:5]:
+                subprocess.run([str(SAMPLES / "memcov-sample"), str(path)], env=env, check=True,
+                               capture_output=True, timeout=60)
+            stat = json.loads(subprocess.run([CLI, "stat", region, "--json"], check=True, capture_output=True,
+                                             text=True).stdout)
+            words = [os.path.basename(stat["modules"][0]["path"]), stat["modules"][0]["id"], os.path.basename(stat["path"])]
+            piped = [subprocess.run([CLI, *args], check=True, capture_output=True, text=True).stdout
+                     for args in (["stat", region], ["ls"], ["report", region])]
+            narrow = [run_in_terminal([CLI, "stat", region], cols=60)[2]]
+            for text in piped + narrow:
+                cells = [c.strip() for line in text.splitlines() for c in re.split(r"[│┃|]", line) if c.strip()]
+                for word in words:
+                    for cell in cells:
+                        for token in cell.split():
+                            # A token of a long word is the whole word, or its start and an ellipsis.
+                            if token != word and (word.endswith(token) or word.startswith(token)) and len(token) > 3:
+                                self.fail(f"{word!r} broken as {token!r} in:\n{text}")
+        finally:
+            subprocess.run([CLI, "rm", region], capture_output=True)

@@ -50,10 +50,10 @@ internal static class DiffCommand
                 .AddColumn(new TableColumn("only in second").RightAligned());
             foreach (ModuleDiffReport m in report.Modules)
             {
-                table.AddRow(Printable.Markup(m.Path), $"{m.OnlyInFirst.Count}", $"{m.OnlyInSecond.Count}");
+                table.AddWholeWordRow(Printable.Markup(m.Path), $"{m.OnlyInFirst.Count}", $"{m.OnlyInSecond.Count}");
             }
 
-            table.AddRow("[bold]total[/]", $"{report.OnlyInFirst}", $"{report.OnlyInSecond}");
+            table.AddWholeWordRow("[bold]total[/]", $"{report.OnlyInFirst}", $"{report.OnlyInSecond}");
             console.Ui.Write(table);
             return 0;
         }));
@@ -74,7 +74,7 @@ internal static class DiffCommand
         {
             foreach (FunctionChange c in list)
             {
-                table.AddRow(Printable.Markup(c.Name), Printable.Markup(c.File), what, $"{c.First}", $"{c.Second}");
+                table.AddWholeWordRow(Printable.Markup(c.Name), Printable.Markup(c.File), what, $"{c.First}", $"{c.Second}");
             }
         }
 

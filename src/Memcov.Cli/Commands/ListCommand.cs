@@ -26,7 +26,7 @@ internal static class ListCommand
                 .AddColumn("creator").AddColumn("created").AddColumn("problem");
             foreach (RegionSummary r in regions)
             {
-                table.AddRow(Printable.Markup(r.Name), r.IsValid ? State(r.Liveness) : "", $"{r.CapacityEdges}", $"{r.AllocCursor}", $"{r.ModuleCount}",
+                table.AddWholeWordRow(Printable.Markup(r.Name), r.IsValid ? State(r.Liveness) : "", $"{r.CapacityEdges}", $"{r.AllocCursor}", $"{r.ModuleCount}",
                     r.IsValid ? $"{r.CreatorPid}" : "", r.IsValid ? r.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "",
                     Printable.Markup(r.Problem));
             }

@@ -151,7 +151,7 @@ internal static class ReportCommand
             foreach (SourceFileCoverage f in r.Files)
             {
                 int Count(FunctionStatus s) => f.Functions.Count(fn => fn.Status == s);
-                files.AddRow(Printable.Markup(f.Path[under.Length..]), $"{f.Covered}/{f.Edges}", Percent(f.Covered, f.Edges),
+                files.AddWholeWordRow(Printable.Markup(f.Path[under.Length..]), $"{f.Covered}/{f.Edges}", Percent(f.Covered, f.Edges),
                     $"{f.Functions.Count(fn => fn.Covered > 0)}/{f.Functions.Count(fn => fn.Status != FunctionStatus.NotInstrumented)}",
                     $"{Count(FunctionStatus.Full)}/{Count(FunctionStatus.Partial)}/{Count(FunctionStatus.None)}",
                     $"{f.LinesCovered}/{f.Lines.Count}");
@@ -163,7 +163,7 @@ internal static class ReportCommand
             foreach (FunctionCoverage f in r.AllFunctions.Where(f => f.Covered < f.Edges)
                 .OrderByDescending(f => f.Edges - f.Covered).ThenBy(f => f.Name, StringComparer.Ordinal).Take(MostUncovered))
             {
-                functions.AddRow(Printable.Markup(f.Name), Printable.Markup($"{Path.GetFileName(f.File)}:{f.Line}"),
+                functions.AddWholeWordRow(Printable.Markup(f.Name), Printable.Markup($"{Path.GetFileName(f.File)}:{f.Line}"),
                     Json.Name(f.Status), $"{f.Edges - f.Covered}", $"{f.Covered}/{f.Edges}");
             }
 

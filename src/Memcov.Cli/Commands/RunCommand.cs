@@ -203,13 +203,13 @@ internal static class RunCommand
     {
         RegionReport r = s.Region;
         var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow("[bold]region[/]", Markup.Escape(s.RegionName) + (s.Problem is not null ? " (lost)" : s.Kept ? " (kept)" : " (removed)"));
-        grid.AddRow("[bold]inputs[/]", $"{s.Done}/{s.Inputs}" + (s.Interrupted ? $" (interrupted: {s.Killed} run(s) stopped)" : ""));
-        grid.AddRow("[bold]crashes[/]", $"{s.Crashes}");
-        grid.AddRow("[bold]timeouts[/]", $"{s.Timeouts}");
-        grid.AddRow("[bold]non-zero exits[/]", $"{s.Failures}");
-        grid.AddRow("[bold]edges[/]", $"{r.CoveredEdges} covered / {r.RegisteredEdges} registered ({CoverageView.Percent(r.CoveredEdges, r.RegisteredEdges)})");
-        grid.AddRow("[bold]elapsed[/]", $"{s.ElapsedSeconds:0.0} s");
+        grid.AddWholeWordRow("[bold]region[/]", Markup.Escape(s.RegionName) + (s.Problem is not null ? " (lost)" : s.Kept ? " (kept)" : " (removed)"));
+        grid.AddWholeWordRow("[bold]inputs[/]", $"{s.Done}/{s.Inputs}" + (s.Interrupted ? $" (interrupted: {s.Killed} run(s) stopped)" : ""));
+        grid.AddWholeWordRow("[bold]crashes[/]", $"{s.Crashes}");
+        grid.AddWholeWordRow("[bold]timeouts[/]", $"{s.Timeouts}");
+        grid.AddWholeWordRow("[bold]non-zero exits[/]", $"{s.Failures}");
+        grid.AddWholeWordRow("[bold]edges[/]", $"{r.CoveredEdges} covered / {r.RegisteredEdges} registered ({CoverageView.Percent(r.CoveredEdges, r.RegisteredEdges)})");
+        grid.AddWholeWordRow("[bold]elapsed[/]", $"{s.ElapsedSeconds:0.0} s");
         console.Ui.Write(new Panel(grid).Header("memcov run"));
         console.Ui.Write(StatCommand.ModuleTable(r));
         if (r.DroppedEdges > 0)

@@ -24,12 +24,12 @@ internal static class StatCommand
             }
 
             var grid = new Grid().AddColumn().AddColumn();
-            grid.AddRow("[bold]path[/]", Printable.Markup(report.Path));
-            grid.AddRow("[bold]format version[/]", $"{report.Version}");
-            grid.AddRow("[bold]capacity[/]", $"{report.CapacityEdges} edge slots ({report.AllocatedEdges} allocated)");
-            grid.AddRow("[bold]edges[/]", $"{report.CoveredEdges} covered / {report.RegisteredEdges} registered ({CoverageView.Percent(report.CoveredEdges, report.RegisteredEdges)})");
-            grid.AddRow("[bold]did not fit[/]", $"{report.ModulesPrivate} module registration(s), {report.DroppedEdges} edges");
-            grid.AddRow("[bold]created[/]", $"{report.CreatedAt:u} by pid {report.CreatorPid}");
+            grid.AddWholeWordRow("[bold]path[/]", Printable.Markup(report.Path));
+            grid.AddWholeWordRow("[bold]format version[/]", $"{report.Version}");
+            grid.AddWholeWordRow("[bold]capacity[/]", $"{report.CapacityEdges} edge slots ({report.AllocatedEdges} allocated)");
+            grid.AddWholeWordRow("[bold]edges[/]", $"{report.CoveredEdges} covered / {report.RegisteredEdges} registered ({CoverageView.Percent(report.CoveredEdges, report.RegisteredEdges)})");
+            grid.AddWholeWordRow("[bold]did not fit[/]", $"{report.ModulesPrivate} module registration(s), {report.DroppedEdges} edges");
+            grid.AddWholeWordRow("[bold]created[/]", $"{report.CreatedAt:u} by pid {report.CreatorPid}");
             console.Ui.Write(new Panel(grid).Header($"region {Printable.Markup(report.Name)}"));
             console.Ui.Write(ModuleTable(report));
             return 0;
@@ -45,7 +45,7 @@ internal static class StatCommand
             .AddColumn(new TableColumn("edges").RightAligned()).AddColumn(new TableColumn("%").RightAligned());
         foreach (ModuleReport m in report.Modules)
         {
-            table.AddRow($"{m.Index}", Printable.Markup(Path.GetFileName(m.Path)), m.Mode, Printable.Markup($"{m.IdKind}:{m.Id[..Math.Min(16, m.Id.Length)]}"),
+            table.AddWholeWordRow($"{m.Index}", Printable.Markup(Path.GetFileName(m.Path)), m.Mode, Printable.Markup($"{m.IdKind}:{m.Id[..Math.Min(16, m.Id.Length)]}"),
                 $"{m.Base}", $"{m.Covered}", $"{m.Edges}", CoverageView.Percent(m.Covered, m.Edges));
         }
 

@@ -1,3 +1,4 @@
+using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -49,24 +50,24 @@ internal sealed class CoverageView
     {
         (long covered, long registered, double rate) = Sample();
         var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow("[bold]region[/]", Printable.Markup(_region.Name));
+        grid.AddWholeWordRow("[bold]region[/]", Printable.Markup(_region.Name));
         if (run is not null)
         {
-            grid.AddRow("[bold]inputs[/]", $"{run.Done}/{run.Total}");
-            grid.AddRow("[bold]crashes[/]", run.Crashes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            grid.AddRow("[bold]timeouts[/]", run.Timeouts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            grid.AddWholeWordRow("[bold]inputs[/]", $"{run.Done}/{run.Total}");
+            grid.AddWholeWordRow("[bold]crashes[/]", run.Crashes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            grid.AddWholeWordRow("[bold]timeouts[/]", run.Timeouts.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        grid.AddRow("[bold]edges[/]", $"{covered} covered / {registered} registered ({Percent(covered, registered)})");
-        grid.AddRow("[bold]new edges/s[/]", rate.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture));
-        grid.AddRow("[bold]elapsed[/]", Elapsed.ToString(@"hh\:mm\:ss\.f", System.Globalization.CultureInfo.InvariantCulture));
+        grid.AddWholeWordRow("[bold]edges[/]", $"{covered} covered / {registered} registered ({Percent(covered, registered)})");
+        grid.AddWholeWordRow("[bold]new edges/s[/]", rate.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture));
+        grid.AddWholeWordRow("[bold]elapsed[/]", Elapsed.ToString(@"hh\:mm\:ss\.f", System.Globalization.CultureInfo.InvariantCulture));
 
         var modules = new Table().AddColumn("module").AddColumn(new TableColumn("covered").RightAligned())
             .AddColumn(new TableColumn("edges").RightAligned()).AddColumn(new TableColumn("%").RightAligned());
         foreach (RegionModule m in _region.Modules)
         {
             long c = _region.CountCovered(m);
-            modules.AddRow(Printable.Markup(System.IO.Path.GetFileName(m.Path)), c.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            modules.AddWholeWordRow(Printable.Markup(System.IO.Path.GetFileName(m.Path)), c.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 m.EdgeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Percent(c, m.EdgeCount));
         }
 
