@@ -269,6 +269,45 @@ function Invoke-DotnetPack {
     Assert-ExitCode 'dotnet pack'
     dotnet pack (Join-Path $root 'src/Memcov.Cli/Memcov.Cli.csproj') -c Release -o (Join-Path $artifacts 'packages')
     Assert-ExitCode 'dotnet pack (the tool)'
+    Invoke-PackPython
+}
+
+# ensure_python_packaging: Debian's setuptools, wheel and venv for /usr/bin/python3.
+function Ensure-PythonPackaging {
+    /usr/bin/python3 -c 'import setuptools, wheel, venv, ensurepip' 2> $null
+    if ($LASTEXITCODE -ne 0) { Install-AptPackage 'python3-setuptools', 'python3-wheel', 'python3-venv', 'python3-pip' }
+}
+
+# pack_python: the Python wheel, built from a copy of bindings/python with libmemcov.so.2 beside the module.
+function Invoke-PackPython {
+    Ensure-PythonPackaging
+    $stage = Join-Path ([IO.Path]::GetTempPath()) "tmp.$([Guid]::NewGuid().ToString('N'))"
+    New-Item -ItemType Directory -Path $stage > $null
+    try {
+        Copy-Item -Recurse -LiteralPath (Join-Path $root 'bindings/python/memcov'), (Join-Path $root 'bindings/python/pyproject.toml'),
+            (Join-Path $root 'bindings/python/setup.cfg') -Destination $stage
+        Remove-Item -Recurse -Force -ErrorAction SilentlyContinue (Join-Path $stage 'memcov/__pycache__')
+        Copy-Item -LiteralPath (Join-Path $artifacts 'native/libmemcov.so.2') -Destination (Join-Path $stage 'memcov')
+        $packages = Join-Path $artifacts 'packages'
+        New-Item -ItemType Directory -Force -Path $packages > $null
+        Remove-Item -Force -ErrorAction SilentlyContinue (Join-Path $packages 'memcov-*.whl')
+        Push-Location $stage
+        try {
+            /usr/bin/python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index -w $packages .
+            Assert-ExitCode 'pip wheel'
+        }
+        finally { Pop-Location }
+    }
+    finally {
+        Remove-Item -LiteralPath $stage -Recurse -Force
+    }
+}
+
+# python_package_test: the wheel in a fresh venv, running the Pool example from outside the repository.
+function Invoke-PythonPackageTest {
+    $wheel = Get-ChildItem -Path (Join-Path $artifacts 'packages') -Filter 'memcov-*-linux_x86_64.whl' | Select-Object -First 1
+    python3 (Join-Path $root 'tests/packaging/python_wheel.py') $wheel.FullName
+    Assert-ExitCode 'Python wheel in a new venv'
 }
 
 # tool_test: the memcov command as a .NET tool, installed from artifacts/packages into a temporary
@@ -354,6 +393,7 @@ function Invoke-Test {
     Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }
     Invoke-Stage 'NuGet package in a new project' { Invoke-PackageTest }
     Invoke-Stage 'memcov as a .NET tool' { Invoke-ToolTest }
+    Invoke-Stage 'Python wheel in a new venv' { Invoke-PythonPackageTest }
     Invoke-Stage 'benchmark smoke run' { Invoke-BenchRun '--smoke' }
 }
 

@@ -175,6 +175,34 @@ dotnet_tests() {
 pack_library() {
   dotnet pack "$root/src/Memcov.SharedMem/Memcov.SharedMem.csproj" -c Release -o "$artifacts/packages"
   dotnet pack "$root/src/Memcov.Cli/Memcov.Cli.csproj" -c Release -o "$artifacts/packages"
+  pack_python
+}
+
+# Debian's setuptools, wheel and venv for /usr/bin/python3: the python3 first on PATH may be
+# another Python without wheel, and no Python package index is reachable.
+ensure_python_packaging() {
+  /usr/bin/python3 -c 'import setuptools, wheel, venv, ensurepip' 2>/dev/null ||
+    apt_install python3-setuptools python3-wheel python3-venv python3-pip
+}
+
+# The Python wheel (artifacts/packages/memcov-VERSION-py3-none-linux_x86_64.whl), built from a copy
+# of bindings/python with libmemcov.so.2 beside the module.
+pack_python() {
+  local stage
+  ensure_python_packaging
+  stage="$(mktemp -d)"
+  trap "rm -rf '$stage'" RETURN
+  cp -r "$root/bindings/python/memcov" "$root/bindings/python/pyproject.toml" "$root/bindings/python/setup.cfg" "$stage/"
+  rm -rf "$stage/memcov/__pycache__"
+  cp "$artifacts/native/libmemcov.so.2" "$stage/memcov/"
+  mkdir -p "$artifacts/packages"
+  rm -f "$artifacts/packages"/memcov-*.whl
+  (cd "$stage" && /usr/bin/python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index \
+    -w "$artifacts/packages" .)
+}
+
+python_package_test() {
+  python3 "$root/tests/packaging/python_wheel.py" "$(ls "$artifacts/packages"/memcov-*-linux_x86_64.whl)"
 }
 
 # The memcov command as a .NET tool: installed from artifacts/packages into a temporary tool path,
@@ -259,6 +287,7 @@ cmd_test() {
   run_stage "dotnet pack" pack_library
   run_stage "NuGet package in a new project" package_test
   run_stage "memcov as a .NET tool" tool_test
+  run_stage "Python wheel in a new venv" python_package_test
   run_stage "benchmark smoke run" run_bench --smoke
   run_stage "build.ps1 mirror" powershell_mirror
 }

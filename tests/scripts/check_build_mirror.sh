@@ -40,6 +40,9 @@ dotnet_tests Invoke-DotnetTests
 pack_library Invoke-DotnetPack
 package_test Invoke-PackageTest
 tool_test Invoke-ToolTest
+ensure_python_packaging Ensure-PythonPackaging
+pack_python Invoke-PackPython
+python_package_test Invoke-PythonPackageTest
 run_bench Invoke-BenchRun
 powershell_mirror -
 cmd_test Invoke-Test

@@ -10,8 +10,9 @@ The library is looked for, in order:
 2. A copy loaded in this process already: by its soname (``dlopen(RTLD_NOLOAD)``), else a
    file named ``libmemcov.so.2`` (or ``libmemcov.so``) in ``/proc/self/maps``. A copy of
    another soname speaks another ABI and is never used.
-3. The repository's ``artifacts/native/libmemcov.so``, relative to this package.
-4. ``ctypes.util.find_library("memcov")``.
+3. The copy installed with this package (the wheel carries ``libmemcov.so.2`` beside it).
+4. The repository's ``artifacts/native/libmemcov.so``, relative to this package.
+5. ``ctypes.util.find_library("memcov")``.
 
 The library is loaded with RTLD_GLOBAL, so instrumented modules that left the
 ``__sanitizer_cov_*`` callbacks undefined and are loaded later resolve them to it.
@@ -157,7 +158,9 @@ def _same_file(a, b):
 
 def _candidates():
     """Paths to try when no copy is loaded yet, best first."""
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    here = os.path.dirname(os.path.abspath(__file__))
+    yield os.path.join(here, SONAME)
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(here)))
     yield os.path.join(repo, "artifacts", "native", SONAME)
     found = ctypes.util.find_library("memcov")
     if found:
