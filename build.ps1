@@ -230,6 +230,14 @@ function Invoke-InstallTests {
     }
 }
 
+# thirdparty_tests: zlib from Debian's source packages, built with memcov-cc, its own tests recording into a region.
+function Invoke-ThirdPartyTests {
+    Invoke-WithEnv @{ MEMCOV_CLI = Join-Path $artifacts 'cli/memcov' } {
+        python3 -m unittest discover -s (Join-Path $root 'tests/thirdparty') -v
+        Assert-ExitCode 'zlib built with memcov-cc, its tests recording'
+    }
+}
+
 # cli_fuzz: random command lines and files for every memcov command, for a bounded time.
 function Invoke-CliFuzz {
     Invoke-WithEnv @{
@@ -388,6 +396,7 @@ function Invoke-Test {
     Invoke-Stage 'memcov in a terminal' { Invoke-CliTerminalTests }
     Invoke-Stage 'compiler wrappers' { Invoke-WrapperTests }
     Invoke-Stage 'cmake --install, find_package, pkg-config' { Invoke-InstallTests }
+    Invoke-Stage 'zlib built with memcov-cc, its tests recording' { Invoke-ThirdPartyTests }
     Invoke-Stage 'memcov fuzzed' { Invoke-CliFuzz }
     Invoke-Stage 'demo' { Invoke-DemoJob }
     Invoke-Stage 'dotnet pack' { Invoke-DotnetPack }

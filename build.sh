@@ -160,6 +160,11 @@ install_tests() {
     python3 -m unittest discover -s "$root/tests/install" -v
 }
 
+# zlib from Debian's source packages, built with memcov-cc, its own tests recording into a region.
+thirdparty_tests() {
+  MEMCOV_CLI="$artifacts/cli/memcov" python3 -m unittest discover -s "$root/tests/thirdparty" -v
+}
+
 cli_fuzz() {
   MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     python3 "$root/tests/cli/fuzz_cli.py"
@@ -282,6 +287,7 @@ cmd_test() {
   run_stage "memcov in a terminal" cli_terminal_tests
   run_stage "compiler wrappers" wrapper_tests
   run_stage "cmake --install, find_package, pkg-config" install_tests
+  run_stage "zlib built with memcov-cc, its tests recording" thirdparty_tests
   run_stage "memcov fuzzed" cli_fuzz
   run_stage "demo" demo_job
   run_stage "dotnet pack" pack_library

@@ -35,6 +35,7 @@ ensure_report_tools Ensure-ReportTools
 cli_terminal_tests Invoke-CliTerminalTests
 wrapper_tests Invoke-WrapperTests
 install_tests Invoke-InstallTests
+thirdparty_tests Invoke-ThirdPartyTests
 cli_fuzz Invoke-CliFuzz
 dotnet_tests Invoke-DotnetTests
 pack_library Invoke-DotnetPack
