@@ -48,43 +48,45 @@ static void read_build_id(struct dl_phdr_info *info, struct find_ctx *ctx)
     }
 }
 
+/* Whether one of the object's loaded segments holds addr. */
+static bool object_holds(const struct dl_phdr_info *info, uintptr_t addr)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && addr >= lo && addr - lo < ph->p_memsz)
+            return true;
+    }
+    return false;
+}
+
 static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     struct find_ctx *ctx = arg;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type != PT_LOAD || ctx->addr < lo || ctx->addr - lo >= ph->p_memsz)
-            continue;
-        ctx->found = true;
-        ctx->bias = info->dlpi_addr;
-        if (info->dlpi_name && info->dlpi_name[0]) {
-            strncpy(ctx->name, info->dlpi_name, sizeof ctx->name - 1);
-        } else {
-            ssize_t n = readlink("/proc/self/exe", ctx->name, sizeof ctx->name - 1);
-            ctx->name[n > 0 ? n : 0] = 0;
-        }
-        read_build_id(info, ctx);
-        return 1;
+    if (!object_holds(info, ctx->addr))
+        return 0;
+    ctx->found = true;
+    ctx->bias = info->dlpi_addr;
+    if (info->dlpi_name && info->dlpi_name[0]) {
+        strncpy(ctx->name, info->dlpi_name, sizeof ctx->name - 1);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", ctx->name, sizeof ctx->name - 1);
+        ctx->name[n > 0 ? n : 0] = 0;
     }
-    return 0;
+    read_build_id(info, ctx);
+    return 1;
 }
 
 static int find_bias(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     struct find_ctx *ctx = arg;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type == PT_LOAD && ctx->addr >= lo && ctx->addr - lo < ph->p_memsz) {
-            ctx->found = true;
-            ctx->bias = info->dlpi_addr;
-            return 1;
-        }
-    }
-    return 0;
+    if (!object_holds(info, ctx->addr))
+        return 0;
+    ctx->found = true;
+    ctx->bias = info->dlpi_addr;
+    return 1;
 }
 
 bool mcov_object_bias(const void *addr, uintptr_t *bias)

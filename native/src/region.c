@@ -679,16 +679,8 @@ static void publish(const struct mcov_region *r, uint32_t n, const struct mcov_i
                     uint64_t cursor)
 {
     mcov_module_entry *e = entry_at(r, n);
-    memset(e, 0, sizeof *e);
+    mcov_entry_of_identity(id, e);
     e->base = cursor;
-    e->edge_count = id->edge_count;
-    e->file_size = id->file_size;
-    e->mode = id->mode;
-    e->id_kind = id->kind;
-    e->id_len = id->len;
-    memcpy(e->id, id->bytes, id->len);
-    memcpy(e->path, id->path, sizeof e->path);
-    e->path[sizeof e->path - 1] = 0;
     mcov_region_header *h = r->header;
     __atomic_store_n(&h->alloc_cursor, cursor + mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN),
                      __ATOMIC_RELEASE);
