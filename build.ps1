@@ -131,7 +131,7 @@ function Publish-Native {
         (Join-Path $root 'native/include/memcov_map.h'), (Join-Path $root 'native/include/memcov_files.h'),
         (Join-Path $root 'native/include/memcov_spawn.h') -Destination $dest
     Copy-Item -LiteralPath (Join-Path $root 'native/cmake/memcov-inline.ld'), (Join-Path $dir 'memcov_hooks.o'),
-        (Join-Path $root 'native/flags/memcov.flags') -Destination $dest
+        (Join-Path $dir 'memcov_hooks_guards.o'), (Join-Path $root 'native/flags/memcov.flags') -Destination $dest
     $plugin = Join-Path $dir 'pass/libmemcov_pass.so'
     if (Test-Path -LiteralPath $plugin -PathType Leaf) {
         Copy-Item -LiteralPath $plugin, (Join-Path $dir 'pass/libmemcov_pass.llvm') -Destination $dest

@@ -73,8 +73,8 @@ publish_native() {
   cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" \
     "$root/native/include/memcov_map.h" "$root/native/include/memcov_files.h" \
     "$root/native/include/memcov_spawn.h" "$artifacts/native/"
-  cp "$root/native/cmake/memcov-inline.ld" "$dir/memcov_hooks.o" "$root/native/flags/memcov.flags" \
-    "$artifacts/native/"
+  cp "$root/native/cmake/memcov-inline.ld" "$dir/memcov_hooks.o" "$dir/memcov_hooks_guards.o" \
+    "$root/native/flags/memcov.flags" "$artifacts/native/"
   if [ -f "$dir/pass/libmemcov_pass.so" ]; then
     cp "$dir/pass/libmemcov_pass.so" "$dir/pass/libmemcov_pass.llvm" "$artifacts/native/"
   fi
@@ -149,12 +149,12 @@ cli_terminal_tests() {
     python3 -m unittest discover -s "$root/tests/cli" -p 'test_*.py' -v
 }
 
-# Random command lines and files for every memcov command, for a bounded time (60 s; MEMCOV_FUZZ_SECONDS
-# changes it, MEMCOV_FUZZ_SEED repeats a run): documented exit codes, memcov: lines only, nothing left behind.
+# memcov-cc and memcov-c++ on a Makefile project and on every kind of step.
 wrapper_tests() {
   MEMCOV_CLI="$artifacts/cli/memcov" python3 -m unittest discover -s "$root/tests/wrappers" -v
 }
 
+# cmake --install, then find_package, pkg-config and the installed wrappers.
 install_tests() {
   MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_BUILD_DIR="$artifacts/obj/native-release" \
     python3 -m unittest discover -s "$root/tests/install" -v
@@ -165,6 +165,8 @@ thirdparty_tests() {
   MEMCOV_CLI="$artifacts/cli/memcov" python3 -m unittest discover -s "$root/tests/thirdparty" -v
 }
 
+# Random command lines and files for every memcov command, for a bounded time (60 s; MEMCOV_FUZZ_SECONDS
+# changes it, MEMCOV_FUZZ_SEED repeats a run): documented exit codes, memcov: lines only, nothing left behind.
 cli_fuzz() {
   MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     python3 "$root/tests/cli/fuzz_cli.py"

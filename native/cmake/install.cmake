@@ -8,7 +8,8 @@ set(_memcov_cmake "${CMAKE_INSTALL_LIBDIR}/cmake/memcov")
 install(TARGETS memcov EXPORT memcovTargets LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES include/memcov.h include/memcov_files.h include/memcov_map.h include/memcov_region.h
   include/memcov_spawn.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/memcov_hooks.o cmake/memcov-inline.ld flags/memcov.flags
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/memcov_hooks.o ${CMAKE_CURRENT_BINARY_DIR}/memcov_hooks_guards.o
+  cmake/memcov-inline.ld flags/memcov.flags
   DESTINATION ${_memcov_data})
 if(TARGET memcov_pass)
   install(FILES $<TARGET_FILE:memcov_pass> ${CMAKE_CURRENT_BINARY_DIR}/pass/libmemcov_pass.llvm
@@ -27,7 +28,11 @@ install(CODE "file(CREATE_LINK memcov-cc \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX
 install(EXPORT memcovTargets NAMESPACE memcov:: DESTINATION ${_memcov_cmake})
 file(RELATIVE_PATH _memcov_cmake_to_data "/${_memcov_cmake}" "/${_memcov_data}")
 configure_file(cmake/memcovConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/install/memcovConfig.cmake @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/install/memcovConfig.cmake cmake/memcov.cmake
+include(CMakePackageConfigHelpers)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/install/memcovConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/install/memcovConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/install/memcovConfigVersion.cmake cmake/memcov.cmake
   DESTINATION ${_memcov_cmake})
 
 # pkg-config: callback mode's flags (no-call mode needs the linker script at the link: use the

@@ -30,15 +30,18 @@
 option(MEMCOV_PC_TABLE "memcov_instrument adds PC tables and line tables (memcov report)" ON)
 
 # Where the files memcov_instrument() uses are: in the source tree, or (find_package) where
-# memcovConfig.cmake says, before it includes this file.
+# memcovConfig.cmake says, before it includes this file. Cache entries in the tree, so that every
+# directory that calls memcov_instrument() sees them.
 if(NOT DEFINED MEMCOV_FLAGS_FILE)
-  set(MEMCOV_FLAGS_FILE "${CMAKE_CURRENT_LIST_DIR}/../flags/memcov.flags")
+  set(MEMCOV_FLAGS_FILE "${CMAKE_CURRENT_LIST_DIR}/../flags/memcov.flags" CACHE INTERNAL "memcov.flags")
 endif()
 if(NOT DEFINED MEMCOV_HOOKS)
-  set(MEMCOV_HOOKS memcov_hooks) # the object library; an installed memcov names its object file
+  # The object library; an installed memcov names its object file.
+  set(MEMCOV_HOOKS memcov_hooks CACHE INTERNAL "memcov's hook object")
 endif()
 if(NOT DEFINED MEMCOV_INLINE_LINKER_SCRIPT)
-  set(MEMCOV_INLINE_LINKER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/memcov-inline.ld")
+  set(MEMCOV_INLINE_LINKER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/memcov-inline.ld"
+    CACHE INTERNAL "memcov's linker script for MODE inline")
 endif()
 
 # The flags of each mode, from the one list the compiler wrappers read too.

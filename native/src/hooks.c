@@ -28,6 +28,10 @@ __attribute__((visibility("hidden"))) void __sanitizer_cov_trace_pc_guard_init(u
     mcov_register_guards(start, stop);
 }
 
+/* MCOV_HOOKS_GUARDS_ONLY (memcov_hooks_guards.o, for modules built with libFuzzer's
+ * -fsanitize=fuzzer-no-link): only the trace-pc-guard callbacks. The inline counters and the PC
+ * table of such a module are libFuzzer's, whose own inits must receive them. */
+#ifndef MCOV_HOOKS_GUARDS_ONLY
 __attribute__((visibility("hidden"))) void __sanitizer_cov_bool_flag_init(_Bool *start,
                                                                          _Bool *stop)
 {
@@ -56,11 +60,15 @@ extern uint8_t __stop___sancov_bools[] __attribute__((weak, visibility("hidden")
 extern uint8_t __start___sancov_cntrs[] __attribute__((weak, visibility("hidden")));
 extern uint8_t __stop___sancov_cntrs[] __attribute__((weak, visibility("hidden")));
 
+#endif
+
 /* At dlclose (and exit) the runtime takes the section's hits before its pages go away, and
  * stops writing this module's copy of the hot pointers. */
 __attribute__((destructor)) static void memcov_unregister_module(void)
 {
+#ifndef MCOV_HOOKS_GUARDS_ONLY
     mcov_unregister_section(__start___sancov_bools, __stop___sancov_bools);
     mcov_unregister_section(__start___sancov_cntrs, __stop___sancov_cntrs);
+#endif
     mcov_unregister_hot(&mcov_module_hot);
 }

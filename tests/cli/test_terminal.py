@@ -112,13 +112,10 @@ class LiveViewTest(unittest.TestCase):
         self.assertEqual(screen.strip().splitlines(), ["memcov: --jobs must be 1 to 1024 runs, not '0'. (see memcov run --help)"])
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class NarrowOutputTest(unittest.TestCase):
-    """In a pipe (80 columns) and in a narrow terminal, tables wrap between words and shorten a
-    word wider than its column with an ellipsis: no path or identity is split across lines."""
+    """In a pipe (160 columns) and in a narrow terminal, tables wrap between words and shorten a
+    word wider than its column with an ellipsis: no name, path or identity is split across lines."""
 
     def test_tables_never_break_a_word(self):
         region = f"t-narrow-{os.getpid()}"
@@ -130,10 +127,10 @@ class NarrowOutputTest(unittest.TestCase):
                                capture_output=True, timeout=60)
             stat = json.loads(subprocess.run([CLI, "stat", region, "--json"], check=True, capture_output=True,
                                              text=True).stdout)
-            words = [os.path.basename(stat["modules"][0]["path"]), stat["modules"][0]["id"], os.path.basename(stat["path"])]
+            words = [os.path.basename(stat["modules"][0]["path"]), stat["modules"][0]["id"], region]
             piped = [subprocess.run([CLI, *args], check=True, capture_output=True, text=True).stdout
                      for args in (["stat", region], ["ls"], ["report", region])]
-            narrow = [run_in_terminal([CLI, "stat", region], cols=60)[2]]
+            narrow = [run_in_terminal([CLI, *args], cols=60)[2] for args in (["stat", region], ["ls"], ["report", region])]
             for text in piped + narrow:
                 cells = [c.strip() for line in text.splitlines() for c in re.split(r"[│┃|]", line) if c.strip()]
                 for word in words:
@@ -144,3 +141,7 @@ class NarrowOutputTest(unittest.TestCase):
                                 self.fail(f"{word!r} broken as {token!r} in:\n{text}")
         finally:
             subprocess.run([CLI, "rm", region], capture_output=True)
+
+
+if __name__ == "__main__":
+    unittest.main()

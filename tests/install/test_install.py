@@ -7,6 +7,7 @@ prefix was moved elsewhere.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -33,7 +34,7 @@ MAIN = textwrap.dedent("""\
 CMAKELISTS = textwrap.dedent("""\
     cmake_minimum_required(VERSION 3.18)
     project(consumer C)
-    find_package(memcov CONFIG REQUIRED)
+    find_package(memcov 0.1 CONFIG REQUIRED)
     add_library(demo SHARED lib.c)
     memcov_instrument(demo MODE ${MODE})
     add_executable(prog main.c)
@@ -100,6 +101,10 @@ class InstallTest(unittest.TestCase):
         for prefix in (self.prefix, moved):
             with self.subTest(prefix=prefix):
                 env = dict(os.environ, PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"))
+                # One version for every package: the NuGet packages' too.
+                nuget = re.search(r"<Version>([^<]+)</Version>",
+                                  (ROOT / "src" / "Memcov.SharedMem" / "Memcov.SharedMem.csproj").read_text())[1]
+                self.assertEqual(run("pkg-config", "--modversion", "memcov", env=env).stdout.strip(), nuget)
                 cflags = run("pkg-config", "--cflags", "memcov", env=env).stdout.split()
                 libs = run("pkg-config", "--libs", "memcov", env=env).stdout.split()
                 self.assertTrue(any(w.endswith("memcov_hooks.o") for w in libs), libs)

@@ -8,6 +8,7 @@ allowlist limits what is instrumented.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -146,6 +147,51 @@ class WrapperTest(unittest.TestCase):
         self.assertEqual(out.returncode, 1)
         self.assertEqual(out.stderr.strip().splitlines(),
                          ["memcov-cc: -static is not supported: libmemcov is a shared library (link without -static)"])
+
+    def test_libfuzzer_sees_its_counters_while_the_region_records(self):
+        """A library built with fuzzer-no-link and a harness with -fsanitize=fuzzer, both through the
+        wrapper: libFuzzer finds as much coverage as with plain clang, and the region records too."""
+        if not CLANG:
+            self.skipTest("needs clang")
+        (self.dir / "fuzz.c").write_text(textwrap.dedent("""\
+            #include <stddef.h>
+            #include <stdint.h>
+            int demo_classify(const char *s);
+            int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+            {
+                char text[64];
+                size_t n = size < sizeof text - 1 ? size : sizeof text - 1;
+                for (size_t i = 0; i < n; i++)
+                    text[i] = data[i] ? (char)data[i] : ' ';
+                text[n] = 0;
+                return demo_classify(text) * 0;
+            }
+            """))
+        cov = {}
+        for name, cc in (("plain", CLANG), ("memcov", CC)):
+            lib, fz = self.dir / f"lib{name}.so", self.dir / f"fz-{name}"
+            run(cc, "-O1", "-g", "-fsanitize=fuzzer-no-link", "-fPIC", "-shared", "-o", lib, "lib.c", cwd=self.dir)
+            run(cc, "-O1", "-fsanitize=fuzzer", "-o", fz, "fuzz.c", lib, f"-Wl,-rpath,{self.dir}", cwd=self.dir)
+            region = self.region(f"fz-{name}")
+            out = run(fz, "-seed=1", "-runs=3000", cwd=self.dir, env=dict(os.environ, MEMCOV_REGION=region))
+            cov[name] = max(int(c) for c in re.findall(r"cov: (\d+)", out.stderr))
+            stat = json.loads(run(CLI, "stat", region, "--json").stdout)
+            if name == "memcov":
+                modules = {Path(m["path"]).name: m for m in stat["modules"]}
+                self.assertGreater(modules[lib.name]["covered"], 0, "the region records the library")
+        self.assertEqual(cov["memcov"], cov["plain"], "libFuzzer sees less of the library through the wrapper")
+
+    def test_libtool_steps_pch_stdin_and_version_queries(self):
+        hooks = str(BIN.parent / "native" / "memcov_hooks.o")
+        run(CC, "-fPIC", "-c", "lib.c", "-o", "lib.o", cwd=self.dir)
+        # libtool links C++ libraries with the hook object it learnt from `$CXX -shared -v`.
+        run(CXX, "-shared", "-o", "libdup.so", "lib.o", hooks, cwd=self.dir)
+        out = run("bash", "-c", f"cat lib.c | {CC} -x c -c - -o stdin.o", cwd=self.dir)
+        self.assertIn("__sancov", sections(self.dir / "stdin.o"), out.stderr)
+        run(CC, "-x", "c", "-o", "progx", "main.c", "lib.c", cwd=self.dir)
+        run(CC, "-nostdlib", "-no-pie", "-Xlinker", "-r", "-o", "part.o", "lib.o", cwd=self.dir)
+        version = run(CC, "-v")
+        self.assertIn("clang version", version.stderr)
 
     def test_libfuzzer_and_gold_get_callback_mode(self):
         run(CC, "-O1", "-fsanitize=fuzzer-no-link", "-c", "lib.c", "-o", "fuzz.o", cwd=self.dir)

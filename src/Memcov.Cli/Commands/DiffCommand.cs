@@ -46,8 +46,8 @@ internal static class DiffCommand
                 return 0;
             }
 
-            var table = new Table().AddColumn("module").AddColumn(new TableColumn("only in first").RightAligned())
-                .AddColumn(new TableColumn("only in second").RightAligned());
+            var table = new Table().AddColumn("module").AddColumn(new TableColumn("only in first").RightAligned().NoWrap())
+                .AddColumn(new TableColumn("only in second").RightAligned().NoWrap());
             foreach (ModuleDiffReport m in report.Modules)
             {
                 table.AddWholeWordRow(Printable.Markup(m.Path), $"{m.OnlyInFirst.Count}", $"{m.OnlyInSecond.Count}");
@@ -69,7 +69,7 @@ internal static class DiffCommand
         }
 
         var table = new Table().AddColumn("function").AddColumn("file").AddColumn("change")
-            .AddColumn(new TableColumn("covered in first").RightAligned()).AddColumn(new TableColumn("covered in second").RightAligned());
+            .AddColumn(new TableColumn("covered in first").RightAligned().NoWrap()).AddColumn(new TableColumn("covered in second").RightAligned().NoWrap());
         foreach ((string what, IReadOnlyList<FunctionChange> list) in new[] { ("reached", changes.Reached), ("lost", changes.Lost), ("changed", changes.Changed) })
         {
             foreach (FunctionChange c in list)

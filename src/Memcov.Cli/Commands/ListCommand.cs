@@ -21,8 +21,8 @@ internal static class ListCommand
                 return 0;
             }
 
-            var table = new Table().AddColumn("name").AddColumn("state").AddColumn(new TableColumn("capacity").RightAligned())
-                .AddColumn(new TableColumn("allocated").RightAligned()).AddColumn(new TableColumn("modules").RightAligned())
+            var table = new Table().AddColumn("name").AddColumn("state").AddColumn(new TableColumn("capacity").RightAligned().NoWrap())
+                .AddColumn(new TableColumn("allocated").RightAligned().NoWrap()).AddColumn(new TableColumn("modules").RightAligned().NoWrap())
                 .AddColumn("creator").AddColumn("created").AddColumn("problem");
             foreach (RegionSummary r in regions)
             {

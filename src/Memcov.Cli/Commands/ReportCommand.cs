@@ -145,9 +145,9 @@ internal static class ReportCommand
                 ui.MarkupLine($"files under {Printable.Markup(under)}");
             }
 
-            var files = new Table().AddColumn("file").AddColumn(new TableColumn("edges").RightAligned())
-                .AddColumn(new TableColumn("%").RightAligned()).AddColumn(new TableColumn("functions").RightAligned())
-                .AddColumn(new TableColumn("full/partial/none").RightAligned()).AddColumn(new TableColumn("lines").RightAligned());
+            var files = new Table().AddColumn("file").AddColumn(new TableColumn("edges").RightAligned().NoWrap())
+                .AddColumn(new TableColumn("%").RightAligned().NoWrap()).AddColumn(new TableColumn("functions").RightAligned().NoWrap())
+                .AddColumn(new TableColumn("full/partial/none").RightAligned().NoWrap()).AddColumn(new TableColumn("lines").RightAligned().NoWrap());
             foreach (SourceFileCoverage f in r.Files)
             {
                 int Count(FunctionStatus s) => f.Functions.Count(fn => fn.Status == s);
@@ -159,7 +159,7 @@ internal static class ReportCommand
 
             ui.Write(files);
             var functions = new Table().Title("functions with the most uncovered edges").AddColumn("function").AddColumn("file")
-                .AddColumn("status").AddColumn(new TableColumn("uncovered").RightAligned()).AddColumn(new TableColumn("edges").RightAligned());
+                .AddColumn("status").AddColumn(new TableColumn("uncovered").RightAligned().NoWrap()).AddColumn(new TableColumn("edges").RightAligned().NoWrap());
             foreach (FunctionCoverage f in r.AllFunctions.Where(f => f.Covered < f.Edges)
                 .OrderByDescending(f => f.Edges - f.Covered).ThenBy(f => f.Name, StringComparer.Ordinal).Take(MostUncovered))
             {

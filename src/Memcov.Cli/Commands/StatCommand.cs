@@ -41,8 +41,8 @@ internal static class StatCommand
     public static Table ModuleTable(RegionReport report)
     {
         var table = new Table().AddColumn("#").AddColumn("module").AddColumn("mode").AddColumn("id")
-            .AddColumn(new TableColumn("base").RightAligned()).AddColumn(new TableColumn("covered").RightAligned())
-            .AddColumn(new TableColumn("edges").RightAligned()).AddColumn(new TableColumn("%").RightAligned());
+            .AddColumn(new TableColumn("base").RightAligned().NoWrap()).AddColumn(new TableColumn("covered").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("edges").RightAligned().NoWrap()).AddColumn(new TableColumn("%").RightAligned().NoWrap());
         foreach (ModuleReport m in report.Modules)
         {
             table.AddWholeWordRow($"{m.Index}", Printable.Markup(Path.GetFileName(m.Path)), m.Mode, Printable.Markup($"{m.IdKind}:{m.Id[..Math.Min(16, m.Id.Length)]}"),

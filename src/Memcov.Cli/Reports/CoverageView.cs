@@ -62,8 +62,8 @@ internal sealed class CoverageView
         grid.AddWholeWordRow("[bold]new edges/s[/]", rate.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture));
         grid.AddWholeWordRow("[bold]elapsed[/]", Elapsed.ToString(@"hh\:mm\:ss\.f", System.Globalization.CultureInfo.InvariantCulture));
 
-        var modules = new Table().AddColumn("module").AddColumn(new TableColumn("covered").RightAligned())
-            .AddColumn(new TableColumn("edges").RightAligned()).AddColumn(new TableColumn("%").RightAligned());
+        var modules = new Table().AddColumn("module").AddColumn(new TableColumn("covered").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("edges").RightAligned().NoWrap()).AddColumn(new TableColumn("%").RightAligned().NoWrap());
         foreach (RegionModule m in _region.Modules)
         {
             long c = _region.CountCovered(m);

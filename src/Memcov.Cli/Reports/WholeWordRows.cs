@@ -6,7 +6,9 @@ namespace Memcov.Cli.Reports;
 /// <summary>
 /// Table and grid rows whose cells never break a word: a cell wraps between words, and a word wider
 /// than its column (a path, an identity) is shortened with an ellipsis, in a pipe (80 columns) and
-/// on a narrow terminal alike. <c>--json</c> has every value whole.
+/// on a narrow terminal alike (into a pipe, tables have 160 columns). Columns of numbers are NoWrap
+/// where the tables are made, so they keep their width and the text columns shorten.
+/// <c>--json</c> has every value whole.
 /// </summary>
 internal static class WholeWordRows
 {
