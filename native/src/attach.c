@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -19,11 +20,39 @@ static void own_view_into_base(const struct mcov_module *m)
         mcov_or_into(mcov_rt.window + m->local, mcov_rt.own + m->local, m->id.edge_count);
 }
 
+/* Whether a page of the private slice was ever touched: a page never read nor written is not
+ * resident (mincore), and holds no hit to carry over. A slice that cannot be asked counts as
+ * touched. */
+static bool slice_touched(const uint8_t *slice, uint64_t span)
+{
+    unsigned char resident[256];
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        return true;
+    uint64_t chunk = sizeof resident * (uint64_t)page;
+    for (uint64_t at = 0; at < span; at += chunk) {
+        uint64_t len = span - at < chunk ? span - at : chunk;
+        if (mincore((void *)(slice + at), len, resident) != 0)
+            return true;
+        for (uint64_t p = 0; p < (len + (uint64_t)page - 1) / (uint64_t)page; p++)
+            if (resident[p] & 1)
+                return true;
+    }
+    return false;
+}
+
 /* Replace a module's private slice with its range of the region, keeping its hits. */
 static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *m,
                              int64_t base)
 {
     uint8_t *slice = mcov_rt.window + m->local;
+    /* Nothing hit yet (a worker that joins at start-up): the region's pages replace the private
+     * ones with no copy, and no page of either is touched. */
+    if (!slice_touched(slice, m->span) && mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
+        m->region_base = base;
+        own_view_into_base(m);
+        return;
+    }
     uint8_t *held = malloc(m->id.edge_count);
     if (!held) {
         mcov_warn("out of memory moving module %s into region '%s': it records privately",
