@@ -299,12 +299,16 @@ class Fuzzer:
         self.codes = {}  # (command, exit code) -> invocations
 
     def named_paths(self, args):
-        """The workspace paths and regions a command line names: the only things it may change."""
+        """The workspace paths and regions a command line names: the only things it may change
+        (and, for `report --html DIR`, what is inside DIR)."""
         paths, regions = set(), set()
-        for a in args:
+        self.sites = set()
+        for i, a in enumerate(args):
             if a and "\0" not in a:
                 paths.add(Path(os.path.normpath(self.space.work / a)))
                 regions.add(self.space.shm / f"memcov-{a}")
+                if i > 0 and args[i - 1] == "--html":
+                    self.sites.add(Path(os.path.normpath(self.space.work / a)))
         return paths, regions
 
     def check(self, case, args, proc, out, err, elapsed):
@@ -364,6 +368,9 @@ class Fuzzer:
             region = self.region_file(p)
             if p.parent == self.space.shm and (region in regions or keep_runs and region.name.startswith("memcov-run-")):
                 continue
+            if any(site in p.parents for site in self.sites) and after.get(p) and \
+                    after[p][0] in (stat.S_IFREG, stat.S_IFDIR) and (p not in before or before[p][0] == after[p][0]):
+                continue  # the report's pages, written inside the directory the line named
             if p in paths:
                 was, now = before.get(p), after.get(p)
                 if was and now and was[0] not in (stat.S_IFREG, stat.S_IFLNK) and was[:2] != now[:2]:
