@@ -48,7 +48,8 @@ static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *
     uint8_t *slice = mcov_rt.window + m->local;
     /* Nothing hit yet (a worker that joins at start-up): the region's pages replace the private
      * ones with no copy, and no page of either is touched. */
-    if (!slice_touched(slice, m->span) && mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
+    if (!slice_touched(slice, m->span) &&
+        mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
         m->region_base = base;
         own_view_into_base(m);
         return;

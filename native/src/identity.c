@@ -19,6 +19,7 @@ struct find_ctx {
     uint8_t build_id[32];
     uint32_t build_id_len;
     uintptr_t bias;
+    bool bias_only; /* find the object's bias, not its name nor its build-id */
 };
 
 static void read_build_id(struct dl_phdr_info *info, struct find_ctx *ctx)
@@ -68,6 +69,8 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
         return 0;
     ctx->found = true;
     ctx->bias = info->dlpi_addr;
+    if (ctx->bias_only)
+        return 1;
     if (info->dlpi_name && info->dlpi_name[0]) {
         strncpy(ctx->name, info->dlpi_name, sizeof ctx->name - 1);
     } else {
@@ -78,23 +81,13 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     return 1;
 }
 
-static int find_bias(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    (void)size;
-    struct find_ctx *ctx = arg;
-    if (!object_holds(info, ctx->addr))
-        return 0;
-    ctx->found = true;
-    ctx->bias = info->dlpi_addr;
-    return 1;
-}
-
 bool mcov_object_bias(const void *addr, uintptr_t *bias)
 {
     struct find_ctx ctx;
     ctx.addr = (uintptr_t)addr;
     ctx.found = false;
-    dl_iterate_phdr(find_bias, &ctx);
+    ctx.bias_only = true;
+    dl_iterate_phdr(find_object, &ctx);
     *bias = ctx.bias;
     return ctx.found;
 }

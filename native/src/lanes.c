@@ -314,14 +314,7 @@ uint64_t mcov_lane_extent(const struct mcov_region *r, uint32_t k)
 bool mcov_lane_read_mask(const struct mcov_region *r, uint32_t k, uint64_t from, uint8_t *buf,
                          uint64_t n)
 {
-    uint64_t at = lane_offset(r, k) + r->capacity + from;
-    for (uint64_t done = 0; done < n;) {
-        ssize_t got = pread(r->lanes.fd, buf + done, n - done, (off_t)(at + done));
-        if (got <= 0)
-            return false;
-        done += (uint64_t)got;
-    }
-    return true;
+    return mcov_read_at(r->lanes.fd, buf, n, lane_offset(r, k) + r->capacity + from);
 }
 
 /* --- locks --- */
@@ -471,17 +464,6 @@ static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint
     }
 }
 
-static bool read_all(int fd, uint8_t *buf, uint64_t n, uint64_t at)
-{
-    for (uint64_t done = 0; done < n;) {
-        ssize_t got = pread(fd, buf + done, n - done, (off_t)(at + done));
-        if (got <= 0)
-            return false;
-        done += (uint64_t)got;
-    }
-    return true;
-}
-
 /* Fold what lane k counts for into the map, through the file: lanes of other processes are not
  * mapped here. */
 static void fold_from_file(const struct mcov_region *r, uint32_t k, uint64_t epoch)
@@ -495,9 +477,10 @@ static void fold_from_file(const struct mcov_region *r, uint32_t k, uint64_t epo
     uint64_t at = lane_offset(r, k);
     for (uint64_t done = 0; done < n; done += CHUNK) {
         uint64_t want = n - done < CHUNK ? n - done : CHUNK;
-        if (!read_all(r->lanes.fd, buf, want, at + done))
+        if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
             return;
-        if (part == MCOV_LANE_BEYOND_MASK && !read_all(r->lanes.fd, mask, want, at + r->capacity + done))
+        if (part == MCOV_LANE_BEYOND_MASK &&
+            !mcov_read_at(r->lanes.fd, mask, want, at + r->capacity + done))
             return;
         or_lane(r->map + done, buf, part == MCOV_LANE_BEYOND_MASK ? mask : NULL, want,
                 r->kind == MCOV_REGION_CLASSES);
@@ -563,7 +546,7 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
     static _Thread_local uint8_t buf[CHUNK];
     for (uint64_t done = 0; done < n; done += CHUNK) {
         uint64_t want = n - done < CHUNK ? n - done : CHUNK;
-        if (!read_all(r->lanes.fd, buf, want, at + done))
+        if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
             return;
         /* A chunk that holds nothing adds nothing now, but the lane may gain bytes there later:
          * what an earlier reset left in its mask must not hide them. Punching needs no room;
@@ -672,7 +655,7 @@ bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, co
         uint64_t want = n - done < CHUNK ? n - done : CHUNK;
         if (all_zero(bytes + done, want))
             continue;
-        if (!read_all(r->lanes.fd, buf, want, at + done))
+        if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
             return false;
         for (uint64_t i = 0; i < want; i++)
             buf[i] |= bytes[done + i];
@@ -692,7 +675,7 @@ void mcov_lane_inherit_mask(const struct mcov_region *r, int32_t child, int32_t 
     uint64_t dst = lane_offset(r, (uint32_t)child) + r->capacity + from;
     for (uint64_t done = 0; done < n; done += CHUNK) {
         uint64_t want = n - done < CHUNK ? n - done : CHUNK;
-        if (!read_all(r->lanes.fd, buf, want, src + done))
+        if (!mcov_read_at(r->lanes.fd, buf, want, src + done))
             memset(buf, 0xff, want); /* unreadable: hide all of it rather than bring it back */
         if (all_zero(buf, want))
             continue;

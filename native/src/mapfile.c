@@ -468,6 +468,24 @@ uint64_t mcov_map_file_size_pcs(uint32_t n, uint64_t edge_count, uint64_t pc_cou
     return mcov_map_size_of(n, edge_count, pc_count);
 }
 
+void mcov_map_copy_pcs(const uint8_t *data, const mcov_map_summary *s, mcov_map_pc *pcs)
+{
+    if (s->edge_count)
+        memset(pcs, 0, (size_t)s->edge_count * sizeof *pcs);
+    if (s->format != MCOV_MAP_FORMAT_MAP2)
+        return; /* older formats carry no PC tables */
+    const uint8_t *records = data + sizeof(mcov_map_header);
+    const uint8_t *pc_section = records + (uint64_t)s->module_count * sizeof(mcov_map_module) +
+                                s->edge_count;
+    for (uint32_t i = 0; i < s->module_count; i++) {
+        mcov_map_module m;
+        memcpy(&m, records + (uint64_t)i * sizeof m, sizeof m);
+        if (m.pc_count) /* checked: inside the section, one entry per edge */
+            memcpy(pcs + m.entry.base, pc_section + m.pc_offset,
+                   (size_t)m.pc_count * sizeof *pcs);
+    }
+}
+
 int mcov_map_read_pcs_bytes(const uint8_t *data, uint64_t size, mcov_map_pc *pcs, uint64_t len)
 {
     mcov_map_summary s;
@@ -478,20 +496,7 @@ int mcov_map_read_pcs_bytes(const uint8_t *data, uint64_t size, mcov_map_pc *pcs
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "the map has %llu edges; room was given for %llu PC-table entries",
                          (unsigned long long)s.edge_count, (unsigned long long)len);
-    if (len)
-        memset(pcs, 0, (size_t)len * sizeof *pcs);
-    if (s.format != MCOV_MAP_FORMAT_MAP2)
-        return MCOV_OK; /* older formats carry no PC tables */
-    const uint8_t *records = data + sizeof(mcov_map_header);
-    const uint8_t *pc_section = records + (uint64_t)s.module_count * sizeof(mcov_map_module) +
-                                s.edge_count;
-    for (uint32_t i = 0; i < s.module_count; i++) {
-        mcov_map_module m;
-        memcpy(&m, records + (uint64_t)i * sizeof m, sizeof m);
-        if (m.pc_count) /* checked: inside the section, one entry per edge */
-            memcpy(pcs + m.entry.base, pc_section + m.pc_offset,
-                   (size_t)m.pc_count * sizeof *pcs);
-    }
+    mcov_map_copy_pcs(data, &s, pcs);
     return MCOV_OK;
 }
 

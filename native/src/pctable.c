@@ -30,20 +30,6 @@ int mcov_pcs_path(const char *region_path, const char *name, uint64_t token,
     return MCOV_OK;
 }
 
-static bool write_all(int fd, const uint8_t *p, uint64_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : (size_t)n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (uint64_t)w;
-    }
-    return true;
-}
-
 /* Link bytes into place at path, complete or not at all: written as an unnamed file (O_TMPFILE)
  * and then named, so a writer killed midway leaves nothing. An existing file is kept (another
  * process wrote the same table). A directory without unnamed files gets no PC file. */
@@ -57,7 +43,7 @@ static int link_new_file(const char *path, const uint8_t *bytes, uint64_t n)
                          "cannot create an unnamed file (O_TMPFILE) in %s: %s", dir,
                          strerror(errno));
     snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-    bool ok = write_all(fd, bytes, n) &&
+    bool ok = mcov_write_all(fd, bytes, n) &&
               (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST);
     int e = errno;
     close(fd);
@@ -73,25 +59,29 @@ static bool pcs_present(const char *path)
     return fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-int mcov_pcs_write(const struct mcov_region *r, const mcov_module_entry *e, const mcov_map_pc *pcs)
+/* Write the PC file at path: e's table as a map file of that one module. */
+static int write_pcs_file(const char *path, const mcov_module_entry *e, const mcov_map_pc *pcs)
 {
-    char path[4096];
-    int rc = mcov_pcs_path(r->path, r->name, r->lanes_token, e, path, sizeof path);
-    if (rc)
-        return rc;
-    if (pcs_present(path))
-        return MCOV_OK;
     struct mcov_map_source src = {*e, NULL, pcs};
     uint64_t size = mcov_map_size_of(1, e->edge_count, e->edge_count);
     uint8_t *bytes = size && size <= SIZE_MAX ? malloc((size_t)size) : NULL;
     if (!bytes)
         return mcov_fail(MCOV_E_SYSTEM, "out of memory writing the PC table of %.184s (%llu edges)",
                          e->path, (unsigned long long)e->edge_count);
-    rc = mcov_map_encode(&src, 1, MCOV_MAP_FLAGS, bytes, size);
+    int rc = mcov_map_encode(&src, 1, MCOV_MAP_FLAGS, bytes, size);
     if (rc == MCOV_OK)
         rc = link_new_file(path, bytes, size);
     free(bytes);
     return rc;
+}
+
+int mcov_pcs_write(const struct mcov_region *r, const mcov_module_entry *e, const mcov_map_pc *pcs)
+{
+    char path[4096];
+    int rc = mcov_pcs_path(r->path, r->name, r->lanes_token, e, path, sizeof path);
+    if (rc)
+        return rc;
+    return pcs_present(path) ? MCOV_OK : write_pcs_file(path, e, pcs);
 }
 
 int64_t mcov_pcs_read(const struct mcov_region *r, const mcov_module_entry *e, mcov_map_pc *out)
@@ -117,31 +107,31 @@ int64_t mcov_pcs_read(const struct mcov_region *r, const mcov_module_entry *e, m
                          "bytes",
                          path, e->path, (unsigned long long)size);
     }
-    uint64_t got = 0;
-    while (got < size) {
-        ssize_t n = pread(fd, bytes + got, (size_t)(size - got), (off_t)got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (uint64_t)n;
-    }
+    bool whole = mcov_read_at(fd, bytes, size, 0);
     close(fd);
+    /* Checked once: a map file of this one module, its table non-empty. */
     mcov_map_summary s;
     mcov_module_entry in_file;
     struct mcov_identity id;
     mcov_identity_from_entry(e, &id);
-    int rc = got == size ? mcov_map_check_bytes(bytes, size, &s) : MCOV_E_CORRUPT;
-    if (rc == MCOV_OK && s.module_count == 1) {
+    bool ok = whole && mcov_map_check_bytes(bytes, size, &s) == MCOV_OK &&
+              s.format == MCOV_MAP_FORMAT_MAP2 && s.module_count == 1;
+    if (ok) {
         memcpy(&in_file, bytes + sizeof(mcov_map_header), sizeof in_file);
-        rc = mcov_identity_matches(&id, &in_file) ? mcov_map_read_pcs_bytes(bytes, size, out,
-                                                                             e->edge_count)
-                                                  : MCOV_E_CORRUPT;
+        ok = mcov_identity_matches(&id, &in_file);
     }
+    if (ok)
+        mcov_map_copy_pcs(bytes, &s, out);
     free(bytes);
-    if (rc == MCOV_OK && s.module_count == 1 && out[0].offset != 0)
+    if (ok && out[0].offset != 0)
         return (int64_t)e->edge_count;
     return mcov_fail(MCOV_E_CORRUPT, "%s is not the PC file of %.184s", path, e->path);
+}
+
+static void tell_not_kept(const struct mcov_region *r, const struct mcov_module *m)
+{
+    mcov_warn("the PC table of %s is not kept beside region '%s' (%s): its report will lack it",
+              m->id.path, r->name, mcov_last_error());
 }
 
 /* Write m's PC file into r; the module's table is in its own memory, which must be loaded. */
@@ -151,8 +141,11 @@ static void publish_one(const struct mcov_region *r, struct mcov_module *m)
     mcov_module_entry e;
     mcov_entry_of_identity(&m->id, &e);
     char path[4096];
-    if (mcov_pcs_path(r->path, r->name, r->lanes_token, &e, path, sizeof path) == MCOV_OK &&
-        pcs_present(path))
+    if (mcov_pcs_path(r->path, r->name, r->lanes_token, &e, path, sizeof path) != MCOV_OK) {
+        tell_not_kept(r, m);
+        return;
+    }
+    if (pcs_present(path))
         return; /* every process after the first: one stat */
     mcov_map_pc *table = malloc((size_t)m->id.edge_count * sizeof *table);
     if (!table) {
@@ -161,10 +154,8 @@ static void publish_one(const struct mcov_region *r, struct mcov_module *m)
     }
     for (uint64_t i = 0; i < m->id.edge_count; i++)
         table[i] = (mcov_map_pc){m->pcs[2 * i] - m->id.bias, m->pcs[2 * i + 1]};
-    if (mcov_pcs_write(r, &e, table) != MCOV_OK)
-        mcov_warn("the PC table of %s is not kept beside region '%s' (%s): its report will lack "
-                  "it",
-                  m->id.path, r->name, mcov_last_error());
+    if (write_pcs_file(path, &e, table) != MCOV_OK)
+        tell_not_kept(r, m);
     free(table);
 }
 

@@ -37,6 +37,12 @@ MCOV_HIDDEN int mcov_end_quiet_call(int rc);
 MCOV_HIDDEN void mcov_save_error(char saved[1024]);
 MCOV_HIDDEN void mcov_restore_error(const char saved[1024]);
 
+/* --- whole buffers through descriptors (fileio.c) --- */
+/* Read n bytes at offset at into buf: false at end of file or on an error. */
+MCOV_HIDDEN bool mcov_read_at(int fd, uint8_t *buf, uint64_t n, uint64_t at);
+/* Write all n bytes at the descriptor's offset: false on an error. */
+MCOV_HIDDEN bool mcov_write_all(int fd, const uint8_t *p, uint64_t n);
+
 /* --- module identity (identity.c) --- */
 struct mcov_identity {
     uint32_t kind;
@@ -414,6 +420,9 @@ MCOV_HIDDEN uint64_t mcov_map_size_of(uint32_t n, uint64_t edge_count, uint64_t 
 /* Check, then read every module's PC table into pcs[base, + edge_count) ({0, 0} where none). */
 MCOV_HIDDEN int mcov_map_read_pcs_bytes(const uint8_t *data, uint64_t size, mcov_map_pc *pcs,
                                         uint64_t len);
+/* The same for a map already checked (s: what the check found): pcs holds s->edge_count entries. */
+MCOV_HIDDEN void mcov_map_copy_pcs(const uint8_t *data, const mcov_map_summary *s,
+                                   mcov_map_pc *pcs);
 /* Write a version 2 map file of n modules into out[0, out_len): out_len must be the size. */
 MCOV_HIDDEN int mcov_map_encode(const struct mcov_map_source *mods, uint32_t n, uint32_t kind,
                                 uint8_t *out, uint64_t out_len);
