@@ -17,19 +17,14 @@ internal static class DiffCommand
         var second = new Argument<string>("second") { Description = "A map file or region name." };
         var json = CliApp.JsonOption();
         var functions = new Option<bool>("--functions") { Description = "Compare functions (from the modules' PC and line tables, as memcov report does) instead of edges." };
-        var debugDir = new Option<string[]>("--debug-dir") { Description = "A directory with a .build-id/xx/rest.debug tree, searched for modules whose binary moved (repeatable)." };
-        var symbolizer = new Option<string?>("--symbolizer") { Description = $"With --functions: the llvm-symbolizer to run (default: ${LlvmSymbolizer.EnvironmentVariable}, else one on PATH)." };
-        var diff = new Command("diff", "Show the edges covered in one map and not the other, per module (modules matched by identity).") { first, second, json, functions, debugDir, symbolizer };
+        var binaries = new BinaryOptions();
+        var diff = new Command("diff", "Show the edges covered in one map and not the other, per module (modules matched by identity).") { first, second, json, functions };
+        binaries.AddTo(diff);
         diff.SetAction((parse, cancellationToken) => CliApp.Guard(console, () =>
         {
             if (parse.GetValue(functions))
             {
-                var options = new ReportOptions { SymbolizerPath = parse.GetValue(symbolizer) };
-                foreach (string dir in parse.GetValue(debugDir) ?? [])
-                {
-                    options.DebugDirectories.Add(dir);
-                }
-
+                ReportOptions options = binaries.Read(parse);
                 FunctionDiff changes = CoverageReport.DiffFunctions(
                     CoverageReport.Create(MapSource.Load(parse.GetValue(first)!), options, cancellationToken),
                     CoverageReport.Create(MapSource.Load(parse.GetValue(second)!), options, cancellationToken));

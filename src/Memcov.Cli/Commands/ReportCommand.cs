@@ -37,24 +37,19 @@ internal static class ReportCommand
                 }
             }
         });
-        var debugDir = new Option<string[]>("--debug-dir") { Description = "A directory with a .build-id/xx/rest.debug tree, searched for modules whose binary moved (repeatable)." };
-        var symbolizer = new Option<string?>("--symbolizer") { Description = $"The llvm-symbolizer to run (default: ${LlvmSymbolizer.EnvironmentVariable}, else one on PATH)." };
+        var binaries = new BinaryOptions();
         var report = new Command("report", "Show which source files, functions and lines were reached, from the modules' PC and line tables.")
         {
-            source, json, lcov, html, cobertura, sourceRoot, debugDir, symbolizer,
+            source, json, lcov, html, cobertura, sourceRoot,
         };
+        binaries.AddTo(report);
         report.SetAction((parse, cancellationToken) => CliApp.Guard(console, () =>
         {
-            var options = new ReportOptions { SymbolizerPath = parse.GetValue(symbolizer) };
+            ReportOptions options = binaries.Read(parse);
             foreach (string root in parse.GetValue(sourceRoot) ?? [])
             {
                 int eq = root.IndexOf('=', StringComparison.Ordinal);
                 options.SourceRoots.Add((root[..eq], root[(eq + 1)..]));
-            }
-
-            foreach (string dir in parse.GetValue(debugDir) ?? [])
-            {
-                options.DebugDirectories.Add(dir);
             }
 
             string name = parse.GetValue(source)!;
@@ -130,7 +125,7 @@ internal static class ReportCommand
     {
         IAnsiConsole ui = console.Ui;
         ui.MarkupLine(CultureInfo.InvariantCulture,
-            $"[bold]{Printable.Markup(name)}[/]: {r.Covered} of {r.Edges} edges covered ({Percent(r.Covered, r.Edges)}), " +
+            $"[bold]{Printable.Markup(name)}[/]: {r.Covered} of {r.Edges} edges covered ({CoverageView.Percent(r.Covered, r.Edges)}), " +
             $"{r.FunctionsCovered} of {r.Functions} functions reached, {r.LinesCovered} of {r.Lines} lines");
         foreach (ReportModule m in r.Modules.Where(m => m.Problem is not null))
         {
@@ -151,7 +146,7 @@ internal static class ReportCommand
             foreach (SourceFileCoverage f in r.Files)
             {
                 int Count(FunctionStatus s) => f.Functions.Count(fn => fn.Status == s);
-                files.AddWholeWordRow(Printable.Markup(f.Path[under.Length..]), $"{f.Covered}/{f.Edges}", Percent(f.Covered, f.Edges),
+                files.AddWholeWordRow(Printable.Markup(f.Path[under.Length..]), $"{f.Covered}/{f.Edges}", CoverageView.Percent(f.Covered, f.Edges),
                     $"{f.Functions.Count(fn => fn.Covered > 0)}/{f.Functions.Count(fn => fn.Status != FunctionStatus.NotInstrumented)}",
                     $"{Count(FunctionStatus.Full)}/{Count(FunctionStatus.Partial)}/{Count(FunctionStatus.None)}",
                     $"{f.LinesCovered}/{f.Lines.Count}");
@@ -197,7 +192,4 @@ internal static class ReportCommand
 
         return common ?? "";
     }
-
-    private static string Percent(long covered, long total) =>
-        (total == 0 ? 100.0 : 100.0 * covered / total).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 }

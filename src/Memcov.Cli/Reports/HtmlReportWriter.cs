@@ -47,7 +47,7 @@ internal static class HtmlReportWriter
     {
         var html = Start($"Coverage of {source}");
         html.Append(CultureInfo.InvariantCulture,
-            $"<h1>Coverage of {E(source)}</h1><p>{report.Covered} of {report.Edges} edges covered ({Percent(report.Covered, report.Edges)}), " +
+            $"<h1>Coverage of {E(source)}</h1><p>{report.Covered} of {report.Edges} edges covered ({CoverageView.Percent(report.Covered, report.Edges)}), " +
             $"{report.FunctionsCovered} of {report.Functions} functions reached, {report.LinesCovered} of {report.Lines} lines.</p>");
         html.Append("<h2>Modules</h2><table><tr><th>module</th><th>edges covered</th><th>note</th></tr>");
         foreach (ReportModule m in report.Modules)
@@ -75,7 +75,7 @@ internal static class HtmlReportWriter
         var html = Start(file.Path);
         html.Append(CultureInfo.InvariantCulture,
             $"<p><a href=\"../index.html\">all files</a></p><h1>{E(file.Path)}</h1>" +
-            $"<p>{file.Covered} of {file.Edges} edges covered ({Percent(file.Covered, file.Edges)}), {file.LinesCovered} of {file.Lines.Count} lines.</p>");
+            $"<p>{file.Covered} of {file.Edges} edges covered ({CoverageView.Percent(file.Covered, file.Edges)}), {file.LinesCovered} of {file.Lines.Count} lines.</p>");
         html.Append("<h2>Functions</h2><table><tr><th>function</th><th>status</th><th>edges covered</th><th>uncovered</th><th>line</th></tr>");
         foreach (FunctionCoverage f in file.Functions)
         {
@@ -144,8 +144,6 @@ internal static class HtmlReportWriter
     private static string Bar(long covered, long total) =>
         $"<span class=bar><span style=\"width:{(total == 0 ? 100 : 100 * covered / total)}px\"></span></span>";
 
-    private static string Percent(long covered, long total) =>
-        (total == 0 ? 100.0 : 100.0 * covered / total).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 
     private static string E(string text) => WebUtility.HtmlEncode(Printable.Escape(text));
 }

@@ -85,14 +85,6 @@ internal static partial class Interop
         [LibraryImport(LibraryName, EntryPoint = "mcov_map_read")]
         internal static unsafe partial int MapRead(byte* data, ulong size, ModuleEntry* modules, uint count, byte* edges, ulong edgeLength);
 
-        /// <summary>mcov_map_file_size: bytes of a map file; 0 when too large.</summary>
-        [LibraryImport(LibraryName, EntryPoint = "mcov_map_file_size")]
-        internal static partial ulong MapFileSize(uint count, ulong edgeCount);
-
-        /// <summary>mcov_map_write: a map file of <paramref name="count"/> modules into <paramref name="output"/>.</summary>
-        [LibraryImport(LibraryName, EntryPoint = "mcov_map_write")]
-        internal static unsafe partial int MapWrite(ModuleEntry* modules, uint count, uint kind, byte* edges, ulong edgeLength, byte* output, ulong outputLength);
-
         /// <summary>mcov_map_file_size_pcs: bytes of a map file with PC tables; 0 when too large.</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_map_file_size_pcs")]
         internal static partial ulong MapFileSizePcs(uint count, ulong edgeCount, ulong pcCount);
