@@ -104,9 +104,9 @@ function Ensure-Tools {
     $env:CXX = $env:CC -replace '^clang', 'clang++'
     $version = & $env:CC -dumpversion
     Assert-ExitCode "$env:CC -dumpversion"
-    $major = ($version -split '\.')[0]
-    Ensure-CompilerRt $env:CC $major
-    Ensure-LlvmDev $major
+    $script:CcMajor = ($version -split '\.')[0]
+    Ensure-CompilerRt $env:CC $script:CcMajor
+    Ensure-LlvmDev $script:CcMajor
 }
 
 # build_native VARIANT [cmake options...]: configure and build into artifacts/obj/native-VARIANT.
@@ -189,10 +189,9 @@ function Invoke-CTest([string] $Variant) {
 }
 
 # ensure_report_tools: what the report's tests compare with and render in: llvm-cov and
-# llvm-symbolizer (the compiler's LLVM), genhtml, a headless browser.
+# llvm-symbolizer (the compiler's LLVM, CcMajor from Ensure-Tools), genhtml, a headless browser.
 function Ensure-ReportTools {
-    $major = ((& $env:CC -dumpversion) -split '\.')[0]
-    Assert-ExitCode "$env:CC -dumpversion"
+    $major = $script:CcMajor
     $have = { param($name) [bool](Get-Command $name -CommandType Application -ErrorAction SilentlyContinue) }
     if (-not ((& $have "llvm-symbolizer-$major") -and (& $have "llvm-cov-$major"))) {
         Install-AptPackage "llvm-$major"

@@ -47,10 +47,9 @@ ensure_tools() {
   CC="$(find_clang)"
   CXX="${CC/clang/clang++}"
   export CC CXX
-  local major
-  major="$("$CC" -dumpversion | cut -d. -f1)"
-  ensure_compiler_rt "$CC" "$major"
-  ensure_llvm_dev "$major"
+  CC_MAJOR="$("$CC" -dumpversion | cut -d. -f1)"
+  ensure_compiler_rt "$CC" "$CC_MAJOR"
+  ensure_llvm_dev "$CC_MAJOR"
 }
 
 # build_native VARIANT [cmake options...]: configure and build into artifacts/obj/native-VARIANT.
@@ -131,18 +130,16 @@ python_tests() {
     python3 -m unittest discover -s "$root/bindings/python/tests" -t "$root/bindings/python" -v
 }
 
-# The memcov command in a pseudo-terminal: the live view and the summary as a user sees them.
 # What the report's tests compare with and render in: llvm-cov and llvm-symbolizer (the
-# compiler's LLVM), genhtml, a headless browser.
+# compiler's LLVM, CC_MAJOR from ensure_tools), genhtml, a headless browser.
 ensure_report_tools() {
-  local major
-  major="$("$CC" -dumpversion | cut -d. -f1)"
-  command -v "llvm-symbolizer-$major" >/dev/null && command -v "llvm-cov-$major" >/dev/null ||
-    apt_install "llvm-$major"
+  command -v "llvm-symbolizer-$CC_MAJOR" >/dev/null && command -v "llvm-cov-$CC_MAJOR" >/dev/null ||
+    apt_install "llvm-$CC_MAJOR"
   command -v genhtml >/dev/null || apt_install lcov
   command -v chromium >/dev/null || apt_install chromium
 }
 
+# The memcov command in a pseudo-terminal: the live view and the summary as a user sees them.
 cli_terminal_tests() {
   ensure_report_tools
   MEMCOV_REQUIRE_TOOLS=1 MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \

@@ -431,21 +431,20 @@ def report_speed(mods, edges, rounds):
         raise SystemExit(f"{cli} is missing: run ./build.sh build first")
     sym = find_symbolizer()
     with_pcs, without = mods.get(edges, True), mods.get(edges, False)
-    tmp, env, created = mods.dir, part_env(), []
+    tmp, env, regions = mods.dir, part_env(), RegionMaker(mods.native)
     err = tmp / "report.err"
     names = {True: f"bench-report-{os.getpid()}", False: f"bench-report-nopcs-{os.getpid()}"}
     try:
         # A region per build, holding the module and the union of one process that ran half its functions.
         for pcs, mod in ((True, with_pcs), (False, without)):
-            run([cli, "create", names[pcs], "--capacity", str(REGION_CAPACITY)], env=env, stdout=subprocess.DEVNULL)
-            created.append(names[pcs])
+            regions.create(names[pcs])
             run([str(mods.driver), str(mod["path"]), str(mod["functions"] // 2)], stdout=subprocess.DEVNULL,
                 env=dict(env, MEMCOV_REGION=names[pcs]))
         pc_files = list(shm_dir().glob(f".memcov-pcs-{names[True]}-*"))
         if len(pc_files) != 1:
             raise SystemExit(f"report: region {names[True]} has {len(pc_files)} PC files, not 1")
         pc_file = pc_files[0].stat().st_size
-        # Once through a tee: the addresses the CLI streams to the symbolizer and its answers, to
+        # Once through a tee: the addresses the CLI gives the symbolizer and its answers, to
         # time the symbolizer alone and the CLI on recorded answers.
         addresses, answers, out = tmp / "addresses.txt", tmp / "answers.jsonl", tmp / "report.json"
         tee = script(tmp / "tee-symbolizer", f'tee "{addresses}" | "{sym}" "$@" | tee "{answers}"\n')
@@ -478,8 +477,7 @@ def report_speed(mods, edges, rounds):
             for key, (argv, stdin) in cmds.items():
                 times[key].append(spawn(argv, env, stdin, err)[0])
     finally:
-        for name in created:
-            subprocess.run([cli, "rm", name], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        regions.remove_all()
     med = {k: statistics.median(v) / 1e9 for k, v in times.items()}
     wall = times["report"]
     # The target is for 100 000 edges: a smaller (smoke) module gets no verdict.
