@@ -125,7 +125,7 @@ function Publish-Native {
     $dest = Join-Path $artifacts 'native'
     if (Test-Path -LiteralPath $dest) { Remove-Item -LiteralPath $dest -Recurse -Force }
     New-Item -ItemType Directory -Force -Path $dest > $null
-    Copy-Item -LiteralPath (Join-Path $dir 'libmemcov.so.2'), (Join-Path $dir 'libmemcov_hooks.a') -Destination $dest
+    Copy-Item -LiteralPath (Join-Path $dir 'libmemcov.so.2'), (Join-Path $dir 'libmemcov_hooks.a'), (Join-Path $dir 'memcov-harness') -Destination $dest
     New-Item -ItemType SymbolicLink -Force -Path (Join-Path $dest 'libmemcov.so') -Target 'libmemcov.so.2' > $null
     Copy-Item -LiteralPath (Join-Path $root 'native/include/memcov.h'), (Join-Path $root 'native/include/memcov_region.h'),
         (Join-Path $root 'native/include/memcov_map.h'), (Join-Path $root 'native/include/memcov_files.h'),
@@ -153,7 +153,7 @@ function Publish-Samples {
     $dir = Join-Path $artifacts 'obj/native-release/samples'
     $dest = Join-Path $artifacts 'samples'
     New-Item -ItemType Directory -Force -Path $dest > $null
-    Copy-Item -LiteralPath (Join-Path $dir 'memcov-sample'), (Join-Path $dir 'libmemcov_sample.so') -Destination $dest
+    Copy-Item -LiteralPath (Join-Path $dir 'memcov-sample'), (Join-Path $dir 'libmemcov_sample.so'), (Join-Path $dir 'libmemcov_sample_fuzz.so') -Destination $dest
 }
 
 # publish_cli: the memcov command, framework-dependent, in artifacts/cli.

@@ -67,7 +67,7 @@ publish_native() {
   local dir="$artifacts/obj/native-release/native"
   rm -rf "$artifacts/native"
   mkdir -p "$artifacts/native"
-  cp "$dir/libmemcov.so.2" "$dir/libmemcov_hooks.a" "$artifacts/native/"
+  cp "$dir/libmemcov.so.2" "$dir/libmemcov_hooks.a" "$dir/memcov-harness" "$artifacts/native/"
   ln -sfn libmemcov.so.2 "$artifacts/native/libmemcov.so"
   cp "$root/native/include/memcov.h" "$root/native/include/memcov_region.h" \
     "$root/native/include/memcov_map.h" "$root/native/include/memcov_files.h" \
@@ -92,7 +92,7 @@ publish_wrappers() {
 publish_samples() {
   local dir="$artifacts/obj/native-release/samples"
   mkdir -p "$artifacts/samples"
-  cp "$dir/memcov-sample" "$dir/libmemcov_sample.so" "$artifacts/samples/"
+  cp "$dir/memcov-sample" "$dir/libmemcov_sample.so" "$dir/libmemcov_sample_fuzz.so" "$artifacts/samples/"
 }
 
 # The memcov command, framework-dependent: artifacts/cli/memcov (or dotnet artifacts/cli/memcov.dll).

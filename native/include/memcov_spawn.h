@@ -38,10 +38,51 @@ MCOV_API int mcov_spawn_wait(int32_t pid, int32_t timeout_ms, int32_t *status);
 /* SIGKILL target pid and its process group; the target must still be waited for. */
 MCOV_API int mcov_spawn_kill(int32_t pid);
 
+/* --- Servers: a process that runs many inputs, one request at a time ---
+ * A server is started like a target, with two pipes it finds through $MEMCOV_SERVER_FDS: the
+ * harness worker (memcov-harness, one process calling LLVMFuzzerTestOneInput per input). Each
+ * run says how it went in an mcov_run_outcome. */
+typedef struct mcov_server mcov_server;
+
+enum mcov_run_kind {
+    MCOV_RUN_RETURNED = 0,   /* the input ran and returned; status: what the entry point returned */
+    MCOV_RUN_ENDED = 1,      /* the process running the input ended; status: its raw wait status */
+    MCOV_RUN_TIMED_OUT = 2,  /* killed after the run's time limit */
+    MCOV_RUN_UNREADABLE = 3, /* the input could not be read; status: errno */
+    MCOV_RUN_NOT_RUN = 4,    /* the server had ended before the request: run the input again */
+};
+
+typedef struct mcov_run_outcome {
+    int32_t kind;          /* enum mcov_run_kind */
+    int32_t status;
+    int32_t pid;           /* the process that ran the input */
+    uint32_t server_ended; /* 1: the server is gone (waited for); start another */
+} mcov_run_outcome;
+
+/* Start a server as mcov_spawn starts a target (the request's envp gains MEMCOV_SERVER_FDS) and
+ * wait up to hello_timeout_ms for it to say it is ready. MCOV_E_NOT_FOUND / MCOV_E_PERMISSION as
+ * mcov_spawn; MCOV_E_SYSTEM, with *status its raw wait status, when it ended or was killed
+ * before it was ready (-1 when it did not end). */
+MCOV_API int mcov_server_start(const mcov_spawn_request *request, int32_t hello_timeout_ms,
+                               mcov_server **server, int32_t *status);
+/* Run one input (a path; NULL for none) with a time limit (> 0). Returns MCOV_OK with *outcome
+ * filled, or an error for bad arguments. Only one run at a time per server. */
+MCOV_API int mcov_server_run(mcov_server *server, const char *input, int32_t timeout_ms,
+                             mcov_run_outcome *outcome);
+/* SIGKILL the server, its process group and the run under way, from any thread; the run then
+ * ends with MCOV_RUN_ENDED. */
+MCOV_API int mcov_server_kill(mcov_server *server);
+/* Tell the server to end, SIGKILL it after grace_ms, wait for it and free the handle. */
+MCOV_API int mcov_server_stop(mcov_server *server, int32_t grace_ms);
+
 MCOV_STATIC_ASSERT(sizeof(mcov_spawn_request) == 56, "spawn request is 56 bytes");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_spawn_request, stdin_fd) == 24, "stdin_fd offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_spawn_request, keep_fds) == 40, "keep_fds offset");
 MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_spawn_request, keep_count) == 48, "keep_count offset");
+MCOV_STATIC_ASSERT(sizeof(mcov_run_outcome) == 16, "run outcome is 16 bytes");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_run_outcome, status) == 4, "status offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_run_outcome, pid) == 8, "pid offset");
+MCOV_STATIC_ASSERT(__builtin_offsetof(mcov_run_outcome, server_ended) == 12, "server_ended offset");
 
 #ifdef __cplusplus
 }

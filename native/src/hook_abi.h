@@ -48,4 +48,14 @@ MCOV_API void mcov_unregister_section(uint8_t *start, uint8_t *stop);
 MCOV_API void mcov_register_hot(struct mcov_hot *hot);
 MCOV_API void mcov_unregister_hot(struct mcov_hot *hot);
 
+/* Every hook object carries this ELF note (a PT_NOTE of its module; hooks.c writes it in
+ * assembly, with these values): how the fork server tells the modules that will call the late
+ * constructor below from those that never will. */
+#define MCOV_HOOKS_NOTE_NAME "memcov"
+#define MCOV_HOOKS_NOTE_TYPE 0x4d430001u
+
+/* The hook object's late constructor: the fork server of `memcov run` starts in the last of these
+ * to run at start-up (forkserver.c). caller: an address inside the calling module. */
+MCOV_API void mcov_fork_server_point(const void *caller);
+
 #endif

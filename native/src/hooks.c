@@ -62,6 +62,25 @@ extern uint8_t __stop___sancov_cntrs[] __attribute__((weak, visibility("hidden")
 
 #endif
 
+/* The note that says this module calls the late constructor below (hook_abi.h): in assembly, so
+ * that no sanitizer pads it (a padded note would break the walk over the module's notes), and
+ * kept by the linker's garbage collection ("R", SHF_GNU_RETAIN). */
+__asm__(".pushsection .note.memcov,\"aR\",@note\n"
+        ".balign 4\n"
+        ".long 7\n"          /* namesz: "memcov" and its NUL */
+        ".long 0\n"          /* descsz */
+        ".long 0x4d430001\n" /* MCOV_HOOKS_NOTE_TYPE */
+        ".asciz \"memcov\"\n"
+        ".balign 4\n"
+        ".popsection\n");
+
+/* Late: after the module's own inits above (priority 2) and its default-priority constructors
+ * linked before this object. */
+__attribute__((constructor)) static void memcov_fork_server_point(void)
+{
+    mcov_fork_server_point((const void *)(uintptr_t)&memcov_fork_server_point);
+}
+
 /* At dlclose (and exit) the runtime takes the section's hits before its pages go away, and
  * stops writing this module's copy of the hot pointers. */
 __attribute__((destructor)) static void memcov_unregister_module(void)

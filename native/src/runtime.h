@@ -37,6 +37,12 @@ MCOV_HIDDEN int mcov_end_quiet_call(int rc);
 MCOV_HIDDEN void mcov_save_error(char saved[1024]);
 MCOV_HIDDEN void mcov_restore_error(const char saved[1024]);
 
+/* --- starting targets (spawn.c), for the servers too (server.c) --- */
+struct mcov_spawn_request;
+/* mcov_spawn and mcov_spawn_wait without their quiet-call bracket. */
+MCOV_HIDDEN int mcov_spawn_start(const struct mcov_spawn_request *req, int32_t *pid_out);
+MCOV_HIDDEN int mcov_spawn_reap(int pid, int32_t timeout_ms, int32_t *status);
+
 /* --- whole buffers through descriptors (fileio.c) --- */
 /* Read n bytes at offset at into buf: false at end of file or on an error. */
 MCOV_HIDDEN bool mcov_read_at(int fd, uint8_t *buf, uint64_t n, uint64_t at);

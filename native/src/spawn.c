@@ -153,7 +153,7 @@ static int open_null(int flags)
     return open("/dev/null", flags | O_CLOEXEC);
 }
 
-static int spawn(const mcov_spawn_request *req, int32_t *pid_out)
+int mcov_spawn_start(const mcov_spawn_request *req, int32_t *pid_out)
 {
     if (!req || !req->path || !req->argv || !req->argv[0] || !req->envp || !pid_out ||
         (req->keep_count && !req->keep_fds))
@@ -241,10 +241,10 @@ static int spawn(const mcov_spawn_request *req, int32_t *pid_out)
 int mcov_spawn(const mcov_spawn_request *request, int32_t *pid)
 {
     mcov_begin_quiet_call();
-    return mcov_end_quiet_call(spawn(request, pid));
+    return mcov_end_quiet_call(mcov_spawn_start(request, pid));
 }
 
-static int wait_for(pid_t pid, int32_t timeout_ms, int32_t *status)
+int mcov_spawn_reap(pid_t pid, int32_t timeout_ms, int32_t *status)
 {
     if (pid <= 0 || !status)
         return mcov_fail(MCOV_E_INVALID_ARG, "mcov_spawn_wait: no target");
@@ -281,7 +281,7 @@ static int wait_for(pid_t pid, int32_t timeout_ms, int32_t *status)
 int mcov_spawn_wait(int32_t pid, int32_t timeout_ms, int32_t *status)
 {
     mcov_begin_quiet_call();
-    return mcov_end_quiet_call(wait_for(pid, timeout_ms, status));
+    return mcov_end_quiet_call(mcov_spawn_reap(pid, timeout_ms, status));
 }
 
 int mcov_spawn_kill(int32_t pid)

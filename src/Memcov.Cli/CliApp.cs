@@ -34,6 +34,12 @@ internal static class CliApp
             return Usage;
         }
 
+        if (UnknownOptions.Find(parsed) is string unknown)
+        {
+            await console.Error.WriteLineAsync(unknown).ConfigureAwait(false);
+            return Usage;
+        }
+
         // Signals are the caller's (TerminationSignals): System.CommandLine's own handler would wait for
         // the command and then throw at a second signal.
         var configuration = new InvocationConfiguration

@@ -95,7 +95,8 @@ class SignalTest(unittest.TestCase):
                                  str(SAMPLES / "memcov-sample"), "{}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=self.env)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
-        target = lambda: subprocess.run(["pgrep", "-f", str(hang)], capture_output=True, text=True).stdout.strip()
+        # The target runs as a fork server: its input is the file in memory it was started with.
+        target = lambda: subprocess.run(["pgrep", "-f", f"^{SAMPLES / 'memcov-sample'} /dev/fd/"], capture_output=True, text=True).stdout.strip()
         wait_until(lambda: target() != "", "the target to start")
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)

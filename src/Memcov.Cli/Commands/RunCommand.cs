@@ -7,8 +7,9 @@ using Spectre.Console;
 namespace Memcov.Cli.Commands;
 
 /// <summary>
-/// <c>memcov run [--jobs N] [--region NAME] [--timeout S] [--inputs DIR] -- CMD ARGS… {}</c>: one region,
-/// the target once per input on N workers, a live view, and a summary.
+/// <c>memcov run [--jobs N] [--region NAME] [--timeout S] [--inputs DIR] -- CMD ARGS… {}</c>, or
+/// <c>memcov run --harness LIB.so --inputs DIR</c>: one region, every input on N workers, a live
+/// view, and a summary.
 /// </summary>
 internal static class RunCommand
 {
@@ -31,11 +32,19 @@ internal static class RunCommand
         };
         var keep = new Option<bool>("--keep") { Description = "Keep the region after the run (it is removed otherwise)." };
         var record = new Option<FileInfo?>("--record") { Description = "Write a coverage feed to this file, for 'memcov plot'." };
+        var harness = new Option<FileInfo?>("--harness")
+        {
+            Description = "Run the inputs through this shared library's LLVMFuzzerTestOneInput, loaded once per worker, instead of a command.",
+        };
+        var noForkServer = new Option<bool>("--no-fork-server")
+        {
+            Description = "Start the command once per input, without first trying it as a fork server.",
+        };
         var json = CliApp.JsonOption();
         var command = new Argument<string[]>("command")
         {
             Description = "The target and its arguments, after '--'. '{}' is replaced by the input's path; without '{}' the input goes to stdin.",
-            Arity = ArgumentArity.OneOrMore,
+            Arity = ArgumentArity.ZeroOrMore,
         };
         region.Validators.Add(r =>
         {
@@ -48,23 +57,44 @@ internal static class RunCommand
 
         var run = new Command("run", "Run a target over a corpus on parallel workers into one region, with a live view of coverage.")
         {
-            jobs, region, capacity, timeout, inputs, keep, record, json, command,
+            jobs, region, capacity, timeout, inputs, keep, record, harness, noForkServer, json, command,
         };
+        run.Validators.Add(r =>
+        {
+            if (r.GetValue(harness) is not null && r.GetValue(command) is { Length: > 0 })
+            {
+                r.AddError("Give either --harness LIB.so or a command after '--', not both.");
+            }
+            else if (r.GetValue(harness) is null && r.GetValue(command) is not { Length: > 0 })
+            {
+                r.AddError("Give the target's command after '--' (or --harness LIB.so).");
+            }
+            else if (r.GetValue(harness) is not null && r.GetValue(inputs) is null)
+            {
+                r.AddError("--harness needs --inputs DIR: a harness runs inputs.");
+            }
+        });
         run.SetAction((parse, cancel) => CliApp.Guard(console, () => RunAsync(console, new Settings(
-            parse.GetValue(command)!, parse.GetValue(jobs), parse.GetValue(region), parse.GetValue(capacity),
+            parse.GetValue(command) ?? [], parse.GetValue(harness), parse.GetValue(jobs), parse.GetValue(region), parse.GetValue(capacity),
             TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(inputs), parse.GetValue(keep),
-            parse.GetValue(record), parse.GetValue(json)), cancel)));
+            parse.GetValue(record), parse.GetValue(json), !parse.GetValue(noForkServer)), cancel)));
         return run;
     }
 
     private sealed record Settings(
-        string[] Command, int Jobs, string? Region, long Capacity, TimeSpan Timeout, DirectoryInfo? Inputs, bool Keep, FileInfo? Record, bool Json);
+        string[] Command, FileInfo? Harness, int Jobs, string? Region, long Capacity, TimeSpan Timeout, DirectoryInfo? Inputs, bool Keep,
+        FileInfo? Record, bool Json, bool ForkServer);
 
     private static async Task<int> RunAsync(CliConsole console, Settings s, CancellationToken cancellationToken)
     {
         if (s.Inputs is { Exists: false })
         {
             throw new DirectoryNotFoundException($"The input directory '{s.Inputs.FullName}' does not exist.");
+        }
+
+        if (s.Harness is not null && RegularFile.WhyNotRegular(s.Harness.FullName, followSymlink: true) is string why)
+        {
+            throw new FileNotFoundException($"The harness '{Printable.Escape(s.Harness.FullName)}' {why}.", s.Harness.FullName);
         }
 
         List<string> files = s.Inputs is null ? [] : InputFiles.List(s.Inputs.FullName, console.Error);
@@ -81,7 +111,7 @@ internal static class RunCommand
         string? lost = null;
         try
         {
-            var runner = new CorpusRunner(name, s.Command, files, s.Jobs, s.Timeout);
+            var runner = new CorpusRunner(name, s.Command, s.Harness?.FullName, files, s.Jobs, s.Timeout, s.ForkServer);
             var view = new CoverageView(region);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
@@ -133,10 +163,15 @@ internal static class RunCommand
             }
 
             bool interrupted = cancellationToken.IsCancellationRequested;
-            var summary = new RunSummary(name, s.Keep && lost is null, lost, interrupted, runner.Progress.Total, runner.Progress.Done,
+            var summary = new RunSummary(name, ModeName(runner.Mode), runner.ModeNote, s.Keep && lost is null, lost, interrupted, runner.Progress.Total, runner.Progress.Done,
                 runner.Progress.Crashes, runner.Progress.Timeouts, runner.Progress.Failures, runner.Progress.Interrupted,
                 Math.Round(view.Elapsed.TotalSeconds, 3), RegionReport.Of(region),
-                [.. runner.RuntimeMessages.Select(m => new RuntimeMessage(m.Message, m.Runs))]);
+                [.. runner.RuntimeMessages.Select(m => new RuntimeMessage(m.Message, m.Runs))], runner.CrashingInputs, runner.HangingInputs);
+            if (runner.ModeNote is not null)
+            {
+                await console.Error.WriteLineAsync($"memcov: {Printable.Escape(runner.ModeNote)}").ConfigureAwait(false);
+            }
+
             if (s.Json)
             {
                 Json.Write(console.Out, summary);
@@ -191,6 +226,14 @@ internal static class RunCommand
         CoverageRegion.RemoveStrayLanesFiles();
     }
 
+    /// <summary>The mode's name in the summary and its JSON.</summary>
+    internal static string ModeName(RunMode mode) => mode switch
+    {
+        RunMode.ForkServer => "fork-server",
+        RunMode.Harness => "harness",
+        _ => "exec",
+    };
+
     /// <summary>Whether <paramref name="name"/> is a temporary run region's: <c>run-PID-xxxxxx</c>.</summary>
     internal static bool IsTemporaryName(string name)
     {
@@ -199,17 +242,31 @@ internal static class RunCommand
             && parts[2].Length == 6 && parts[2].All(char.IsAsciiHexDigitLower);
     }
 
+    // The first few paths; --json lists them all.
+    private static void AddInputs(Grid grid, string label, IReadOnlyList<string> inputs)
+    {
+        const int Shown = 10;
+        if (inputs.Count > 0)
+        {
+            string more = inputs.Count > Shown ? $"\n… {inputs.Count - Shown} more (--json lists them all)" : "";
+            grid.AddWholeWordRow($"[bold]{label}[/]", Markup.Escape(string.Join("\n", inputs.Take(Shown).Select(Printable.Escape)) + more));
+        }
+    }
+
     private static void WriteSummary(CliConsole console, RunSummary s)
     {
         RegionReport r = s.Region;
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddWholeWordRow("[bold]region[/]", Markup.Escape(s.RegionName) + (s.Problem is not null ? " (lost)" : s.Kept ? " (kept)" : " (removed)"));
+        grid.AddWholeWordRow("[bold]mode[/]", s.Mode);
         grid.AddWholeWordRow("[bold]inputs[/]", $"{s.Done}/{s.Inputs}" + (s.Interrupted ? $" (interrupted: {s.Killed} run(s) stopped)" : ""));
         grid.AddWholeWordRow("[bold]crashes[/]", $"{s.Crashes}");
         grid.AddWholeWordRow("[bold]timeouts[/]", $"{s.Timeouts}");
         grid.AddWholeWordRow("[bold]non-zero exits[/]", $"{s.Failures}");
         grid.AddWholeWordRow("[bold]edges[/]", $"{r.CoveredEdges} covered / {r.RegisteredEdges} registered ({CoverageView.Percent(r.CoveredEdges, r.RegisteredEdges)})");
         grid.AddWholeWordRow("[bold]elapsed[/]", $"{s.ElapsedSeconds:0.0} s");
+        AddInputs(grid, "crashing inputs", s.CrashingInputs);
+        AddInputs(grid, "hanging inputs", s.HangingInputs);
         console.Ui.Write(new Panel(grid).Header("memcov run"));
         console.Ui.Write(StatCommand.ModuleTable(r));
         if (r.DroppedEdges > 0)
@@ -225,13 +282,17 @@ internal static class RunCommand
 }
 
 /// <summary>
-/// What <c>memcov run --json</c> prints. <c>Problem</c> says why the run failed as a whole (its region
+/// What <c>memcov run --json</c> prints. <c>Mode</c> is how the inputs ran (<c>fork-server</c>,
+/// <c>exec</c>, <c>harness</c>); <c>ModeNote</c> why a command that was tried as a fork server ran
+/// once per input instead, else null. <c>Problem</c> says why the run failed as a whole (its region
 /// removed or replaced under it; <c>Kept</c> is then false), else null; <c>RuntimeMessages</c> are the
-/// distinct <c>memcov:</c> lines targets printed, with how many runs printed each.
+/// distinct <c>memcov:</c> lines targets printed, with how many runs printed each; <c>CrashingInputs</c>
+/// and <c>HangingInputs</c> the paths of the inputs that crashed a run or were killed at the timeout.
 /// </summary>
 internal sealed record RunSummary(
-    string RegionName, bool Kept, string? Problem, bool Interrupted, int Inputs, int Done, int Crashes, int Timeouts, int Failures,
-    int Killed, double ElapsedSeconds, RegionReport Region, IReadOnlyList<RuntimeMessage> RuntimeMessages);
+    string RegionName, string Mode, string? ModeNote, bool Kept, string? Problem, bool Interrupted, int Inputs, int Done, int Crashes, int Timeouts, int Failures,
+    int Killed, double ElapsedSeconds, RegionReport Region, IReadOnlyList<RuntimeMessage> RuntimeMessages,
+    IReadOnlyList<string> CrashingInputs, IReadOnlyList<string> HangingInputs);
 
 /// <summary>A <c>memcov:</c> line of the runtime that targets printed, and how many runs printed it.</summary>
 internal sealed record RuntimeMessage(string Message, int Runs);

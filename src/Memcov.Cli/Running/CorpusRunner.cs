@@ -4,73 +4,107 @@ using Memcov.SharedMem;
 namespace Memcov.Cli;
 
 /// <summary>
-/// Runs a target once per input on N parallel workers, each with <c>MEMCOV_REGION</c> set, so every
-/// run records into the region. A crash or a hang is counted; it never stops the run. Targets start
-/// through <see cref="TargetProcess"/>: each in a process group of its own that is killed when the
-/// target ends or times out, and killed with this process if it dies.
+/// Runs every input on N parallel workers into one region (<c>MEMCOV_REGION</c> set for every
+/// process), in one of three ways (<see cref="RunMode"/>): a <b>fork server</b> per worker, the
+/// target started once and forked per input; <b>exec</b>, the command once per input, each run
+/// through <see cref="TargetProcess"/> (a process group of its own, killed when it ends or times
+/// out, and with this process), which is what a command gets whose target never starts the fork
+/// server; or <b>harness</b>, one memcov-harness process per worker that loads a libFuzzer-style
+/// harness once and calls it per input. Servers are <see cref="ServerWorker"/>s. A crash or a hang
+/// is counted, with its input; it never stops the run.
 /// </summary>
 internal sealed class CorpusRunner
 {
     /// <summary>The token replaced by an input's path in the command's arguments.</summary>
     public const string Placeholder = "{}";
 
-    /// <summary>How many distinct runtime messages a run keeps, so a chatty target cannot fill memory.</summary>
-    private const int MaxMessages = 100;
+    // A harness's LLVMFuzzerInitialize may take a while: at least this, or the run's timeout.
+    private static readonly TimeSpan MinReadyTimeout = TimeSpan.FromSeconds(10);
 
     private readonly string _region;
     private readonly IReadOnlyList<string> _command;
+    private readonly string? _harness;
     private readonly IReadOnlyList<string?> _inputs;
     private readonly int _jobs;
     private readonly TimeSpan _timeout;
     private readonly bool _inputOnStdin;
-    private readonly ConcurrentDictionary<string, int> _messages = new(StringComparer.Ordinal);
+    private readonly TargetMessages _messages = new();
+    private readonly ConcurrentBag<ServerWorker> _idle = [];
+    private readonly ConcurrentQueue<string> _crashing = new();
+    private readonly ConcurrentQueue<string> _hanging = new();
     private int _next = -1;
+    private int _fellBack;
 
     /// <param name="region">The region the runs record into.</param>
-    /// <param name="command">The program and its arguments; <c>{}</c> stands for the input's path.</param>
+    /// <param name="command">Exec mode: the program and its arguments; <c>{}</c> stands for the input's path. Empty in harness mode.</param>
+    /// <param name="harness">Harness mode: the harness library; null in exec mode.</param>
     /// <param name="inputs">Input files; an empty list runs the command once with no input.</param>
     /// <param name="jobs">Runs at a time.</param>
     /// <param name="timeout">Time one run may take before it is killed.</param>
-    public CorpusRunner(string region, IReadOnlyList<string> command, IReadOnlyList<string> inputs, int jobs, TimeSpan timeout)
+    /// <param name="forkServer">Whether a command's target is first tried as a fork server.</param>
+    public CorpusRunner(string region, IReadOnlyList<string> command, string? harness, IReadOnlyList<string> inputs, int jobs, TimeSpan timeout,
+        bool forkServer)
     {
+        Mode = harness is not null ? RunMode.Harness : forkServer && inputs.Count > 0 ? RunMode.ForkServer : RunMode.Exec;
         _region = region;
         _command = command;
+        _harness = harness;
         _inputs = inputs.Count == 0 ? [null] : [.. inputs];
         _jobs = Math.Max(1, Math.Min(jobs, _inputs.Count));
         _timeout = timeout;
-        _inputOnStdin = inputs.Count > 0 && !command.Skip(1).Any(a => a.Contains(Placeholder, StringComparison.Ordinal));
+        _inputOnStdin = harness is null && inputs.Count > 0 && !command.Skip(1).Any(a => a.Contains(Placeholder, StringComparison.Ordinal));
         Progress = new RunProgress(_inputs.Count);
     }
 
     public RunProgress Progress { get; }
 
-    /// <summary>
-    /// The distinct <c>memcov:</c> lines the targets printed on stderr (the runtime's own messages:
-    /// a region that could not be attached, a module that did not fit), with how many runs printed each.
-    /// </summary>
-    public IReadOnlyList<(string Message, int Runs)> RuntimeMessages =>
-        [.. _messages.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => (m.Key, m.Value))];
+    /// <summary>How the inputs run; a fork server the target never started turns into <see cref="RunMode.Exec"/>.</summary>
+    public RunMode Mode { get; private set; }
+
+    /// <summary>Why the run is not in the mode asked for (the target never started the fork server), or null.</summary>
+    public string? ModeNote { get; private set; }
+
+    /// <summary>The distinct <c>memcov:</c> lines the targets printed on stderr, with how many runs printed each.</summary>
+    public IReadOnlyList<(string Message, int Runs)> RuntimeMessages => _messages.Lines;
+
+    /// <summary>The inputs that crashed a run (a signal, or a sanitizer's report), sorted.</summary>
+    public IReadOnlyList<string> CrashingInputs => [.. _crashing.Order(StringComparer.Ordinal)];
+
+    /// <summary>The inputs whose run was killed at the timeout, sorted.</summary>
+    public IReadOnlyList<string> HangingInputs => [.. _hanging.Order(StringComparer.Ordinal)];
 
     /// <summary>
     /// Runs every input; returns when all are done, or when <paramref name="cancellationToken"/> fires
     /// and the runs under way were killed (counted as interrupted).
     /// </summary>
-    /// <exception cref="FileNotFoundException">The program cannot be found.</exception>
+    /// <exception cref="FileNotFoundException">The program (or the harness worker) cannot be found.</exception>
     /// <exception cref="UnauthorizedAccessException">The program may not be run.</exception>
+    /// <exception cref="IOException">The harness does not load.</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        // The first run alone: a command that cannot start fails the whole run with its reason.
-        await Task.Factory.StartNew(() => RunNext(cancellationToken), CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-
-        // Workers wait for their targets in blocking calls: each gets a thread of its own.
-        var workers = Enumerable.Range(0, _jobs).Select(_ => Task.Factory.StartNew(() =>
+        try
         {
-            while (!cancellationToken.IsCancellationRequested && RunNext(cancellationToken))
+            // The first run alone: a command that cannot start, or a harness that does not load,
+            // fails the whole run with its reason.
+            await Task.Factory.StartNew(() => RunNext(cancellationToken), CancellationToken.None,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+
+            // Workers wait for their targets in blocking calls: each gets a thread of its own.
+            var workers = Enumerable.Range(0, _jobs).Select(_ => Task.Factory.StartNew(() =>
             {
+                while (!cancellationToken.IsCancellationRequested && RunNext(cancellationToken))
+                {
+                }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        finally
+        {
+            while (_idle.TryTake(out ServerWorker? worker))
+            {
+                worker.Dispose();
             }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
-        await Task.WhenAll(workers).ConfigureAwait(false);
+        }
     }
 
     private bool RunNext(CancellationToken cancellationToken)
@@ -81,11 +115,22 @@ internal sealed class CorpusRunner
             return false;
         }
 
-        Progress.Record(RunOne(_inputs[index], cancellationToken));
+        string? input = _inputs[index];
+        RunOutcome outcome = Mode == RunMode.Exec ? RunCommand(input, cancellationToken) : RunOnServer(input!, cancellationToken);
+        if (input is not null && outcome == RunOutcome.Crashed)
+        {
+            _crashing.Enqueue(input);
+        }
+        else if (input is not null && outcome == RunOutcome.TimedOut)
+        {
+            _hanging.Enqueue(input);
+        }
+
+        Progress.Record(outcome);
         return !cancellationToken.IsCancellationRequested;
     }
 
-    private RunOutcome RunOne(string? input, CancellationToken cancellationToken)
+    private RunOutcome RunCommand(string? input, CancellationToken cancellationToken)
     {
         var info = new TargetStartInfo(_command[0])
         {
@@ -97,7 +142,7 @@ internal sealed class CorpusRunner
             info.Arguments.Add(input is null ? arg : arg.Replace(Placeholder, input, StringComparison.Ordinal));
         }
 
-        info.Environment["MEMCOV_REGION"] = _region;
+        SetEnvironment(info);
         TargetProcess started;
         try
         {
@@ -105,15 +150,13 @@ internal sealed class CorpusRunner
         }
         catch (TargetInputException e)
         {
-            _messages.AddOrUpdate($"memcov: {e.Message}", 1, static (_, n) => n + 1);
+            _messages.Add($"memcov: {e.Message}");
             return RunOutcome.Failed;
         }
 
         using TargetProcess target = started;
-
-        // The target's stderr is read to its end, so a chatty target never blocks on a full pipe;
-        // the runtime's own lines are kept for the summary.
-        Task stderr = Task.Run(() => CollectMessages(target.StandardError), CancellationToken.None);
+        TargetMessages.Reader reader = _messages.Start();
+        Task stderr = Task.Run(() => reader.ReadToEnd(target.StandardError), CancellationToken.None);
         RunOutcome? killedAs = null;
         using (cancellationToken.Register(static t => ((TargetProcess)t!).Kill(), target))
         {
@@ -129,28 +172,126 @@ internal sealed class CorpusRunner
             }
 
             stderr.GetAwaiter().GetResult();
-            return killedAs ?? (exit.Exited
-                ? (exit.ExitCode == 0 ? RunOutcome.Passed : RunOutcome.Failed)
-                : RunOutcome.Crashed);
+            return killedAs ?? Classify(exit, reader.SanitizerReport);
         }
     }
 
-    private void CollectMessages(StreamReader stderr)
+    private RunOutcome RunOnServer(string input, CancellationToken cancellationToken)
     {
+        ServerWorker? worker = null;
         try
         {
-            while (stderr.ReadLine() is string line)
+            worker = _idle.TryTake(out ServerWorker? idle) ? idle : NewWorker();
+            (ServerRunResult result, bool report) = worker.Run(input, _timeout, cancellationToken);
+            if (result.Kind == ServerRunKind.NotRun)
             {
-                if (line.StartsWith("memcov:", StringComparison.Ordinal)
-                    && (_messages.Count < MaxMessages || _messages.ContainsKey(line)))
-                {
-                    _messages.AddOrUpdate(line, 1, static (_, n) => n + 1);
-                }
+                // The server had died after its last input: once more, on a new one.
+                (result, report) = worker.Run(input, _timeout, cancellationToken);
+            }
+
+            if (cancellationToken.IsCancellationRequested && result.ServerEnded)
+            {
+                return RunOutcome.Interrupted;
+            }
+
+            switch (result.Kind)
+            {
+                case ServerRunKind.Returned:
+                    return RunOutcome.Passed;
+                case ServerRunKind.TimedOut:
+                    return RunOutcome.TimedOut;
+                case ServerRunKind.Unreadable:
+                    _messages.Add($"memcov: cannot read the input '{Reports.Printable.Escape(input)}': {new System.ComponentModel.Win32Exception(result.Status).Message}");
+                    return RunOutcome.Failed;
+                case ServerRunKind.Ended when result.Exit is TargetExit exit:
+                    return Classify(exit, report);
+                default:
+                    return RunOutcome.Failed;
             }
         }
-        catch (IOException)
+        catch (TargetServerException e) when (Mode == RunMode.ForkServer && Progress.Done == 0 && Interlocked.CompareExchange(ref _fellBack, 1, 0) == 0)
         {
-            // The pipe broke: the target and its group are gone.
+            // The first server never said hello: this target runs once per input.
+            worker?.Dispose();
+            worker = null;
+            ModeNote = $"{_command[0]} never started the fork server ({NotReady(e)}); it runs once per input";
+            Mode = RunMode.Exec;
+            return RunCommand(input, cancellationToken);
+        }
+        catch (TargetServerException e) when (Mode == RunMode.Harness)
+        {
+            string? line = e.StandardError.Split('\n').FirstOrDefault(l => l.StartsWith(TargetMessages.Prefix, StringComparison.Ordinal));
+            worker?.Dispose();
+            worker = null;
+            throw new IOException(line is not null ? line[TargetMessages.Prefix.Length..].Trim() : $"the harness worker {NotReady(e)}", e);
+        }
+        catch (TargetServerException e)
+        {
+            // A later server did not start (a target that fails at random, say): this input runs on its own.
+            worker?.Dispose();
+            worker = null;
+            _messages.Add($"memcov: a fork server did not start ({NotReady(e)}); that input ran on its own");
+            return RunCommand(input, cancellationToken);
+        }
+        catch (TargetInputException e)
+        {
+            _messages.Add($"memcov: {e.Message}");
+            return RunOutcome.Failed;
+        }
+        finally
+        {
+            if (worker is not null)
+            {
+                _idle.Add(worker);
+            }
         }
     }
+
+    private static string NotReady(TargetServerException e) =>
+        e.Exit is TargetExit exit ? $"it ended first: {exit}" : "it was not ready in time";
+
+    private ServerWorker NewWorker()
+    {
+        if (Mode == RunMode.Harness)
+        {
+            var harness = new TargetStartInfo(TargetServer.FindHarnessWorker()) { CaptureStandardError = true };
+            harness.Arguments.Add(_harness!);
+            SetEnvironment(harness);
+            return new ServerWorker(harness, _timeout > MinReadyTimeout ? _timeout : MinReadyTimeout, _messages, null);
+        }
+
+        var slot = InputSlot.Create();
+        var info = new TargetStartInfo(_command[0])
+        {
+            StandardInputHandle = _inputOnStdin ? slot.Handle : null,
+            CaptureStandardError = true,
+        };
+        info.InheritedHandles.Add(slot.Handle);
+        foreach (string arg in _command.Skip(1))
+        {
+            info.Arguments.Add(arg.Replace(Placeholder, slot.Path, StringComparison.Ordinal));
+        }
+
+        SetEnvironment(info);
+        // Every symbol bound once in the server, not lazily again in each child.
+        if (Environment.GetEnvironmentVariable("LD_BIND_NOW") is null)
+        {
+            info.Environment["LD_BIND_NOW"] = "1";
+        }
+
+        return new ServerWorker(info, _timeout, _messages, slot);
+    }
+
+    private void SetEnvironment(TargetStartInfo info)
+    {
+        info.Environment["MEMCOV_REGION"] = _region;
+        SanitizerOptions.AbortOnError(info.Environment);
+    }
+
+    // A sanitizer reports, then exits with a code of its own (1 by default): that is a crash; a
+    // target's own exit(139) is an exit.
+    private static RunOutcome Classify(TargetExit exit, bool sanitizerReport) =>
+        !exit.Exited || sanitizerReport ? RunOutcome.Crashed
+        : exit.ExitCode == 0 ? RunOutcome.Passed
+        : RunOutcome.Failed;
 }

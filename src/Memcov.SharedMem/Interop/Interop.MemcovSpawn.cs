@@ -19,6 +19,22 @@ internal static partial class Interop
         [LibraryImport(LibraryName, EntryPoint = "mcov_spawn_kill")]
         internal static partial int SpawnKill(int pid);
 
+        /// <summary>mcov_server_start: start a server (a target that runs many inputs) and wait until it is ready.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_server_start")]
+        internal static partial int ServerStart(in SpawnRequest request, int helloTimeoutMs, out nint server, out int status);
+
+        /// <summary>mcov_server_run: run one input on a server.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_server_run")]
+        internal static partial int ServerRun(nint server, [MarshalAs(UnmanagedType.LPUTF8Str)] string? input, int timeoutMs, out RunOutcome outcome);
+
+        /// <summary>mcov_server_kill: SIGKILL the server and the run under way.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_server_kill")]
+        internal static partial int ServerKill(nint server);
+
+        /// <summary>mcov_server_stop: end the server (SIGKILL after the grace time), wait for it, free it.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_server_stop")]
+        internal static partial int ServerStop(nint server, int graceMs);
+
         /// <summary>mcov_region_file_check_path: 0 if the region's path still names the mapped file.</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_check_path")]
         internal static partial int RegionFileCheckPath(RegionFileHandle file);
@@ -45,6 +61,16 @@ internal static partial class Interop
             public uint KeepCount;
             [FieldOffset(52)]
             public uint Reserved;
+        }
+
+        /// <summary>The mirror of <c>mcov_run_outcome</c>; a test checks it against memcov_spawn.h.</summary>
+        [StructLayout(LayoutKind.Sequential, Size = 16)]
+        internal struct RunOutcome
+        {
+            public int Kind;
+            public int Status;
+            public int Pid;
+            public uint ServerEnded;
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed class TargetProcess : IDisposable
     /// <exception cref="TargetInputException">The standard input file is missing, unreadable or not a regular file.</exception>
     /// <exception cref="IOException">The target could not be started otherwise.</exception>
     /// <exception cref="PlatformNotSupportedException">The system is not Linux.</exception>
-    public static unsafe TargetProcess Start(TargetStartInfo info)
+    public static TargetProcess Start(TargetStartInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
         if (!OperatingSystem.IsLinux())
@@ -47,79 +47,44 @@ public sealed class TargetProcess : IDisposable
         }
 
         string path = Resolve(info.FileName);
-        using SafeFileHandle? input = info.StandardInputFile is null ? null : OpenInput(info.StandardInputFile);
+        using SafeFileHandle? opened = info.StandardInputFile is null ? null : OpenInput(info.StandardInputFile);
+        SafeFileHandle? input = opened ?? info.StandardInputHandle;
         AnonymousPipeServerStream? stderr = info.CaptureStandardError
             ? new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None)
             : null;
         try
         {
-            var strings = new List<nint>();
-            try
+            using var request = new NativeSpawnRequest(path, [info.FileName, .. info.Arguments], Environ(info.Environment),
+                input is null ? -1 : (int)input.DangerousGetHandle(),
+                info.StandardOutput is null ? -1 : (int)info.StandardOutput.DangerousGetHandle(),
+                stderr is null ? -1 : (int)stderr.ClientSafePipeHandle.DangerousGetHandle(),
+                [.. info.InheritedHandles.Select(h => (int)h.DangerousGetHandle())]);
+            int status = Interop.Memcov.Spawn(request.Request, out int pid);
+            if (status != Interop.Memcov.MCOV_OK)
             {
-                nint Utf8(string s)
-                {
-                    nint p = Marshal.StringToCoTaskMemUTF8(s);
-                    strings.Add(p);
-                    return p;
-                }
-
-                string[] argv = [info.FileName, .. info.Arguments];
-                string[] envp = Environ(info.Environment);
-                nint* args = stackalloc nint[argv.Length + 1];
-                nint* env = (nint*)NativeMemory.Alloc((nuint)(envp.Length + 1), (nuint)sizeof(nint));
-                try
-                {
-                    for (int i = 0; i < argv.Length; i++)
-                    {
-                        args[i] = Utf8(argv[i]);
-                    }
-
-                    args[argv.Length] = 0;
-                    for (int i = 0; i < envp.Length; i++)
-                    {
-                        env[i] = Utf8(envp[i]);
-                    }
-
-                    env[envp.Length] = 0;
-                    var request = new Interop.Memcov.SpawnRequest
-                    {
-                        Path = (byte*)Utf8(path),
-                        Argv = (byte**)args,
-                        Envp = (byte**)env,
-                        StdinFd = input is null ? -1 : (int)input.DangerousGetHandle(),
-                        StdoutFd = info.StandardOutput is null ? -1 : (int)info.StandardOutput.DangerousGetHandle(),
-                        StderrFd = stderr is null ? -1 : (int)stderr.ClientSafePipeHandle.DangerousGetHandle(),
-                    };
-                    int status = Interop.Memcov.Spawn(request, out int pid);
-                    if (status != Interop.Memcov.MCOV_OK)
-                    {
-                        string message = NativeStatus.LastError;
-                        throw status switch
-                        {
-                            Interop.Memcov.MCOV_E_NOT_FOUND => new FileNotFoundException(message, path),
-                            Interop.Memcov.MCOV_E_PERMISSION => new UnauthorizedAccessException(message),
-                            _ => new IOException(message),
-                        };
-                    }
-
-                    stderr?.DisposeLocalCopyOfClientHandle();
-                    return new TargetProcess(pid, stderr);
-                }
-                finally
-                {
-                    NativeMemory.Free(env);
-                }
+                throw SpawnFailure(status, path);
             }
-            finally
-            {
-                strings.ForEach(Marshal.FreeCoTaskMem);
-            }
+
+            stderr?.DisposeLocalCopyOfClientHandle();
+            return new TargetProcess(pid, stderr);
         }
         catch
         {
             stderr?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The exception for a failed mcov_spawn or mcov_server_start, with libmemcov's message.</summary>
+    internal static Exception SpawnFailure(int status, string path)
+    {
+        string message = NativeStatus.LastError;
+        return status switch
+        {
+            Interop.Memcov.MCOV_E_NOT_FOUND => new FileNotFoundException(message, path),
+            Interop.Memcov.MCOV_E_PERMISSION => new UnauthorizedAccessException(message),
+            _ => new IOException(message),
+        };
     }
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> ms (-1: without limit) for the target to end.</summary>
@@ -175,7 +140,7 @@ public sealed class TargetProcess : IDisposable
 
     // As execvp looks a name up: the first executable file in PATH.
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static string Resolve(string fileName)
+    internal static string Resolve(string fileName)
     {
         if (fileName.Contains('/', StringComparison.Ordinal))
         {
@@ -197,7 +162,7 @@ public sealed class TargetProcess : IDisposable
     }
 
     // Only a regular file: opening a FIFO would block before any timeout could start.
-    private static SafeFileHandle OpenInput(string path)
+    internal static SafeFileHandle OpenInput(string path)
     {
         if (Interop.Libc.Statx(Interop.Libc.AT_FDCWD, path, 0, Interop.Libc.STATX_BASIC_STATS, out Interop.Libc.StatxBuffer st) != 0)
         {
@@ -219,7 +184,7 @@ public sealed class TargetProcess : IDisposable
         }
     }
 
-    private static string[] Environ(IDictionary<string, string?> overrides)
+    internal static string[] Environ(IDictionary<string, string?> overrides)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry e in System.Environment.GetEnvironmentVariables())

@@ -28,6 +28,18 @@ public sealed class TargetStartInfo
     /// <summary>Whether <see cref="TargetProcess.StandardError"/> gives the target's standard error; otherwise it goes to <c>/dev/null</c>.</summary>
     public bool CaptureStandardError { get; init; }
 
+    /// <summary>
+    /// An open file the target reads as its standard input, sharing this handle's file offset
+    /// (instead of <see cref="StandardInputFile"/>; the caller keeps it open until the target started).
+    /// </summary>
+    public SafeFileHandle? StandardInputHandle { get; init; }
+
+    /// <summary>
+    /// Open descriptors the target keeps, at the same numbers (every other one closes at exec); the
+    /// caller keeps them open until the target started.
+    /// </summary>
+    public IList<SafeFileHandle> InheritedHandles { get; } = [];
+
     /// <summary>A file the target writes as its standard output (the caller keeps it open until the target started); <see langword="null"/>: <c>/dev/null</c>.</summary>
     public SafeFileHandle? StandardOutput { get; init; }
 }

@@ -18,6 +18,7 @@ public sealed partial class RegionHeaderLayoutTests
         ["mcov_region_counters"] = typeof(Interop.Memcov.RegionCounters),
         ["mcov_map_summary"] = typeof(Interop.Memcov.MapSummary),
         ["mcov_spawn_request"] = typeof(Interop.Memcov.SpawnRequest),
+        ["mcov_run_outcome"] = typeof(Interop.Memcov.RunOutcome),
         ["mcov_region_header"] = null,
         ["mcov_lanes_header"] = null,
         ["mcov_lane_entry"] = null,
@@ -82,7 +83,25 @@ public sealed partial class RegionHeaderLayoutTests
             checkedTypes++;
         }
 
-        Assert.Equal(6, checkedTypes);
+        Assert.Equal(7, checkedTypes);
+    }
+
+    [Fact]
+    public void RunKinds_MatchTheCEnum()
+    {
+        string text = HeaderText("memcov_spawn.h");
+        foreach (ServerRunKind kind in Enum.GetValues<ServerRunKind>())
+        {
+            string name = kind switch
+            {
+                ServerRunKind.TimedOut => "TIMED_OUT",
+                ServerRunKind.NotRun => "NOT_RUN",
+                _ => kind.ToString().ToUpperInvariant(),
+            };
+            Assert.Matches($@"MCOV_RUN_{name} = {(int)kind},", text);
+        }
+
+        Assert.Equal(5, Regex.Matches(text, @"MCOV_RUN_\w+ = \d+,").Count);
     }
 
     [Fact]

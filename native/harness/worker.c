@@ -1,0 +1,168 @@
+/* memcov-harness: the worker of `memcov run --harness HARNESS.so`. It loads a harness in the
+ * libFuzzer convention once (LLVMFuzzerTestOneInput, and LLVMFuzzerInitialize when there is one)
+ * and runs every input the runner sends through it, over the pipes of server_protocol.h. An input
+ * that crashes or hangs the harness takes this process with it; the runner counts the input and
+ * starts another worker. It links no part of Memcov: the harness brings libmemcov.so, and its
+ * edges reach the region named by $MEMCOV_REGION. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "memcov_spawn.h"
+#include "server_protocol.h"
+
+/* A larger input is refused, as the runner's other modes would hand the target a path it may
+ * not fit in memory. */
+#define MAX_INPUT (1ull << 30)
+
+typedef int (*test_one_input_fn)(const uint8_t *data, size_t size);
+typedef int (*initialize_fn)(int *argc, char ***argv);
+
+static int fail(const char *harness, const char *why)
+{
+    fprintf(stderr, "memcov: cannot load the harness %s: %s\n", harness, why);
+    return 2;
+}
+
+static bool read_all(int fd, void *buf, size_t n)
+{
+    for (size_t got = 0; got < n;) {
+        ssize_t k = read(fd, (char *)buf + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        got += (size_t)k;
+    }
+    return true;
+}
+
+static bool write_all(int fd, const void *buf, size_t n)
+{
+    for (size_t put = 0; put < n;) {
+        ssize_t k = write(fd, (const char *)buf + put, n - put);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        put += (size_t)k;
+    }
+    return true;
+}
+
+/* The input in a buffer of exactly its size, so a sanitizer sees a read past its end; errno on failure. */
+static int load_input(const char *path, uint8_t **data, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    int err = 0;
+    if (fstat(fd, &st) != 0)
+        err = errno;
+    else if (!S_ISREG(st.st_mode))
+        err = EINVAL;
+    else if ((uint64_t)st.st_size > MAX_INPUT)
+        err = EFBIG;
+    size_t n = err ? 0 : (size_t)st.st_size;
+    uint8_t *buf = err ? NULL : malloc(n ? n : 1);
+    if (!err && !buf)
+        err = ENOMEM;
+    size_t got = 0;
+    while (!err && got < n) {
+        ssize_t k = read(fd, buf + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            err = errno;
+        if (k <= 0)
+            break; /* shorter than it was: what is there */
+        got += (size_t)k;
+    }
+    close(fd);
+    if (err) {
+        free(buf);
+        return err;
+    }
+    *data = buf;
+    *size = got;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *fds = getenv(MCOV_SERVER_FDS_ENV);
+    int requests = -1, replies = -1, end = 0;
+    if (argc != 2 || !fds || sscanf(fds, "%d,%d%n", &requests, &replies, &end) != 2 ||
+        fds[end] != '\0' || requests < 0 || replies < 0) {
+        fputs("usage: memcov-harness HARNESS.so   (started by 'memcov run --harness', which "
+              "gives it its pipes)\n", stderr);
+        return 2;
+    }
+    /* The harness's own children are no servers. */
+    unsetenv(MCOV_SERVER_FDS_ENV);
+    fcntl(requests, F_SETFD, FD_CLOEXEC);
+    fcntl(replies, F_SETFD, FD_CLOEXEC);
+
+    const char *harness = argv[1];
+    void *lib = dlopen(harness, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        const char *why = dlerror();
+        if (strstr(why, "undefined symbol: __asan") || strstr(why, "undefined symbol: __ubsan") ||
+            strstr(why, "undefined symbol: __sanitizer") || strstr(why, "undefined symbol: __msan") ||
+            strstr(why, "undefined symbol: __tsan"))
+            return fail(harness, "it was built with a sanitizer whose runtime is not loaded; build it "
+                                 "with -shared-libsan and run memcov with LD_PRELOAD naming that "
+                                 "runtime, e.g. $(clang -print-file-name=libclang_rt.asan-x86_64.so)");
+        if (strstr(why, "cannot dynamically load position-independent executable"))
+            return fail(harness, "it is an executable; build the harness as a shared library "
+                                 "(-shared -fPIC, without -fsanitize=fuzzer's main)");
+        return fail(harness, why);
+    }
+    test_one_input_fn test_one_input =
+        (test_one_input_fn)(uintptr_t)dlsym(lib, "LLVMFuzzerTestOneInput");
+    if (!test_one_input)
+        return fail(harness, "it does not export LLVMFuzzerTestOneInput");
+    initialize_fn initialize = (initialize_fn)(uintptr_t)dlsym(lib, "LLVMFuzzerInitialize");
+    if (initialize) {
+        char *init_argv[] = {(char *)harness, NULL};
+        char **init_args = init_argv;
+        int init_argc = 1;
+        initialize(&init_argc, &init_args);
+    }
+
+    struct mcov_server_hello hello = {MCOV_SERVER_MAGIC, MCOV_SERVER_VERSION, (int32_t)getpid(), 0};
+    if (!write_all(replies, &hello, sizeof hello))
+        return 0;
+    char path[MCOV_SERVER_MAX_PATH + 1];
+    struct mcov_server_request rq;
+    /* The runner closing its end is the only way out. */
+    while (read_all(requests, &rq, sizeof rq)) {
+        if (rq.path_len > MCOV_SERVER_MAX_PATH || !read_all(requests, path, rq.path_len))
+            return 2;
+        path[rq.path_len] = '\0';
+        struct mcov_server_reply reply = {MCOV_RUN_RETURNED, 0, (int32_t)getpid(), 0};
+        uint8_t *data = NULL;
+        size_t size = 0;
+        int err = rq.path_len ? load_input(path, &data, &size) : 0;
+        if (err) {
+            reply.kind = MCOV_RUN_UNREADABLE;
+            reply.status = err;
+        } else {
+            static const uint8_t empty[1];
+            reply.status = test_one_input(data ? data : empty, size);
+            free(data);
+        }
+        if (!write_all(replies, &reply, sizeof reply))
+            return 0;
+    }
+    return 0;
+}

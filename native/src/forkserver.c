@@ -1,0 +1,338 @@
+/* The fork server of `memcov run`: a target started with $MEMCOV_SERVER_FDS stops at the end of its
+ * start-up and forks one child per input, which goes on into main; the server answers each
+ * request with the child's raw wait status (server_protocol.h). Exec and dynamic loading are
+ * paid once per worker instead of once per input.
+ *
+ * Where: every hook object has a late constructor (mcov_fork_server_point), and the server starts
+ * in the last of those that runs at start-up, once every module loaded at start-up has registered
+ * its guards, counters and PC table: a child then registers nothing again. "Loaded at start-up"
+ * is the executable, its DT_NEEDED closure and LD_PRELOAD; a module carrying the hook object is
+ * told by its ELF note ("memcov", hooks.c). Anything else never starts a server, and the runner
+ * runs the target once per input: a process that is not the program the runner started (it was
+ * exec'd by that program), a module dlopen'ed after start-up (main may have read its input already). */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hook_abi.h"
+#include "memcov_spawn.h"
+#include "runtime.h"
+#include "server_protocol.h"
+
+#define MAX_OBJECTS 1024
+
+struct object {
+    uintptr_t base;
+    uintptr_t lo, hi;        /* what its PT_LOAD segments map */
+    const char *name;        /* the path it was loaded from ("" for the executable) */
+    const char *soname;      /* DT_SONAME, or NULL */
+    const ElfW(Dyn) *dynamic;
+    const char *strtab;
+    bool noted;              /* carries a hook object */
+    bool startup;            /* loaded at start-up */
+};
+
+static struct {
+    bool done; /* started (in the server: never returns) or declined */
+    struct object objects[MAX_OBJECTS];
+    uint32_t count;
+} s_fs;
+
+static const char *basename_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* A d_ptr of the dynamic section: glibc relocates most in place; a read-only one it leaves. */
+static uintptr_t dyn_ptr(uintptr_t base, uintptr_t value)
+{
+    return value < base ? value + base : value;
+}
+
+static bool has_memcov_note(const struct dl_phdr_info *info)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+        const uint8_t *end = p + ph->p_memsz;
+        uintptr_t align = ph->p_align > 4 ? ph->p_align : 4;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+            const uint8_t *name = p + sizeof *n;
+            uint64_t name_len = mcov_round_up(n->n_namesz, align);
+            uint64_t desc_len = mcov_round_up(n->n_descsz, align);
+            if ((uint64_t)(end - name) < name_len + desc_len)
+                break;
+            if (n->n_type == MCOV_HOOKS_NOTE_TYPE && n->n_namesz == sizeof MCOV_HOOKS_NOTE_NAME &&
+                memcmp(name, MCOV_HOOKS_NOTE_NAME, sizeof MCOV_HOOKS_NOTE_NAME) == 0)
+                return true;
+            p = name + name_len + desc_len;
+        }
+    }
+    return false;
+}
+
+static int collect(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    (void)arg;
+    if (s_fs.count == MAX_OBJECTS)
+        return 1;
+    struct object *o = &s_fs.objects[s_fs.count++];
+    memset(o, 0, sizeof *o);
+    o->base = info->dlpi_addr;
+    o->name = info->dlpi_name ? info->dlpi_name : "";
+    o->noted = has_memcov_note(info);
+    o->lo = UINTPTR_MAX;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_DYNAMIC)
+            o->dynamic = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
+        if (ph->p_type == PT_LOAD) {
+            uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+            o->lo = lo < o->lo ? lo : o->lo;
+            o->hi = hi > o->hi ? hi : o->hi;
+        }
+    }
+    if (!o->dynamic)
+        return 0;
+    uintptr_t soname = 0;
+    bool has_soname = false;
+    for (const ElfW(Dyn) *d = o->dynamic; d->d_tag != DT_NULL; d++) {
+        if (d->d_tag == DT_STRTAB)
+            o->strtab = (const char *)dyn_ptr(o->base, d->d_un.d_ptr);
+        else if (d->d_tag == DT_SONAME) {
+            soname = d->d_un.d_val;
+            has_soname = true;
+        }
+    }
+    if (o->strtab && has_soname)
+        o->soname = o->strtab + soname;
+    return 0;
+}
+
+static struct object *find_by_needed(const char *needed)
+{
+    for (uint32_t i = 0; i < s_fs.count; i++) {
+        struct object *o = &s_fs.objects[i];
+        if ((o->soname && strcmp(o->soname, needed) == 0) ||
+            (o->name[0] && strcmp(basename_of(o->name), needed) == 0))
+            return o;
+    }
+    return NULL;
+}
+
+/* Marks the executable's DT_NEEDED closure and the LD_PRELOAD objects as loaded at start-up. */
+static void mark_startup(void)
+{
+    if (s_fs.count == 0)
+        return;
+    s_fs.objects[0].startup = true; /* dl_iterate_phdr gives the executable first */
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload) {
+        char copy[4096];
+        snprintf(copy, sizeof copy, "%s", preload);
+        for (char *save = NULL, *tok = strtok_r(copy, " :", &save); tok; tok = strtok_r(NULL, " :", &save)) {
+            struct object *o = find_by_needed(basename_of(tok));
+            if (o)
+                o->startup = true;
+        }
+    }
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (uint32_t i = 0; i < s_fs.count; i++) {
+            struct object *o = &s_fs.objects[i];
+            if (!o->startup || !o->dynamic || !o->strtab)
+                continue;
+            for (const ElfW(Dyn) *d = o->dynamic; d->d_tag != DT_NULL; d++) {
+                if (d->d_tag != DT_NEEDED)
+                    continue;
+                struct object *dep = find_by_needed(o->strtab + d->d_un.d_val);
+                if (dep && !dep->startup)
+                    dep->startup = grew = true;
+            }
+        }
+    }
+}
+
+/* Whether this process is the program the runner started ($MEMCOV_SERVER_EXE, "DEV:INO"). */
+static bool is_started_program(void)
+{
+    const char *want = getenv(MCOV_SERVER_EXE_ENV);
+    unsigned long long dev = 0, ino = 0;
+    int end = 0;
+    if (!want || sscanf(want, "%llu:%llu%n", &dev, &ino, &end) != 2 || want[end] != '\0')
+        return false;
+    struct stat st;
+    return stat("/proc/self/exe", &st) == 0 && (unsigned long long)st.st_dev == dev &&
+           (unsigned long long)st.st_ino == ino;
+}
+
+static bool read_exact(int fd, void *buf, size_t n)
+{
+    for (size_t got = 0; got < n;) {
+        ssize_t k = read(fd, (char *)buf + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        got += (size_t)k;
+    }
+    return true;
+}
+
+static bool write_exact(int fd, const void *buf, size_t n)
+{
+    for (size_t put = 0; put < n;) {
+        ssize_t k = write(fd, (const char *)buf + put, n - put);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        put += (size_t)k;
+    }
+    return true;
+}
+
+/* Kill a child's process group (its background children too) and wait for the child. */
+static int reap_child(pid_t pid)
+{
+    siginfo_t info;
+    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
+    kill(-pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
+}
+
+/* Serves until the runner closes its end; returns only in a child, which goes on into main. */
+static void serve(int requests, int replies)
+{
+    pid_t server = getpid();
+    struct mcov_server_hello hello = {MCOV_SERVER_MAGIC, MCOV_SERVER_VERSION, (int32_t)server,
+                                      MCOV_SERVER_TIMES_RUNS};
+    if (!write_exact(replies, &hello, sizeof hello))
+        _exit(0);
+    for (;;) {
+        struct mcov_server_request rq;
+        char path[MCOV_SERVER_MAX_PATH];
+        if (!read_exact(requests, &rq, sizeof rq) || rq.path_len > MCOV_SERVER_MAX_PATH ||
+            !read_exact(requests, path, rq.path_len))
+            _exit(0);
+        /* An input on stdin: the runner rewrote the file the server's descriptor 0 shares. */
+        lseek(0, 0, SEEK_SET);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(requests);
+            close(replies);
+            setpgid(0, 0);
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != server)
+                _exit(127);
+            return;
+        }
+        struct mcov_server_reply reply = {MCOV_RUN_ENDED, 0, (int32_t)pid, 0};
+        if (pid < 0)
+            _exit(1); /* the runner sees the server end, and says so */
+        setpgid(pid, pid);
+        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        bool runner_gone = false;
+        if (pidfd >= 0) {
+            struct pollfd p[2] = {{pidfd, POLLIN, 0}, {requests, POLLIN, 0}};
+            int r;
+            do
+                r = poll(p, 2, (int)(rq.timeout_ms > 0x7fffffffu ? 0x7fffffffu : rq.timeout_ms));
+            while (r < 0 && errno == EINTR);
+            if (r == 0) {
+                reply.kind = MCOV_RUN_TIMED_OUT;
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+            } else if (r > 0 && !p[0].revents && p[1].revents) {
+                /* The runner closed its end (it ended or died) while a child ran. */
+                runner_gone = true;
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+            }
+            close(pidfd);
+        }
+        reply.status = reap_child(pid);
+        if (runner_gone || !write_exact(replies, &reply, sizeof reply))
+            _exit(0);
+    }
+}
+
+/* The start-up modules whose late constructor ran, by the lowest address they map. */
+static uintptr_t s_called[MAX_OBJECTS];
+static uint32_t s_called_count;
+
+static bool has_called(uintptr_t lo)
+{
+    for (uint32_t i = 0; i < s_called_count; i++)
+        if (s_called[i] == lo)
+            return true;
+    return false;
+}
+
+static struct object *object_of(const void *address)
+{
+    uintptr_t a = (uintptr_t)address;
+    for (uint32_t i = 0; i < s_fs.count; i++)
+        if (a >= s_fs.objects[i].lo && a < s_fs.objects[i].hi)
+            return &s_fs.objects[i];
+    return NULL;
+}
+
+void mcov_fork_server_point(const void *caller)
+{
+    if (s_fs.done)
+        return;
+    const char *fds = getenv(MCOV_SERVER_FDS_ENV);
+    if (!fds) {
+        s_fs.done = true;
+        return;
+    }
+    int requests = -1, replies = -1, end = 0;
+    bool usable = sscanf(fds, "%d,%d%n", &requests, &replies, &end) == 2 && fds[end] == '\0' &&
+                  requests >= 0 && replies >= 0 && is_started_program();
+    if (usable) {
+        s_fs.count = 0;
+        dl_iterate_phdr(collect, NULL);
+        mark_startup();
+        struct object *me = object_of(caller);
+        usable = me && me->startup;
+        if (usable && !has_called(me->lo) && s_called_count < MAX_OBJECTS)
+            s_called[s_called_count++] = me->lo;
+        for (uint32_t i = 0; usable && i < s_fs.count; i++) {
+            const struct object *o = &s_fs.objects[i];
+            if (o->noted && o->startup && !has_called(o->lo))
+                return; /* a module loaded at start-up is still to come */
+        }
+    }
+    /* This or never: the variables are not passed on to the target's children. */
+    s_fs.done = true;
+    unsetenv(MCOV_SERVER_FDS_ENV);
+    unsetenv(MCOV_SERVER_EXE_ENV);
+    if (!usable)
+        return;
+    fcntl(requests, F_SETFD, FD_CLOEXEC);
+    fcntl(replies, F_SETFD, FD_CLOEXEC);
+    serve(requests, replies);
+    /* The child: its own hits from here on, into the region every child shares. */
+}

@@ -1,0 +1,151 @@
+/* The fork server (forkserver.c, driven through memcov_spawn.h's servers): a target whose
+ * instrumented modules load at start-up (callback A, no-call B) forks once per input, and its runs
+ * give the same region, byte for byte, as the target exec'd once per input; a crash ends only its
+ * child and keeps what it recorded; a hang is killed at its limit and the server goes on; a
+ * target whose instrumented code is only dlopen'ed, or a program exec'd by the one started, never
+ * starts a server; a server ends when its runner closes its end. */
+#define _GNU_SOURCE
+#include "support.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "memcov_spawn.h"
+
+extern char **environ;
+
+static const char **env_with(const char *region)
+{
+    static char var[256];
+    snprintf(var, sizeof var, "MEMCOV_REGION=%s", region);
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    const char **envp = calloc(n + 2, sizeof *envp);
+    CHECK(envp != NULL, "calloc");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "MEMCOV_REGION=", 14) != 0)
+            envp[k++] = environ[i];
+    envp[k++] = var;
+    envp[k] = NULL;
+    return envp;
+}
+
+static void fill(int slot, const char *text)
+{
+    size_t n = strlen(text);
+    CHECK(ftruncate(slot, (off_t)n) == 0 && pwrite(slot, text, n, 0) == (ssize_t)n, "fill: %s",
+          strerror(errno));
+}
+
+static mcov_server *start_server(const char *program, const char *const *argv, const char *region,
+                                 int slot, int32_t *status)
+{
+    const char **envp = env_with(region);
+    int32_t keep[] = {slot};
+    mcov_spawn_request r = {program, argv, envp, -1, -1, -1, keep, 1, 0};
+    mcov_server *s = NULL;
+    int rc = mcov_server_start(&r, 10000, &s, status);
+    free(envp);
+    return rc == MCOV_OK ? s : NULL;
+}
+
+static mcov_run_outcome run(mcov_server *s, int32_t timeout_ms)
+{
+    mcov_run_outcome o;
+    CHECK(mcov_server_run(s, NULL, timeout_ms, &o) == MCOV_OK, "run: %s", mcov_last_error());
+    return o;
+}
+
+int main(void)
+{
+    int slot = memfd_create("fork-server-input", MFD_CLOEXEC);
+    CHECK(slot >= 0, "memfd_create: %s", strerror(errno));
+    char slot_path[64];
+    snprintf(slot_path, sizeof slot_path, "/dev/fd/%d", slot);
+    const char *argv[] = {MCOV_TEST_FORK_TARGET, slot_path, NULL};
+
+    /* Every input through one server, and through one exec each. */
+    const char *served = t_region_name("served");
+    const char *execd = t_region_name("execd");
+    CHECK(mcov_region_create(served, 1 << 16) == 0 && mcov_region_create(execd, 1 << 16) == 0,
+          "create: %s", mcov_last_error());
+    int32_t status = 0;
+    mcov_server *s = start_server(MCOV_TEST_FORK_TARGET, argv, served, slot, &status);
+    CHECK(s != NULL, "the target did not start a fork server: %s (status %d)", mcov_last_error(),
+          (int)status);
+    pid_t first_child = 0;
+    for (size_t i = 0; i < t_input_count; i++) {
+        fill(slot, t_inputs[i]);
+        mcov_run_outcome o = run(s, 10000);
+        CHECK(o.kind == MCOV_RUN_ENDED && WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0 &&
+                  !o.server_ended,
+              "input %zu: kind %d status %#x", i, o.kind, (unsigned)o.status);
+        CHECK(o.pid != first_child, "a child per input");
+        first_child = o.pid;
+    }
+    const char **envp = env_with(execd);
+    for (size_t i = 0; i < t_input_count; i++) {
+        fill(slot, t_inputs[i]);
+        int32_t keep[] = {slot};
+        mcov_spawn_request r = {MCOV_TEST_FORK_TARGET, argv, envp, -1, -1, -1, keep, 1, 0};
+        int32_t pid = -1, st = -1;
+        CHECK(mcov_spawn(&r, &pid) == 0 && mcov_spawn_wait(pid, 20000, &st) == 0 &&
+                  WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "exec input %zu: %s", i, mcov_last_error());
+    }
+    free(envp);
+    t_region_copy a = t_read_region(served), b = t_read_region(execd);
+    CHECK(t_count(a.map, a.cursor) > 20, "the served runs recorded %llu edges",
+          (unsigned long long)t_count(a.map, a.cursor));
+    t_check_same_map(&a, &b);
+    t_free_region(&a);
+    t_free_region(&b);
+
+    /* A hang is killed at its limit, the server goes on; a crash ends its child only. */
+    fill(slot, "!hang");
+    mcov_run_outcome o = run(s, 200);
+    CHECK(o.kind == MCOV_RUN_TIMED_OUT && !o.server_ended && WIFSIGNALED(o.status),
+          "hang: kind %d, server ended %u", o.kind, o.server_ended);
+    const char *crashed = t_region_name("crashed");
+    CHECK(mcov_region_create(crashed, 1 << 16) == 0, "create: %s", mcov_last_error());
+    int32_t st2 = 0;
+    mcov_server *c = start_server(MCOV_TEST_FORK_TARGET, argv, crashed, slot, &st2);
+    CHECK(c != NULL, "second server: %s", mcov_last_error());
+    fill(slot, "!crash");
+    o = run(c, 10000);
+    CHECK(o.kind == MCOV_RUN_ENDED && WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGABRT &&
+              !o.server_ended,
+          "crash: kind %d status %#x", o.kind, (unsigned)o.status);
+    CHECK(t_region_edges(crashed) > 5, "the crashed child's edges stay: %llu",
+          (unsigned long long)t_region_edges(crashed));
+    fill(slot, "1+2");
+    o = run(c, 10000);
+    CHECK(o.kind == MCOV_RUN_ENDED && WIFEXITED(o.status), "after the crash: kind %d", o.kind);
+    CHECK(mcov_server_stop(c, 1000) == MCOV_OK, "stop");
+    CHECK(mcov_server_stop(s, 1000) == MCOV_OK, "stop");
+
+    /* Instrumented code only dlopen'ed (mcov_worker), or a program the started one execs: no server. */
+    const char *worker_argv[] = {MCOV_TEST_WORKER, "0", "1", NULL};
+    int32_t ended = 0;
+    CHECK(start_server(MCOV_TEST_WORKER, worker_argv, served, slot, &ended) == NULL &&
+              WIFEXITED(ended) && WEXITSTATUS(ended) == 0,
+          "a dlopen-only target started a server (status %#x)", (unsigned)ended);
+    char script[512];
+    snprintf(script, sizeof script, "exec '%s' '%s'", MCOV_TEST_FORK_TARGET, slot_path);
+    const char *sh_argv[] = {"sh", "-c", script, NULL};
+    fill(slot, "1+2");
+    CHECK(start_server("/bin/sh", sh_argv, served, slot, &ended) == NULL && WIFEXITED(ended) &&
+              WEXITSTATUS(ended) == 0,
+          "an exec'd program started a server (status %#x)", (unsigned)ended);
+
+    close(slot);
+    t_cleanup();
+    printf("ok\n");
+    return 0;
+}

@@ -1,0 +1,51 @@
+using System.Runtime.InteropServices;
+using Memcov.SharedMem;
+using Microsoft.Win32.SafeHandles;
+
+namespace Memcov.Cli;
+
+/// <summary>
+/// A fork server worker's input: a file in memory (memfd) that the server keeps at the same
+/// descriptor number, rewritten for each input. Its children open it as <c>/dev/fd/N</c> (a fresh
+/// open, at offset 0) or read it as their stdin (the server seeks back before each fork). No file
+/// on disk, so nothing is left behind whatever happens to the run.
+/// </summary>
+internal sealed class InputSlot : IDisposable
+{
+    private InputSlot(SafeFileHandle handle)
+    {
+        Handle = handle;
+        Path = $"/dev/fd/{(int)handle.DangerousGetHandle()}";
+    }
+
+    public SafeFileHandle Handle { get; }
+
+    /// <summary>The path a child opens the input by.</summary>
+    public string Path { get; }
+
+    /// <exception cref="IOException">No memfd could be made.</exception>
+    public static InputSlot Create()
+    {
+        SafeFileHandle handle = Interop.Libc.MemfdCreate("memcov-input", Interop.Libc.MFD_CLOEXEC);
+        if (handle.IsInvalid)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            handle.Dispose();
+            throw new IOException($"cannot make a file in memory for the fork server's input: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+
+        return new InputSlot(handle);
+    }
+
+    /// <summary>Makes the slot hold <paramref name="input"/>'s bytes.</summary>
+    /// <exception cref="IOException">The input cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The input may not be read.</exception>
+    public void Fill(string input)
+    {
+        byte[] bytes = File.ReadAllBytes(input);
+        RandomAccess.SetLength(Handle, bytes.Length);
+        RandomAccess.Write(Handle, bytes, 0);
+    }
+
+    public void Dispose() => Handle.Dispose();
+}

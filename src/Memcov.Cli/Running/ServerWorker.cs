@@ -1,0 +1,108 @@
+using Memcov.SharedMem;
+
+namespace Memcov.Cli;
+
+/// <summary>
+/// One worker of <c>memcov run</c> that keeps a server process across inputs (a
+/// <see cref="TargetServer"/>): memcov-harness with a harness loaded, or the target itself as a
+/// fork server, whose input goes through an <see cref="InputSlot"/>. A server an input crashed or
+/// hung is started again for the next. Its stderr is read to the end by <see cref="TargetMessages"/>.
+/// </summary>
+internal sealed class ServerWorker : IDisposable
+{
+    private static readonly TimeSpan StderrGrace = TimeSpan.FromSeconds(2);
+
+    private readonly TargetStartInfo _start;
+    private readonly TimeSpan _readyTimeout;
+    private readonly TargetMessages _messages;
+    private readonly InputSlot? _slot;
+    private TargetServer? _server;
+    private Task _stderr = Task.CompletedTask;
+    private TargetMessages.Reader? _reader;
+
+    /// <param name="start">What to start.</param>
+    /// <param name="readyTimeout">How long the server may take to be ready.</param>
+    /// <param name="messages">Where its stderr's lines go.</param>
+    /// <param name="slot">The fork server's input (in <paramref name="start"/>'s arguments or stdin); null: the path goes in the request.</param>
+    public ServerWorker(TargetStartInfo start, TimeSpan readyTimeout, TargetMessages messages, InputSlot? slot)
+    {
+        _start = start;
+        _readyTimeout = readyTimeout;
+        _messages = messages;
+        _slot = slot;
+    }
+
+    /// <summary>Starts the server process if none runs.</summary>
+    /// <exception cref="TargetServerException">It ended, or was killed, before it was ready.</exception>
+    public void EnsureStarted()
+    {
+        if (_server is not null)
+        {
+            return;
+        }
+
+        _server = TargetServer.Start(_start, _readyTimeout);
+        _reader = _messages.Start();
+        TargetServer server = _server;
+        TargetMessages.Reader reader = _reader;
+        _stderr = Task.Run(() => reader.ReadToEnd(server.StandardError), CancellationToken.None);
+    }
+
+    /// <summary>Runs one input, starting the server first if need be; a server the input ended is gone after.</summary>
+    /// <exception cref="TargetInputException">The input cannot be read into the slot.</exception>
+    public (ServerRunResult Result, bool SanitizerReport) Run(string? input, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // The input first: a target that never starts the fork server has read it by the time that shows.
+        if (_slot is not null)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            try
+            {
+                _slot.Fill(input);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new TargetInputException(input, $"cannot be read ({e.Message})");
+            }
+        }
+
+        EnsureStarted();
+        TargetServer server = _server!;
+        _reader!.ClearSanitizerReport();
+        ServerRunResult result;
+        using (cancellationToken.Register(static s => ((TargetServer)s!).Kill(), server))
+        {
+            result = server.Run(_slot is null ? input : null, timeout);
+        }
+
+        bool report = false;
+        if (result.ServerEnded)
+        {
+            // Its stderr ends with it: every line it wrote about this input is read before the verdict.
+            Stop();
+            report = _reader.SanitizerReport;
+        }
+
+        return (result, report);
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _slot?.Dispose();
+    }
+
+    private void Stop()
+    {
+        if (_server is null)
+        {
+            return;
+        }
+
+        // Ended first, so its stderr ends; a child that escaped its group may hold that open: not for long.
+        _server.Stop();
+        _stderr.Wait(StderrGrace);
+        _server.Dispose();
+        _server = null;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+
+namespace Memcov.Cli;
+
+/// <summary>
+/// What targets print on stderr that a run reports: the runtime's own <c>memcov:</c> lines (a
+/// region that could not be attached, a module that did not fit), counted by distinct line, and
+/// whether a sanitizer reported an error (which makes the run a crash even when the sanitizer then
+/// exits with a code).
+/// </summary>
+internal sealed partial class TargetMessages
+{
+    /// <summary>The prefix of the runtime's lines.</summary>
+    public const string Prefix = "memcov:";
+
+    /// <summary>How many distinct lines a run keeps, so a chatty target cannot fill memory.</summary>
+    private const int MaxMessages = 100;
+
+    private readonly ConcurrentDictionary<string, int> _lines = new(StringComparer.Ordinal);
+
+    /// <summary>The distinct lines and how many runs printed each, sorted.</summary>
+    public IReadOnlyList<(string Message, int Runs)> Lines =>
+        [.. _lines.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => (m.Key, m.Value))];
+
+    /// <summary>Counts a line that did not come through a target's stderr.</summary>
+    public void Add(string line) => _lines.AddOrUpdate(line, 1, static (_, n) => n + 1);
+
+    /// <summary>A reader for one target's stderr.</summary>
+    public Reader Start() => new(this);
+
+    // "==123==ERROR: AddressSanitizer: heap-buffer-overflow …", and the report's last line.
+    [GeneratedRegex(@"^==\d+==ERROR: \w*Sanitizer|^SUMMARY: \w*Sanitizer", RegexOptions.CultureInvariant)]
+    private static partial Regex SanitizerReportLine();
+
+    /// <summary>Reads one target's stderr to its end.</summary>
+    internal sealed class Reader(TargetMessages owner)
+    {
+        private volatile bool _sanitizerReport;
+
+        /// <summary>Whether a sanitizer reported an error since <see cref="ClearSanitizerReport"/>.</summary>
+        public bool SanitizerReport => _sanitizerReport;
+
+        public void ClearSanitizerReport() => _sanitizerReport = false;
+
+        /// <summary>Reads to the end (the target and its group are gone), so a chatty target never blocks on a full pipe.</summary>
+        public void ReadToEnd(StreamReader stderr)
+        {
+            try
+            {
+                while (stderr.ReadLine() is string line)
+                {
+                    if (line.StartsWith(Prefix, StringComparison.Ordinal)
+                        && (owner._lines.Count < MaxMessages || owner._lines.ContainsKey(line)))
+                    {
+                        owner.Add(line);
+                    }
+                    else if (SanitizerReportLine().IsMatch(line))
+                    {
+                        _sanitizerReport = true;
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The pipe broke: the target and its group are gone.
+            }
+        }
+    }
+}

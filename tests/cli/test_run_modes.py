@@ -1,0 +1,268 @@
+"""memcov run's three ways of running inputs give the same coverage and leave nothing behind: a
+fork server (the command's target started once per worker, forked per input), exec (once per
+input: what a target that never starts the fork server gets, with one line saying why) and a
+harness library (LLVMFuzzerTestOneInput, loaded once per worker). The same union byte for byte on
+the sample corpus; crashes and hangs counted, listed and keeping their coverage; a target's own
+exit(139) an exit; no process left after Ctrl-C, after SIGKILL of memcov run, or after a target's
+background child; options checked.
+
+    MEMCOV_CLI=artifacts/cli/memcov MEMCOV_SAMPLE_DIR=artifacts/samples python3 -m unittest tests/cli/test_run_modes.py
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = os.environ.get("MEMCOV_CLI") or str(ROOT / "artifacts" / "cli" / "memcov")
+SAMPLES = Path(os.environ.get("MEMCOV_SAMPLE_DIR") or ROOT / "artifacts" / "samples")
+SAMPLE = SAMPLES / "memcov-sample"
+HARNESS = SAMPLES / "libmemcov_sample_fuzz.so"
+WRAPPER = Path(CLI).resolve().parent.parent / "bin" / "memcov-cc"
+NATIVE = Path(CLI).resolve().parent.parent / "native"
+sys.path.insert(0, str(ROOT / "bindings" / "python"))
+os.environ.setdefault("MEMCOV_LIBRARY", str(NATIVE / "libmemcov.so.2"))
+
+# A target and a harness that end as their first byte says: 'e' exit(139), 's' SIGSEGV, 'b' leave a
+# background child behind, 'h' hang; anything else returns. Built with memcov-cc: instrumented.
+TARGET_C = r"""
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+static int act(int c) {
+    if (c == 'e') exit(139);
+    if (c == 's') raise(SIGSEGV);
+    if (c == 'b' && fork() == 0) { execlp("sleep", "sleep", "3600", (char *)0); _exit(1); }
+    if (c == 'h') for (;;) pause();
+    return c == 'x' ? 1 : 0;
+}
+#ifdef HARNESS
+__attribute__((visibility("default"))) int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
+    return act(n ? d[0] : 0), 0;
+}
+#else
+int main(int argc, char **argv) {
+    FILE *f = argc > 1 ? fopen(argv[1], "rb") : stdin;
+    if (!f) return 2;
+    int c = fgetc(f);
+    return act(c);
+}
+#endif
+"""
+
+
+def processes_running(pattern):
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+    return [p for p in out if int(p) != os.getpid()]
+
+
+class RunModesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.build = Path(tempfile.mkdtemp(prefix="memcov-modes-build-"))
+        src = cls.build / "target.c"
+        src.write_text(TARGET_C)
+        cls.target = cls.build / "mcov-modes-target"
+        cls.harness = cls.build / "libmcov-modes-harness.so"
+        for args in ([str(src), "-o", str(cls.target)],
+                     ["-DHARNESS", "-shared", "-fPIC", str(src), "-o", str(cls.harness)]):
+            subprocess.run([str(WRAPPER), "-O1", *args], check=True, capture_output=True, text=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.build, True)
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="memcov-modes-"))
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.shm = self.tmp / "shm"
+        self.shm.mkdir()
+        self.env = dict(os.environ, MEMCOV_SHM_DIR=str(self.shm), DOTNET_EnableDiagnostics="0")
+
+    def memcov(self, *args, ok=True, timeout=300):
+        out = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout, env=self.env)
+        if ok and out.returncode != 0:
+            raise AssertionError(f"memcov {' '.join(args)} exited {out.returncode}: {out.stderr}")
+        return out
+
+    def run_json(self, *args, region=None):
+        extra = ["--region", region, "--keep"] if region else []
+        out = self.memcov("run", "--json", *extra, *args)
+        return json.loads(out.stdout), out.stderr
+
+    def union(self, region):
+        """The region's modules, by identity: their edge bytes."""
+        import memcov as py
+        path = self.tmp / f"{region}.map"
+        self.memcov("export", region, "-o", str(path))
+        return {m.identity: m.edges for m in py.maps.load(str(path))}
+
+    def inputs(self, name, files):
+        d = self.tmp / name
+        d.mkdir()
+        for file_name, data in files.items():
+            (d / file_name).write_bytes(data)
+        return d
+
+    MODES = {
+        "fork-server": lambda corpus: ["--inputs", str(corpus), "--", str(SAMPLE), "{}"],
+        "exec": lambda corpus: ["--no-fork-server", "--inputs", str(corpus), "--", str(SAMPLE), "{}"],
+        "harness": lambda corpus: ["--harness", str(HARNESS), "--inputs", str(corpus)],
+    }
+
+    def test_the_three_modes_give_the_same_union_byte_for_byte(self):
+        corpus = ROOT / "samples" / "corpus"
+        unions = {}
+        for mode, args in self.MODES.items():
+            summary, err = self.run_json("--jobs", "2", *args(corpus), region=f"u-{mode}")
+            self.assertEqual(summary["mode"], mode, err)
+            self.assertEqual((summary["done"], summary["crashes"], summary["timeouts"], summary["failures"]),
+                             (len(list(corpus.iterdir())), 0, 0, 0), err)
+            unions[mode] = self.union(f"u-{mode}")
+        self.assertGreater(sum(e.count(1) for e in unions["exec"].values()), 500)
+        self.assertEqual(unions["fork-server"], unions["exec"])
+        self.assertEqual(unions["harness"], unions["exec"])
+
+    def test_stdin_input_through_the_fork_server(self):
+        corpus = ROOT / "samples" / "corpus"
+        summary, err = self.run_json("--inputs", str(corpus), "--", str(SAMPLE), region="stdin")
+        self.assertEqual(summary["mode"], "fork-server", err)
+        reference, _ = self.run_json(*self.MODES["exec"](corpus), region="stdin-ref")
+        self.assertEqual(self.union("stdin"), self.union("stdin-ref"))
+
+    def test_crashes_and_hangs_are_counted_listed_and_keep_their_coverage(self):
+        bad = ROOT / "samples" / "corpus-bad"
+        unions = {}
+        for mode, args in self.MODES.items():
+            summary, err = self.run_json("--timeout", "1", *args(bad), region=f"bad-{mode}")
+            self.assertEqual(summary["mode"], mode, err)
+            self.assertEqual((summary["crashes"], summary["timeouts"]), (1, 1), err)
+            self.assertEqual(summary["crashing_inputs"], [str(bad / "crash.ms")])
+            self.assertEqual(summary["hanging_inputs"], [str(bad / "hang.ms")])
+            unions[mode] = self.union(f"bad-{mode}")
+        # The scripts ran before they crashed or hung: more than an empty input reaches.
+        empty = self.inputs("empty", {"empty.ms": b""})
+        self.run_json(*self.MODES["exec"](empty), region="empty")
+        covered = lambda u: sum(len(e) - e.count(0) for e in u.values())
+        self.assertGreater(covered(unions["exec"]), covered(self.union("empty")) + 50)
+        self.assertEqual(unions["fork-server"], unions["exec"])
+        self.assertEqual(unions["harness"], unions["exec"])
+
+    def test_an_exit_of_139_is_an_exit_and_a_signal_a_crash_in_every_mode(self):
+        corpus = self.inputs("ends", {"exit139": b"e", "segv": b"s", "fine": b"ok", "nonzero": b"x"})
+        for mode, args in {
+            "fork-server": ["--inputs", str(corpus), "--", str(self.target), "{}"],
+            "exec": ["--no-fork-server", "--inputs", str(corpus), "--", str(self.target), "{}"],
+            "harness": ["--harness", str(self.harness), "--inputs", str(corpus)],
+        }.items():
+            summary, err = self.run_json(*args)
+            self.assertEqual(summary["mode"], mode, err)
+            self.assertEqual(summary["crashing_inputs"], [str(corpus / "segv")], f"{mode}: {err}")
+            # exit(139) and exit(1) are exits; a harness's return value is no exit code.
+            self.assertEqual(summary["failures"], 1 if mode == "harness" else 2, f"{mode}: {err}")
+            self.assertEqual(summary["done"], 4)
+
+    def test_a_target_that_never_starts_the_fork_server_runs_once_per_input_and_says_why(self):
+        script = self.tmp / "wrapped.sh"
+        script.write_text(f'#!/bin/sh\nexec "{SAMPLE}" "$@"\n')
+        script.chmod(0o755)
+        corpus = ROOT / "samples" / "corpus"
+        summary, err = self.run_json("--inputs", str(corpus), "--", str(script), "{}", region="wrapped")
+        self.assertEqual(summary["mode"], "exec")
+        self.assertIn("never started the fork server", summary["mode_note"])
+        self.assertEqual(err.splitlines(), [f"memcov: {summary['mode_note']}"])
+        self.assertEqual(summary["done"], len(list(corpus.iterdir())))
+        self.run_json(*self.MODES["exec"](corpus), region="direct")
+        self.assertEqual(self.union("wrapped"), self.union("direct"))
+
+    def test_a_background_child_of_an_input_does_not_outlive_its_run(self):
+        corpus = self.inputs("bg", {"background": b"b", "fine": b"ok"})
+        for args in (["--", str(self.target), "{}"], ["--no-fork-server", "--", str(self.target), "{}"],
+                     ["--harness", str(self.harness)]):
+            summary, err = self.run_json("--inputs", str(corpus), *args)
+            self.assertEqual(summary["done"], 2, err)
+            time.sleep(0.2)
+            self.assertEqual(processes_running("^sleep 3600$"), [], f"{args}: a background child outlived the run")
+
+    def start_hanging_run(self, *args):
+        corpus = self.inputs(f"hang-{len(list(self.tmp.iterdir()))}", {"hang": b"h"})
+        proc = subprocess.Popen([CLI, "run", "--json", "--timeout", "120", "--inputs", str(corpus), *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        deadline = time.monotonic() + 60
+        # The fork server and the child it forked for the input; the harness worker.
+        while len(self.targets()) < (1 if "--harness" in args else 2):
+            self.assertLess(time.monotonic(), deadline, "the target never started")
+            time.sleep(0.05)
+        time.sleep(0.2)  # into the hang
+        return proc
+
+    def targets(self):
+        return processes_running(f"^{self.target} ") + processes_running(f"memcov-harness {self.harness}")
+
+    def assert_no_target_left(self):
+        deadline = time.monotonic() + 10
+        while self.targets():
+            self.assertLess(time.monotonic(), deadline, f"left behind: {self.targets()}")
+            time.sleep(0.05)
+
+    HANGING = {
+        "fork-server": lambda t: ["--", str(t.target), "{}"],
+        "harness": lambda t: ["--harness", str(t.harness)],
+    }
+
+    def test_ctrl_c_stops_the_servers_and_their_children(self):
+        for mode, args in self.HANGING.items():
+            proc = self.start_hanging_run(*args(self))
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 130, err)
+            summary = json.loads(out)
+            self.assertEqual((summary["mode"], summary["interrupted"], summary["killed"]), (mode, True, 1))
+            self.assert_no_target_left()
+
+    def test_sigkill_of_memcov_run_leaves_no_server_and_no_child(self):
+        for args in self.HANGING.values():
+            proc = self.start_hanging_run(*args(self))
+            proc.kill()
+            proc.communicate(timeout=60)
+            self.assert_no_target_left()
+
+    def test_an_unknown_option_is_an_error_with_a_suggestion(self):
+        out = self.memcov("run", "--jbos", "2", "--inputs", str(ROOT / "samples" / "corpus"), "--", str(SAMPLE), "{}", ok=False)
+        self.assertEqual(out.returncode, 2)
+        self.assertEqual(out.stderr.splitlines(), [
+            "memcov: 'memcov run' has no option '--jbos' (did you mean '--jobs'?); the target's command goes after '--' (see memcov run --help)"])
+        self.assertEqual(out.stdout, "")
+
+    def test_harness_errors_are_one_line(self):
+        corpus = ROOT / "samples" / "corpus"
+        cases = {
+            "an executable": (str(self.target), "it is an executable; build the harness as a shared library"),
+            "no entry point": (str(NATIVE / "libmemcov.so.2"), "it does not export LLVMFuzzerTestOneInput"),
+            "missing": (str(self.tmp / "nope.so"), "does not exist"),
+        }
+        for what, (harness, says) in cases.items():
+            out = self.memcov("run", "--harness", harness, "--inputs", str(corpus), ok=False)
+            self.assertEqual(out.returncode, 1, f"{what}: {out.stderr}")
+            lines = out.stderr.splitlines()
+            self.assertEqual(len(lines), 1, f"{what}: {out.stderr}")
+            self.assertTrue(lines[0].startswith("memcov: ") and says in lines[0], f"{what}: {lines[0]}")
+        for args in (["--harness", str(HARNESS), "--inputs", str(corpus), "--", str(SAMPLE)],
+                     ["--harness", str(HARNESS)]):
+            out = self.memcov("run", *args, ok=False)
+            self.assertEqual(out.returncode, 2, out.stderr)
+            self.assertEqual(len(out.stderr.splitlines()), 1, out.stderr)
+        self.assertEqual(os.listdir(self.shm), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
