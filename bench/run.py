@@ -4,13 +4,15 @@
     python3 bench/run.py            # everything: ./build.sh bench
     python3 bench/run.py --smoke    # only checks that every benchmark starts and finishes
     python3 bench/run.py --only report,pctable
+    python3 bench/run.py --only replay --reps 1
 
 Parts: the recording cost of each build variant of bench/native (native/workload.c), gathering
 the coverage of many workers (native/gather.c), the .NET kernels and feed (Memcov.Benchmarks,
-BenchmarkDotNet), the speed of `memcov report` on a generated module of 100 000 edges, and what
-pc-table costs a process at start (native/load_module.c); the last two use what ./build.sh build
-left in artifacts/native and artifacts/cli. Each part writes one table file; results.md joins
-them with the machine, the command and the date, ready to paste into docs/performance.md.
+BenchmarkDotNet), the speed of `memcov report` on a generated module of 100 000 edges, what
+pc-table costs a process at start (native/load_module.c), and how fast `memcov run` replays a
+corpus through the sample target in each of its modes, against AFL++'s afl-showmap; the last
+three use what ./build.sh build left in artifacts/native, artifacts/cli and artifacts/samples.
+Each part writes one table file; results.md joins them with the machine, the command and the date, ready to paste into docs/performance.md.
 Standard library only.
 """
 import argparse
@@ -20,6 +22,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -391,17 +394,19 @@ def shm_dir():
     return Path(os.environ.get("MEMCOV_SHM_DIR") or "/dev/shm")
 
 
-def spawn(argv, env, stdin=os.devnull, stderr=os.devnull):
-    """Runs argv (stdout to /dev/null) and waits: (wall ns from fork to reaped, its rusage)."""
+def spawn(argv, env, stdin=os.devnull, stderr=os.devnull, stdout=os.devnull):
+    """Runs argv (stdout to /dev/null, or to a file it truncates) and waits: (wall ns from fork to
+    reaped, its rusage)."""
     actions = [(os.POSIX_SPAWN_OPEN, 0, stdin, os.O_RDONLY, 0),
-               (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 1, str(stdout), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
                (os.POSIX_SPAWN_OPEN, 2, str(stderr), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)]
     t0 = time.perf_counter_ns()
     pid = os.posix_spawn(argv[0], argv, env, file_actions=actions)
     _, status, usage = os.wait4(pid, 0)
     ns = time.perf_counter_ns() - t0
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(map(str, argv))} failed ({os.waitstatus_to_exitcode(status)}): see {stderr}")
+        see = "run it again to see why" if str(stderr) == os.devnull else f"see {stderr}"
+        raise SystemExit(f"{' '.join(map(str, argv))} failed ({os.waitstatus_to_exitcode(status)}): {see}")
     return ns, usage
 
 
@@ -623,6 +628,151 @@ def pctable_cost(mods, sizes, rounds):
     return text, res
 
 
+# The replay part: the sample target over a corpus, whole command, one input at a time. The
+# anchor is afl-showmap, AFL++'s own corpus replay (its fork server), on the same sources built
+# with afl-clang-fast; the memcov rows are `memcov run` in its three modes. "mode" is what
+# `memcov run --json` must report, so a silent fallback (fork server to exec) fails the part.
+REPLAY_COPIES = 27  # copies of samples/corpus in the large corpus: 27 x 191 = 5157 inputs
+REPLAY_ROWS = [
+    # key, label, mode
+    ("afl", "`afl-showmap -q -C -i DIR -o FILE -- ./sample_afl @@`", None),
+    ("exec", "`memcov run --jobs 1 --no-fork-server --inputs DIR -- memcov-sample {}`", "exec"),
+    ("fork-server", "`memcov run --jobs 1 --inputs DIR -- memcov-sample {}`", "fork-server"),
+    ("harness", "`memcov run --jobs 1 --harness libmemcov_sample_fuzz.so --inputs DIR`", "harness"),
+]
+
+
+def replay_speed(reps, smoke, afl_skip):
+    cli, samples = ROOT / "artifacts/cli/memcov", ROOT / "artifacts/samples"
+    for f in (cli, samples / "memcov-sample", samples / "libmemcov_sample_fuzz.so"):
+        if not f.exists():
+            raise SystemExit(f"{f} is missing: run ./build.sh build first")
+    if not afl_skip and not shutil.which("afl-showmap"):
+        afl_skip = "afl-showmap is not installed"
+    small = ROOT / "samples/corpus"
+    tmp = Path(tempfile.mkdtemp(prefix="memcov-bench-replay-"))
+    try:
+        # A private region directory: the runs' regions cannot meet anyone else's, and whatever
+        # a failed run leaves goes with the temporary directory.
+        shm = tmp / "shm"
+        shm.mkdir()
+        env = dict(os.environ, MEMCOV_SHM_DIR=str(shm))
+        env.pop("MEMCOV_REGION", None)
+        # afl-showmap writes each input to a file under TMPDIR before it runs it: keep that here.
+        afl_env = dict(env, AFL_QUIET="1", TMPDIR=str(tmp))
+        corpora = [("samples/corpus", small)]
+        if not smoke:
+            # Enough inputs that the per-input cost outweighs each command's start-up.
+            big = tmp / "corpus-large"
+            big.mkdir()
+            for i in range(REPLAY_COPIES):
+                for f in sorted(small.iterdir()):
+                    if f.is_file():
+                        shutil.copyfile(f, big / f"{i:02d}-{f.name}")
+            corpora.append((f"samples/corpus copied {REPLAY_COPIES} times under distinct names", big))
+        inputs = {d: sum(1 for f in d.iterdir() if f.is_file()) for _, d in corpora}
+        sizes = {d: sum(f.stat().st_size for f in d.iterdir() if f.is_file()) for _, d in corpora}
+        rows = [r for r in REPLAY_ROWS if not (afl_skip and r[0] == "afl")]
+        afl_bin = None
+        if not afl_skip:
+            # Driver and library in one executable, as AFL++ users build a target.
+            afl_bin = tmp / "sample_afl"
+            log(f"replay: building {afl_bin.name} with afl-clang-fast -O2")
+            run(["afl-clang-fast", "-O2", "-std=c11", f"-I{ROOT / 'samples/include'}",
+                 *sorted(map(str, (ROOT / "samples/src").glob("*.c"))), str(ROOT / "samples/driver/main.c"),
+                 "-o", str(afl_bin)], env=dict(os.environ, AFL_QUIET="1"),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        afl_map, out_json = tmp / "afl.map", tmp / "run.json"
+
+        def argv(key, corpus):
+            if key == "afl":
+                return [shutil.which("afl-showmap"), "-q", "-C", "-i", str(corpus), "-o", str(afl_map), "--",
+                        str(afl_bin), "@@"]
+            cmd = [str(cli), "run", "--jobs", "1", "--json", "--inputs", str(corpus)]
+            if key == "harness":
+                return cmd + ["--harness", str(samples / "libmemcov_sample_fuzz.so")]
+            return cmd + (["--no-fork-server"] if key == "exec" else []) + ["--", str(samples / "memcov-sample"), "{}"]
+
+        def once(key, mode, corpus):
+            """One timed run of a row, checked: (wall ns, edges it covered)."""
+            if key == "afl":
+                afl_map.unlink(missing_ok=True)
+                ns = spawn(argv(key, corpus), afl_env)[0]
+                # One "edge:count" line per tuple hit: no line, no run.
+                tuples = len(afl_map.read_text().splitlines()) if afl_map.exists() else 0
+                if not tuples:
+                    raise SystemExit(f"replay: afl-showmap wrote no tuple for {corpus}")
+                return ns, tuples
+            ns = spawn(argv(key, corpus), env, stdout=out_json)[0]
+            r = json.loads(out_json.read_text())
+            if r["mode"] != mode or r["done"] != inputs[corpus] or r["crashes"] or r["timeouts"] or r["failures"]:
+                raise SystemExit(f"replay: memcov run ({key}) on {corpus}: mode {r['mode']!r} "
+                                 f"({r.get('mode_note')}), {r['done']} of {inputs[corpus]} inputs done, "
+                                 f"{r['crashes']} crashes, {r['timeouts']} timeouts, {r['failures']} failures; "
+                                 f"expected mode {mode!r} and every input done cleanly")
+            return ns, r["region"]["covered_edges"]
+
+        # One untimed round on the small corpus: the first start of each command (page cache,
+        # .NET's first load) and the checks, before any clock.
+        for key, _label, mode in rows:
+            once(key, mode, small)
+        times = {(d, r[0]): [] for _, d in corpora for r in rows}
+        covered = {k: set() for k in times}
+        for name, corpus in corpora:
+            log(f"replay: {name}, {inputs[corpus]} inputs, {reps} rounds of {len(rows)} commands")
+            for _ in range(reps):  # round-robin, so load changes spread over every command alike
+                for key, _label, mode in rows:
+                    ns, cov = once(key, mode, corpus)
+                    times[(corpus, key)].append(ns)
+                    covered[(corpus, key)].add(cov)
+        # The three memcov modes record the same library's edges: they must agree, run after run.
+        for _, corpus in corpora:
+            seen = set().union(*(covered[(corpus, r[0])] for r in rows if r[0] != "afl"))
+            if len(seen) != 1:
+                raise SystemExit(f"replay: memcov's modes disagree on the edges covered on {corpus}: {sorted(seen)}")
+            if "afl" in {r[0] for r in rows} and len(covered[(corpus, "afl")]) != 1:
+                raise SystemExit(f"replay: afl-showmap's runs disagree on the tuples on {corpus}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    anchor = (f"afl-showmap (AFL++ {afl_version()}) on `sample_afl`, the same driver and library sources in one "
+              f"executable built with `afl-clang-fast -O2`" if not afl_skip else f"afl-showmap, skipped ({afl_skip})")
+    text = (f"Corpus replay, whole command, wall time (posix_spawn to reaped, stdout and stderr to /dev/null; "
+            f"memcov's `--json` to a file, whose `mode` must be the row's); one input at a time; {reps} "
+            f"round{'s' * (reps != 1)} of every command, round-robin, after one untimed round on samples/corpus; "
+            f"medians. Anchor: {anchor}. The memcov rows run artifacts/samples: "
+            f"memcov-sample with libmemcov_sample.so (callback mode), or the harness libmemcov_sample_fuzz.so "
+            f"around the same library; each run creates its region in a private MEMCOV_SHM_DIR and removes it. "
+            f"Speed = afl-showmap's median ÷ the row's median: above 1 is faster than AFL++. Edges covered: "
+            f"afl-showmap's tuples (AFL++'s edges, driver included) and memcov's covered edges of the "
+            f"library; the two instrumentations differ, so only each column's constancy means something.\n")
+    for name, corpus in corpora:
+        med = {r[0]: statistics.median(times[(corpus, r[0])]) / 1e9 for r in rows}
+        table = ["| command | mode | median s | min–max s | ms / input | speed vs afl-showmap | edges covered |",
+                 "|---|---|---:|---:|---:|---:|---:|"]
+        for key, label, mode in REPLAY_ROWS:
+            if key not in med:
+                table.append(f"| {label} | — | skipped: {afl_skip} | — | — | — | — |")
+                continue
+            t = times[(corpus, key)]
+            speed = "1.00 (anchor)" if key == "afl" else f"{med['afl'] / med[key]:.2f}" if "afl" in med else "—"
+            table.append(f"| {label} | {mode or 'AFL++ fork server'} | {med[key]:.3f} | {min(t) / 1e9:.3f}–"
+                         f"{max(t) / 1e9:.3f} | {med[key] * 1e3 / inputs[corpus]:.3f} | {speed} | "
+                         f"{next(iter(covered[(corpus, key)]))} |")
+        text += (f"\n{name}: {inputs[corpus]} inputs, {sizes[corpus]} bytes.\n\n" + "\n".join(table) + "\n")
+    if afl_skip:
+        text += f"\nAFL++ skipped: {afl_skip}; no speed without the anchor.\n"
+    return text
+
+
+def afl_version():
+    """AFL++'s version, from afl-showmap's banner ("afl-showmap++4.04c by ..."), or "unknown"."""
+    exe = shutil.which("afl-showmap")
+    r = subprocess.run([exe, "-h"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) if exe else None
+    m = re.search(r"\+\+(\d+\.\d+\w*)", r.stdout) if r else None
+    return m.group(1) if m else "unknown"
+
+
 def dotnet(out_dir, smoke):
     bdn = out_dir / "dotnet"
     if bdn.exists():
@@ -800,14 +950,15 @@ def machine(argv):
             f"- Load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
 
 
-PARTS = ("recording", "gather", "dotnet", "report", "pctable")
+PARTS = ("recording", "gather", "dotnet", "report", "pctable", "replay")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: only check that each benchmark runs")
     ap.add_argument("--out", type=Path, help="where the tables go (default artifacts/bench, artifacts/bench-smoke)")
-    ap.add_argument("--reps", type=int, help="rounds of the recording variants and of the report (default 21)")
+    ap.add_argument("--reps", type=int, help="rounds of the recording variants and of the report (default 21), "
+                                             "and of the corpus replays (default 3)")
     ap.add_argument("--bytes", type=int, help="workload bytes per process (default 23000000: about 10^8 edge hits)")
     ap.add_argument("--skip-dotnet", action="store_true", help="native parts only")
     ap.add_argument("--only", metavar="PARTS",
@@ -830,10 +981,10 @@ def main():
 
     rec = gat = net = rep = None
     sections = []
+    afl_skip = ensure_afl(args.smoke) if "recording" in parts or "replay" in parts else None
+    if afl_skip:
+        log(f"AFL++ skipped: {afl_skip}")
     if "recording" in parts or "gather" in parts:
-        afl_skip = ensure_afl(args.smoke) if "recording" in parts else None
-        if afl_skip:
-            log(f"AFL++ skipped: {afl_skip}")
         build_native(build_dir, args.smoke)
     if "recording" in parts:
         rec_text, rec = recording(build_dir, args.bytes or (20000 if args.smoke else 23_000_000), reps, afl_skip)
@@ -867,6 +1018,12 @@ def main():
                 sections.append(("PC-table cost at process start", pct_text))
         finally:
             mods.close()
+    if "replay" in parts:
+        # Each replay of the large corpus takes up to a minute: 3 rounds unless told.
+        rpl_text = replay_speed(args.reps or (1 if args.smoke else 3), args.smoke, afl_skip)
+        (out / "replay.md").write_text(rpl_text)
+        sections.append(("Corpus replay", rpl_text))
+        log("replay:\n" + rpl_text)
     # A smoke run's figures mean nothing: no verdicts from them.
     tgt_text = ("(smoke run: no verdicts)\n" if args.smoke else targets(rec, gat, net, rep))
     (out / "targets.md").write_text(tgt_text)

@@ -25,6 +25,7 @@
 
 typedef int (*test_one_input_fn)(const uint8_t *data, size_t size);
 typedef int (*initialize_fn)(int *argc, char ***argv);
+typedef void (*flush_fn)(void);
 
 static int fail(const char *harness, const char *why)
 {
@@ -107,8 +108,12 @@ int main(int argc, char **argv)
               "gives it its pipes)\n", stderr);
         return 2;
     }
+    /* $MEMCOV_HARNESS_FLUSH: the runner reads the region after each input, so a no-call module's
+     * hits must be out of this process's lane by then (mcov_flush of the harness's libmemcov). */
+    bool flush_each = getenv("MEMCOV_HARNESS_FLUSH") != NULL;
     /* The harness's own children are no servers. */
     unsetenv(MCOV_SERVER_FDS_ENV);
+    unsetenv("MEMCOV_HARNESS_FLUSH");
     fcntl(requests, F_SETFD, FD_CLOEXEC);
     fcntl(replies, F_SETFD, FD_CLOEXEC);
 
@@ -132,6 +137,7 @@ int main(int argc, char **argv)
     if (!test_one_input)
         return fail(harness, "it does not export LLVMFuzzerTestOneInput");
     initialize_fn initialize = (initialize_fn)(uintptr_t)dlsym(lib, "LLVMFuzzerInitialize");
+    flush_fn flush = flush_each ? (flush_fn)(uintptr_t)dlsym(lib, "mcov_flush") : NULL;
     if (initialize) {
         char *init_argv[] = {(char *)harness, NULL};
         char **init_args = init_argv;
@@ -160,6 +166,8 @@ int main(int argc, char **argv)
             static const uint8_t empty[1];
             reply.status = test_one_input(data ? data : empty, size);
             free(data);
+            if (flush)
+                flush();
         }
         if (!write_all(replies, &reply, sizeof reply))
             return 0;

@@ -71,6 +71,7 @@ internal static class CliApp
         foreach (Command command in new[]
         {
             RunCommand.Create(console),
+            CminCommand.Create(console),
             CreateCommand.Create(console),
             RemoveCommand.Create(console),
             ListCommand.Create(console),

@@ -24,8 +24,8 @@ CLI = os.environ.get("MEMCOV_CLI") or str(ROOT / "artifacts" / "cli" / "memcov")
 SAMPLES = Path(os.environ.get("MEMCOV_SAMPLE_DIR") or ROOT / "artifacts" / "samples")
 SAMPLE = SAMPLES / "memcov-sample"
 HARNESS = SAMPLES / "libmemcov_sample_fuzz.so"
-WRAPPER = Path(CLI).resolve().parent.parent / "bin" / "memcov-cc"
-NATIVE = Path(CLI).resolve().parent.parent / "native"
+WRAPPER = ROOT / "artifacts" / "bin" / "memcov-cc"
+NATIVE = ROOT / "artifacts" / "native"
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 os.environ.setdefault("MEMCOV_LIBRARY", str(NATIVE / "libmemcov.so.2"))
 
@@ -235,6 +235,66 @@ class RunModesTest(unittest.TestCase):
             proc.kill()
             proc.communicate(timeout=60)
             self.assert_no_target_left()
+
+    def test_cmin_keeps_a_subset_whose_union_is_the_corpus_union(self):
+        corpus = ROOT / "samples" / "corpus"
+        kept = {}
+        for mode, args in self.MODES.items():
+            out_dir = self.tmp / f"min-{mode}"
+            rest = args(corpus)
+            summary = json.loads(self.memcov("cmin", "--json", "-o", str(out_dir), *rest).stdout)
+            self.assertEqual(summary["mode"], mode)
+            kept[mode] = sorted(os.listdir(out_dir))
+            self.assertEqual(len(kept[mode]), summary["kept"])
+            self.assertLess(summary["kept"], summary["inputs"])
+            self.assertEqual(summary["kept_bytes"], sum((out_dir / f).stat().st_size for f in kept[mode]))
+            for f in kept[mode]:
+                self.assertEqual((out_dir / f).read_bytes(), (corpus / f).read_bytes())
+        self.assertEqual(kept["fork-server"], kept["exec"])
+        self.assertEqual(kept["harness"], kept["exec"])
+        self.run_json(*self.MODES["exec"](corpus), region="whole")
+        self.run_json(*self.MODES["exec"](self.tmp / "min-exec"), region="kept")
+        self.assertEqual(self.union("kept"), self.union("whole"))
+        # Without any one of the kept inputs, the union is smaller: nothing kept is redundant by itself.
+        for i, name in enumerate(kept["exec"][:3] + kept["exec"][-2:]):
+            fewer = self.tmp / f"fewer-{i}"
+            shutil.copytree(self.tmp / "min-exec", fewer)
+            (fewer / name).unlink()
+            self.run_json("--jobs", "2", *self.MODES["exec"](fewer), region=f"fewer-{i}")
+            self.assertNotEqual(self.union(f"fewer-{i}"), self.union("whole"), f"{name} was redundant")
+        self.assertEqual([n for n in os.listdir(self.shm) if n.startswith("memcov-run-")], [])
+
+    def test_cmin_leaves_out_crashing_and_hanging_inputs(self):
+        corpus = self.tmp / "mixed"
+        shutil.copytree(ROOT / "samples" / "corpus", corpus)
+        for f in ("crash.ms", "hang.ms"):
+            shutil.copy(ROOT / "samples" / "corpus-bad" / f, corpus / f)
+        out_dir = self.tmp / "min"
+        summary = json.loads(self.memcov("cmin", "--json", "--timeout", "1", "--inputs", str(corpus), "-o", str(out_dir),
+                                         "--", str(SAMPLE), "{}").stdout)
+        self.assertEqual(summary["crashing_inputs"], [str(corpus / "crash.ms")])
+        self.assertEqual(summary["hanging_inputs"], [str(corpus / "hang.ms")])
+        self.assertNotIn("crash.ms", os.listdir(out_dir))
+        self.assertNotIn("hang.ms", os.listdir(out_dir))
+
+    def test_cmin_writes_only_into_a_new_or_empty_directory(self):
+        corpus = ROOT / "samples" / "corpus"
+        full = self.tmp / "full"
+        full.mkdir()
+        (full / "keep-me").write_text("x")
+        link = self.tmp / "link"
+        link.symlink_to(self.tmp / "elsewhere")
+        for out_dir, says in ((full, "is not empty"), (link, "is there and is no directory")):
+            out = self.memcov("cmin", "--inputs", str(corpus), "-o", str(out_dir), "--", str(SAMPLE), "{}", ok=False)
+            self.assertEqual(out.returncode, 1, out.stderr)
+            self.assertEqual(len(out.stderr.splitlines()), 1, out.stderr)
+            self.assertIn(says, out.stderr)
+        self.assertEqual(os.listdir(full), ["keep-me"])
+        self.assertFalse((self.tmp / "elsewhere").exists())
+        # A command that cannot start: the directory cmin made is gone again.
+        out = self.memcov("cmin", "--inputs", str(corpus), "-o", str(self.tmp / "new"), "--", str(self.tmp / "no-such-program"), "{}", ok=False)
+        self.assertEqual(out.returncode, 1, out.stderr)
+        self.assertFalse((self.tmp / "new").exists())
 
     def test_an_unknown_option_is_an_error_with_a_suggestion(self):
         out = self.memcov("run", "--jbos", "2", "--inputs", str(ROOT / "samples" / "corpus"), "--", str(SAMPLE), "{}", ok=False)

@@ -206,7 +206,7 @@ internal static class RunCommand
     /// Removes the temporary regions of earlier runs that no process holds any more (a runner killed
     /// before it could remove its own), and stray lanes files; a region some process holds is left alone.
     /// </summary>
-    private static void SweepStaleRunRegions()
+    internal static void SweepStaleRunRegions()
     {
         foreach (RegionSummary r in CoverageRegion.List())
         {

@@ -21,7 +21,7 @@ internal sealed class CorpusRunner
     // A harness's LLVMFuzzerInitialize may take a while: at least this, or the run's timeout.
     private static readonly TimeSpan MinReadyTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly string _region;
+    private readonly string? _region;
     private readonly IReadOnlyList<string> _command;
     private readonly string? _harness;
     private readonly IReadOnlyList<string?> _inputs;
@@ -29,22 +29,36 @@ internal sealed class CorpusRunner
     private readonly TimeSpan _timeout;
     private readonly bool _inputOnStdin;
     private readonly TargetMessages _messages = new();
-    private readonly ConcurrentBag<ServerWorker> _idle = [];
+    private readonly ConcurrentBag<WorkerSlot> _idle = [];
+    private readonly InputEdges? _attribution;
+    private readonly long _scratchCapacity;
     private readonly ConcurrentQueue<string> _crashing = new();
     private readonly ConcurrentQueue<string> _hanging = new();
     private int _next = -1;
     private int _fellBack;
 
-    /// <param name="region">The region the runs record into.</param>
+    /// <param name="region">The region the runs record into; null when every worker records into a scratch region (<paramref name="attribution"/>).</param>
     /// <param name="command">Exec mode: the program and its arguments; <c>{}</c> stands for the input's path. Empty in harness mode.</param>
     /// <param name="harness">Harness mode: the harness library; null in exec mode.</param>
     /// <param name="inputs">Input files; an empty list runs the command once with no input.</param>
     /// <param name="jobs">Runs at a time.</param>
     /// <param name="timeout">Time one run may take before it is killed.</param>
     /// <param name="forkServer">Whether a command's target is first tried as a fork server.</param>
-    public CorpusRunner(string region, IReadOnlyList<string> command, string? harness, IReadOnlyList<string> inputs, int jobs, TimeSpan timeout,
-        bool forkServer)
+    /// <param name="attribution">
+    /// Where the edges each input reached on its own go: every worker's targets then record into a
+    /// scratch region of <paramref name="scratchCapacity"/> edges, read and cleared after each input.
+    /// </param>
+    /// <param name="scratchCapacity">The scratch regions' capacity.</param>
+    public CorpusRunner(string? region, IReadOnlyList<string> command, string? harness, IReadOnlyList<string> inputs, int jobs, TimeSpan timeout,
+        bool forkServer, InputEdges? attribution = null, long scratchCapacity = 0)
     {
+        if (region is null && attribution is null)
+        {
+            throw new ArgumentException("A run records into a region, or into scratch regions when it attributes edges.", nameof(region));
+        }
+
+        _attribution = attribution;
+        _scratchCapacity = scratchCapacity;
         Mode = harness is not null ? RunMode.Harness : forkServer && inputs.Count > 0 ? RunMode.ForkServer : RunMode.Exec;
         _region = region;
         _command = command;
@@ -100,9 +114,9 @@ internal sealed class CorpusRunner
         }
         finally
         {
-            while (_idle.TryTake(out ServerWorker? worker))
+            while (_idle.TryTake(out WorkerSlot? slot))
             {
-                worker.Dispose();
+                slot.Dispose();
             }
         }
     }
@@ -116,7 +130,23 @@ internal sealed class CorpusRunner
         }
 
         string? input = _inputs[index];
-        RunOutcome outcome = Mode == RunMode.Exec ? RunCommand(input, cancellationToken) : RunOnServer(input!, cancellationToken);
+        WorkerSlot slot = _idle.TryTake(out WorkerSlot? idle) ? idle : WorkerSlot.Create(_attribution is not null, _scratchCapacity);
+        RunOutcome outcome;
+        try
+        {
+            outcome = Mode == RunMode.Exec ? RunCommand(input, slot, cancellationToken) : RunOnServer(input!, slot, cancellationToken);
+            if (_attribution is not null && outcome != RunOutcome.Interrupted)
+            {
+                // The input's own edges, its crash's or its timeout's too; then a clean slate for the next.
+                _attribution.Record(index, slot.Scratch!);
+                slot.Scratch!.Reset();
+            }
+        }
+        finally
+        {
+            _idle.Add(slot);
+        }
+
         if (input is not null && outcome == RunOutcome.Crashed)
         {
             _crashing.Enqueue(input);
@@ -130,7 +160,7 @@ internal sealed class CorpusRunner
         return !cancellationToken.IsCancellationRequested;
     }
 
-    private RunOutcome RunCommand(string? input, CancellationToken cancellationToken)
+    private RunOutcome RunCommand(string? input, WorkerSlot slot, CancellationToken cancellationToken)
     {
         var info = new TargetStartInfo(_command[0])
         {
@@ -142,7 +172,7 @@ internal sealed class CorpusRunner
             info.Arguments.Add(input is null ? arg : arg.Replace(Placeholder, input, StringComparison.Ordinal));
         }
 
-        SetEnvironment(info);
+        SetEnvironment(info, slot);
         TargetProcess started;
         try
         {
@@ -176,12 +206,12 @@ internal sealed class CorpusRunner
         }
     }
 
-    private RunOutcome RunOnServer(string input, CancellationToken cancellationToken)
+    private RunOutcome RunOnServer(string input, WorkerSlot slot, CancellationToken cancellationToken)
     {
         ServerWorker? worker = null;
         try
         {
-            worker = _idle.TryTake(out ServerWorker? idle) ? idle : NewWorker();
+            worker = slot.Server ??= NewWorker(slot);
             (ServerRunResult result, bool report) = worker.Run(input, _timeout, cancellationToken);
             if (result.Kind == ServerRunKind.NotRun)
             {
@@ -216,7 +246,7 @@ internal sealed class CorpusRunner
             worker = null;
             ModeNote = $"{_command[0]} never started the fork server ({NotReady(e)}); it runs once per input";
             Mode = RunMode.Exec;
-            return RunCommand(input, cancellationToken);
+            return RunCommand(input, slot, cancellationToken);
         }
         catch (TargetServerException e) when (Mode == RunMode.Harness)
         {
@@ -231,7 +261,7 @@ internal sealed class CorpusRunner
             worker?.Dispose();
             worker = null;
             _messages.Add($"memcov: a fork server did not start ({NotReady(e)}); that input ran on its own");
-            return RunCommand(input, cancellationToken);
+            return RunCommand(input, slot, cancellationToken);
         }
         catch (TargetInputException e)
         {
@@ -240,51 +270,57 @@ internal sealed class CorpusRunner
         }
         finally
         {
-            if (worker is not null)
-            {
-                _idle.Add(worker);
-            }
+            slot.Server = worker;
         }
     }
 
     private static string NotReady(TargetServerException e) =>
         e.Exit is TargetExit exit ? $"it ended first: {exit}" : "it was not ready in time";
 
-    private ServerWorker NewWorker()
+    private ServerWorker NewWorker(WorkerSlot slot)
     {
         if (Mode == RunMode.Harness)
         {
             var harness = new TargetStartInfo(TargetServer.FindHarnessWorker()) { CaptureStandardError = true };
             harness.Arguments.Add(_harness!);
-            SetEnvironment(harness);
+            SetEnvironment(harness, slot);
+            if (_attribution is not null)
+            {
+                // A no-call module's hits are in the worker's lane until flushed: after each input, so the scratch region has them.
+                harness.Environment[HarnessFlushVariable] = "1";
+            }
+
             return new ServerWorker(harness, _timeout > MinReadyTimeout ? _timeout : MinReadyTimeout, _messages, null);
         }
 
-        var slot = InputSlot.Create();
+        var input = InputSlot.Create();
         var info = new TargetStartInfo(_command[0])
         {
-            StandardInputHandle = _inputOnStdin ? slot.Handle : null,
+            StandardInputHandle = _inputOnStdin ? input.Handle : null,
             CaptureStandardError = true,
         };
-        info.InheritedHandles.Add(slot.Handle);
+        info.InheritedHandles.Add(input.Handle);
         foreach (string arg in _command.Skip(1))
         {
-            info.Arguments.Add(arg.Replace(Placeholder, slot.Path, StringComparison.Ordinal));
+            info.Arguments.Add(arg.Replace(Placeholder, input.Path, StringComparison.Ordinal));
         }
 
-        SetEnvironment(info);
+        SetEnvironment(info, slot);
         // Every symbol bound once in the server, not lazily again in each child.
         if (Environment.GetEnvironmentVariable("LD_BIND_NOW") is null)
         {
             info.Environment["LD_BIND_NOW"] = "1";
         }
 
-        return new ServerWorker(info, _timeout, _messages, slot);
+        return new ServerWorker(info, _timeout, _messages, input);
     }
 
-    private void SetEnvironment(TargetStartInfo info)
+    /// <summary>Set for the harness worker: call mcov_flush after each input (native/harness/worker.c).</summary>
+    internal const string HarnessFlushVariable = "MEMCOV_HARNESS_FLUSH";
+
+    private void SetEnvironment(TargetStartInfo info, WorkerSlot slot)
     {
-        info.Environment["MEMCOV_REGION"] = _region;
+        info.Environment["MEMCOV_REGION"] = slot.ScratchName ?? _region;
         SanitizerOptions.AbortOnError(info.Environment);
     }
 
