@@ -651,15 +651,18 @@ def replay_speed(reps, smoke, afl_skip):
         afl_skip = "afl-showmap is not installed"
     small = ROOT / "samples/corpus"
     tmp = Path(tempfile.mkdtemp(prefix="memcov-bench-replay-"))
+    cwd = os.getcwd()
     try:
+        # afl-showmap writes each input to ./.afl-showmap-temp-PID (neither TMPDIR nor AFL_TMPDIR
+        # moves it) and posix_spawn cannot chdir: every command runs from here, as `./sample_afl`.
+        os.chdir(tmp)
         # A private region directory: the runs' regions cannot meet anyone else's, and whatever
         # a failed run leaves goes with the temporary directory.
         shm = tmp / "shm"
         shm.mkdir()
         env = dict(os.environ, MEMCOV_SHM_DIR=str(shm))
         env.pop("MEMCOV_REGION", None)
-        # afl-showmap writes each input to a file under TMPDIR before it runs it: keep that here.
-        afl_env = dict(env, AFL_QUIET="1", TMPDIR=str(tmp))
+        afl_env = dict(env, AFL_QUIET="1")
         corpora = [("samples/corpus", small)]
         if not smoke:
             # Enough inputs that the per-input cost outweighs each command's start-up.
@@ -687,7 +690,7 @@ def replay_speed(reps, smoke, afl_skip):
         def argv(key, corpus):
             if key == "afl":
                 return [shutil.which("afl-showmap"), "-q", "-C", "-i", str(corpus), "-o", str(afl_map), "--",
-                        str(afl_bin), "@@"]
+                        f"./{afl_bin.name}", "@@"]
             cmd = [str(cli), "run", "--jobs", "1", "--json", "--inputs", str(corpus)]
             if key == "harness":
                 return cmd + ["--harness", str(samples / "libmemcov_sample_fuzz.so")]
@@ -733,6 +736,7 @@ def replay_speed(reps, smoke, afl_skip):
             if "afl" in {r[0] for r in rows} and len(covered[(corpus, "afl")]) != 1:
                 raise SystemExit(f"replay: afl-showmap's runs disagree on the tuples on {corpus}")
     finally:
+        os.chdir(cwd)
         shutil.rmtree(tmp, ignore_errors=True)
 
     anchor = (f"afl-showmap (AFL++ {afl_version()}) on `sample_afl`, the same driver and library sources in one "

@@ -8,6 +8,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +23,7 @@
 
 /* A larger input is refused, as the runner's other modes would hand the target a path it may
  * not fit in memory. */
-#define MAX_INPUT (1ull << 30)
+#define MAX_INPUT_BYTES (1ull << 30)
 
 typedef int (*test_one_input_fn)(const uint8_t *data, size_t size);
 typedef int (*initialize_fn)(int *argc, char ***argv);
@@ -71,7 +73,7 @@ static int load_input(const char *path, uint8_t **data, size_t *size)
         err = errno;
     else if (!S_ISREG(st.st_mode))
         err = EINVAL;
-    else if ((uint64_t)st.st_size > MAX_INPUT)
+    else if ((uint64_t)st.st_size > MAX_INPUT_BYTES)
         err = EFBIG;
     size_t n = err ? 0 : (size_t)st.st_size;
     uint8_t *buf = err ? NULL : malloc(n ? n : 1);
@@ -98,6 +100,46 @@ static int load_input(const char *path, uint8_t **data, size_t *size)
     return 0;
 }
 
+/* Set once this worker started itself again with a sanitizer runtime preloaded. */
+#define PRELOADED_ENV "MEMCOV_HARNESS_PRELOADED"
+
+/* A harness built with -shared-libsan needs its sanitizer runtime (libclang_rt.*.so) loaded
+ * first, which only a fresh start can do: find the runtime where clang installs it and exec
+ * this worker again with it in LD_PRELOAD, the runner's pipes kept. Returns if it cannot. */
+static void preload_sanitizer_runtime(const char *why, char **argv)
+{
+    const char *name = why ? strstr(why, "libclang_rt.") : NULL;
+    if (!name || !strstr(why, "cannot open shared object file") || getenv(PRELOADED_ENV))
+        return;
+    char runtime[128];
+    size_t n = strcspn(name, ": ");
+    if (n == 0 || n >= sizeof runtime || memchr(name, '/', n))
+        return;
+    memcpy(runtime, name, n);
+    runtime[n] = '\0';
+    static const char *const dirs[] = {"/usr/lib/llvm-*/lib/clang/*/lib/linux", "/usr/lib/clang/*/lib/linux",
+                                       "/usr/lib64/clang/*/lib/linux", "/usr/local/lib/clang/*/lib/linux"};
+    char found[PATH_MAX] = "";
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        char pattern[PATH_MAX];
+        snprintf(pattern, sizeof pattern, "%s/%s", dirs[i], runtime);
+        glob_t g;
+        if (glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc > 0) /* sorted: the newest clang last */
+            snprintf(found, sizeof found, "%s", g.gl_pathv[g.gl_pathc - 1]);
+        globfree(&g);
+        if (found[0])
+            break;
+    }
+    if (!found[0])
+        return;
+    const char *old = getenv("LD_PRELOAD");
+    char preload[2 * PATH_MAX];
+    snprintf(preload, sizeof preload, "%s%s%s", found, old && *old ? ":" : "", old ? old : "");
+    setenv("LD_PRELOAD", preload, 1);
+    setenv(PRELOADED_ENV, "1", 1);
+    execv("/proc/self/exe", argv);
+}
+
 int main(int argc, char **argv)
 {
     const char *fds = getenv(MCOV_SERVER_FDS_ENV);
@@ -111,22 +153,27 @@ int main(int argc, char **argv)
     /* $MEMCOV_HARNESS_FLUSH: the runner reads the region after each input, so a no-call module's
      * hits must be out of this process's lane by then (mcov_flush of the harness's libmemcov). */
     bool flush_each = getenv("MEMCOV_HARNESS_FLUSH") != NULL;
+    const char *harness = argv[1];
+    void *lib = dlopen(harness, RTLD_NOW | RTLD_LOCAL);
+    char why[1024] = "";
+    if (!lib) {
+        const char *error = dlerror();
+        snprintf(why, sizeof why, "%s", error ? error : "dlopen failed");
+        preload_sanitizer_runtime(why, argv); /* returns only if it cannot */
+    }
     /* The harness's own children are no servers. */
     unsetenv(MCOV_SERVER_FDS_ENV);
     unsetenv("MEMCOV_HARNESS_FLUSH");
+    unsetenv(PRELOADED_ENV);
     fcntl(requests, F_SETFD, FD_CLOEXEC);
     fcntl(replies, F_SETFD, FD_CLOEXEC);
-
-    const char *harness = argv[1];
-    void *lib = dlopen(harness, RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
-        const char *why = dlerror();
         if (strstr(why, "undefined symbol: __asan") || strstr(why, "undefined symbol: __ubsan") ||
             strstr(why, "undefined symbol: __sanitizer") || strstr(why, "undefined symbol: __msan") ||
             strstr(why, "undefined symbol: __tsan"))
-            return fail(harness, "it was built with a sanitizer whose runtime is not loaded; build it "
-                                 "with -shared-libsan and run memcov with LD_PRELOAD naming that "
-                                 "runtime, e.g. $(clang -print-file-name=libclang_rt.asan-x86_64.so)");
+            return fail(harness, "it was built with a sanitizer whose runtime is linked into "
+                                 "executables only; build it with -shared-libsan too (the worker "
+                                 "then loads that runtime first)");
         if (strstr(why, "cannot dynamically load position-independent executable"))
             return fail(harness, "it is an executable; build the harness as a shared library "
                                  "(-shared -fPIC, without -fsanitize=fuzzer's main)");

@@ -83,6 +83,7 @@ internal static class CliApp
             DiffCommand.Create(console),
             ReportCommand.Create(console),
             PlotCommand.Create(console),
+            FeedCommand.Create(console),
         })
         {
             root.Subcommands.Add(command);

@@ -62,6 +62,6 @@ public sealed class PlotTests : CliTestBase
         await File.WriteAllBytesAsync(cut, whole[..(first + 10)]);
         Result plot = await Run("plot", cut, "-o", TempFile("cut.png"));
         Assert.Equal(1, plot.Code);
-        Assert.StartsWith($"memcov: The coverage feed is not valid at byte {first}: the feed ends after 10 of the 40 bytes of a record.", plot.Err);
+        Assert.StartsWith($"memcov: The coverage feed is not valid at byte {first}: the feed ends after 10 of the 48 bytes of a record.", plot.Err);
     }
 }

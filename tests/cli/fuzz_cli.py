@@ -226,9 +226,10 @@ class Generator:
 
     def command(self):
         rng = self.rng
-        cmd = rng.choice(["create", "rm", "ls", "stat", "watch", "export", "import", "merge", "diff", "report", "plot", "run", "help"])
+        cmd = rng.choice(["create", "rm", "ls", "stat", "watch", "export", "import", "merge", "diff", "report", "plot", "feed",
+                          "run", "cmin", "help"])
         if cmd == "help":
-            return rng.choice([["--help"], [], ["--version"], [rng.choice(["run", "stat", "plot", "watch"]), "--help"]])
+            return rng.choice([["--help"], [], ["--version"], [rng.choice(["run", "cmin", "stat", "plot", "feed", "watch"]), "--help"]])
         if cmd == "create":
             args = ["create", self.region(), *self.maybe(["--capacity", number(rng, CAPACITY)])]
         elif cmd == "rm":
@@ -263,11 +264,21 @@ class Generator:
         elif cmd == "plot":
             args = ["plot", rng.choice(self.FEEDS), *self.maybe(["-o", self.output(rng.choice([".png", ".svg", ".png", ".gif"]))], 0.9),
                     *self.maybe(["--width", number(rng, PIXELS)], 0.3), *self.maybe(["--height", number(rng, PIXELS)], 0.3)]
+        elif cmd == "feed":
+            args = ["feed", rng.choice(self.FEEDS), *self.maybe(["--json"])]
         else:
-            # Only programs that do nothing run as targets.
+            # Only programs that do nothing run as targets; harnesses that are no harness, or the sample's.
             target = rng.choice([["/bin/true"], ["true", "{}"], ["/bin/false"], ["/bin/true", "{}", "x"], ["/nonexistent/x"],
-                                 ["dir"], ["random.bin"], []])
-            args = ["run", *self.maybe(["--jobs", number(rng, JOBS)], 0.4), *self.maybe(["--timeout", number(rng, TIMEOUT)], 0.4),
+                                 ["dir"], ["random.bin"], ["-x"], []])
+            harness = rng.choice(["random.bin", "dir", "missing", "empty", str(SAMPLES / "libmemcov_sample_fuzz.so")])
+            modes = [*self.maybe(["--harness", harness], 0.2), *self.maybe(["--no-fork-server"], 0.2)]
+            if cmd == "cmin":
+                args = ["cmin", *self.maybe(["--jobs", number(rng, JOBS)], 0.3), *self.maybe(["--timeout", number(rng, TIMEOUT)], 0.3),
+                        *self.maybe(["--inputs", rng.choice(["corpus", "corpus", "dir", "empty", "pipe", "missing", ""])], 0.9),
+                        *self.maybe(["-o", self.output("")], 0.9), *modes, *self.maybe(["--json"], 0.5),
+                        *self.maybe(["--"], 0.9), *target]
+                return self.mutate(args)
+            args = ["run", *modes, *self.maybe(["--jobs", number(rng, JOBS)], 0.4), *self.maybe(["--timeout", number(rng, TIMEOUT)], 0.4),
                     *self.maybe(["--capacity", number(rng, CAPACITY)], 0.3), *self.maybe(["--region", self.region()], 0.3),
                     *self.maybe(["--inputs", rng.choice(["corpus", "corpus", "dir", "empty", "pipe", "missing", ""])], 0.6),
                     *self.maybe(["--record", self.output(".feed")], 0.3), *self.maybe(["--keep"], 0.2),

@@ -29,7 +29,8 @@ NATIVE = ROOT / "artifacts" / "native"
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 os.environ.setdefault("MEMCOV_LIBRARY", str(NATIVE / "libmemcov.so.2"))
 
-# A target and a harness that end as their first byte says: 'e' exit(139), 's' SIGSEGV, 'b' leave a
+# A target and a harness that end as their first byte says: 'e' exit(139), 's' SIGSEGV, 'O' a heap
+# overflow (a report where built with ASan), 'b' leave a
 # background child behind, 'h' hang; anything else returns. Built with memcov-cc: instrumented.
 TARGET_C = r"""
 #include <signal.h>
@@ -42,6 +43,7 @@ static int act(int c) {
     if (c == 's') raise(SIGSEGV);
     if (c == 'b' && fork() == 0) { execlp("sleep", "sleep", "3600", (char *)0); _exit(1); }
     if (c == 'h') for (;;) pause();
+    if (c == 'O') { char *volatile p = malloc(4); p[4] = 1; free(p); }
     return c == 'x' ? 1 : 0;
 }
 #ifdef HARNESS
@@ -296,12 +298,79 @@ class RunModesTest(unittest.TestCase):
         self.assertEqual(out.returncode, 1, out.stderr)
         self.assertFalse((self.tmp / "new").exists())
 
+    def attributions(self, feed):
+        records = json.loads(self.memcov("feed", str(feed), "--json").stdout)
+        return [(r["input"], r["new_edges"]) for r in records if r["input"] is not None and r["new_edges"]]
+
+    def test_a_recorded_feed_names_the_input_that_first_reached_each_edge(self):
+        corpus = ROOT / "samples" / "corpus"
+        named = {}
+        for mode, args in self.MODES.items():
+            feed = self.tmp / f"{mode}.feed"
+            summary, err = self.run_json("--jobs", "1", "--record", str(feed), *args(corpus), region=f"rec-{mode}")
+            self.assertEqual(summary["mode"], mode, err)
+            named[mode] = self.attributions(feed)
+            inputs = [i for i, _ in named[mode]]
+            self.assertEqual(inputs, sorted(set(inputs)), "one record per input, in the order they ran")
+            slots = [e for _, edges in named[mode] for e in edges]
+            self.assertEqual(len(slots), len(set(slots)), "an edge is new once")
+            self.assertEqual(len(slots), summary["region"]["covered_edges"])
+        self.assertEqual(named["fork-server"], named["exec"])
+        self.assertEqual(named["harness"], named["exec"])
+        # The first input's record has all its edges: what it reaches alone.
+        first, edges = named["exec"][0]
+        alone = self.inputs("alone", {first: (corpus / first).read_bytes()})
+        summary, _ = self.run_json(*self.MODES["exec"](alone))
+        self.assertEqual(len(edges), summary["region"]["covered_edges"])
+        # Two workers: still each edge once, and every record names an input of the corpus.
+        feed = self.tmp / "two.feed"
+        summary, _ = self.run_json("--jobs", "2", "--record", str(feed), *self.MODES["fork-server"](corpus))
+        two = self.attributions(feed)
+        self.assertEqual(sum(len(e) for _, e in two), summary["region"]["covered_edges"])
+        self.assertTrue({i for i, _ in two} <= set(os.listdir(corpus)))
+        self.assertEqual([n for n in os.listdir(self.shm) if n.startswith("memcov-run-")], [])
+
+    def test_a_crashing_input_is_named_with_the_edges_it_reached(self):
+        crash = self.inputs("crash", {"crash.ms": (ROOT / "samples" / "corpus-bad" / "crash.ms").read_bytes()})
+        for mode, args in self.MODES.items():
+            feed = self.tmp / f"crash-{mode}.feed"
+            summary, err = self.run_json("--record", str(feed), *args(crash))
+            self.assertEqual(summary["crashes"], 1, err)
+            named = self.attributions(feed)
+            self.assertEqual([i for i, _ in named], ["crash.ms"], mode)
+            self.assertEqual(len(named[0][1]), summary["region"]["covered_edges"])
+            self.assertGreater(len(named[0][1]), 50)
+
     def test_an_unknown_option_is_an_error_with_a_suggestion(self):
         out = self.memcov("run", "--jbos", "2", "--inputs", str(ROOT / "samples" / "corpus"), "--", str(SAMPLE), "{}", ok=False)
         self.assertEqual(out.returncode, 2)
         self.assertEqual(out.stderr.splitlines(), [
             "memcov: 'memcov run' has no option '--jbos' (did you mean '--jobs'?); the target's command goes after '--' (see memcov run --help)"])
         self.assertEqual(out.stdout, "")
+
+    def test_a_sanitizer_report_is_a_crash_and_an_asan_harness_loads_its_runtime(self):
+        src = self.build / "target.c"
+        asan_target = self.build / "mcov-modes-asan"
+        asan_harness = self.build / "libmcov-modes-asan.so"
+        static_harness = self.build / "libmcov-modes-asan-static.so"
+        for args in ([str(src), "-o", str(asan_target)],
+                     ["-DHARNESS", "-shared", "-fPIC", "-shared-libsan", str(src), "-o", str(asan_harness)],
+                     ["-DHARNESS", "-shared", "-fPIC", str(src), "-o", str(static_harness)]):
+            subprocess.run([str(WRAPPER), "-O1", "-fsanitize=address", *args], check=True, capture_output=True, text=True)
+        corpus = self.inputs("asan", {"overflow": b"O", "fine": b"ok"})
+        for mode, args in {
+            "fork-server": ["--", str(asan_target), "{}"],
+            "exec": ["--no-fork-server", "--", str(asan_target), "{}"],
+            "harness": ["--harness", str(asan_harness)],
+        }.items():
+            summary, err = self.run_json("--inputs", str(corpus), *args)
+            self.assertEqual(summary["mode"], mode, err)
+            self.assertEqual((summary["crashing_inputs"], summary["done"], summary["failures"]),
+                             ([str(corpus / "overflow")], 2, 0), f"{mode}: {err}")
+        out = self.memcov("run", "--harness", str(static_harness), "--inputs", str(corpus), ok=False)
+        self.assertEqual(out.returncode, 1)
+        self.assertEqual(len(out.stderr.splitlines()), 1, out.stderr)
+        self.assertIn("build it with -shared-libsan", out.stderr)
 
     def test_harness_errors_are_one_line(self):
         corpus = ROOT / "samples" / "corpus"

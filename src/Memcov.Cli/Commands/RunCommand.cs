@@ -111,12 +111,16 @@ internal static class RunCommand
         string? lost = null;
         try
         {
-            var runner = new CorpusRunner(name, s.Command, s.Harness?.FullName, files, s.Jobs, s.Timeout, s.ForkServer);
+            // The feed file first: a path that cannot be written fails the run before any target starts.
+            // With inputs, each names the input that first reached its edges: the targets record into
+            // scratch regions of the workers', and each input's edges reach this region with its record.
+            AttributedFeed? attributed = s.Record is not null && files.Count > 0 ? AttributedFeed.Start(region, s.Record.FullName) : null;
+            var runner = new CorpusRunner(name, s.Command, s.Harness?.FullName, files, s.Jobs, s.Timeout, s.ForkServer,
+                attributed, s.Capacity, region.Kind);
             var view = new CoverageView(region);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-            // The feed file first: a path that cannot be written fails the run before any target starts.
-            await using (var feed = s.Record is null ? null : FeedRecording.Start(region, s.Record.FullName))
+            await using (IAsyncDisposable? feed = (IAsyncDisposable?)attributed ?? (s.Record is null ? null : FeedRecording.Start(region, s.Record.FullName)))
             {
                 Task work = runner.RunAsync(stop.Token);
                 try

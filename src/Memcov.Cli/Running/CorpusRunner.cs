@@ -30,8 +30,9 @@ internal sealed class CorpusRunner
     private readonly bool _inputOnStdin;
     private readonly TargetMessages _messages = new();
     private readonly ConcurrentBag<WorkerSlot> _idle = [];
-    private readonly InputEdges? _attribution;
+    private readonly IInputObserver? _attribution;
     private readonly long _scratchCapacity;
+    private readonly RegionKind _scratchKind;
     private readonly ConcurrentQueue<string> _crashing = new();
     private readonly ConcurrentQueue<string> _hanging = new();
     private int _next = -1;
@@ -49,8 +50,9 @@ internal sealed class CorpusRunner
     /// scratch region of <paramref name="scratchCapacity"/> edges, read and cleared after each input.
     /// </param>
     /// <param name="scratchCapacity">The scratch regions' capacity.</param>
+    /// <param name="scratchKind">The scratch regions' kind: the run's region's.</param>
     public CorpusRunner(string? region, IReadOnlyList<string> command, string? harness, IReadOnlyList<string> inputs, int jobs, TimeSpan timeout,
-        bool forkServer, InputEdges? attribution = null, long scratchCapacity = 0)
+        bool forkServer, IInputObserver? attribution = null, long scratchCapacity = 0, RegionKind scratchKind = RegionKind.Flags)
     {
         if (region is null && attribution is null)
         {
@@ -59,6 +61,7 @@ internal sealed class CorpusRunner
 
         _attribution = attribution;
         _scratchCapacity = scratchCapacity;
+        _scratchKind = scratchKind;
         Mode = harness is not null ? RunMode.Harness : forkServer && inputs.Count > 0 ? RunMode.ForkServer : RunMode.Exec;
         _region = region;
         _command = command;
@@ -130,7 +133,7 @@ internal sealed class CorpusRunner
         }
 
         string? input = _inputs[index];
-        WorkerSlot slot = _idle.TryTake(out WorkerSlot? idle) ? idle : WorkerSlot.Create(_attribution is not null, _scratchCapacity);
+        WorkerSlot slot = _idle.TryTake(out WorkerSlot? idle) ? idle : WorkerSlot.Create(_attribution is not null, _scratchCapacity, _scratchKind);
         RunOutcome outcome;
         try
         {
@@ -138,7 +141,7 @@ internal sealed class CorpusRunner
             if (_attribution is not null && outcome != RunOutcome.Interrupted)
             {
                 // The input's own edges, its crash's or its timeout's too; then a clean slate for the next.
-                _attribution.Record(index, slot.Scratch!);
+                _attribution.Ran(index, input, outcome, slot.Scratch!);
                 slot.Scratch!.Reset();
             }
         }

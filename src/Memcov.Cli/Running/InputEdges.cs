@@ -8,7 +8,7 @@ namespace Memcov.Cli;
 /// ran (its lanes folded, so a crashed or killed run's edges count). Modules meet by identity, not
 /// by slot: each identity gets a range of edge ids of its own, whichever region registered it first.
 /// </summary>
-internal sealed class InputEdges
+internal sealed class InputEdges : IInputObserver
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ModuleIdentity, (long First, RegionModule Module)> _modules = [];
@@ -32,6 +32,9 @@ internal sealed class InputEdges
 
     /// <summary>The sorted edge ids input <paramref name="index"/> reached, or null if it was not recorded.</summary>
     public int[]? Of(int index) => _byInput.TryGetValue(index, out int[]? ids) ? ids : null;
+
+    /// <inheritdoc />
+    public void Ran(int index, string? input, RunOutcome outcome, CoverageRegion scratch) => Record(index, scratch);
 
     /// <summary>Records what <paramref name="scratch"/> holds as input <paramref name="index"/>'s edges.</summary>
     /// <exception cref="InvalidOperationException">More edges than ids can number (2^31).</exception>

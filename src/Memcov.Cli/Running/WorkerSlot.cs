@@ -27,8 +27,8 @@ internal sealed class WorkerSlot : IDisposable
     /// <summary>The scratch region's name, or null.</summary>
     public string? ScratchName { get; }
 
-    /// <summary>A slot; with a scratch region of <paramref name="capacity"/> edges when <paramref name="scratch"/>.</summary>
-    public static WorkerSlot Create(bool scratch, long capacity)
+    /// <summary>A slot; with a scratch region of <paramref name="capacity"/> edges and <paramref name="kind"/> when <paramref name="scratch"/>.</summary>
+    public static WorkerSlot Create(bool scratch, long capacity, RegionKind kind)
     {
         if (!scratch)
         {
@@ -36,7 +36,7 @@ internal sealed class WorkerSlot : IDisposable
         }
 
         string name = $"{RunCommand.TemporaryPrefix}{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
-        return new WorkerSlot(CoverageRegion.Create(name, capacity), name);
+        return new WorkerSlot(CoverageRegion.Create(name, capacity, kind), name);
     }
 
     public void Dispose()

@@ -52,9 +52,24 @@ public sealed class CoverageFeed
     /// What was written; its <see cref="FeedRecord.NewEdges"/> is valid until the next call.
     /// </returns>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
-    public async ValueTask<FeedRecord> SampleAsync(CancellationToken cancellationToken = default)
+    public ValueTask<FeedRecord> SampleAsync(CancellationToken cancellationToken = default) => SampleAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Samples the region now and writes a record naming <paramref name="input"/> as the one whose
+    /// run reached the new edges (the caller makes sure nothing else added any since the last sample).
+    /// </summary>
+    /// <param name="input">The input's name (at most <see cref="FeedFormat.MaxInputBytes"/> UTF-8 bytes), or null.</param>
+    /// <param name="cancellationToken">Cancels the flush.</param>
+    /// <returns>The record written (its new edges valid until the next sample).</returns>
+    /// <exception cref="ArgumentException">The name is longer than a record carries.</exception>
+    public async ValueTask<FeedRecord> SampleAsync(string? input, CancellationToken cancellationToken = default)
     {
-        FeedRecord record = Sample();
+        if (input is not null && System.Text.Encoding.UTF8.GetByteCount(input) > FeedFormat.MaxInputBytes)
+        {
+            throw new ArgumentException($"An input name in a feed is at most {FeedFormat.MaxInputBytes} UTF-8 bytes.", nameof(input));
+        }
+
+        FeedRecord record = Sample(input);
         WriteRecords(record);
         FlushResult flushed = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (flushed.IsCanceled)
@@ -92,7 +107,7 @@ public sealed class CoverageFeed
         await SampleAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    private FeedRecord Sample()
+    private FeedRecord Sample(string? input)
     {
         // In chunks, so a map of up to 2^32 slots never needs one span or one array; the lanes first.
         _region.FoldLanes();
@@ -122,7 +137,7 @@ public sealed class CoverageFeed
 
         SeenEdges += _newCount;
         TimeSpan elapsed = _time.GetElapsedTime(_start);
-        return new FeedRecord(elapsed, covered, allocated, _newEdges.AsMemory(0, _newCount));
+        return new FeedRecord(elapsed, covered, allocated, _newEdges.AsMemory(0, _newCount), input);
     }
 
     /// <summary>Adds the slots set in <paramref name="map"/> and not seen yet to the new edges, marking them seen (0xFF).</summary>
@@ -175,18 +190,23 @@ public sealed class CoverageFeed
         }
 
         ReadOnlySpan<uint> all = record.NewEdges.Span;
+        // The input's name goes with the first chunk of its edges.
+        byte[] name = record.Input is null ? [] : System.Text.Encoding.UTF8.GetBytes(record.Input);
         do
         {
             ReadOnlySpan<uint> chunk = all[..Math.Min(all.Length, FeedFormat.MaxNewEdgesPerRecord)];
             all = all[chunk.Length..];
-            int size = FeedFormat.MinRecordSize + (4 * chunk.Length);
+            int edgeBytes = 4 * chunk.Length;
+            int size = FeedFormat.MinRecordSize + edgeBytes + FeedFormat.PaddedInputBytes(name.Length);
             Span<byte> r = _output.GetSpan(size)[..size];
+            r.Clear();
             BinaryPrimitives.WriteInt32LittleEndian(r, size);
             BinaryPrimitives.WriteInt32LittleEndian(r[4..], chunk.Length);
             BinaryPrimitives.WriteInt64LittleEndian(r[8..], record.Elapsed.Ticks * 100);
             BinaryPrimitives.WriteInt64LittleEndian(r[16..], record.Covered);
             BinaryPrimitives.WriteInt64LittleEndian(r[24..], record.Allocated);
-            Span<byte> ids = r[32..(size - 8)];
+            BinaryPrimitives.WriteInt32LittleEndian(r[32..], name.Length);
+            Span<byte> ids = r.Slice(FeedFormat.EdgesOffset, edgeBytes);
             if (BitConverter.IsLittleEndian)
             {
                 MemoryMarshal.AsBytes(chunk).CopyTo(ids);
@@ -199,6 +219,8 @@ public sealed class CoverageFeed
                 }
             }
 
+            name.CopyTo(r[(FeedFormat.EdgesOffset + edgeBytes)..]);
+            name = [];
             BinaryPrimitives.WriteUInt64LittleEndian(r[(size - 8)..], Fnv1a64.Hash(r[..(size - 8)]));
             _output.Advance(size);
         }

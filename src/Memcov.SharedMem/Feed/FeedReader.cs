@@ -14,6 +14,8 @@ namespace Memcov.SharedMem;
 /// </remarks>
 public sealed class FeedReader
 {
+    private static readonly System.Text.UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly PipeReader _input;
     private uint[] _edges = new uint[1024];
     private byte[] _spanning = new byte[FeedFormat.MinRecordSize + 4096];
@@ -72,7 +74,8 @@ public sealed class FeedReader
         int size = ReadInt32(buffer);
         if (size < FeedFormat.MinRecordSize || size > FeedFormat.MaxRecordSize || (size - FeedFormat.MinRecordSize) % 4 != 0)
         {
-            throw new FeedCorruptException(_offset, $"a record claims {size} bytes, expected 40 + 4·n with n ≤ {FeedFormat.MaxNewEdgesPerRecord}");
+            throw new FeedCorruptException(_offset,
+                $"a record claims {size} bytes, expected 48 + 4·n with n ≤ {FeedFormat.MaxNewEdgesPerRecord}, and an input's name of at most {FeedFormat.MaxInputBytes} bytes padded to 4");
         }
 
         buffer = await ReadAtLeastAsync(size, allowEnd: false, cancellationToken).ConfigureAwait(false);
@@ -101,7 +104,7 @@ public sealed class FeedReader
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(h[8..]);
         if (version != FeedFormat.Version)
         {
-            throw new FeedCorruptException(8, $"the feed has version {version}, this library reads version {FeedFormat.Version}");
+            throw new FeedCorruptException(8, $"the feed has version {version}, this library reads version {FeedFormat.Version} only");
         }
 
         uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(h[12..]);
@@ -146,10 +149,34 @@ public sealed class FeedReader
         long elapsedNs = BinaryPrimitives.ReadInt64LittleEndian(r[8..]);
         long covered = BinaryPrimitives.ReadInt64LittleEndian(r[16..]);
         long allocated = BinaryPrimitives.ReadInt64LittleEndian(r[24..]);
-        if (count != (size - FeedFormat.MinRecordSize) / 4 || elapsedNs < _lastElapsedNs
+        int nameBytes = BinaryPrimitives.ReadInt32LittleEndian(r[32..]);
+        int reserved = BinaryPrimitives.ReadInt32LittleEndian(r[36..]);
+        if (count < 0 || count > FeedFormat.MaxNewEdgesPerRecord || nameBytes < 0 || nameBytes > FeedFormat.MaxInputBytes || reserved != 0
+            || size != FeedFormat.MinRecordSize + (4 * count) + FeedFormat.PaddedInputBytes(nameBytes) || elapsedNs < _lastElapsedNs
             || allocated < 0 || allocated > CapacityEdges || covered < 0 || covered > allocated)
         {
-            throw new FeedCorruptException(_offset, $"the record has {count} new edges in {size} bytes, time {elapsedNs} ns after {_lastElapsedNs} ns, {covered} covered of {allocated} allocated slots");
+            throw new FeedCorruptException(_offset,
+                $"the record has {count} new edges and a name of {nameBytes} bytes in {size} bytes (field at 36: {reserved}), time {elapsedNs} ns after {_lastElapsedNs} ns, {covered} covered of {allocated} allocated slots");
+        }
+
+        string? input = null;
+        if (nameBytes > 0)
+        {
+            int at = FeedFormat.EdgesOffset + (4 * count);
+            ReadOnlySpan<byte> padded = r[at..(size - 8)];
+            if (padded[nameBytes..].ContainsAnyExcept((byte)0))
+            {
+                throw new FeedCorruptException(_offset + at + nameBytes, "the input's name is not padded with zeros");
+            }
+
+            try
+            {
+                input = Strict.GetString(padded[..nameBytes]);
+            }
+            catch (System.Text.DecoderFallbackException)
+            {
+                throw new FeedCorruptException(_offset + at, "the input's name is not UTF-8");
+            }
         }
 
         if (_edges.Length < count)
@@ -160,17 +187,17 @@ public sealed class FeedReader
         uint previous = 0;
         for (int i = 0; i < count; i++)
         {
-            uint slot = BinaryPrimitives.ReadUInt32LittleEndian(r[(32 + (4 * i))..]);
+            uint slot = BinaryPrimitives.ReadUInt32LittleEndian(r[(FeedFormat.EdgesOffset + (4 * i))..]);
             if (slot >= allocated || (i > 0 && slot <= previous))
             {
-                throw new FeedCorruptException(_offset + 32 + (4 * i), $"new edge {slot} is not ascending below the {allocated} allocated slots");
+                throw new FeedCorruptException(_offset + FeedFormat.EdgesOffset + (4 * i), $"new edge {slot} is not ascending below the {allocated} allocated slots");
             }
 
             _edges[i] = previous = slot;
         }
 
         _lastElapsedNs = elapsedNs;
-        return new FeedRecord(TimeSpan.FromTicks(elapsedNs / 100), covered, allocated, _edges.AsMemory(0, count));
+        return new FeedRecord(TimeSpan.FromTicks(elapsedNs / 100), covered, allocated, _edges.AsMemory(0, count), input);
     }
 
     private async ValueTask<ReadOnlySequence<byte>> ReadAtLeastAsync(int count, bool allowEnd, CancellationToken cancellationToken)

@@ -172,7 +172,7 @@ public sealed class CoverageFeedTests : RegionTestBase
 
         // Cut inside the second record.
         e = await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes(good[..(secondRecord + 10)]));
-        Assert.Contains("ends after 10 of the 40 bytes", e.Message);
+        Assert.Contains("ends after 10 of the 48 bytes", e.Message);
 
         // Not a feed at all.
         byte[] other = (byte[])good.Clone();
@@ -181,15 +181,53 @@ public sealed class CoverageFeedTests : RegionTestBase
         Assert.Equal(0, e.Offset);
         Assert.Contains("MCOVFEED", e.Message);
 
-        // A record size that is not 40 + 4n.
+        // A record size that is not 48 + 4n + a padded name.
         byte[] badSize = (byte[])good.Clone();
-        badSize[secondRecord] = 41;
+        badSize[secondRecord] = 49;
         e = await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes(badSize));
-        Assert.Contains("claims 41 bytes", e.Message);
+        Assert.Contains("claims 49 bytes", e.Message);
+
+        // A feed of version 1 is refused, naming both versions.
+        byte[] v1 = (byte[])good.Clone();
+        v1[8] = 1;
+        e = await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes(v1));
+        Assert.Contains("version 1, this library reads version 2", e.Message);
 
         // The header alone is a valid, empty feed; an empty stream is not a feed.
         Assert.Empty(await ReadBytes(good[..FeedFormat.HeaderSize]));
         await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes([]));
+    }
+
+    [Fact]
+    public async Task AnInputsName_RoundTrips_AndADamagedNameIsRefused()
+    {
+        string name = NewName("named");
+        NativeMemcov.CreateRegion(name, 1 << 16);
+        NativeMemcov.WaitOk(NativeMemcov.StartWorker(name, 0, 8));
+        using CoverageRegion region = CoverageRegion.Attach(name);
+        var pipe = new Pipe();
+        var feed = new CoverageFeed(region, pipe.Writer);
+        FeedRecord written = await feed.SampleAsync("inputs/naïve-1.ms");
+        await feed.SampleAsync();
+        await pipe.Writer.CompleteAsync();
+        byte[] bytes = System.Buffers.BuffersExtensions.ToArray((await pipe.Reader.ReadAsync()).Buffer);
+        var reader = new FeedReader(PipeReader.Create(new MemoryStream(bytes)));
+        Assert.True(await reader.MoveNextAsync());
+        Assert.Equal("inputs/naïve-1.ms", reader.Current.Input);
+        Assert.Equal(written.NewEdges.Length, reader.Current.NewEdges.Length);
+        Assert.True(await reader.MoveNextAsync());
+        Assert.Null(reader.Current.Input);
+
+        // Not UTF-8 (its checksum made right again), then a name longer than a record carries.
+        int nameAt = FeedFormat.HeaderSize + FeedFormat.EdgesOffset + (4 * written.NewEdges.Length);
+        int size = BitConverter.ToInt32(bytes, FeedFormat.HeaderSize);
+        byte[] bad = (byte[])bytes.Clone();
+        bad[nameAt] = 0xFF;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bad.AsSpan(FeedFormat.HeaderSize + size - 8),
+            Fnv1a64.Hash(bad.AsSpan(FeedFormat.HeaderSize, size - 8)));
+        var e = await Assert.ThrowsAsync<FeedCorruptException>(() => ReadBytes(bad));
+        Assert.Contains("not UTF-8", e.Message);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await feed.SampleAsync(new string('x', FeedFormat.MaxInputBytes + 1)));
     }
 
     private static async Task<List<Sampled>> ReadBytes(byte[] bytes) =>
