@@ -222,8 +222,26 @@ static int reap_child(pid_t pid)
     return status;
 }
 
-/* Serves until the runner closes its end; returns only in a child, which goes on into main. */
-static void serve(int requests, int replies)
+/* Opens the input at path for a child: a regular file (a FIFO would block the server). -errno on failure. */
+static int open_input(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+    if (e) {
+        close(fd);
+        return -e;
+    }
+    fcntl(fd, F_SETFL, 0);
+    return fd;
+}
+
+/* Serves until the runner closes its end; returns only in a child, which goes on into main. A
+ * request's input (a path) becomes the child's descriptor input_fd, opened afresh, where the
+ * target finds it (/dev/fd/N in its arguments, or 0: its stdin); the file is never copied. */
+static void serve(int requests, int replies, int input_fd)
 {
     pid_t server = getpid();
     struct mcov_server_hello hello = {MCOV_SERVER_MAGIC, MCOV_SERVER_VERSION, (int32_t)server,
@@ -232,23 +250,40 @@ static void serve(int requests, int replies)
         _exit(0);
     for (;;) {
         struct mcov_server_request rq;
-        char path[MCOV_SERVER_MAX_PATH];
+        char path[MCOV_SERVER_MAX_PATH + 1];
         if (!read_exact(requests, &rq, sizeof rq) || rq.path_len > MCOV_SERVER_MAX_PATH ||
             !read_exact(requests, path, rq.path_len))
             _exit(0);
-        /* An input on stdin: the runner rewrote the file the server's descriptor 0 shares. */
-        lseek(0, 0, SEEK_SET);
+        path[rq.path_len] = '\0';
+        struct mcov_server_reply reply = {MCOV_RUN_ENDED, 0, 0, 0};
+        int input = -1;
+        if (rq.path_len > 0 && input_fd >= 0 && (input = open_input(path)) < 0) {
+            reply.kind = MCOV_RUN_UNREADABLE;
+            reply.status = -input;
+            if (!write_exact(replies, &reply, sizeof reply))
+                _exit(0);
+            continue;
+        }
+        mcov_rt.serving_fork = true;
         pid_t pid = fork();
+        mcov_rt.serving_fork = false;
         if (pid == 0) {
             close(requests);
             close(replies);
+            if (input >= 0) {
+                if (dup2(input, input_fd) < 0)
+                    _exit(127);
+                close(input);
+            }
             setpgid(0, 0);
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (getppid() != server)
                 _exit(127);
             return;
         }
-        struct mcov_server_reply reply = {MCOV_RUN_ENDED, 0, (int32_t)pid, 0};
+        if (input >= 0)
+            close(input);
+        reply.pid = (int32_t)pid;
         if (pid < 0)
             _exit(1); /* the runner sees the server end, and says so */
         setpgid(pid, pid);
@@ -308,9 +343,12 @@ void mcov_fork_server_point(const void *caller)
         s_fs.done = true;
         return;
     }
-    int requests = -1, replies = -1, end = 0;
+    int requests = -1, replies = -1, input_fd = -1, end = 0;
+    const char *input_var = getenv(MCOV_SERVER_INPUT_ENV);
     bool usable = sscanf(fds, "%d,%d%n", &requests, &replies, &end) == 2 && fds[end] == '\0' &&
                   requests >= 0 && replies >= 0 && is_started_program();
+    if (usable && input_var && (sscanf(input_var, "%d%n", &input_fd, &end) != 1 || input_var[end] != '\0' || input_fd < 0))
+        usable = false;
     if (usable) {
         s_fs.count = 0;
         dl_iterate_phdr(collect, NULL);
@@ -329,10 +367,11 @@ void mcov_fork_server_point(const void *caller)
     s_fs.done = true;
     unsetenv(MCOV_SERVER_FDS_ENV);
     unsetenv(MCOV_SERVER_EXE_ENV);
+    unsetenv(MCOV_SERVER_INPUT_ENV);
     if (!usable)
         return;
     fcntl(requests, F_SETFD, FD_CLOEXEC);
     fcntl(replies, F_SETFD, FD_CLOEXEC);
-    serve(requests, replies);
+    serve(requests, replies, input_fd);
     /* The child: its own hits from here on, into the region every child shares. */
 }

@@ -82,7 +82,13 @@ static bool own_descriptor(struct mcov_region *r)
 static void after_fork_child(void)
 {
     mcov_lanes_forget_locks();
-    if (mcov_rt.attached) { /* a lane is owned through a descriptor of the child's own, or not at all */
+    /* A fork server's child never outlives its server (it dies with it), so sharing the server's
+     * descriptor keeps no one looking alive: without lanes (callback modules on a flag region)
+     * it needs no descriptor of its own, and saves the open and the lock per input. */
+    bool lanes = mcov_rt.inline_count > 0 || mcov_rt.region.kind != MCOV_REGION_FLAGS;
+    if (mcov_rt.attached && mcov_rt.serving_fork && !lanes)
+        mcov_rt.region.fd_shared = true;
+    else if (mcov_rt.attached) { /* a lane is owned through a descriptor of the child's own, or not at all */
         bool own = own_descriptor(&mcov_rt.region);
         mcov_rt.region.fd_shared = !own;
         mcov_inline_after_fork(own);

@@ -318,6 +318,7 @@ struct mcov_runtime {
     size_t stack_len;
     size_t stack_cap;
     uint32_t inline_count;          /* no-call modules registered */
+    bool serving_fork;              /* the fork server is forking a child (forkserver.c) */
     int32_t lane;                   /* the lane this process owns in the attached region, or -1 */
     bool lane_refused;              /* no lane was free: do not ask again in this attachment */
     unsigned long long dl_subs;     /* objects unloaded so far (dlpi_subs), at the last check */

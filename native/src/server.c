@@ -169,6 +169,7 @@ static int start(const mcov_spawn_request *req, int32_t hello_timeout_ms, mcov_s
     for (size_t i = 0; i < envc; i++)
         if (strncmp(req->envp[i], MCOV_SERVER_FDS_ENV "=", sizeof MCOV_SERVER_FDS_ENV) != 0 &&
             strncmp(req->envp[i], MCOV_SERVER_EXE_ENV "=", sizeof MCOV_SERVER_EXE_ENV) != 0)
+            /* MEMCOV_SERVER_INPUT passes: the caller names the descriptor it keeps for inputs. */
             envp[n++] = req->envp[i];
     envp[n++] = fds_var;
     envp[n++] = exe_var;

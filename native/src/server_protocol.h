@@ -13,6 +13,9 @@
 /* "DEV:INO" of the program the runner started: a fork server starts only in that program, not in
  * one it exec'd. */
 #define MCOV_SERVER_EXE_ENV "MEMCOV_SERVER_EXE"
+/* A fork server's: the descriptor number each child gets its input at, opened from the request's
+ * path (0: stdin; a number the runner kept open for it, named as /dev/fd/N in the arguments). */
+#define MCOV_SERVER_INPUT_ENV "MEMCOV_SERVER_INPUT"
 #define MCOV_SERVER_MAGIC 0x5653434du /* "MCSV" */
 #define MCOV_SERVER_VERSION 1u
 /* The longest input path a request carries: with its header, one atomic pipe write. */

@@ -18,20 +18,25 @@
 
 extern char **environ;
 
+static int s_slot = -1;
+
+/* environ with MEMCOV_REGION and the input descriptor (the slot) set. */
 static const char **env_with(const char *region)
 {
-    static char var[256];
+    static char var[256], input[64];
     snprintf(var, sizeof var, "MEMCOV_REGION=%s", region);
+    snprintf(input, sizeof input, "MEMCOV_SERVER_INPUT=%d", s_slot);
     size_t n = 0;
     while (environ[n])
         n++;
-    const char **envp = calloc(n + 2, sizeof *envp);
+    const char **envp = calloc(n + 3, sizeof *envp);
     CHECK(envp != NULL, "calloc");
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "MEMCOV_REGION=", 14) != 0)
             envp[k++] = environ[i];
     envp[k++] = var;
+    envp[k++] = input;
     envp[k] = NULL;
     return envp;
 }
@@ -55,22 +60,30 @@ static mcov_server *start_server(const char *program, const char *const *argv, c
     return rc == MCOV_OK ? s : NULL;
 }
 
-static mcov_run_outcome run(mcov_server *s, int32_t timeout_ms)
+static mcov_run_outcome run_path(mcov_server *s, const char *path, int32_t timeout_ms)
 {
     mcov_run_outcome o;
-    CHECK(mcov_server_run(s, NULL, timeout_ms, &o) == MCOV_OK, "run: %s", mcov_last_error());
+    CHECK(mcov_server_run(s, path, timeout_ms, &o) == MCOV_OK, "run: %s", mcov_last_error());
     return o;
+}
+
+/* The input already in the slot. */
+static mcov_run_outcome run(mcov_server *s, int32_t timeout_ms)
+{
+    return run_path(s, NULL, timeout_ms);
 }
 
 int main(void)
 {
     int slot = memfd_create("fork-server-input", MFD_CLOEXEC);
     CHECK(slot >= 0, "memfd_create: %s", strerror(errno));
+    s_slot = slot;
     char slot_path[64];
     snprintf(slot_path, sizeof slot_path, "/dev/fd/%d", slot);
     const char *argv[] = {MCOV_TEST_FORK_TARGET, slot_path, NULL};
 
-    /* Every input through one server, and through one exec each. */
+    /* Every input through one server (half of them in the slot, half by path), and through one
+     * exec each. */
     const char *served = t_region_name("served");
     const char *execd = t_region_name("execd");
     CHECK(mcov_region_create(served, 1 << 16) == 0 && mcov_region_create(execd, 1 << 16) == 0,
@@ -80,9 +93,22 @@ int main(void)
     CHECK(s != NULL, "the target did not start a fork server: %s (status %d)", mcov_last_error(),
           (int)status);
     pid_t first_child = 0;
+    char dir[] = "/tmp/memcov-fork-server-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+    char path[256];
     for (size_t i = 0; i < t_input_count; i++) {
-        fill(slot, t_inputs[i]);
-        mcov_run_outcome o = run(s, 10000);
+        mcov_run_outcome o;
+        if (i % 2) {
+            fill(slot, "!crash"); /* what the slot holds must not matter */
+            snprintf(path, sizeof path, "%s/input-%zu", dir, i);
+            FILE *f = fopen(path, "wb");
+            CHECK(f && fputs(t_inputs[i], f) >= 0 && fclose(f) == 0, "write %s", path);
+            o = run_path(s, path, 10000);
+            unlink(path);
+        } else {
+            fill(slot, t_inputs[i]);
+            o = run(s, 10000);
+        }
         CHECK(o.kind == MCOV_RUN_ENDED && WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0 &&
                   !o.server_ended,
               "input %zu: kind %d status %#x", i, o.kind, (unsigned)o.status);
@@ -100,6 +126,13 @@ int main(void)
               "exec input %zu: %s", i, mcov_last_error());
     }
     free(envp);
+    /* An input that is missing or no regular file is unreadable, and the server goes on. */
+    mcov_run_outcome missing = run_path(s, "/nonexistent/input", 10000);
+    CHECK(missing.kind == MCOV_RUN_UNREADABLE && missing.status == ENOENT && !missing.server_ended,
+          "missing input: kind %d status %d", missing.kind, missing.status);
+    mcov_run_outcome a_dir = run_path(s, dir, 10000);
+    CHECK(a_dir.kind == MCOV_RUN_UNREADABLE && a_dir.status == EINVAL, "a directory: kind %d", a_dir.kind);
+    rmdir(dir);
     t_region_copy a = t_read_region(served), b = t_read_region(execd);
     CHECK(t_count(a.map, a.cursor) > 20, "the served runs recorded %llu edges",
           (unsigned long long)t_count(a.map, a.cursor));

@@ -309,6 +309,8 @@ internal sealed class CorpusRunner
         }
 
         SetEnvironment(info, slot);
+        // Where each child finds its input, opened by the server from the request's path.
+        info.Environment["MEMCOV_SERVER_INPUT"] = _inputOnStdin ? "0" : $"{(int)input.Handle.DangerousGetHandle()}";
         // Every symbol bound once in the server, not lazily again in each child.
         if (Environment.GetEnvironmentVariable("LD_BIND_NOW") is null)
         {

@@ -5,10 +5,11 @@ using Microsoft.Win32.SafeHandles;
 namespace Memcov.Cli;
 
 /// <summary>
-/// A fork server worker's input: a file in memory (memfd) that the server keeps at the same
-/// descriptor number, rewritten for each input. Its children open it as <c>/dev/fd/N</c> (a fresh
-/// open, at offset 0) or read it as their stdin (the server seeks back before each fork). No file
-/// on disk, so nothing is left behind whatever happens to the run.
+/// A fork server worker's input descriptor: a file in memory (memfd) that the server keeps at the
+/// same number, named <c>/dev/fd/N</c> in the target's arguments or given as its stdin. It holds
+/// the first input, for the server's start (a target that never starts the fork server reads it
+/// there); the server then puts each input's own file at that number in each child. No file on
+/// disk, so nothing is left behind whatever happens to the run.
 /// </summary>
 internal sealed class InputSlot : IDisposable
 {

@@ -5,7 +5,7 @@ namespace Memcov.Cli;
 /// <summary>
 /// One worker of <c>memcov run</c> that keeps a server process across inputs (a
 /// <see cref="TargetServer"/>): memcov-harness with a harness loaded, or the target itself as a
-/// fork server, whose input goes through an <see cref="InputSlot"/>. A server an input crashed or
+/// fork server, whose children find each input at the descriptor of an <see cref="InputSlot"/>. A server an input crashed or
 /// hung is started again for the next. Its stderr is read to the end by <see cref="TargetMessages"/>.
 /// </summary>
 internal sealed class ServerWorker : IDisposable
@@ -23,7 +23,7 @@ internal sealed class ServerWorker : IDisposable
     /// <param name="start">What to start.</param>
     /// <param name="readyTimeout">How long the server may take to be ready.</param>
     /// <param name="messages">Where its stderr's lines go.</param>
-    /// <param name="slot">The fork server's input (in <paramref name="start"/>'s arguments or stdin); null: the path goes in the request.</param>
+    /// <param name="slot">The fork server's input descriptor (in <paramref name="start"/>'s arguments or stdin), which holds the first input for its start; null for a harness worker.</param>
     public ServerWorker(TargetStartInfo start, TimeSpan readyTimeout, TargetMessages messages, InputSlot? slot)
     {
         _start = start;
@@ -52,8 +52,9 @@ internal sealed class ServerWorker : IDisposable
     /// <exception cref="TargetInputException">The input cannot be read into the slot.</exception>
     public (ServerRunResult Result, bool SanitizerReport) Run(string? input, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // The input first: a target that never starts the fork server has read it by the time that shows.
-        if (_slot is not null)
+        // A fork server opens each input by its path for its child. Its first start reads the
+        // slot, though: a target that never starts the fork server has run that input by the time that shows.
+        if (_slot is not null && _server is null)
         {
             ArgumentNullException.ThrowIfNull(input);
             try
@@ -72,7 +73,7 @@ internal sealed class ServerWorker : IDisposable
         ServerRunResult result;
         using (cancellationToken.Register(static s => ((TargetServer)s!).Kill(), server))
         {
-            result = server.Run(_slot is null ? input : null, timeout);
+            result = server.Run(input, timeout);
         }
 
         bool report = false;
