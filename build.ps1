@@ -333,6 +333,10 @@ function Invoke-ToolTest {
         $out = (& $memcov run --jobs 2 --inputs (Join-Path $root 'samples/corpus') --json -- (Join-Path $artifacts 'samples/memcov-sample') '{}') -join "`n"
         Assert-ExitCode 'the installed tool'
         if ($out -notmatch '"covered_edges": [1-9]') { throw "the installed tool's run covered nothing: $out" }
+        # The harness worker came with the tool, and runs from where the tool was installed.
+        $out = (& $memcov run --harness (Join-Path $artifacts 'samples/libmemcov_sample_fuzz.so') --inputs (Join-Path $root 'samples/corpus') --json) -join "`n"
+        Assert-ExitCode 'the installed tool, harness mode'
+        if ($out -notmatch '"covered_edges": [1-9]' -or $out -notmatch '"mode": "harness"') { throw "the installed tool's harness run covered nothing: $out" }
     }
     finally {
         if (Test-Path -LiteralPath $work) { Remove-Item -LiteralPath $work -Recurse -Force }

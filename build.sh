@@ -222,6 +222,10 @@ tool_test() {
   "$work/tools/memcov" --version | grep -q "^$version" || { log "the tool is not version $version"; return 1; }
   out="$("$work/tools/memcov" run --jobs 2 --inputs "$root/samples/corpus" --json -- "$artifacts/samples/memcov-sample" {})"
   grep -q '"covered_edges": [1-9]' <<<"$out" || { log "the installed tool's run covered nothing: $out"; return 1; }
+  # The harness worker came with the tool, and runs from where the tool was installed.
+  out="$("$work/tools/memcov" run --harness "$artifacts/samples/libmemcov_sample_fuzz.so" --inputs "$root/samples/corpus" --json)"
+  grep -q '"covered_edges": [1-9]' <<<"$out" && grep -q '"mode": "harness"' <<<"$out" ||
+    { log "the installed tool's harness run covered nothing: $out"; return 1; }
 }
 
 # The package as a user gets it: tests/package copied out of the repository (away from its

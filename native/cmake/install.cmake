@@ -6,6 +6,8 @@ set(_memcov_data "${CMAKE_INSTALL_LIBDIR}/memcov")
 set(_memcov_cmake "${CMAKE_INSTALL_LIBDIR}/cmake/memcov")
 
 install(TARGETS memcov EXPORT memcovTargets LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# The harness worker of `memcov run --harness`, where the runner looks: lib/memcov/ beside the runtime.
+install(TARGETS memcov-harness RUNTIME DESTINATION ${CMAKE_INSTALL_LIBDIR}/memcov)
 install(FILES include/memcov.h include/memcov_files.h include/memcov_map.h include/memcov_region.h
   include/memcov_spawn.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/memcov_hooks.o ${CMAKE_CURRENT_BINARY_DIR}/memcov_hooks_guards.o

@@ -163,6 +163,8 @@ int main(int argc, char **argv)
     }
     /* The harness's own children are no servers. */
     unsetenv(MCOV_SERVER_FDS_ENV);
+    unsetenv(MCOV_SERVER_EXE_ENV);
+    unsetenv(MCOV_SERVER_INPUT_ENV);
     unsetenv("MEMCOV_HARNESS_FLUSH");
     unsetenv(PRELOADED_ENV);
     fcntl(requests, F_SETFD, FD_CLOEXEC);

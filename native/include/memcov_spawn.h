@@ -59,18 +59,21 @@ typedef struct mcov_run_outcome {
     uint32_t server_ended; /* 1: the server is gone (waited for); start another */
 } mcov_run_outcome;
 
-/* Start a server as mcov_spawn starts a target (the request's envp gains MEMCOV_SERVER_FDS) and
- * wait up to hello_timeout_ms for it to say it is ready. MCOV_E_NOT_FOUND / MCOV_E_PERMISSION as
- * mcov_spawn; MCOV_E_SYSTEM, with *status its raw wait status, when it ended or was killed
- * before it was ready (-1 when it did not end). */
-MCOV_API int mcov_server_start(const mcov_spawn_request *request, int32_t hello_timeout_ms,
-                               mcov_server **server, int32_t *status);
+/* Start a server as mcov_spawn starts a target (the request's envp gains MEMCOV_SERVER_FDS and
+ * MEMCOV_SERVER_EXE); *server is valid until mcov_server_stop, whatever happens. MCOV_E_NOT_FOUND
+ * / MCOV_E_PERMISSION as mcov_spawn. Then wait for it to be ready with mcov_server_ready (from
+ * another thread, mcov_server_kill stops the wait). */
+MCOV_API int mcov_server_start(const mcov_spawn_request *request, mcov_server **server);
+/* Wait up to hello_timeout_ms (-1: without limit) for the server to say it is ready. MCOV_OK;
+ * MCOV_E_SYSTEM, with *status its raw wait status, when it ended or was killed before that (-1
+ * when it did not end: killed at the limit); MCOV_E_VERSION for another protocol version. */
+MCOV_API int mcov_server_ready(mcov_server *server, int32_t hello_timeout_ms, int32_t *status);
 /* Run one input (a path; NULL for none) with a time limit (> 0). Returns MCOV_OK with *outcome
  * filled, or an error for bad arguments. Only one run at a time per server. */
 MCOV_API int mcov_server_run(mcov_server *server, const char *input, int32_t timeout_ms,
                              mcov_run_outcome *outcome);
-/* SIGKILL the server, its process group and the run under way, from any thread; the run then
- * ends with MCOV_RUN_ENDED. */
+/* SIGKILL the server, its process group and the run under way (a fork server's child and its
+ * process group too), from any thread; the run then ends with MCOV_RUN_ENDED. */
 MCOV_API int mcov_server_kill(mcov_server *server);
 /* Tell the server to end, SIGKILL it after grace_ms, wait for it and free the handle. */
 MCOV_API int mcov_server_stop(mcov_server *server, int32_t grace_ms);

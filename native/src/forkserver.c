@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hook_abi.h"
@@ -126,12 +127,15 @@ static int collect(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+/* The object a DT_NEEDED entry names: by soname or file name, or (a library linked by its path,
+ * "./libx.so") by the file name of that path. */
 static struct object *find_by_needed(const char *needed)
 {
+    const char *file = basename_of(needed);
     for (uint32_t i = 0; i < s_fs.count; i++) {
         struct object *o = &s_fs.objects[i];
         if ((o->soname && strcmp(o->soname, needed) == 0) ||
-            (o->name[0] && strcmp(basename_of(o->name), needed) == 0))
+            (o->name[0] && strcmp(basename_of(o->name), file) == 0))
             return o;
     }
     return NULL;
@@ -170,17 +174,41 @@ static void mark_startup(void)
     }
 }
 
-/* Whether this process is the program the runner started ($MEMCOV_SERVER_EXE, "DEV:INO"). */
+/* Whether this process is the one the runner started ($MEMCOV_SERVER_EXE, "DEV:INO:PID"): that
+ * program, a child of the runner (not a copy of it that its constructors started). */
 static bool is_started_program(void)
 {
     const char *want = getenv(MCOV_SERVER_EXE_ENV);
     unsigned long long dev = 0, ino = 0;
+    long long runner = 0;
     int end = 0;
-    if (!want || sscanf(want, "%llu:%llu%n", &dev, &ino, &end) != 2 || want[end] != '\0')
+    if (!want || sscanf(want, "%llu:%llu:%lld%n", &dev, &ino, &runner, &end) != 3 || want[end] != '\0')
         return false;
     struct stat st;
-    return stat("/proc/self/exe", &st) == 0 && (unsigned long long)st.st_dev == dev &&
-           (unsigned long long)st.st_ino == ino;
+    return getppid() == (pid_t)runner && stat("/proc/self/exe", &st) == 0 &&
+           (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+/* The runner's pipes, not descriptors the target's constructors put at those numbers. */
+static bool is_pipe(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* Threads other than this one would be missing in every child: a pool started by a constructor
+ * would never answer. */
+static int thread_count(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    int threads = 1;
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &threads) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return threads;
 }
 
 static bool read_exact(int fd, void *buf, size_t n)
@@ -238,12 +266,25 @@ static int open_input(const char *path)
     return fd;
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Serves until the runner closes its end; returns only in a child, which goes on into main. A
  * request's input (a path) becomes the child's descriptor input_fd, opened afresh, where the
  * target finds it (/dev/fd/N in its arguments, or 0: its stdin); the file is never copied. */
 static void serve(int requests, int replies, int input_fd)
 {
     pid_t server = getpid();
+    /* Waiting needs SIGCHLD's default: a target that ignores it, or reaps in a handler, would
+     * leave no status to wait for. Each child gets the target's disposition back. */
+    struct sigaction dfl, target_chld;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &dfl, &target_chld);
     struct mcov_server_hello hello = {MCOV_SERVER_MAGIC, MCOV_SERVER_VERSION, (int32_t)server,
                                       MCOV_SERVER_TIMES_RUNS};
     if (!write_exact(replies, &hello, sizeof hello))
@@ -275,6 +316,7 @@ static void serve(int requests, int replies, int input_fd)
                     _exit(127);
                 close(input);
             }
+            sigaction(SIGCHLD, &target_chld, NULL);
             setpgid(0, 0);
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (getppid() != server)
@@ -283,18 +325,21 @@ static void serve(int requests, int replies, int input_fd)
         }
         if (input >= 0)
             close(input);
-        reply.pid = (int32_t)pid;
         if (pid < 0)
             _exit(1); /* the runner sees the server end, and says so */
         setpgid(pid, pid);
+        /* Its pid first: a runner that stops the run kills the child's process group. */
+        struct mcov_server_reply started = {MCOV_SERVER_REPLY_STARTED, 0, (int32_t)pid, 0};
+        reply.pid = (int32_t)pid;
+        bool runner_gone = !write_exact(replies, &started, sizeof started);
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        bool runner_gone = false;
-        if (pidfd >= 0) {
+        int64_t deadline = now_ms() + rq.timeout_ms;
+        while (pidfd >= 0 && !runner_gone) {
             struct pollfd p[2] = {{pidfd, POLLIN, 0}, {requests, POLLIN, 0}};
-            int r;
-            do
-                r = poll(p, 2, (int)(rq.timeout_ms > 0x7fffffffu ? 0x7fffffffu : rq.timeout_ms));
-            while (r < 0 && errno == EINTR);
+            int64_t left = deadline - now_ms();
+            int r = left <= 0 ? 0 : poll(p, 2, (int)(left > 0x7fffffff ? 0x7fffffff : left));
+            if (r < 0 && errno == EINTR)
+                continue;
             if (r == 0) {
                 reply.kind = MCOV_RUN_TIMED_OUT;
                 kill(-pid, SIGKILL);
@@ -305,8 +350,10 @@ static void serve(int requests, int replies, int input_fd)
                 kill(-pid, SIGKILL);
                 kill(pid, SIGKILL);
             }
-            close(pidfd);
+            break;
         }
+        if (pidfd >= 0)
+            close(pidfd);
         reply.status = reap_child(pid);
         if (runner_gone || !write_exact(replies, &reply, sizeof reply))
             _exit(0);
@@ -349,6 +396,7 @@ void mcov_fork_server_point(const void *caller)
                   requests >= 0 && replies >= 0 && is_started_program();
     if (usable && input_var && (sscanf(input_var, "%d%n", &input_fd, &end) != 1 || input_var[end] != '\0' || input_fd < 0))
         usable = false;
+    usable = usable && is_pipe(requests) && is_pipe(replies);
     if (usable) {
         s_fs.count = 0;
         dl_iterate_phdr(collect, NULL);
@@ -370,6 +418,12 @@ void mcov_fork_server_point(const void *caller)
     unsetenv(MCOV_SERVER_INPUT_ENV);
     if (!usable)
         return;
+    int threads = thread_count();
+    if (threads > 1) {
+        mcov_warn("no fork server: %d threads run at the end of start-up, and a child would have "
+                  "only one; the runner runs the program once per input", threads);
+        return;
+    }
     fcntl(requests, F_SETFD, FD_CLOEXEC);
     fcntl(replies, F_SETFD, FD_CLOEXEC);
     serve(requests, replies, input_fd);

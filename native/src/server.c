@@ -23,6 +23,7 @@
 struct mcov_server {
     int32_t pid;
     uint32_t flags;    /* the hello's */
+    atomic_int child;  /* a fork server's child running the current input, or 0 */
     int pidfd;         /* ends readable when the server ends */
     int requests;      /* write end */
     int replies;       /* read end */
@@ -102,6 +103,11 @@ static void kill_server(struct mcov_server *s)
 {
     if (atomic_load(&s->reaped))
         return;
+    /* A fork server's child leads a group of its own, which its background children share:
+     * the child dies with the server, they would not. */
+    int child = atomic_load(&s->child);
+    if (child > 0)
+        kill(-child, SIGKILL);
     /* The pidfd names this process even if its pid were reused; then the group it leads. */
     syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
     kill(-s->pid, SIGKILL);
@@ -130,14 +136,11 @@ static void free_server(struct mcov_server *s)
     free(s);
 }
 
-static int start(const mcov_spawn_request *req, int32_t hello_timeout_ms, mcov_server **out,
-                 int32_t *status)
+static int start(const mcov_spawn_request *req, mcov_server **out)
 {
-    if (!req || !req->envp || !out || !status || (req->keep_count && !req->keep_fds) ||
-        req->keep_count > 1000)
-        return mcov_fail(MCOV_E_INVALID_ARG, "mcov_server_start: a request, a server and a status are needed");
+    if (!req || !req->envp || !out || (req->keep_count && !req->keep_fds) || req->keep_count > 1000)
+        return mcov_fail(MCOV_E_INVALID_ARG, "mcov_server_start: a request and a server are needed");
     *out = NULL;
-    *status = -1;
     struct mcov_server *s = calloc(1, sizeof *s);
     int to_server[2] = {-1, -1}, from_server[2] = {-1, -1};
     size_t envc = 0;
@@ -145,7 +148,7 @@ static int start(const mcov_spawn_request *req, int32_t hello_timeout_ms, mcov_s
         envc++;
     const char **envp = calloc(envc + 3, sizeof *envp);
     int32_t *keep = calloc(req->keep_count + 2, sizeof *keep);
-    char fds_var[64], exe_var[80];
+    char fds_var[64], exe_var[96];
     int rc = MCOV_OK;
     if (!s || !envp || !keep) {
         rc = mcov_fail(MCOV_E_SYSTEM, "cannot start %s: out of memory", req->path ? req->path : "a server");
@@ -160,11 +163,13 @@ static int start(const mcov_spawn_request *req, int32_t hello_timeout_ms, mcov_s
     }
     /* The server's ends, named in its environment (an inherited value is replaced). */
     snprintf(fds_var, sizeof fds_var, MCOV_SERVER_FDS_ENV "=%d,%d", to_server[0], from_server[1]);
-    /* The program itself, so that a fork server starts in it and not in a program it execs. */
+    /* The program itself, started by this process: a fork server starts in it, not in a program
+     * it execs nor in a copy of it that it starts. */
     struct stat st;
-    snprintf(exe_var, sizeof exe_var, MCOV_SERVER_EXE_ENV "=%llu:%llu",
-             req->path && stat(req->path, &st) == 0 ? (unsigned long long)st.st_dev : 0ull,
-             req->path && stat(req->path, &st) == 0 ? (unsigned long long)st.st_ino : 0ull);
+    bool known = req->path && stat(req->path, &st) == 0;
+    snprintf(exe_var, sizeof exe_var, MCOV_SERVER_EXE_ENV "=%llu:%llu:%lld",
+             known ? (unsigned long long)st.st_dev : 0ull, known ? (unsigned long long)st.st_ino : 0ull,
+             (long long)getpid());
     size_t n = 0;
     for (size_t i = 0; i < envc; i++)
         if (strncmp(req->envp[i], MCOV_SERVER_FDS_ENV "=", sizeof MCOV_SERVER_FDS_ENV) != 0 &&
@@ -192,31 +197,13 @@ static int start(const mcov_spawn_request *req, int32_t hello_timeout_ms, mcov_s
     s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
     if (s->pidfd < 0) {
         rc = mcov_fail(MCOV_E_SYSTEM, "cannot watch %s: pidfd_open: %s", req->path, strerror(errno));
+        int32_t status;
         kill(-s->pid, SIGKILL);
-        mcov_spawn_reap(s->pid, -1, status);
+        mcov_spawn_reap(s->pid, -1, &status);
         goto done;
     }
-    struct mcov_server_hello hello;
-    int got = read_message(s, &hello, sizeof hello,
-                           hello_timeout_ms < 0 ? -1 : now_ms() + hello_timeout_ms);
-    if (got == 1 && hello.magic == MCOV_SERVER_MAGIC && hello.version == MCOV_SERVER_VERSION) {
-        s->flags = hello.flags;
-        *out = s;
-        s = NULL;
-    } else if (got == 1) {
-        *status = reap(s);
-        rc = mcov_fail(MCOV_E_VERSION, "%s speaks %s (version %u) where this runtime speaks version %u",
-                       req->path, hello.magic == MCOV_SERVER_MAGIC ? "another server protocol" : "no server protocol",
-                       hello.magic == MCOV_SERVER_MAGIC ? hello.version : 0u, MCOV_SERVER_VERSION);
-    } else {
-        bool ended = got == 0;
-        *status = reap(s);
-        if (!ended)
-            *status = -1;
-        rc = ended ? mcov_fail(MCOV_E_SYSTEM, "%s ended before it was ready", req->path)
-                   : mcov_fail(MCOV_E_SYSTEM, "%s was not ready within %d ms", req->path,
-                               (int)hello_timeout_ms);
-    }
+    *out = s;
+    s = NULL;
 done:
     close_fd(&to_server[0]);
     close_fd(&to_server[1]);
@@ -229,11 +216,42 @@ done:
     return rc;
 }
 
-int mcov_server_start(const mcov_spawn_request *request, int32_t hello_timeout_ms,
-                      mcov_server **server, int32_t *status)
+int mcov_server_start(const mcov_spawn_request *request, mcov_server **server)
 {
     mcov_begin_quiet_call();
-    return mcov_end_quiet_call(start(request, hello_timeout_ms, server, status));
+    return mcov_end_quiet_call(start(request, server));
+}
+
+static int ready(mcov_server *s, int32_t hello_timeout_ms, int32_t *status)
+{
+    if (!s || !status)
+        return mcov_fail(MCOV_E_INVALID_ARG, "mcov_server_ready: a server and a status are needed");
+    *status = -1;
+    if (atomic_load(&s->reaped))
+        return mcov_fail(MCOV_E_SYSTEM, "the server ended before it was ready");
+    struct mcov_server_hello hello;
+    int got = read_message(s, &hello, sizeof hello,
+                           hello_timeout_ms < 0 ? -1 : now_ms() + hello_timeout_ms);
+    if (got == 1 && hello.magic == MCOV_SERVER_MAGIC && hello.version == MCOV_SERVER_VERSION) {
+        s->flags = hello.flags;
+        return MCOV_OK;
+    }
+    int32_t ended = reap(s);
+    if (got == 1)
+        return mcov_fail(MCOV_E_VERSION, "the server speaks %s (version %u) where this runtime speaks version %u",
+                         hello.magic == MCOV_SERVER_MAGIC ? "another server protocol" : "no server protocol",
+                         hello.magic == MCOV_SERVER_MAGIC ? hello.version : 0u, MCOV_SERVER_VERSION);
+    if (got == 0) {
+        *status = ended;
+        return mcov_fail(MCOV_E_SYSTEM, "it ended before it was ready");
+    }
+    return mcov_fail(MCOV_E_SYSTEM, "it was not ready within %d ms", (int)hello_timeout_ms);
+}
+
+int mcov_server_ready(mcov_server *server, int32_t hello_timeout_ms, int32_t *status)
+{
+    mcov_begin_quiet_call();
+    return mcov_end_quiet_call(ready(server, hello_timeout_ms, status));
 }
 
 static int run(mcov_server *s, const char *input, int32_t timeout_ms, mcov_run_outcome *out)
@@ -265,15 +283,22 @@ static int run(mcov_server *s, const char *input, int32_t timeout_ms, mcov_run_o
     struct mcov_server_reply reply;
     /* A server that times its runs gets a second more to say so before it is killed itself. */
     int64_t grace = s->flags & MCOV_SERVER_TIMES_RUNS ? 1000 : 0;
-    int got = read_message(s, &reply, sizeof reply, now_ms() + timeout_ms + grace);
+    int64_t deadline = now_ms() + timeout_ms + grace;
+    int got;
+    while ((got = read_message(s, &reply, sizeof reply, deadline)) == 1 &&
+           reply.kind == MCOV_SERVER_REPLY_STARTED)
+        atomic_store(&s->child, reply.pid);
     if (got == 1) {
+        atomic_store(&s->child, 0);
         out->kind = reply.kind;
         out->status = reply.status;
         out->pid = reply.pid;
         return MCOV_OK;
     }
+    /* The server died or did not answer: it goes, and with it the child's group. */
     out->kind = got < 0 ? MCOV_RUN_TIMED_OUT : MCOV_RUN_ENDED;
     out->status = reap(s);
+    atomic_store(&s->child, 0);
     out->server_ended = 1;
     return MCOV_OK;
 }

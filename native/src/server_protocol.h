@@ -38,7 +38,9 @@ struct mcov_server_request {
     uint32_t path_len;
 };
 
-/* kind, status and pid as mcov_run_outcome's (memcov_spawn.h). */
+/* kind, status and pid as mcov_run_outcome's (memcov_spawn.h); a server that times its runs
+ * first says STARTED with its child's pid, so that a runner that stops kills the child's group. */
+#define MCOV_SERVER_REPLY_STARTED 100
 struct mcov_server_reply {
     int32_t kind;
     int32_t status;

@@ -55,9 +55,13 @@ static mcov_server *start_server(const char *program, const char *const *argv, c
     int32_t keep[] = {slot};
     mcov_spawn_request r = {program, argv, envp, -1, -1, -1, keep, 1, 0};
     mcov_server *s = NULL;
-    int rc = mcov_server_start(&r, 10000, &s, status);
+    int rc = mcov_server_start(&r, &s);
     free(envp);
-    return rc == MCOV_OK ? s : NULL;
+    CHECK(rc == MCOV_OK, "start %s: %s", program, mcov_last_error());
+    if (mcov_server_ready(s, 10000, status) == MCOV_OK)
+        return s;
+    mcov_server_stop(s, 0);
+    return NULL;
 }
 
 static mcov_run_outcome run_path(mcov_server *s, const char *path, int32_t timeout_ms)

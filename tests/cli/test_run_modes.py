@@ -33,20 +33,45 @@ os.environ.setdefault("MEMCOV_LIBRARY", str(NATIVE / "libmemcov.so.2"))
 # overflow (a report where built with ASan), 'b' leave a
 # background child behind, 'h' hang; anything else returns. Built with memcov-cc: instrumented.
 TARGET_C = r"""
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+/* Start-ups a fork server must cope with, one per -D. */
+#ifdef IGNORE_SIGCHLD
+__attribute__((constructor)) static void quirk(void) { signal(SIGCHLD, SIG_IGN); }
+#endif
+#ifdef THREAD_AT_START
+static void *idle(void *arg) { for (;;) pause(); return arg; }
+__attribute__((constructor)) static void quirk(void) { pthread_t t; pthread_create(&t, 0, idle, 0); }
+#endif
+#ifdef RUNS_ITSELF
+__attribute__((constructor)) static void quirk(void) {
+    if (!getenv("QUIRK_CHILD")) { setenv("QUIRK_CHILD", "1", 1); system("/proc/self/exe /dev/null"); unsetenv("QUIRK_CHILD"); }
+}
+#endif
 static int act(int c) {
     if (c == 'e') exit(139);
     if (c == 's') raise(SIGSEGV);
-    if (c == 'b' && fork() == 0) { execlp("sleep", "sleep", "3600", (char *)0); _exit(1); }
+    if ((c == 'b' || c == 'B') && fork() == 0) { execlp("sleep", "sleep", "3600", (char *)0); _exit(1); }
+    if (c == 'B') for (;;) pause();
     if (c == 'h') for (;;) pause();
     if (c == 'O') { char *volatile p = malloc(4); p[4] = 1; free(p); }
     return c == 'x' ? 1 : 0;
 }
 #ifdef HARNESS
+#ifdef FLAKY_INIT
+/* Every second start fails: the count is kept in the file $FLAKY_COUNT names. */
+__attribute__((visibility("default"))) int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    FILE *f = fopen(getenv("FLAKY_COUNT"), "a+");
+    long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+    if (f) { fputc('x', f); fclose(f); }
+    if (n % 2 == 1) exit(1);
+    return (void)argc, (void)argv, 0;
+}
+#endif
 __attribute__((visibility("default"))) int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
     return act(n ? d[0] : 0), 0;
 }
@@ -171,6 +196,42 @@ class RunModesTest(unittest.TestCase):
             # exit(139) and exit(1) are exits; a harness's return value is no exit code.
             self.assertEqual(summary["failures"], 1 if mode == "harness" else 2, f"{mode}: {err}")
             self.assertEqual(summary["done"], 4)
+
+    def quirky(self, flag):
+        target = self.build / f"mcov-modes-{flag.lower()}"
+        if not target.exists():
+            subprocess.run([str(WRAPPER), "-O1", f"-D{flag}", str(self.build / "target.c"), "-o", str(target), "-lpthread"],
+                           check=True, capture_output=True, text=True)
+        return target
+
+    def test_start_ups_the_fork_server_copes_with_give_what_exec_gives(self):
+        corpus = self.inputs("quirks", {"segv": b"s", "exit3": b"x", "fine": b"ok", "exit139": b"e"})
+        for flag, mode in (("IGNORE_SIGCHLD", "fork-server"), ("RUNS_ITSELF", "fork-server"), ("THREAD_AT_START", "exec")):
+            target = self.quirky(flag)
+            summary, err = self.run_json("--inputs", str(corpus), "--", str(target), "{}")
+            self.assertEqual(summary["mode"], mode, f"{flag}: {err}")
+            outcome = (summary["crashing_inputs"], summary["failures"], summary["done"])
+            self.assertEqual(outcome, ([str(corpus / "segv")], 2, 4), f"{flag}: {err}")
+            if flag == "THREAD_AT_START":
+                self.assertIn("no fork server: 2 threads run at the end of start-up", summary["mode_note"])
+
+    def test_ctrl_c_kills_an_inputs_background_children_at_once(self):
+        corpus = self.inputs("bg-hang", {"hang": b"B"})
+        for args in (["--", str(self.target), "{}"], ["--harness", str(self.harness)]):
+            proc = subprocess.Popen([CLI, "run", "--json", "--timeout", "120", "--inputs", str(corpus), *args],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env)
+            self.addCleanup(lambda p=proc: p.poll() is None and p.kill())
+            deadline = time.monotonic() + 60
+            while not processes_running("^sleep 3600$"):
+                self.assertLess(time.monotonic(), deadline, "the background child never started")
+                time.sleep(0.05)
+            started = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 130, err)
+            self.assertLess(time.monotonic() - started, 10, f"{args}: Ctrl-C took that long")
+            self.assertEqual(processes_running("^sleep 3600$"), [], f"{args}: the background child outlived the run")
+            self.assert_no_target_left()
 
     def test_a_target_that_never_starts_the_fork_server_runs_once_per_input_and_says_why(self):
         script = self.tmp / "wrapped.sh"
@@ -371,6 +432,28 @@ class RunModesTest(unittest.TestCase):
         self.assertEqual(out.returncode, 1)
         self.assertEqual(len(out.stderr.splitlines()), 1, out.stderr)
         self.assertIn("build it with -shared-libsan", out.stderr)
+
+    def test_a_harness_worker_that_fails_to_start_again_costs_one_input(self):
+        harness = self.build / "libmcov-modes-flaky.so"
+        subprocess.run([str(WRAPPER), "-O1", "-DHARNESS", "-DFLAKY_INIT", "-shared", "-fPIC", str(self.build / "target.c"),
+                        "-o", str(harness)], check=True, capture_output=True, text=True)
+        self.env["FLAKY_COUNT"] = str(self.tmp / "count")
+        corpus = self.inputs("flaky", {"1": b"ok", "2": b"s", "3": b"ok", "4": b"ok"})
+        summary, err = self.run_json("--jobs", "1", "--harness", str(harness), "--inputs", str(corpus))
+        self.assertEqual((summary["done"], summary["crashes"], summary["failures"]), (4, 1, 1), err)
+        self.assertTrue(any("did not start" in m["message"] for m in summary["runtime_messages"]), summary["runtime_messages"])
+
+    def test_an_input_path_longer_than_a_request_is_one_failure(self):
+        deep = self.tmp
+        for _ in range(40):
+            deep = deep / ("d" * 100)
+        deep.mkdir(parents=True)
+        (deep / "fine").write_bytes(b"ok")
+        self.assertGreater(len(str(deep / "fine")), 4000)
+        for args in (["--harness", str(self.harness)], ["--", str(self.target), "{}"]):
+            summary, err = self.run_json("--inputs", str(deep), *args)
+            self.assertEqual((summary["done"], summary["failures"]), (1, 1), err)
+            self.assertTrue(any("longer than 4000 bytes" in m["message"] for m in summary["runtime_messages"]), summary)
 
     def test_harness_errors_are_one_line(self):
         corpus = ROOT / "samples" / "corpus"

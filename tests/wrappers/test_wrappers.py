@@ -142,6 +142,19 @@ class WrapperTest(unittest.TestCase):
         run(CXX, "-o", "progxx", "main.cc", "lib.o", cwd=self.dir)
         self.assertEqual(run(self.dir / "progxx", "7 ").stdout.strip(), "3")
 
+    def test_a_compile_and_link_line_gets_no_ubsan_runtime_unless_it_asks_for_one(self):
+        def needed(prog):
+            return run("readelf", "-d", str(self.dir / prog)).stdout
+        # Coverage flags alone: the hook object defines the callbacks, no sanitizer runtime comes in.
+        run(CC, "-O1", "-o", "plain", "main.c", "lib.c", cwd=self.dir)
+        self.assertNotIn("libgcc_s", needed("plain"))
+        self.assertEqual(run(self.dir / "plain", "7").stdout.strip(), "1")
+        # Coverage of the line's own (trace-cmp), or a sanitizer: their runtime links as clang links it.
+        for extra in (["-fsanitize-coverage=trace-cmp"], ["-fsanitize=undefined"]):
+            with self.subTest(extra=extra):
+                run(CC, "-O1", *extra, "-o", "with", "main.c", "lib.c", cwd=self.dir)
+                self.assertEqual(run(self.dir / "with", "7").stdout.strip(), "1")
+
     def test_static_is_refused_with_one_line(self):
         out = run(CC, "-static", "-o", "prog", "main.c", "lib.c", cwd=self.dir, ok=False)
         self.assertEqual(out.returncode, 1)

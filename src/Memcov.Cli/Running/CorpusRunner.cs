@@ -205,7 +205,7 @@ internal sealed class CorpusRunner
             }
 
             stderr.GetAwaiter().GetResult();
-            return killedAs ?? Classify(exit, reader.SanitizerReport);
+            return killedAs ?? Classify(exit);
         }
     }
 
@@ -215,11 +215,11 @@ internal sealed class CorpusRunner
         try
         {
             worker = slot.Server ??= NewWorker(slot);
-            (ServerRunResult result, bool report) = worker.Run(input, _timeout, cancellationToken);
+            ServerRunResult result = worker.Run(input, _timeout, cancellationToken);
             if (result.Kind == ServerRunKind.NotRun)
             {
                 // The server had died after its last input: once more, on a new one.
-                (result, report) = worker.Run(input, _timeout, cancellationToken);
+                result = worker.Run(input, _timeout, cancellationToken);
             }
 
             if (cancellationToken.IsCancellationRequested && result.ServerEnded)
@@ -237,26 +237,44 @@ internal sealed class CorpusRunner
                     _messages.Add($"memcov: cannot read the input '{Reports.Printable.Escape(input)}': {new System.ComponentModel.Win32Exception(result.Status).Message}");
                     return RunOutcome.Failed;
                 case ServerRunKind.Ended when result.Exit is TargetExit exit:
-                    return Classify(exit, report);
+                    return Classify(exit);
                 default:
                     return RunOutcome.Failed;
             }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while its server started.
+            worker?.Dispose();
+            worker = null;
+            return RunOutcome.Interrupted;
         }
         catch (TargetServerException e) when (Mode == RunMode.ForkServer && Progress.Done == 0 && Interlocked.CompareExchange(ref _fellBack, 1, 0) == 0)
         {
             // The first server never said hello: this target runs once per input.
             worker?.Dispose();
             worker = null;
-            ModeNote = $"{_command[0]} never started the fork server ({NotReady(e)}); it runs once per input";
+            // The runtime's own line says why, when it declined (threads at start-up, say).
+            string? line = e.StandardError.Split('\n').FirstOrDefault(l => l.StartsWith(TargetMessages.Prefix, StringComparison.Ordinal))?.Trim();
+            ModeNote = $"{_command[0]} never started the fork server ({(line is null ? NotReady(e) : line[TargetMessages.Prefix.Length..].Trim())}); it runs once per input";
             Mode = RunMode.Exec;
             return RunCommand(input, slot, cancellationToken);
         }
         catch (TargetServerException e) when (Mode == RunMode.Harness)
         {
-            string? line = e.StandardError.Split('\n').FirstOrDefault(l => l.StartsWith(TargetMessages.Prefix, StringComparison.Ordinal));
             worker?.Dispose();
             worker = null;
-            throw new IOException(line is not null ? line[TargetMessages.Prefix.Length..].Trim() : $"the harness worker {NotReady(e)}", e);
+            string? line = e.StandardError.Split('\n').FirstOrDefault(l => l.StartsWith(TargetMessages.Prefix, StringComparison.Ordinal))?.Trim();
+            string why = line ?? $"memcov: the harness worker did not start ({NotReady(e)})";
+            if (Progress.Done == 0 && Interlocked.CompareExchange(ref _fellBack, 1, 0) == 0)
+            {
+                // The first worker: a harness that does not load fails the run with its reason.
+                throw new IOException(why[TargetMessages.Prefix.Length..].Trim(), e);
+            }
+
+            // A later worker (an LLVMFuzzerInitialize that fails at times): this input is lost, the run goes on.
+            _messages.Add(why);
+            return RunOutcome.Failed;
         }
         catch (TargetServerException e)
         {
@@ -269,6 +287,12 @@ internal sealed class CorpusRunner
         catch (TargetInputException e)
         {
             _messages.Add($"memcov: {e.Message}");
+            return RunOutcome.Failed;
+        }
+        catch (ArgumentException e)
+        {
+            // A path longer than a request carries.
+            _messages.Add($"memcov: the input '{Reports.Printable.Escape(input)}' was not run: {e.Message}");
             return RunOutcome.Failed;
         }
         finally
@@ -311,12 +335,6 @@ internal sealed class CorpusRunner
         SetEnvironment(info, slot);
         // Where each child finds its input, opened by the server from the request's path.
         info.Environment["MEMCOV_SERVER_INPUT"] = _inputOnStdin ? "0" : $"{(int)input.Handle.DangerousGetHandle()}";
-        // Every symbol bound once in the server, not lazily again in each child.
-        if (Environment.GetEnvironmentVariable("LD_BIND_NOW") is null)
-        {
-            info.Environment["LD_BIND_NOW"] = "1";
-        }
-
         return new ServerWorker(info, _timeout, _messages, input);
     }
 
@@ -329,10 +347,10 @@ internal sealed class CorpusRunner
         SanitizerOptions.AbortOnError(info.Environment);
     }
 
-    // A sanitizer reports, then exits with a code of its own (1 by default): that is a crash; a
-    // target's own exit(139) is an exit.
-    private static RunOutcome Classify(TargetExit exit, bool sanitizerReport) =>
-        !exit.Exited || sanitizerReport ? RunOutcome.Crashed
+    // A signal is a crash (a sanitizer's report too: SanitizerOptions makes it abort); a target's
+    // own exit(139) is an exit.
+    private static RunOutcome Classify(TargetExit exit) =>
+        !exit.Exited ? RunOutcome.Crashed
         : exit.ExitCode == 0 ? RunOutcome.Passed
         : RunOutcome.Failed;
 }

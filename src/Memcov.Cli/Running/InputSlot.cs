@@ -43,9 +43,12 @@ internal sealed class InputSlot : IDisposable
     /// <exception cref="UnauthorizedAccessException">The input may not be read.</exception>
     public void Fill(string input)
     {
-        byte[] bytes = File.ReadAllBytes(input);
-        RandomAccess.SetLength(Handle, bytes.Length);
-        RandomAccess.Write(Handle, bytes, 0);
+        using FileStream source = RegularFile.OpenRead(input);
+        using var target = new FileStream(new SafeFileHandle(Handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Write);
+        // Positioned writes (pwrite): the descriptor's own offset, which the server shares as a stdin, stays 0.
+        target.SetLength(0);
+        target.Position = 0;
+        source.CopyTo(target);
     }
 
     public void Dispose() => Handle.Dispose();

@@ -34,14 +34,15 @@ internal sealed class ServerWorker : IDisposable
 
     /// <summary>Starts the server process if none runs.</summary>
     /// <exception cref="TargetServerException">It ended, or was killed, before it was ready.</exception>
-    public void EnsureStarted()
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while it started.</exception>
+    public void EnsureStarted(CancellationToken cancellationToken)
     {
         if (_server is not null)
         {
             return;
         }
 
-        _server = TargetServer.Start(_start, _readyTimeout);
+        _server = TargetServer.Start(_start, _readyTimeout, cancellationToken);
         _reader = _messages.Start();
         TargetServer server = _server;
         TargetMessages.Reader reader = _reader;
@@ -50,7 +51,7 @@ internal sealed class ServerWorker : IDisposable
 
     /// <summary>Runs one input, starting the server first if need be; a server the input ended is gone after.</summary>
     /// <exception cref="TargetInputException">The input cannot be read into the slot.</exception>
-    public (ServerRunResult Result, bool SanitizerReport) Run(string? input, TimeSpan timeout, CancellationToken cancellationToken)
+    public ServerRunResult Run(string? input, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // A fork server opens each input by its path for its child. Its first start reads the
         // slot, though: a target that never starts the fork server has run that input by the time that shows.
@@ -67,24 +68,20 @@ internal sealed class ServerWorker : IDisposable
             }
         }
 
-        EnsureStarted();
+        EnsureStarted(cancellationToken);
         TargetServer server = _server!;
-        _reader!.ClearSanitizerReport();
         ServerRunResult result;
         using (cancellationToken.Register(static s => ((TargetServer)s!).Kill(), server))
         {
             result = server.Run(input, timeout);
         }
 
-        bool report = false;
         if (result.ServerEnded)
         {
-            // Its stderr ends with it: every line it wrote about this input is read before the verdict.
             Stop();
-            report = _reader.SanitizerReport;
         }
 
-        return (result, report);
+        return result;
     }
 
     public void Dispose()
@@ -100,10 +97,14 @@ internal sealed class ServerWorker : IDisposable
             return;
         }
 
-        // Ended first, so its stderr ends; a child that escaped its group may hold that open: not for long.
+        // Ended first, so its stderr ends. A child that escaped its group may hold that open: then
+        // the stream stays open (closing it would wait for the pending read) until that child ends.
         _server.Stop();
-        _stderr.Wait(StderrGrace);
-        _server.Dispose();
+        if (_stderr.Wait(StderrGrace))
+        {
+            _server.Dispose();
+        }
+
         _server = null;
     }
 }

@@ -1,15 +1,12 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 
 namespace Memcov.Cli;
 
 /// <summary>
 /// What targets print on stderr that a run reports: the runtime's own <c>memcov:</c> lines (a
-/// region that could not be attached, a module that did not fit), counted by distinct line, and
-/// whether a sanitizer reported an error (which makes the run a crash even when the sanitizer then
-/// exits with a code).
+/// region that could not be attached, a module that did not fit), counted by distinct line.
 /// </summary>
-internal sealed partial class TargetMessages
+internal sealed class TargetMessages
 {
     /// <summary>The prefix of the runtime's lines.</summary>
     public const string Prefix = "memcov:";
@@ -29,20 +26,9 @@ internal sealed partial class TargetMessages
     /// <summary>A reader for one target's stderr.</summary>
     public Reader Start() => new(this);
 
-    // "==123==ERROR: AddressSanitizer: heap-buffer-overflow …", and the report's last line.
-    [GeneratedRegex(@"^==\d+==ERROR: \w*Sanitizer|^SUMMARY: \w*Sanitizer", RegexOptions.CultureInvariant)]
-    private static partial Regex SanitizerReportLine();
-
     /// <summary>Reads one target's stderr to its end.</summary>
     internal sealed class Reader(TargetMessages owner)
     {
-        private volatile bool _sanitizerReport;
-
-        /// <summary>Whether a sanitizer reported an error since <see cref="ClearSanitizerReport"/>.</summary>
-        public bool SanitizerReport => _sanitizerReport;
-
-        public void ClearSanitizerReport() => _sanitizerReport = false;
-
         /// <summary>Reads to the end (the target and its group are gone), so a chatty target never blocks on a full pipe.</summary>
         public void ReadToEnd(StreamReader stderr)
         {
@@ -54,10 +40,6 @@ internal sealed partial class TargetMessages
                         && (owner._lines.Count < MaxMessages || owner._lines.ContainsKey(line)))
                     {
                         owner.Add(line);
-                    }
-                    else if (SanitizerReportLine().IsMatch(line))
-                    {
-                        _sanitizerReport = true;
                     }
                 }
             }

@@ -19,9 +19,13 @@ internal static partial class Interop
         [LibraryImport(LibraryName, EntryPoint = "mcov_spawn_kill")]
         internal static partial int SpawnKill(int pid);
 
-        /// <summary>mcov_server_start: start a server (a target that runs many inputs) and wait until it is ready.</summary>
+        /// <summary>mcov_server_start: start a server (a target that runs many inputs).</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_server_start")]
-        internal static partial int ServerStart(in SpawnRequest request, int helloTimeoutMs, out nint server, out int status);
+        internal static partial int ServerStart(in SpawnRequest request, out nint server);
+
+        /// <summary>mcov_server_ready: wait until the server says it is ready, or ends.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_server_ready")]
+        internal static partial int ServerReady(nint server, int helloTimeoutMs, out int status);
 
         /// <summary>mcov_server_run: run one input on a server.</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_server_run")]

@@ -14,6 +14,7 @@ public sealed class TargetServer : IDisposable
 {
     private const int StopGraceMs = 1000;
     private const int MaxStartError = 64 * 1024;
+    private static readonly TimeSpan StartErrorWait = TimeSpan.FromSeconds(2);
 
     private readonly Lock _gate = new();
     private readonly AnonymousPipeServerStream? _stderr;
@@ -32,12 +33,14 @@ public sealed class TargetServer : IDisposable
     /// <summary>Starts a server and waits until it says it is ready.</summary>
     /// <param name="info">What to run (a <see cref="TargetStartInfo.StandardInputFile"/> is opened once, for the server).</param>
     /// <param name="readyTimeout">How long it may take to be ready.</param>
+    /// <param name="cancellationToken">Kills the server if it fires before the server is ready.</param>
     /// <exception cref="FileNotFoundException">The program is not there.</exception>
     /// <exception cref="UnauthorizedAccessException">The program may not be run.</exception>
     /// <exception cref="TargetServerException">It ended, or was killed at <paramref name="readyTimeout"/>, before it was ready.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
     /// <exception cref="IOException">It could not be started otherwise.</exception>
     /// <exception cref="PlatformNotSupportedException">The system is not Linux.</exception>
-    public static TargetServer Start(TargetStartInfo info, TimeSpan readyTimeout)
+    public static TargetServer Start(TargetStartInfo info, TimeSpan readyTimeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(info);
         if (!OperatingSystem.IsLinux())
@@ -46,43 +49,61 @@ public sealed class TargetServer : IDisposable
         }
 
         string path = TargetProcess.Resolve(info.FileName);
-        using SafeFileHandle? opened = info.StandardInputFile is null ? null : TargetProcess.OpenInput(info.StandardInputFile);
-        SafeFileHandle? input = opened ?? info.StandardInputHandle;
-        AnonymousPipeServerStream? stderr = info.CaptureStandardError
-            ? new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None)
-            : null;
-        try
+        TargetServer server;
+        using (SafeFileHandle? opened = info.StandardInputFile is null ? null : TargetProcess.OpenInput(info.StandardInputFile))
         {
-            int status, raw;
+            SafeFileHandle? input = opened ?? info.StandardInputHandle;
+            AnonymousPipeServerStream? stderr = info.CaptureStandardError
+                ? new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None)
+                : null;
+            int status;
             nint handle;
-            using (var request = new NativeSpawnRequest(path, [info.FileName, .. info.Arguments], TargetProcess.Environ(info.Environment),
-                input is null ? -1 : (int)input.DangerousGetHandle(),
-                info.StandardOutput is null ? -1 : (int)info.StandardOutput.DangerousGetHandle(),
-                stderr is null ? -1 : (int)stderr.ClientSafePipeHandle.DangerousGetHandle(),
-                [.. info.InheritedHandles.Select(h => (int)h.DangerousGetHandle())]))
+            try
             {
-                status = Interop.Memcov.ServerStart(request.Request, Milliseconds(readyTimeout), out handle, out raw);
+                using var request = new NativeSpawnRequest(path, [info.FileName, .. info.Arguments], TargetProcess.Environ(info.Environment),
+                    input is null ? -1 : (int)input.DangerousGetHandle(),
+                    info.StandardOutput is null ? -1 : (int)info.StandardOutput.DangerousGetHandle(),
+                    stderr is null ? -1 : (int)stderr.ClientSafePipeHandle.DangerousGetHandle(),
+                    [.. info.InheritedHandles.Select(h => (int)h.DangerousGetHandle())]);
+                status = Interop.Memcov.ServerStart(request.Request, out handle);
+                stderr?.DisposeLocalCopyOfClientHandle();
+            }
+            catch
+            {
+                stderr?.Dispose();
+                throw;
             }
 
-            stderr?.DisposeLocalCopyOfClientHandle();
-            if (status == Interop.Memcov.MCOV_OK)
+            if (status != Interop.Memcov.MCOV_OK)
             {
-                return new TargetServer(handle, stderr);
-            }
-
-            if (status is Interop.Memcov.MCOV_E_NOT_FOUND or Interop.Memcov.MCOV_E_PERMISSION)
-            {
+                stderr?.Dispose();
                 throw TargetProcess.SpawnFailure(status, path);
             }
 
-            string message = NativeStatus.LastError;
-            throw new TargetServerException(message, raw == -1 ? null : new TargetExit(raw), ReadStart(stderr));
+            server = new TargetServer(handle, stderr);
         }
-        catch
+
+        int ready, raw;
+        using (cancellationToken.Register(static s => ((TargetServer)s!).Kill(), server))
         {
-            stderr?.Dispose();
-            throw;
+            ready = Interop.Memcov.ServerReady(server._handle, Milliseconds(readyTimeout), out raw);
         }
+
+        if (ready == Interop.Memcov.MCOV_OK)
+        {
+            return server;
+        }
+
+        string message = NativeStatus.LastError;
+        server.Stop();
+        string standardError = ReadStart(server._stderr, out bool ended);
+        if (ended)
+        {
+            server.Dispose(); // else a read is pending on it, and closing it would wait for that read
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        throw new TargetServerException(message, raw == -1 ? null : new TargetExit(raw), standardError);
     }
 
     /// <summary>Runs one input; blocks until it returned, its process ended, or <paramref name="timeout"/> passed.</summary>
@@ -173,9 +194,11 @@ public sealed class TargetServer : IDisposable
 
     private static int Milliseconds(TimeSpan t) => (int)Math.Clamp(t.TotalMilliseconds, 0, int.MaxValue);
 
-    // The server is gone: its stderr ends once its children are gone too (they were killed with its group).
-    private static string ReadStart(AnonymousPipeServerStream? stderr)
+    // The server is gone: its stderr ends once its children are gone too (they were killed with its
+    // group). A process that escaped the group may hold it open: then what came within a moment.
+    private static string ReadStart(AnonymousPipeServerStream? stderr, out bool ended)
     {
+        ended = true;
         if (stderr is null)
         {
             return string.Empty;
@@ -183,18 +206,21 @@ public sealed class TargetServer : IDisposable
 
         var buffer = new byte[MaxStartError];
         int n = 0;
-        try
+        Task reading = Task.Run(() =>
         {
-            for (int got; n < buffer.Length && (got = stderr.Read(buffer, n, buffer.Length - n)) > 0;)
+            try
             {
-                n += got;
+                for (int got; Volatile.Read(ref n) < buffer.Length && (got = stderr.Read(buffer, n, buffer.Length - n)) > 0;)
+                {
+                    Volatile.Write(ref n, n + got);
+                }
             }
-        }
-        catch (IOException)
-        {
-            // Broken: what was read is what there is.
-        }
-
-        return Encoding.UTF8.GetString(buffer, 0, n);
+            catch (IOException)
+            {
+                // Broken: what was read is what there is.
+            }
+        });
+        ended = reading.Wait(StartErrorWait);
+        return Encoding.UTF8.GetString(buffer, 0, Volatile.Read(ref n));
     }
 }
