@@ -38,7 +38,8 @@ internal static class CminCommand
         };
         cmin.Validators.Add(r =>
         {
-            if ((r.GetValue(harness) is not null) == (r.GetValue(command) is { Length: > 0 }))
+            // By what was given, not by values: a value that does not parse is the parser's error to report.
+            if ((r.GetResult(harness) is { Tokens.Count: > 0 }) == (r.GetResult(command) is { Tokens.Count: > 0 }))
             {
                 r.AddError("Give either --harness LIB.so or the target's command after '--'.");
             }

@@ -59,17 +59,20 @@ internal static class RunCommand
         {
             jobs, region, capacity, timeout, inputs, keep, record, harness, noForkServer, json, command,
         };
+        // By what was given, not by values: a value that does not parse is the parser's error to report.
         run.Validators.Add(r =>
         {
-            if (r.GetValue(harness) is not null && r.GetValue(command) is { Length: > 0 })
+            bool hasHarness = r.GetResult(harness) is { Tokens.Count: > 0 };
+            bool hasCommand = r.GetResult(command) is { Tokens.Count: > 0 };
+            if (hasHarness && hasCommand)
             {
                 r.AddError("Give either --harness LIB.so or a command after '--', not both.");
             }
-            else if (r.GetValue(harness) is null && r.GetValue(command) is not { Length: > 0 })
+            else if (!hasHarness && !hasCommand)
             {
                 r.AddError("Give the target's command after '--' (or --harness LIB.so).");
             }
-            else if (r.GetValue(harness) is not null && r.GetValue(inputs) is null)
+            else if (hasHarness && r.GetResult(inputs) is null)
             {
                 r.AddError("--harness needs --inputs DIR: a harness runs inputs.");
             }
