@@ -3,7 +3,7 @@
  * and runs every input the runner sends through it, over the pipes of server_protocol.h. An input
  * that crashes or hangs the harness takes this process with it; the runner counts the input and
  * starts another worker. It links no part of Memcov: the harness brings libmemcov.so, and its
- * edges reach the region named by $MEMCOV_REGION. */
+ * edges reach the region named by $MEMCOV_REGION. (It shares fileio.c's loops with the runtime.) */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "memcov_spawn.h"
+#include "runtime.h"
 #include "server_protocol.h"
 
 /* A larger input is refused, as the runner's other modes would hand the target a path it may
@@ -33,32 +34,6 @@ static int fail(const char *harness, const char *why)
 {
     fprintf(stderr, "memcov: cannot load the harness %s: %s\n", harness, why);
     return 2;
-}
-
-static bool read_all(int fd, void *buf, size_t n)
-{
-    for (size_t got = 0; got < n;) {
-        ssize_t k = read(fd, (char *)buf + got, n - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        got += (size_t)k;
-    }
-    return true;
-}
-
-static bool write_all(int fd, const void *buf, size_t n)
-{
-    for (size_t put = 0; put < n;) {
-        ssize_t k = write(fd, (const char *)buf + put, n - put);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        put += (size_t)k;
-    }
-    return true;
 }
 
 /* The input in a buffer of exactly its size, so a sanitizer sees a read past its end; errno on failure. */
@@ -195,13 +170,13 @@ int main(int argc, char **argv)
     }
 
     struct mcov_server_hello hello = {MCOV_SERVER_MAGIC, MCOV_SERVER_VERSION, (int32_t)getpid(), 0};
-    if (!write_all(replies, &hello, sizeof hello))
+    if (!mcov_write_all(replies, (const uint8_t *)&hello, sizeof hello))
         return 0;
     char path[MCOV_SERVER_MAX_PATH + 1];
     struct mcov_server_request rq;
     /* The runner closing its end is the only way out. */
-    while (read_all(requests, &rq, sizeof rq)) {
-        if (rq.path_len > MCOV_SERVER_MAX_PATH || !read_all(requests, path, rq.path_len))
+    while (mcov_read_all(requests, (uint8_t *)&rq, sizeof rq)) {
+        if (rq.path_len > MCOV_SERVER_MAX_PATH || !mcov_read_all(requests, (uint8_t *)path, rq.path_len))
             return 2;
         path[rq.path_len] = '\0';
         struct mcov_server_reply reply = {MCOV_RUN_RETURNED, 0, (int32_t)getpid(), 0};
@@ -218,7 +193,7 @@ int main(int argc, char **argv)
             if (flush)
                 flush();
         }
-        if (!write_all(replies, &reply, sizeof reply))
+        if (!mcov_write_all(replies, (const uint8_t *)&reply, sizeof reply))
             return 0;
     }
     return 0;

@@ -19,6 +19,19 @@ bool mcov_read_at(int fd, uint8_t *buf, uint64_t n, uint64_t at)
     return true;
 }
 
+bool mcov_read_all(int fd, uint8_t *buf, uint64_t n)
+{
+    for (uint64_t done = 0; done < n;) {
+        ssize_t got = read(fd, buf + done, n - done > (1u << 30) ? (1u << 30) : (size_t)(n - done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return false;
+        done += (uint64_t)got;
+    }
+    return true;
+}
+
 bool mcov_write_all(int fd, const uint8_t *p, uint64_t n)
 {
     while (n) {

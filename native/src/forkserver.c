@@ -63,31 +63,6 @@ static uintptr_t dyn_ptr(uintptr_t base, uintptr_t value)
     return value < base ? value + base : value;
 }
 
-static bool has_memcov_note(const struct dl_phdr_info *info)
-{
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_NOTE)
-            continue;
-        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
-        const uint8_t *end = p + ph->p_memsz;
-        uintptr_t align = ph->p_align > 4 ? ph->p_align : 4;
-        while (p + sizeof(ElfW(Nhdr)) <= end) {
-            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
-            const uint8_t *name = p + sizeof *n;
-            uint64_t name_len = mcov_round_up(n->n_namesz, align);
-            uint64_t desc_len = mcov_round_up(n->n_descsz, align);
-            if ((uint64_t)(end - name) < name_len + desc_len)
-                break;
-            if (n->n_type == MCOV_HOOKS_NOTE_TYPE && n->n_namesz == sizeof MCOV_HOOKS_NOTE_NAME &&
-                memcmp(name, MCOV_HOOKS_NOTE_NAME, sizeof MCOV_HOOKS_NOTE_NAME) == 0)
-                return true;
-            p = name + name_len + desc_len;
-        }
-    }
-    return false;
-}
-
 static int collect(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
@@ -98,7 +73,8 @@ static int collect(struct dl_phdr_info *info, size_t size, void *arg)
     memset(o, 0, sizeof *o);
     o->base = info->dlpi_addr;
     o->name = info->dlpi_name ? info->dlpi_name : "";
-    o->noted = has_memcov_note(info);
+    uint32_t desc_size;
+    o->noted = mcov_find_note(info, MCOV_HOOKS_NOTE_TYPE, MCOV_HOOKS_NOTE_NAME, &desc_size) != NULL;
     o->lo = UINTPTR_MAX;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -211,32 +187,6 @@ static int thread_count(void)
     return threads;
 }
 
-static bool read_exact(int fd, void *buf, size_t n)
-{
-    for (size_t got = 0; got < n;) {
-        ssize_t k = read(fd, (char *)buf + got, n - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        got += (size_t)k;
-    }
-    return true;
-}
-
-static bool write_exact(int fd, const void *buf, size_t n)
-{
-    for (size_t put = 0; put < n;) {
-        ssize_t k = write(fd, (const char *)buf + put, n - put);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        put += (size_t)k;
-    }
-    return true;
-}
-
 /* Kill a child's process group (its background children too) and wait for the child. */
 static int reap_child(pid_t pid)
 {
@@ -287,13 +237,13 @@ static void serve(int requests, int replies, int input_fd)
     sigaction(SIGCHLD, &dfl, &target_chld);
     struct mcov_server_hello hello = {MCOV_SERVER_MAGIC, MCOV_SERVER_VERSION, (int32_t)server,
                                       MCOV_SERVER_TIMES_RUNS};
-    if (!write_exact(replies, &hello, sizeof hello))
+    if (!mcov_write_all(replies, (const uint8_t *)&hello, sizeof hello))
         _exit(0);
     for (;;) {
         struct mcov_server_request rq;
         char path[MCOV_SERVER_MAX_PATH + 1];
-        if (!read_exact(requests, &rq, sizeof rq) || rq.path_len > MCOV_SERVER_MAX_PATH ||
-            !read_exact(requests, path, rq.path_len))
+        if (!mcov_read_all(requests, (uint8_t *)&rq, sizeof rq) || rq.path_len > MCOV_SERVER_MAX_PATH ||
+            !mcov_read_all(requests, (uint8_t *)path, rq.path_len))
             _exit(0);
         path[rq.path_len] = '\0';
         struct mcov_server_reply reply = {MCOV_RUN_ENDED, 0, 0, 0};
@@ -301,7 +251,7 @@ static void serve(int requests, int replies, int input_fd)
         if (rq.path_len > 0 && input_fd >= 0 && (input = open_input(path)) < 0) {
             reply.kind = MCOV_RUN_UNREADABLE;
             reply.status = -input;
-            if (!write_exact(replies, &reply, sizeof reply))
+            if (!mcov_write_all(replies, (const uint8_t *)&reply, sizeof reply))
                 _exit(0);
             continue;
         }
@@ -331,7 +281,7 @@ static void serve(int requests, int replies, int input_fd)
         /* Its pid first: a runner that stops the run kills the child's process group. */
         struct mcov_server_reply started = {MCOV_SERVER_REPLY_STARTED, 0, (int32_t)pid, 0};
         reply.pid = (int32_t)pid;
-        bool runner_gone = !write_exact(replies, &started, sizeof started);
+        bool runner_gone = !mcov_write_all(replies, (const uint8_t *)&started, sizeof started);
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         int64_t deadline = now_ms() + rq.timeout_ms;
         while (pidfd >= 0 && !runner_gone) {
@@ -355,7 +305,7 @@ static void serve(int requests, int replies, int input_fd)
         if (pidfd >= 0)
             close(pidfd);
         reply.status = reap_child(pid);
-        if (runner_gone || !write_exact(replies, &reply, sizeof reply))
+        if (runner_gone || !mcov_write_all(replies, (const uint8_t *)&reply, sizeof reply))
             _exit(0);
     }
 }

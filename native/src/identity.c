@@ -22,8 +22,10 @@ struct find_ctx {
     bool bias_only; /* find the object's bias, not its name nor its build-id */
 };
 
-static void read_build_id(struct dl_phdr_info *info, struct find_ctx *ctx)
+const uint8_t *mcov_find_note(const struct dl_phdr_info *info, uint32_t type, const char *name,
+                              uint32_t *desc_size)
 {
+    size_t name_len = strlen(name) + 1;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_NOTE)
@@ -34,18 +36,27 @@ static void read_build_id(struct dl_phdr_info *info, struct find_ctx *ctx)
             const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
             size_t name_sz = (n->n_namesz + 3u) & ~3u;
             size_t desc_sz = (n->n_descsz + 3u) & ~3u;
-            const uint8_t *name = p + sizeof *n;
-            const uint8_t *desc = name + name_sz;
-            if (desc + desc_sz > end)
+            const uint8_t *note_name = p + sizeof *n;
+            const uint8_t *desc = note_name + name_sz;
+            if (name_sz > (size_t)(end - note_name) || desc_sz > (size_t)(end - desc))
                 break;
-            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
-                n->n_descsz > 0) {
-                ctx->build_id_len = n->n_descsz < 32 ? n->n_descsz : 32;
-                memcpy(ctx->build_id, desc, ctx->build_id_len);
-                return;
+            if (n->n_type == type && n->n_namesz == name_len && memcmp(note_name, name, name_len) == 0) {
+                *desc_size = n->n_descsz;
+                return desc;
             }
             p = desc + desc_sz;
         }
+    }
+    return NULL;
+}
+
+static void read_build_id(struct dl_phdr_info *info, struct find_ctx *ctx)
+{
+    uint32_t size = 0;
+    const uint8_t *id = mcov_find_note(info, NT_GNU_BUILD_ID, "GNU", &size);
+    if (id && size > 0) {
+        ctx->build_id_len = size < 32 ? size : 32;
+        memcpy(ctx->build_id, id, ctx->build_id_len);
     }
 }
 

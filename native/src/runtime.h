@@ -37,6 +37,13 @@ MCOV_HIDDEN int mcov_end_quiet_call(int rc);
 MCOV_HIDDEN void mcov_save_error(char saved[1024]);
 MCOV_HIDDEN void mcov_restore_error(const char saved[1024]);
 
+/* --- ELF notes (identity.c) --- */
+struct dl_phdr_info;
+/* The description of the object's first note of that type and name (NUL included in the match),
+ * and its size; NULL if it has none. */
+MCOV_HIDDEN const uint8_t *mcov_find_note(const struct dl_phdr_info *info, uint32_t type,
+                                          const char *name, uint32_t *desc_size);
+
 /* --- starting targets (spawn.c), for the servers too (server.c) --- */
 struct mcov_spawn_request;
 /* mcov_spawn and mcov_spawn_wait without their quiet-call bracket. */
@@ -46,6 +53,8 @@ MCOV_HIDDEN int mcov_spawn_reap(int pid, int32_t timeout_ms, int32_t *status);
 /* --- whole buffers through descriptors (fileio.c) --- */
 /* Read n bytes at offset at into buf: false at end of file or on an error. */
 MCOV_HIDDEN bool mcov_read_at(int fd, uint8_t *buf, uint64_t n, uint64_t at);
+/* Read n bytes from a stream (a pipe): false at its end or on an error. */
+MCOV_HIDDEN bool mcov_read_all(int fd, uint8_t *buf, uint64_t n);
 /* Write all n bytes at the descriptor's offset: false on an error. */
 MCOV_HIDDEN bool mcov_write_all(int fd, const uint8_t *p, uint64_t n);
 
