@@ -212,8 +212,7 @@ static int open_input(const char *path)
         close(fd);
         return -e;
     }
-    fcntl(fd, F_SETFL, 0);
-    return fd;
+    return fd; /* O_NONBLOCK stays: a regular file ignores it */
 }
 
 static int64_t now_ms(void)
@@ -235,6 +234,7 @@ static void serve(int requests, int replies, int input_fd)
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGCHLD, &dfl, &target_chld);
+    bool restore_chld = target_chld.sa_handler != SIG_DFL || (target_chld.sa_flags & SA_SIGINFO);
     struct mcov_server_hello hello = {MCOV_SERVER_MAGIC, MCOV_SERVER_VERSION, (int32_t)server,
                                       MCOV_SERVER_TIMES_RUNS};
     if (!mcov_write_all(replies, (const uint8_t *)&hello, sizeof hello))
@@ -266,7 +266,8 @@ static void serve(int requests, int replies, int input_fd)
                     _exit(127);
                 close(input);
             }
-            sigaction(SIGCHLD, &target_chld, NULL);
+            if (restore_chld)
+                sigaction(SIGCHLD, &target_chld, NULL);
             setpgid(0, 0);
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (getppid() != server)
@@ -277,11 +278,10 @@ static void serve(int requests, int replies, int input_fd)
             close(input);
         if (pid < 0)
             _exit(1); /* the runner sees the server end, and says so */
-        setpgid(pid, pid);
-        /* Its pid first: a runner that stops the run kills the child's process group. */
-        struct mcov_server_reply started = {MCOV_SERVER_REPLY_STARTED, 0, (int32_t)pid, 0};
+        /* The child leads its own process group (its setpgid, before anything else it does):
+         * killed before that, it had no background children to kill with it. */
         reply.pid = (int32_t)pid;
-        bool runner_gone = !mcov_write_all(replies, (const uint8_t *)&started, sizeof started);
+        bool runner_gone = false;
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         int64_t deadline = now_ms() + rq.timeout_ms;
         while (pidfd >= 0 && !runner_gone) {
@@ -366,6 +366,12 @@ void mcov_fork_server_point(const void *caller)
     unsetenv(MCOV_SERVER_FDS_ENV);
     unsetenv(MCOV_SERVER_EXE_ENV);
     unsetenv(MCOV_SERVER_INPUT_ENV);
+    /* The runner's LD_BIND_NOW bound the start-up's symbols once, here; the programs the
+     * target runs do not get it. */
+    if (getenv(MCOV_SERVER_BIND_NOW_ENV)) {
+        unsetenv("LD_BIND_NOW");
+        unsetenv(MCOV_SERVER_BIND_NOW_ENV);
+    }
     if (!usable)
         return;
     int threads = thread_count();

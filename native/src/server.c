@@ -23,7 +23,6 @@
 struct mcov_server {
     int32_t pid;
     uint32_t flags;    /* the hello's */
-    atomic_int child;  /* a fork server's child running the current input, or 0 */
     int pidfd;         /* ends readable when the server ends */
     int requests;      /* write end */
     int replies;       /* read end */
@@ -99,15 +98,43 @@ static bool write_request(int fd, const void *buf, size_t n)
     return w == (ssize_t)n;
 }
 
+/* SIGKILL the process groups of pid's children (/proc/PID/task/PID/children: a server has one
+ * thread), before pid itself goes and they are reparented. */
+static void kill_child_groups(int32_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf[4096];
+    ssize_t n;
+    do
+        n = read(fd, buf, sizeof buf - 1);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    for (char *p = buf, *end; *p; p = end) {
+        long child = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (child > 0 && child != pid) {
+            kill((pid_t)-child, SIGKILL);
+            kill((pid_t)child, SIGKILL);
+        }
+    }
+}
+
 static void kill_server(struct mcov_server *s)
 {
     if (atomic_load(&s->reaped))
         return;
-    /* A fork server's child leads a group of its own, which its background children share:
-     * the child dies with the server, they would not. */
-    int child = atomic_load(&s->child);
-    if (child > 0)
-        kill(-child, SIGKILL);
+    /* A fork server's child leads a process group of its own, which its background children
+     * share: the child dies with the server, they would not. The server's children are read
+     * here, when it is killed, rather than reported per input (a wake-up of the runner each). */
+    kill_child_groups(s->pid);
     /* The pidfd names this process even if its pid were reused; then the group it leads. */
     syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
     kill(-s->pid, SIGKILL);
@@ -284,12 +311,8 @@ static int run(mcov_server *s, const char *input, int32_t timeout_ms, mcov_run_o
     /* A server that times its runs gets a second more to say so before it is killed itself. */
     int64_t grace = s->flags & MCOV_SERVER_TIMES_RUNS ? 1000 : 0;
     int64_t deadline = now_ms() + timeout_ms + grace;
-    int got;
-    while ((got = read_message(s, &reply, sizeof reply, deadline)) == 1 &&
-           reply.kind == MCOV_SERVER_REPLY_STARTED)
-        atomic_store(&s->child, reply.pid);
+    int got = read_message(s, &reply, sizeof reply, deadline);
     if (got == 1) {
-        atomic_store(&s->child, 0);
         out->kind = reply.kind;
         out->status = reply.status;
         out->pid = reply.pid;
@@ -298,7 +321,6 @@ static int run(mcov_server *s, const char *input, int32_t timeout_ms, mcov_run_o
     /* The server died or did not answer: it goes, and with it the child's group. */
     out->kind = got < 0 ? MCOV_RUN_TIMED_OUT : MCOV_RUN_ENDED;
     out->status = reap(s);
-    atomic_store(&s->child, 0);
     out->server_ended = 1;
     return MCOV_OK;
 }

@@ -16,6 +16,8 @@
 /* A fork server's: the descriptor number each child gets its input at, opened from the request's
  * path (0: stdin; a number the runner kept open for it, named as /dev/fd/N in the arguments). */
 #define MCOV_SERVER_INPUT_ENV "MEMCOV_SERVER_INPUT"
+/* Set beside LD_BIND_NOW=1 when the runner set that, for the fork server to remove both. */
+#define MCOV_SERVER_BIND_NOW_ENV "MEMCOV_SERVER_BIND_NOW"
 #define MCOV_SERVER_MAGIC 0x5653434du /* "MCSV" */
 #define MCOV_SERVER_VERSION 1u
 /* The longest input path a request carries: with its header, one atomic pipe write. */
@@ -38,9 +40,7 @@ struct mcov_server_request {
     uint32_t path_len;
 };
 
-/* kind, status and pid as mcov_run_outcome's (memcov_spawn.h); a server that times its runs
- * first says STARTED with its child's pid, so that a runner that stops kills the child's group. */
-#define MCOV_SERVER_REPLY_STARTED 100
+/* kind, status and pid as mcov_run_outcome's (memcov_spawn.h). */
 struct mcov_server_reply {
     int32_t kind;
     int32_t status;

@@ -335,6 +335,13 @@ internal sealed class CorpusRunner
         SetEnvironment(info, slot);
         // Where each child finds its input, opened by the server from the request's path.
         info.Environment["MEMCOV_SERVER_INPUT"] = _inputOnStdin ? "0" : $"{(int)input.Handle.DangerousGetHandle()}";
+        // Every start-up symbol bound once, in the server, not lazily again in each child; the
+        // server takes the variable out of its environment (MEMCOV_SERVER_BIND_NOW says it was ours).
+        if (Environment.GetEnvironmentVariable("LD_BIND_NOW") is null)
+        {
+            info.Environment["LD_BIND_NOW"] = "1";
+            info.Environment["MEMCOV_SERVER_BIND_NOW"] = "1";
+        }
         return new ServerWorker(info, _timeout, _messages, input);
     }
 
