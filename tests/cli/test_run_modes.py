@@ -95,6 +95,7 @@ class RunModesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.build = Path(tempfile.mkdtemp(prefix="memcov-modes-build-"))
+        cls.addClassCleanup(shutil.rmtree, cls.build, True)  # also when the builds below fail
         src = cls.build / "target.c"
         src.write_text(TARGET_C)
         cls.target = cls.build / "mcov-modes-target"
@@ -102,10 +103,6 @@ class RunModesTest(unittest.TestCase):
         for args in ([str(src), "-o", str(cls.target)],
                      ["-DHARNESS", "-shared", "-fPIC", str(src), "-o", str(cls.harness)]):
             subprocess.run([str(WRAPPER), "-O1", *args], check=True, capture_output=True, text=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.build, True)
 
     def setUp(self):
         self.tmp = Path(tempfile.mkdtemp(prefix="memcov-modes-"))
