@@ -6,10 +6,12 @@
 
 #include "runtime.h"
 
-bool mcov_read_at(int fd, uint8_t *buf, uint64_t n, uint64_t at)
+/* n bytes into buf: at offset at (pread), or at the stream's position (read) when at < 0. */
+static bool read_whole(int fd, uint8_t *buf, uint64_t n, int64_t at)
 {
     for (uint64_t done = 0; done < n;) {
-        ssize_t got = pread(fd, buf + done, n - done, (off_t)(at + done));
+        size_t chunk = n - done > (1u << 30) ? (1u << 30) : (size_t)(n - done);
+        ssize_t got = at < 0 ? read(fd, buf + done, chunk) : pread(fd, buf + done, chunk, (off_t)(at + (int64_t)done));
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
@@ -19,17 +21,14 @@ bool mcov_read_at(int fd, uint8_t *buf, uint64_t n, uint64_t at)
     return true;
 }
 
+bool mcov_read_at(int fd, uint8_t *buf, uint64_t n, uint64_t at)
+{
+    return at <= (uint64_t)INT64_MAX && read_whole(fd, buf, n, (int64_t)at);
+}
+
 bool mcov_read_all(int fd, uint8_t *buf, uint64_t n)
 {
-    for (uint64_t done = 0; done < n;) {
-        ssize_t got = read(fd, buf + done, n - done > (1u << 30) ? (1u << 30) : (size_t)(n - done));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return false;
-        done += (uint64_t)got;
-    }
-    return true;
+    return read_whole(fd, buf, n, -1);
 }
 
 bool mcov_write_all(int fd, const uint8_t *p, uint64_t n)

@@ -24,7 +24,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hook_abi.h"
@@ -187,19 +186,6 @@ static int thread_count(void)
     return threads;
 }
 
-/* Kill a child's process group (its background children too) and wait for the child. */
-static int reap_child(pid_t pid)
-{
-    siginfo_t info;
-    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
-    }
-    kill(-pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return status;
-}
-
 /* Opens the input at path for a child: a regular file (a FIFO would block the server). -errno on failure. */
 static int open_input(const char *path)
 {
@@ -213,13 +199,6 @@ static int open_input(const char *path)
         return -e;
     }
     return fd; /* O_NONBLOCK stays: a regular file ignores it */
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* Serves until the runner closes its end; returns only in a child, which goes on into main. A
@@ -283,10 +262,10 @@ static void serve(int requests, int replies, int input_fd)
         reply.pid = (int32_t)pid;
         bool runner_gone = false;
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        int64_t deadline = now_ms() + rq.timeout_ms;
-        while (pidfd >= 0 && !runner_gone) {
+        int64_t deadline = mcov_monotonic_ms() + rq.timeout_ms;
+        while (pidfd >= 0) { /* once, but for EINTR */
             struct pollfd p[2] = {{pidfd, POLLIN, 0}, {requests, POLLIN, 0}};
-            int64_t left = deadline - now_ms();
+            int64_t left = deadline - mcov_monotonic_ms();
             int r = left <= 0 ? 0 : poll(p, 2, (int)(left > 0x7fffffff ? 0x7fffffff : left));
             if (r < 0 && errno == EINTR)
                 continue;
@@ -304,7 +283,8 @@ static void serve(int requests, int replies, int input_fd)
         }
         if (pidfd >= 0)
             close(pidfd);
-        reply.status = reap_child(pid);
+        if (!mcov_reap_group(pid, &reply.status))
+            reply.status = 0;
         if (runner_gone || !mcov_write_all(replies, (const uint8_t *)&reply, sizeof reply))
             _exit(0);
     }

@@ -333,13 +333,6 @@ static bool lane_lock(int fd, uint32_t k, short type)
 /* Readers and resets hold the lock a few milliseconds; only a stopped process makes one wait. */
 #define MCOV_LANES_WAIT_NS (3ull * 1000000000ull)
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* The descriptors that hold (or are about to hold) a lanes flock, each + 1 (0: a free slot).
  * memcov_files.h calls take no process mutex, so a fork in another thread can copy one into the
  * child, whose copy would hold the flock as long as it lives: the child closes its copies
@@ -407,13 +400,13 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
         return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed (%s)", r->name, r->path);
     }
     track_lock(fd);
-    uint64_t deadline = monotonic_ns() + MCOV_LANES_WAIT_NS;
+    uint64_t deadline = mcov_monotonic_ns() + MCOV_LANES_WAIT_NS;
     long nap_ns = 100000;
     /* flock lets new readers in while a writer waits, so readers in a loop would starve a reset:
      * a reset says it waits, and readers let it go first (for as long as it says, at most). */
     uint64_t *waiting = &((mcov_lanes_header *)r->lanes.base)->reset_waiting_until_ns;
     for (;;) {
-        uint64_t now = monotonic_ns();
+        uint64_t now = mcov_monotonic_ns();
         int e = 0;
         if (exclusive)
             __atomic_store_n(waiting, now + 100000000ull, __ATOMIC_RELEASE);
@@ -426,7 +419,7 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
             e = errno;
         if (e == EINTR)
             continue;
-        if (e != EWOULDBLOCK || monotonic_ns() >= deadline) {
+        if (e != EWOULDBLOCK || mcov_monotonic_ns() >= deadline) {
             if (exclusive)
                 __atomic_store_n(waiting, 0, __ATOMIC_RELEASE);
             mcov_lanes_unlock(fd);

@@ -585,13 +585,6 @@ int mcov_region_sync(const struct mcov_region *r, int32_t own)
  * descriptor), so only a stopped or stuck live holder makes a registration wait this long. */
 #define MCOV_LOCK_WAIT_NS (3ull * 1000000000ull)
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int mcov_region_lock(struct mcov_region *r)
 {
     /* A fresh open: flock belongs to the open file description, so a fork child never
@@ -612,7 +605,7 @@ int mcov_region_lock(struct mcov_region *r)
     }
     /* Never block without bound: registration runs inside dlopen, under the loader's lock,
      * so a stuck holder would hang the host. After one timeout, later modules only try. */
-    uint64_t deadline = monotonic_ns() + (r->lock_timed_out ? 0 : MCOV_LOCK_WAIT_NS);
+    uint64_t deadline = mcov_monotonic_ns() + (r->lock_timed_out ? 0 : MCOV_LOCK_WAIT_NS);
     long nap_ns = 1000000;
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
@@ -629,7 +622,7 @@ int mcov_region_lock(struct mcov_region *r)
                              "check that the file system of MEMCOV_SHM_DIR supports flock",
                              r->name, r->path, strerror(e));
         }
-        if (monotonic_ns() >= deadline)
+        if (mcov_monotonic_ns() >= deadline)
             break;
         struct timespec nap = {0, nap_ns};
         nanosleep(&nap, NULL);

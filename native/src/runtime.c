@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -18,6 +19,18 @@ void mcov_lock(void)
 void mcov_unlock(void)
 {
     pthread_mutex_unlock(&mcov_rt.lock);
+}
+
+uint64_t mcov_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int64_t mcov_monotonic_ms(void)
+{
+    return (int64_t)(mcov_monotonic_ns() / 1000000);
 }
 
 void mcov_lock_and_sync(void)

@@ -19,6 +19,10 @@
 #define MCOV_WINDOW_BYTES (1ull << 32)
 #define MCOV_SINK_BYTES MCOV_EDGE_ALIGN
 
+/* CLOCK_MONOTONIC in ns and in ms: the deadlines of waits and time limits (runtime.c). */
+MCOV_HIDDEN uint64_t mcov_monotonic_ns(void);
+MCOV_HIDDEN int64_t mcov_monotonic_ms(void);
+
 static inline uint64_t mcov_round_up(uint64_t v, uint64_t align)
 {
     return (v + align - 1) / align * align;
@@ -49,6 +53,9 @@ struct mcov_spawn_request;
 /* mcov_spawn and mcov_spawn_wait without their quiet-call bracket. */
 MCOV_HIDDEN int mcov_spawn_start(const struct mcov_spawn_request *req, int32_t *pid_out);
 MCOV_HIDDEN int mcov_spawn_reap(int pid, int32_t timeout_ms, int32_t *status);
+/* Wait for child pid, which leads a process group, to end; kill the rest of its group while its
+ * zombie holds the group's id; reap it: true and its raw wait status. */
+MCOV_HIDDEN bool mcov_reap_group(int pid, int32_t *status);
 
 /* --- whole buffers through descriptors (fileio.c) --- */
 /* Read n bytes at offset at into buf: false at end of file or on an error. */

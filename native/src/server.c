@@ -29,13 +29,6 @@ struct mcov_server {
     atomic_bool reaped; /* waited for: its pid may name another process now */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void close_fd(int *fd)
 {
     if (*fd >= 0)
@@ -50,7 +43,7 @@ static int read_message(struct mcov_server *s, void *buf, size_t n, int64_t dead
     size_t got = 0;
     while (got < n) {
         struct pollfd p[2] = {{s->replies, POLLIN, 0}, {s->pidfd, POLLIN, 0}};
-        int64_t left = deadline_ms < 0 ? -1 : deadline_ms - now_ms();
+        int64_t left = deadline_ms < 0 ? -1 : deadline_ms - mcov_monotonic_ms();
         if (deadline_ms >= 0 && left <= 0)
             return -1;
         int r = poll(p, 2, left < 0 ? -1 : (int)(left > 1000000000 ? 1000000000 : left));
@@ -258,7 +251,7 @@ static int ready(mcov_server *s, int32_t hello_timeout_ms, int32_t *status)
         return mcov_fail(MCOV_E_SYSTEM, "the server ended before it was ready");
     struct mcov_server_hello hello;
     int got = read_message(s, &hello, sizeof hello,
-                           hello_timeout_ms < 0 ? -1 : now_ms() + hello_timeout_ms);
+                           hello_timeout_ms < 0 ? -1 : mcov_monotonic_ms() + hello_timeout_ms);
     if (got == 1 && hello.magic == MCOV_SERVER_MAGIC && hello.version == MCOV_SERVER_VERSION) {
         s->flags = hello.flags;
         return MCOV_OK;
@@ -310,7 +303,7 @@ static int run(mcov_server *s, const char *input, int32_t timeout_ms, mcov_run_o
     struct mcov_server_reply reply;
     /* A server that times its runs gets a second more to say so before it is killed itself. */
     int64_t grace = s->flags & MCOV_SERVER_TIMES_RUNS ? 1000 : 0;
-    int64_t deadline = now_ms() + timeout_ms + grace;
+    int64_t deadline = mcov_monotonic_ms() + timeout_ms + grace;
     int got = read_message(s, &reply, sizeof reply, deadline);
     if (got == 1) {
         out->kind = reply.kind;
@@ -350,8 +343,8 @@ int mcov_server_stop(mcov_server *server, int32_t grace_ms)
         /* End of its requests: a server ends on its own then. */
         close_fd(&server->requests);
         struct pollfd p = {server->pidfd, POLLIN, 0};
-        int64_t deadline = now_ms() + (grace_ms < 0 ? 0 : grace_ms);
-        for (int64_t left; (left = deadline - now_ms()) > 0;) {
+        int64_t deadline = mcov_monotonic_ms() + (grace_ms < 0 ? 0 : grace_ms);
+        for (int64_t left; (left = deadline - mcov_monotonic_ms()) > 0;) {
             int r = poll(&p, 1, (int)left);
             if (r > 0 || (r < 0 && errno != EINTR))
                 break;

@@ -260,7 +260,15 @@ int mcov_spawn_reap(pid_t pid, int32_t timeout_ms, int32_t *status)
     close(pidfd);
     if (n == 0)
         return 1;
-    /* Ended: while its zombie still holds the group's id, its background children go too. */
+    if (!mcov_reap_group(pid, status))
+        return mcov_fail(MCOV_E_SYSTEM, "cannot wait for target %d: %s", (int)pid,
+                         strerror(errno));
+    return MCOV_OK;
+}
+
+bool mcov_reap_group(pid_t pid, int32_t *status)
+{
+    /* While its zombie still holds the group's id, its background children go too. */
     siginfo_t info;
     memset(&info, 0, sizeof info);
     while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
@@ -272,10 +280,9 @@ int mcov_spawn_reap(pid_t pid, int32_t timeout_ms, int32_t *status)
         got = waitpid(pid, &raw, 0);
     while (got < 0 && errno == EINTR);
     if (got != pid)
-        return mcov_fail(MCOV_E_SYSTEM, "cannot wait for target %d: %s", (int)pid,
-                         strerror(errno));
+        return false;
     *status = raw;
-    return MCOV_OK;
+    return true;
 }
 
 int mcov_spawn_wait(int32_t pid, int32_t timeout_ms, int32_t *status)
