@@ -36,7 +36,6 @@ internal sealed class CorpusRunner
     private readonly ConcurrentQueue<string> _crashing = new();
     private readonly ConcurrentQueue<string> _hanging = new();
     private int _next = -1;
-    private int _fellBack;
 
     /// <param name="region">The region the runs record into; null when every worker records into a scratch region (<paramref name="attribution"/>).</param>
     /// <param name="command">Exec mode: the program and its arguments; <c>{}</c> stands for the input's path. Empty in harness mode.</param>
@@ -137,7 +136,8 @@ internal sealed class CorpusRunner
         RunOutcome outcome;
         try
         {
-            outcome = Mode == RunMode.Exec ? RunCommand(input, slot, cancellationToken) : RunOnServer(input!, slot, cancellationToken);
+            // Input 0 runs alone, first: its server's start decides the mode.
+            outcome = Mode == RunMode.Exec ? RunCommand(input, slot, cancellationToken) : RunOnServer(input!, index == 0, slot, cancellationToken);
             if (_attribution is not null && outcome != RunOutcome.Interrupted)
             {
                 // The input's own edges, its crash's or its timeout's too; then a clean slate for the next.
@@ -188,8 +188,7 @@ internal sealed class CorpusRunner
         }
 
         using TargetProcess target = started;
-        TargetMessages.Reader reader = _messages.Start();
-        Task stderr = Task.Run(() => reader.ReadToEnd(target.StandardError), CancellationToken.None);
+        Task stderr = Task.Run(() => _messages.ReadToEnd(target.StandardError), CancellationToken.None);
         RunOutcome? killedAs = null;
         using (cancellationToken.Register(static t => ((TargetProcess)t!).Kill(), target))
         {
@@ -209,7 +208,7 @@ internal sealed class CorpusRunner
         }
     }
 
-    private RunOutcome RunOnServer(string input, WorkerSlot slot, CancellationToken cancellationToken)
+    private RunOutcome RunOnServer(string input, bool first, WorkerSlot slot, CancellationToken cancellationToken)
     {
         ServerWorker? worker = null;
         try
@@ -249,14 +248,13 @@ internal sealed class CorpusRunner
             worker = null;
             return RunOutcome.Interrupted;
         }
-        catch (TargetServerException e) when (Mode == RunMode.ForkServer && Progress.Done == 0 && Interlocked.CompareExchange(ref _fellBack, 1, 0) == 0)
+        catch (TargetServerException e) when (Mode == RunMode.ForkServer && first)
         {
             // The first server never said hello: this target runs once per input.
             worker?.Dispose();
             worker = null;
             // The runtime's own line says why, when it declined (threads at start-up, say).
-            string? line = e.StandardError.Split('\n').FirstOrDefault(l => l.StartsWith(TargetMessages.Prefix, StringComparison.Ordinal))?.Trim();
-            ModeNote = $"{_command[0]} never started the fork server ({(line is null ? NotReady(e) : line[TargetMessages.Prefix.Length..].Trim())}); it runs once per input";
+            ModeNote = $"{_command[0]} never started the fork server ({TargetMessages.FirstLine(e.StandardError) ?? NotReady(e)}); it runs once per input";
             Mode = RunMode.Exec;
             return RunCommand(input, slot, cancellationToken);
         }
@@ -264,16 +262,15 @@ internal sealed class CorpusRunner
         {
             worker?.Dispose();
             worker = null;
-            string? line = e.StandardError.Split('\n').FirstOrDefault(l => l.StartsWith(TargetMessages.Prefix, StringComparison.Ordinal))?.Trim();
-            string why = line ?? $"memcov: the harness worker did not start ({NotReady(e)})";
-            if (Progress.Done == 0 && Interlocked.CompareExchange(ref _fellBack, 1, 0) == 0)
+            string why = TargetMessages.FirstLine(e.StandardError) ?? $"the harness worker did not start ({NotReady(e)})";
+            if (first)
             {
                 // The first worker: a harness that does not load fails the run with its reason.
-                throw new IOException(why[TargetMessages.Prefix.Length..].Trim(), e);
+                throw new IOException(why, e);
             }
 
             // A later worker (an LLVMFuzzerInitialize that fails at times): this input is lost, the run goes on.
-            _messages.Add(why);
+            _messages.Add($"{TargetMessages.Prefix} {why}");
             return RunOutcome.Failed;
         }
         catch (TargetServerException e)

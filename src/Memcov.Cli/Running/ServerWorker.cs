@@ -18,7 +18,6 @@ internal sealed class ServerWorker : IDisposable
     private readonly InputSlot? _slot;
     private TargetServer? _server;
     private Task _stderr = Task.CompletedTask;
-    private TargetMessages.Reader? _reader;
 
     /// <param name="start">What to start.</param>
     /// <param name="readyTimeout">How long the server may take to be ready.</param>
@@ -42,11 +41,8 @@ internal sealed class ServerWorker : IDisposable
             return;
         }
 
-        _server = TargetServer.Start(_start, _readyTimeout, cancellationToken);
-        _reader = _messages.Start();
-        TargetServer server = _server;
-        TargetMessages.Reader reader = _reader;
-        _stderr = Task.Run(() => reader.ReadToEnd(server.StandardError), CancellationToken.None);
+        TargetServer server = _server = TargetServer.Start(_start, _readyTimeout, cancellationToken);
+        _stderr = Task.Run(() => _messages.ReadToEnd(server.StandardError), CancellationToken.None);
     }
 
     /// <summary>Runs one input, starting the server first if need be; a server the input ended is gone after.</summary>

@@ -23,30 +23,26 @@ internal sealed class TargetMessages
     /// <summary>Counts a line that did not come through a target's stderr.</summary>
     public void Add(string line) => _lines.AddOrUpdate(line, 1, static (_, n) => n + 1);
 
-    /// <summary>A reader for one target's stderr.</summary>
-    public Reader Start() => new(this);
-
-    /// <summary>Reads one target's stderr to its end.</summary>
-    internal sealed class Reader(TargetMessages owner)
+    /// <summary>Reads one target's stderr to its end (the target and its group are gone), so a chatty target never blocks on a full pipe.</summary>
+    public void ReadToEnd(StreamReader stderr)
     {
-        /// <summary>Reads to the end (the target and its group are gone), so a chatty target never blocks on a full pipe.</summary>
-        public void ReadToEnd(StreamReader stderr)
+        try
         {
-            try
+            while (stderr.ReadLine() is string line)
             {
-                while (stderr.ReadLine() is string line)
+                if (line.StartsWith(Prefix, StringComparison.Ordinal) && (_lines.Count < MaxMessages || _lines.ContainsKey(line)))
                 {
-                    if (line.StartsWith(Prefix, StringComparison.Ordinal)
-                        && (owner._lines.Count < MaxMessages || owner._lines.ContainsKey(line)))
-                    {
-                        owner.Add(line);
-                    }
+                    Add(line);
                 }
             }
-            catch (IOException)
-            {
-                // The pipe broke: the target and its group are gone.
-            }
+        }
+        catch (IOException)
+        {
+            // The pipe broke: the target and its group are gone.
         }
     }
+
+    /// <summary>The first of the runtime's lines in <paramref name="stderr"/> (what a server that did not start said), without its prefix; or null.</summary>
+    public static string? FirstLine(string stderr) =>
+        stderr.Split('\n').FirstOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal))?[Prefix.Length..].Trim();
 }

@@ -1,4 +1,6 @@
+using System.IO.Pipes;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Memcov.SharedMem;
 
@@ -39,6 +41,54 @@ internal sealed unsafe class NativeSpawnRequest : IDisposable
         catch
         {
             Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The native call that starts a program from a request: mcov_spawn or mcov_server_start.</summary>
+    internal delegate int NativeStart(in Interop.Memcov.SpawnRequest request);
+
+    /// <summary>
+    /// Starts what <paramref name="info"/> describes through <paramref name="start"/>: the program
+    /// resolved, its stdin file opened, its stderr piped when asked, every descriptor in place.
+    /// </summary>
+    /// <returns>The read end of the target's stderr (the caller's), or null without <see cref="TargetStartInfo.CaptureStandardError"/>.</returns>
+    /// <exception cref="FileNotFoundException">The program is not there.</exception>
+    /// <exception cref="UnauthorizedAccessException">The program may not be run.</exception>
+    /// <exception cref="TargetInputException">The standard input file is missing, unreadable or not a regular file.</exception>
+    /// <exception cref="IOException">It could not be started otherwise.</exception>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    internal static AnonymousPipeServerStream? Launch(TargetStartInfo info, NativeStart start)
+    {
+        string path = TargetProcess.Resolve(info.FileName);
+        using SafeFileHandle? opened = info.StandardInputFile is null ? null : TargetProcess.OpenInput(info.StandardInputFile);
+        SafeFileHandle? input = opened ?? info.StandardInputHandle;
+        AnonymousPipeServerStream? stderr = info.CaptureStandardError
+            ? new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None)
+            : null;
+        try
+        {
+            int status;
+            using (var request = new NativeSpawnRequest(path, [info.FileName, .. info.Arguments], TargetProcess.Environ(info.Environment),
+                input is null ? -1 : (int)input.DangerousGetHandle(),
+                info.StandardOutput is null ? -1 : (int)info.StandardOutput.DangerousGetHandle(),
+                stderr is null ? -1 : (int)stderr.ClientSafePipeHandle.DangerousGetHandle(),
+                [.. info.InheritedHandles.Select(h => (int)h.DangerousGetHandle())]))
+            {
+                status = start(request.Request);
+            }
+
+            if (status != Interop.Memcov.MCOV_OK)
+            {
+                throw TargetProcess.SpawnFailure(status, path);
+            }
+
+            stderr?.DisposeLocalCopyOfClientHandle();
+            return stderr;
+        }
+        catch
+        {
+            stderr?.Dispose();
             throw;
         }
     }

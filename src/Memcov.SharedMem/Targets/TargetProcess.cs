@@ -46,33 +46,9 @@ public sealed class TargetProcess : IDisposable
             throw new PlatformNotSupportedException("Targets are started through libmemcov, which runs on Linux.");
         }
 
-        string path = Resolve(info.FileName);
-        using SafeFileHandle? opened = info.StandardInputFile is null ? null : OpenInput(info.StandardInputFile);
-        SafeFileHandle? input = opened ?? info.StandardInputHandle;
-        AnonymousPipeServerStream? stderr = info.CaptureStandardError
-            ? new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None)
-            : null;
-        try
-        {
-            using var request = new NativeSpawnRequest(path, [info.FileName, .. info.Arguments], Environ(info.Environment),
-                input is null ? -1 : (int)input.DangerousGetHandle(),
-                info.StandardOutput is null ? -1 : (int)info.StandardOutput.DangerousGetHandle(),
-                stderr is null ? -1 : (int)stderr.ClientSafePipeHandle.DangerousGetHandle(),
-                [.. info.InheritedHandles.Select(h => (int)h.DangerousGetHandle())]);
-            int status = Interop.Memcov.Spawn(request.Request, out int pid);
-            if (status != Interop.Memcov.MCOV_OK)
-            {
-                throw SpawnFailure(status, path);
-            }
-
-            stderr?.DisposeLocalCopyOfClientHandle();
-            return new TargetProcess(pid, stderr);
-        }
-        catch
-        {
-            stderr?.Dispose();
-            throw;
-        }
+        int pid = 0;
+        AnonymousPipeServerStream? stderr = NativeSpawnRequest.Launch(info, (in Interop.Memcov.SpawnRequest r) => Interop.Memcov.Spawn(r, out pid));
+        return new TargetProcess(pid, stderr);
     }
 
     /// <summary>The exception for a failed mcov_spawn or mcov_server_start, with libmemcov's message.</summary>

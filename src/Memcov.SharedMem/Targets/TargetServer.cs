@@ -1,6 +1,5 @@
 using System.IO.Pipes;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace Memcov.SharedMem;
 
@@ -48,41 +47,9 @@ public sealed class TargetServer : IDisposable
             throw new PlatformNotSupportedException("Servers are started through libmemcov, which runs on Linux.");
         }
 
-        string path = TargetProcess.Resolve(info.FileName);
-        TargetServer server;
-        using (SafeFileHandle? opened = info.StandardInputFile is null ? null : TargetProcess.OpenInput(info.StandardInputFile))
-        {
-            SafeFileHandle? input = opened ?? info.StandardInputHandle;
-            AnonymousPipeServerStream? stderr = info.CaptureStandardError
-                ? new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None)
-                : null;
-            int status;
-            nint handle;
-            try
-            {
-                using var request = new NativeSpawnRequest(path, [info.FileName, .. info.Arguments], TargetProcess.Environ(info.Environment),
-                    input is null ? -1 : (int)input.DangerousGetHandle(),
-                    info.StandardOutput is null ? -1 : (int)info.StandardOutput.DangerousGetHandle(),
-                    stderr is null ? -1 : (int)stderr.ClientSafePipeHandle.DangerousGetHandle(),
-                    [.. info.InheritedHandles.Select(h => (int)h.DangerousGetHandle())]);
-                status = Interop.Memcov.ServerStart(request.Request, out handle);
-                stderr?.DisposeLocalCopyOfClientHandle();
-            }
-            catch
-            {
-                stderr?.Dispose();
-                throw;
-            }
-
-            if (status != Interop.Memcov.MCOV_OK)
-            {
-                stderr?.Dispose();
-                throw TargetProcess.SpawnFailure(status, path);
-            }
-
-            server = new TargetServer(handle, stderr);
-        }
-
+        nint handle = 0;
+        AnonymousPipeServerStream? stderr = NativeSpawnRequest.Launch(info, (in Interop.Memcov.SpawnRequest r) => Interop.Memcov.ServerStart(r, out handle));
+        var server = new TargetServer(handle, stderr);
         int ready, raw;
         using (cancellationToken.Register(static s => ((TargetServer)s!).Kill(), server))
         {
