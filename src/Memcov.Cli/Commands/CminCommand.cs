@@ -61,10 +61,7 @@ internal static class CminCommand
             throw new DirectoryNotFoundException($"The input directory '{Printable.Escape(s.Inputs.FullName)}' does not exist.");
         }
 
-        if (s.Harness is not null && RegularFile.WhyNotRegular(s.Harness.FullName, followSymlink: true) is string why)
-        {
-            throw new FileNotFoundException($"The harness '{Printable.Escape(s.Harness.FullName)}' {why}.", s.Harness.FullName);
-        }
+        CorpusRunner.ThrowIfNoHarness(s.Harness);
 
         string outDir = s.Output.FullName;
         bool created = PrepareOutput(outDir);

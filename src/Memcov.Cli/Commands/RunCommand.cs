@@ -95,10 +95,7 @@ internal static class RunCommand
             throw new DirectoryNotFoundException($"The input directory '{s.Inputs.FullName}' does not exist.");
         }
 
-        if (s.Harness is not null && RegularFile.WhyNotRegular(s.Harness.FullName, followSymlink: true) is string why)
-        {
-            throw new FileNotFoundException($"The harness '{Printable.Escape(s.Harness.FullName)}' {why}.", s.Harness.FullName);
-        }
+        CorpusRunner.ThrowIfNoHarness(s.Harness);
 
         List<string> files = s.Inputs is null ? [] : InputFiles.List(s.Inputs.FullName, console.Error);
         if (s.Inputs is not null && files.Count == 0)
@@ -107,7 +104,7 @@ internal static class RunCommand
         }
 
         SweepStaleRunRegions();
-        string name = s.Region ?? $"{TemporaryPrefix}{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
+        string name = s.Region ?? NewTemporaryName();
 
         // Held by this process from before its name appears until the end, so no sweep removes it.
         using CoverageRegion region = CoverageRegion.Create(name, s.Capacity);
@@ -240,6 +237,10 @@ internal static class RunCommand
         RunMode.Harness => "harness",
         _ => "exec",
     };
+
+    /// <summary>A fresh temporary region name of this process's, <c>run-PID-xxxxxx</c>: what the sweep knows to remove once no one holds it.</summary>
+    internal static string NewTemporaryName() =>
+        $"{TemporaryPrefix}{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
 
     /// <summary>Whether <paramref name="name"/> is a temporary run region's: <c>run-PID-xxxxxx</c>.</summary>
     internal static bool IsTemporaryName(string name)

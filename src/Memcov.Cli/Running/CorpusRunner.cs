@@ -74,6 +74,16 @@ internal sealed class CorpusRunner
 
     public RunProgress Progress { get; }
 
+    /// <summary>Checks that <paramref name="harness"/> (when given) is a regular file, before any region or worker exists.</summary>
+    /// <exception cref="FileNotFoundException">It is missing or no regular file.</exception>
+    public static void ThrowIfNoHarness(FileInfo? harness)
+    {
+        if (harness is not null && RegularFile.WhyNotRegular(harness.FullName, followSymlink: true) is string why)
+        {
+            throw new FileNotFoundException($"The harness '{Reports.Printable.Escape(harness.FullName)}' {why}.", harness.FullName);
+        }
+    }
+
     /// <summary>How the inputs run; a fork server the target never started turns into <see cref="RunMode.Exec"/>.</summary>
     public RunMode Mode { get; private set; }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Memcov.Cli.Commands;
 using Memcov.SharedMem;
 
@@ -35,7 +34,7 @@ internal sealed class WorkerSlot : IDisposable
             return new WorkerSlot(null, null);
         }
 
-        string name = $"{RunCommand.TemporaryPrefix}{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
+        string name = RunCommand.NewTemporaryName();
         return new WorkerSlot(CoverageRegion.Create(name, capacity, kind), name);
     }
 
