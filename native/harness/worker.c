@@ -39,18 +39,12 @@ static int fail(const char *harness, const char *why)
 /* The input in a buffer of exactly its size, so a sanitizer sees a read past its end; errno on failure. */
 static int load_input(const char *path, uint8_t **data, size_t *size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    uint64_t file_size = 0;
+    int fd = mcov_open_regular(path, &file_size);
     if (fd < 0)
-        return errno;
-    struct stat st;
-    int err = 0;
-    if (fstat(fd, &st) != 0)
-        err = errno;
-    else if (!S_ISREG(st.st_mode))
-        err = EINVAL;
-    else if ((uint64_t)st.st_size > MAX_INPUT_BYTES)
-        err = EFBIG;
-    size_t n = err ? 0 : (size_t)st.st_size;
+        return -fd;
+    int err = file_size > MAX_INPUT_BYTES ? EFBIG : 0;
+    size_t n = err ? 0 : (size_t)file_size;
     uint8_t *buf = err ? NULL : malloc(n ? n : 1);
     if (!err && !buf)
         err = ENOMEM;
@@ -117,10 +111,8 @@ static void preload_sanitizer_runtime(const char *why, char **argv)
 
 int main(int argc, char **argv)
 {
-    const char *fds = getenv(MCOV_SERVER_FDS_ENV);
-    int requests = -1, replies = -1, end = 0;
-    if (argc != 2 || !fds || sscanf(fds, "%d,%d%n", &requests, &replies, &end) != 2 ||
-        fds[end] != '\0' || requests < 0 || replies < 0) {
+    int requests = -1, replies = -1;
+    if (argc != 2 || !mcov_server_fds(getenv(MCOV_SERVER_FDS_ENV), &requests, &replies)) {
         fputs("usage: memcov-harness HARNESS.so   (started by 'memcov run --harness', which "
               "gives it its pipes)\n", stderr);
         return 2;

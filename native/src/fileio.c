@@ -2,6 +2,8 @@
  * interrupted one retried. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -43,4 +45,20 @@ bool mcov_write_all(int fd, const uint8_t *p, uint64_t n)
         n -= (uint64_t)w;
     }
     return true;
+}
+
+int mcov_open_regular(const char *path, uint64_t *size)
+{
+    /* O_NONBLOCK: a FIFO at the path never blocks the open; a regular file ignores it. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+    if (e) {
+        close(fd);
+        return -e;
+    }
+    *size = (uint64_t)st.st_size;
+    return fd;
 }

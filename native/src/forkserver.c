@@ -186,21 +186,6 @@ static int thread_count(void)
     return threads;
 }
 
-/* Opens the input at path for a child: a regular file (a FIFO would block the server). -errno on failure. */
-static int open_input(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
-    if (e) {
-        close(fd);
-        return -e;
-    }
-    return fd; /* O_NONBLOCK stays: a regular file ignores it */
-}
-
 /* Serves until the runner closes its end; returns only in a child, which goes on into main. A
  * request's input (a path) becomes the child's descriptor input_fd, opened afresh, where the
  * target finds it (/dev/fd/N in its arguments, or 0: its stdin); the file is never copied. */
@@ -227,7 +212,8 @@ static void serve(int requests, int replies, int input_fd)
         path[rq.path_len] = '\0';
         struct mcov_server_reply reply = {MCOV_RUN_ENDED, 0, 0, 0};
         int input = -1;
-        if (rq.path_len > 0 && input_fd >= 0 && (input = open_input(path)) < 0) {
+        uint64_t size;
+        if (rq.path_len > 0 && input_fd >= 0 && (input = mcov_open_regular(path, &size)) < 0) {
             reply.kind = MCOV_RUN_UNREADABLE;
             reply.status = -input;
             if (!mcov_write_all(replies, (const uint8_t *)&reply, sizeof reply))
@@ -322,8 +308,7 @@ void mcov_fork_server_point(const void *caller)
     }
     int requests = -1, replies = -1, input_fd = -1, end = 0;
     const char *input_var = getenv(MCOV_SERVER_INPUT_ENV);
-    bool usable = sscanf(fds, "%d,%d%n", &requests, &replies, &end) == 2 && fds[end] == '\0' &&
-                  requests >= 0 && replies >= 0 && is_started_program();
+    bool usable = mcov_server_fds(fds, &requests, &replies) && is_started_program();
     if (usable && input_var && (sscanf(input_var, "%d%n", &input_fd, &end) != 1 || input_var[end] != '\0' || input_fd < 0))
         usable = false;
     usable = usable && is_pipe(requests) && is_pipe(replies);

@@ -62,6 +62,9 @@ MCOV_HIDDEN bool mcov_reap_group(int pid, int32_t *status);
 MCOV_HIDDEN bool mcov_read_at(int fd, uint8_t *buf, uint64_t n, uint64_t at);
 /* Read n bytes from a stream (a pipe): false at its end or on an error. */
 MCOV_HIDDEN bool mcov_read_all(int fd, uint8_t *buf, uint64_t n);
+/* Open path for reading if it is a regular file (never waiting on a FIFO): the descriptor and
+ * its size, or -errno (EINVAL: not a regular file). */
+MCOV_HIDDEN int mcov_open_regular(const char *path, uint64_t *size);
 /* Write all n bytes at the descriptor's offset: false on an error. */
 MCOV_HIDDEN bool mcov_write_all(int fd, const uint8_t *p, uint64_t n);
 

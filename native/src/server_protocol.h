@@ -7,7 +7,9 @@
 #ifndef MEMCOV_SERVER_PROTOCOL_H
 #define MEMCOV_SERVER_PROTOCOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MCOV_SERVER_FDS_ENV "MEMCOV_SERVER_FDS"
 /* "DEV:INO" of the program the runner started: a fork server starts only in that program, not in
@@ -47,6 +49,14 @@ struct mcov_server_reply {
     int32_t pid;
     uint32_t reserved;
 };
+
+/* $MEMCOV_SERVER_FDS ("REQUESTS,REPLIES") read whole: false when it is missing or anything else. */
+static inline bool mcov_server_fds(const char *text, int *requests, int *replies)
+{
+    int end = 0;
+    return text && sscanf(text, "%d,%d%n", requests, replies, &end) == 2 && text[end] == '\0' &&
+           *requests >= 0 && *replies >= 0;
+}
 
 _Static_assert(sizeof(struct mcov_server_hello) == 16, "hello is 16 bytes");
 _Static_assert(sizeof(struct mcov_server_request) == 8, "request header is 8 bytes");
