@@ -156,9 +156,10 @@ function Publish-Samples {
     Copy-Item -LiteralPath (Join-Path $dir 'memcov-sample'), (Join-Path $dir 'libmemcov_sample.so'), (Join-Path $dir 'libmemcov_sample_fuzz.so') -Destination $dest
 }
 
-# publish_cli: the memcov command, framework-dependent, in artifacts/cli.
+# publish_cli: the memcov command, framework-dependent and precompiled for this machine's runtime, in artifacts/cli.
 function Publish-Cli {
-    dotnet publish (Join-Path $root 'src/Memcov.Cli/Memcov.Cli.csproj') -c Release -o (Join-Path $artifacts 'cli') --nologo -v quiet > $null
+    dotnet publish (Join-Path $root 'src/Memcov.Cli/Memcov.Cli.csproj') -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true `
+        -o (Join-Path $artifacts 'cli') --nologo -v quiet > $null
     Assert-ExitCode 'dotnet publish'
 }
 
@@ -200,9 +201,18 @@ function Ensure-ReportTools {
     if (-not (& $have 'chromium')) { Install-AptPackage 'chromium' }
 }
 
-# cli_terminal_tests: the memcov command in a pseudo-terminal, and its reports.
+# ensure_campaign_tools: what the campaign tests run against: a Redis server of their own, and
+# openssl for a test CA.
+function Ensure-CampaignTools {
+    $have = { param($name) [bool](Get-Command $name -CommandType Application -ErrorAction SilentlyContinue) }
+    if (-not (& $have 'redis-server')) { Install-AptPackage 'redis-server' }
+    if (-not (& $have 'openssl')) { Install-AptPackage 'openssl' }
+}
+
+# cli_terminal_tests: the memcov command in a pseudo-terminal, its reports, campaigns on Redis.
 function Invoke-CliTerminalTests {
     Ensure-ReportTools
+    Ensure-CampaignTools
     Invoke-WithEnv @{
         MEMCOV_REQUIRE_TOOLS = '1'
         MEMCOV_CLI        = Join-Path $artifacts 'cli/memcov'
@@ -274,6 +284,8 @@ function Invoke-DotnetTests {
 function Invoke-DotnetPack {
     dotnet pack (Join-Path $root 'src/Memcov.SharedMem/Memcov.SharedMem.csproj') -c Release -o (Join-Path $artifacts 'packages')
     Assert-ExitCode 'dotnet pack'
+    dotnet pack (Join-Path $root 'src/Memcov.Redis/Memcov.Redis.csproj') -c Release -o (Join-Path $artifacts 'packages')
+    Assert-ExitCode 'dotnet pack (Memcov.Redis)'
     dotnet pack (Join-Path $root 'src/Memcov.Cli/Memcov.Cli.csproj') -c Release -o (Join-Path $artifacts 'packages')
     Assert-ExitCode 'dotnet pack (the tool)'
     Invoke-PackPython

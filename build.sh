@@ -95,9 +95,11 @@ publish_samples() {
   cp "$dir/memcov-sample" "$dir/libmemcov_sample.so" "$dir/libmemcov_sample_fuzz.so" "$artifacts/samples/"
 }
 
-# The memcov command, framework-dependent: artifacts/cli/memcov (or dotnet artifacts/cli/memcov.dll).
+# The memcov command, framework-dependent and precompiled for this machine's runtime:
+# artifacts/cli/memcov (or dotnet artifacts/cli/memcov.dll).
 publish_cli() {
-  dotnet publish "$root/src/Memcov.Cli/Memcov.Cli.csproj" -c Release -o "$artifacts/cli" --nologo -v quiet >/dev/null
+  dotnet publish "$root/src/Memcov.Cli/Memcov.Cli.csproj" -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+    -o "$artifacts/cli" --nologo -v quiet >/dev/null
 }
 
 cmd_build() {
@@ -139,9 +141,17 @@ ensure_report_tools() {
   command -v chromium >/dev/null || apt_install chromium
 }
 
-# The memcov command in a pseudo-terminal: the live view and the summary as a user sees them.
+# What the campaign tests run against: a Redis server of their own, and openssl for a test CA.
+ensure_campaign_tools() {
+  command -v redis-server >/dev/null || apt_install redis-server
+  command -v openssl >/dev/null || apt_install openssl
+}
+
+# The memcov command in a pseudo-terminal: the live view and the summary as a user sees them;
+# its reports; campaigns on Redis.
 cli_terminal_tests() {
   ensure_report_tools
+  ensure_campaign_tools
   MEMCOV_REQUIRE_TOOLS=1 MEMCOV_CLI="$artifacts/cli/memcov" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     python3 -m unittest discover -s "$root/tests/cli" -p 'test_*.py' -v
 }
@@ -178,6 +188,7 @@ dotnet_tests() {
 # The NuGet package: the .NET library with libmemcov.so under runtimes/linux-x64/native.
 pack_library() {
   dotnet pack "$root/src/Memcov.SharedMem/Memcov.SharedMem.csproj" -c Release -o "$artifacts/packages"
+  dotnet pack "$root/src/Memcov.Redis/Memcov.Redis.csproj" -c Release -o "$artifacts/packages"
   dotnet pack "$root/src/Memcov.Cli/Memcov.Cli.csproj" -c Release -o "$artifacts/packages"
   pack_python
 }

@@ -84,6 +84,7 @@ internal static class CliApp
             ReportCommand.Create(console),
             PlotCommand.Create(console),
             FeedCommand.Create(console),
+            SyncCommand.Create(console),
         })
         {
             root.Subcommands.Add(command);

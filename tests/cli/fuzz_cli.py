@@ -227,7 +227,7 @@ class Generator:
     def command(self):
         rng = self.rng
         cmd = rng.choice(["create", "rm", "ls", "stat", "watch", "export", "import", "merge", "diff", "report", "plot", "feed",
-                          "run", "cmin", "help"])
+                          "run", "cmin", "sync", "help"])
         if cmd == "help":
             return rng.choice([["--help"], [], ["--version"], [rng.choice(["run", "cmin", "stat", "plot", "feed", "watch"]), "--help"]])
         if cmd == "create":
@@ -266,6 +266,16 @@ class Generator:
                     *self.maybe(["--width", number(rng, PIXELS)], 0.3), *self.maybe(["--height", number(rng, PIXELS)], 0.3)]
         elif cmd == "feed":
             args = ["feed", rng.choice(self.FEEDS), *self.maybe(["--json"])]
+        elif cmd == "sync":
+            # No server listens on these: each is refused at once, or is no Redis URL.
+            url = rng.choice(["redis://127.0.0.1:1", "rediss://127.0.0.1:1/3", "redis://u:pw@127.0.0.1:1", "http://127.0.0.1:1",
+                              "redis://", "redis://127.0.0.1:1/99999", "redis://h:1?x=1", "", "\x1b[31m", "redis://[::1]:1"])
+            campaign = rng.choice(["c", "c.1", "-c", "", "a" * 101, "bad/name"])
+            args = ["sync", self.region(), *self.maybe(["--redis", url], 0.9), *self.maybe(["--campaign", campaign], 0.9),
+                    *self.maybe(["--once"], 0.8), *self.maybe(["--seconds", rng.choice(["0", "0.2"])], 0.5),
+                    *self.maybe(["--interval", rng.choice(["0.05", "0", "-1", "nan", "1e9"])], 0.3),
+                    *self.maybe([rng.choice(["--push-only", "--pull-only"])], 0.3), *self.maybe(["--host", campaign], 0.2),
+                    *self.maybe(["--redis-password-file", rng.choice(self.FEEDS)], 0.2)]
         else:
             # Only programs that do nothing run as targets; harnesses that are no harness, or the sample's.
             target = rng.choice([["/bin/true"], ["true", "{}"], ["/bin/false"], ["/bin/true", "{}", "x"], ["/nonexistent/x"],

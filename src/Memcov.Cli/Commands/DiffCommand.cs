@@ -77,7 +77,7 @@ internal static class DiffCommand
         console.Ui.MarkupLine($"{changes.Reached.Count} reached, {changes.Lost.Count} lost, {changes.Changed.Count} changed");
     }
 
-    private sealed record DiffReport(long OnlyInFirst, long OnlyInSecond, IReadOnlyList<ModuleDiffReport> Modules);
+    internal sealed record DiffReport(long OnlyInFirst, long OnlyInSecond, IReadOnlyList<ModuleDiffReport> Modules);
 
-    private sealed record ModuleDiffReport(string Path, string Identity, IReadOnlyList<long> OnlyInFirst, IReadOnlyList<long> OnlyInSecond);
+    internal sealed record ModuleDiffReport(string Path, string Identity, IReadOnlyList<long> OnlyInFirst, IReadOnlyList<long> OnlyInSecond);
 }

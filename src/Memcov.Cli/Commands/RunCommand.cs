@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using Memcov.Cli.Campaign;
 using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 using Spectre.Console;
@@ -59,6 +60,8 @@ internal static class RunCommand
         {
             jobs, region, capacity, timeout, inputs, keep, record, harness, noForkServer, json, command,
         };
+        var campaign = new CampaignOptions(withHost: true);
+        campaign.AddTo(run);
         // By what was given, not by values: a value that does not parse is the parser's error to report.
         run.Validators.Add(r =>
         {
@@ -80,13 +83,13 @@ internal static class RunCommand
         run.SetAction((parse, cancel) => CliApp.Guard(console, () => RunAsync(console, new Settings(
             parse.GetValue(command) ?? [], parse.GetValue(harness), parse.GetValue(jobs), parse.GetValue(region), parse.GetValue(capacity),
             TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(inputs), parse.GetValue(keep),
-            parse.GetValue(record), parse.GetValue(json), !parse.GetValue(noForkServer)), cancel)));
+            parse.GetValue(record), parse.GetValue(json), !parse.GetValue(noForkServer), campaign.IsGiven(parse) ? (campaign, parse) : null), cancel)));
         return run;
     }
 
     private sealed record Settings(
         string[] Command, FileInfo? Harness, int Jobs, string? Region, long Capacity, TimeSpan Timeout, DirectoryInfo? Inputs, bool Keep,
-        FileInfo? Record, bool Json, bool ForkServer);
+        FileInfo? Record, bool Json, bool ForkServer, (CampaignOptions Options, ParseResult Parse)? Campaign);
 
     private static async Task<int> RunAsync(CliConsole console, Settings s, CancellationToken cancellationToken)
     {
@@ -103,6 +106,10 @@ internal static class RunCommand
             throw new ArgumentException($"The input directory '{s.Inputs.FullName}' has no files.");
         }
 
+        // The campaign first: a server that cannot be used fails the run before any target starts
+        // (and the password leaves this process's environment before any target inherits it).
+        await using CampaignRun? campaign = s.Campaign is { } c ? await CampaignRun.ConnectAsync(c.Options, c.Parse, console.Error).ConfigureAwait(false) : null;
+
         SweepStaleRunRegions();
         string name = s.Region ?? NewTemporaryName();
 
@@ -111,6 +118,7 @@ internal static class RunCommand
         string? lost = null;
         try
         {
+            campaign?.Sync(region, name);
             // The feed file first: a path that cannot be written fails the run before any target starts.
             // With inputs, each names the input that first reached its edges: the targets record into
             // scratch regions of the workers', and each input's edges reach this region with its record.
@@ -161,6 +169,8 @@ internal static class RunCommand
                 }
             }
 
+            CampaignSummary? synced = campaign is null || lost is not null ? null : await campaign.FinishAsync().ConfigureAwait(false);
+
             if (lost is null && !region.TryCheckPath(out string? atEnd))
             {
                 lost = atEnd;
@@ -170,7 +180,7 @@ internal static class RunCommand
             var summary = new RunSummary(name, ModeName(runner.Mode), runner.ModeNote, s.Keep && lost is null, lost, interrupted, runner.Progress.Total, runner.Progress.Done,
                 runner.Progress.Crashes, runner.Progress.Timeouts, runner.Progress.Failures, runner.Progress.Interrupted,
                 Math.Round(view.Elapsed.TotalSeconds, 3), RegionReport.Of(region),
-                [.. runner.RuntimeMessages.Select(m => new RuntimeMessage(m.Message, m.Runs))], runner.CrashingInputs, runner.HangingInputs);
+                [.. runner.RuntimeMessages.Select(m => new RuntimeMessage(m.Message, m.Runs))], runner.CrashingInputs, runner.HangingInputs, synced);
             if (runner.ModeNote is not null)
             {
                 await console.Error.WriteLineAsync($"memcov: {Printable.Escape(runner.ModeNote)}").ConfigureAwait(false);
@@ -273,6 +283,12 @@ internal static class RunCommand
         grid.AddWholeWordRow("[bold]non-zero exits[/]", $"{s.Failures}");
         grid.AddWholeWordRow("[bold]edges[/]", $"{r.CoveredEdges} covered / {r.RegisteredEdges} registered ({CoverageView.Percent(r.CoveredEdges, r.RegisteredEdges)})");
         grid.AddWholeWordRow("[bold]elapsed[/]", $"{s.ElapsedSeconds:0.0} s");
+        if (s.Campaign is { } c)
+        {
+            grid.AddWholeWordRow("[bold]campaign[/]", Markup.Escape($"{c.Name} as {c.Host}: " +
+                (c.Error is null ? $"{c.CampaignEdges} edges in the union" : $"last sync failed ({c.Error})")));
+        }
+
         AddInputs(grid, "crashing inputs", s.CrashingInputs);
         AddInputs(grid, "hanging inputs", s.HangingInputs);
         console.Ui.Write(new Panel(grid).Header("memcov run"));
@@ -295,12 +311,13 @@ internal static class RunCommand
 /// once per input instead, else null. <c>Problem</c> says why the run failed as a whole (its region
 /// removed or replaced under it; <c>Kept</c> is then false), else null; <c>RuntimeMessages</c> are the
 /// distinct <c>memcov:</c> lines targets printed, with how many runs printed each; <c>CrashingInputs</c>
-/// and <c>HangingInputs</c> the paths of the inputs that crashed a run or were killed at the timeout.
+/// and <c>HangingInputs</c> the paths of the inputs that crashed a run or were killed at the timeout;
+/// <c>Campaign</c> the last sync with a campaign on Redis (<c>--redis</c>), else null.
 /// </summary>
 internal sealed record RunSummary(
     string RegionName, string Mode, string? ModeNote, bool Kept, string? Problem, bool Interrupted, int Inputs, int Done, int Crashes, int Timeouts, int Failures,
     int Killed, double ElapsedSeconds, RegionReport Region, IReadOnlyList<RuntimeMessage> RuntimeMessages,
-    IReadOnlyList<string> CrashingInputs, IReadOnlyList<string> HangingInputs);
+    IReadOnlyList<string> CrashingInputs, IReadOnlyList<string> HangingInputs, CampaignSummary? Campaign);
 
 /// <summary>A <c>memcov:</c> line of the runtime that targets printed, and how many runs printed it.</summary>
 internal sealed record RuntimeMessage(string Message, int Runs);

@@ -1,11 +1,15 @@
 using System.CommandLine;
+using Memcov.Cli.Campaign;
 using Memcov.Cli.Reports;
 using Memcov.SharedMem;
 using Spectre.Console;
 
 namespace Memcov.Cli.Commands;
 
-/// <summary><c>memcov watch NAME [--interval MS] [--seconds S] [--record FILE]</c>: the live view of a region others fill.</summary>
+/// <summary>
+/// <c>memcov watch NAME [--interval MS] [--seconds S] [--record FILE]</c>: the live view of a region
+/// others fill; <c>memcov watch --redis URL --campaign NAME</c>: of a campaign's hosts and union.
+/// </summary>
 internal static class WatchCommand
 {
     // An hour: a view refreshed less often shows nothing live.
@@ -14,21 +18,45 @@ internal static class WatchCommand
     public static Command Create(CliConsole console)
     {
         var name = CliApp.RegionArgument();
+        name.Arity = ArgumentArity.ZeroOrOne;
+        var campaign = new CampaignOptions(withHost: false);
         var interval = BoundedOption.Create("--interval", "Time between refreshes", 10, MaxIntervalMs, "ms", 500);
         var seconds = BoundedOption.Optional("--seconds", "Stop after this many seconds; by default at Ctrl-C", 0.0, CliApp.MaxSeconds, "seconds");
         var record = new Option<FileInfo?>("--record") { Description = "Write a coverage feed to this file, for 'memcov plot'." };
-        var watch = new Command("watch", "Show a region's coverage live while other processes fill it.") { name, interval, seconds, record };
+        var watch = new Command("watch", "Show a region's coverage live while other processes fill it, or a campaign's on Redis (--redis, --campaign).")
+        {
+            name, interval, seconds, record,
+        };
+        campaign.AddTo(watch);
+        watch.Validators.Add(r =>
+        {
+            bool region = r.GetResult(name) is { Tokens.Count: > 0 }, redis = r.GetResult(campaign.Redis) is not null;
+            if (region == redis)
+            {
+                r.AddError("Give either a region or --redis URL --campaign NAME.");
+            }
+            else if (redis && r.GetResult(record) is not null)
+            {
+                r.AddError("--record records a region; a campaign's samples are in its stream on Redis ('memcov plot --redis').");
+            }
+        });
         watch.SetAction((parse, cancel) => CliApp.Guard(console, async () =>
         {
-            using CoverageRegion region = CoverageRegion.Attach(parse.GetValue(name)!);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             if (parse.GetValue(seconds) is double s)
             {
                 stop.CancelAfter(TimeSpan.FromSeconds(s));
             }
 
-            var view = new CoverageView(region);
             var period = TimeSpan.FromMilliseconds(parse.GetValue(interval));
+            if (campaign.IsGiven(parse))
+            {
+                return await WatchCampaignAsync(console, campaign, parse, period, stop.Token).ConfigureAwait(false);
+            }
+
+            using CoverageRegion region = CoverageRegion.Attach(parse.GetValue(name)!);
+
+            var view = new CoverageView(region);
             FileInfo? recordTo = parse.GetValue(record);
             await using var feed = recordTo is null ? null : FeedRecording.Start(region, recordTo.FullName);
             if (console.IsInteractive)
@@ -55,6 +83,35 @@ internal static class WatchCommand
             return 0;
         }));
         return watch;
+    }
+
+    private static async Task<int> WatchCampaignAsync(CliConsole console, CampaignOptions options, ParseResult parse, TimeSpan period, CancellationToken stop)
+    {
+        await using Memcov.Redis.CampaignConnection connection = await options.ConnectAsync(parse).ConfigureAwait(false);
+        var view = new CampaignWatch(new Memcov.Redis.CampaignView(connection), connection.Campaign);
+        await view.RefreshAsync().ConfigureAwait(false);
+        if (console.IsInteractive)
+        {
+            await console.Ui.Live(view.Render()).StartAsync(async live =>
+            {
+                while (await Tick(period, stop).ConfigureAwait(false))
+                {
+                    await view.RefreshAsync().ConfigureAwait(false);
+                    live.UpdateTarget(view.Render());
+                }
+            }).ConfigureAwait(false);
+        }
+        else
+        {
+            await console.Out.WriteLineAsync(view.Line()).ConfigureAwait(false);
+            while (await Tick(period, stop).ConfigureAwait(false))
+            {
+                await view.RefreshAsync().ConfigureAwait(false);
+                await console.Out.WriteLineAsync(view.Line()).ConfigureAwait(false);
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>Waits one period; false once the watch should stop.</summary>
