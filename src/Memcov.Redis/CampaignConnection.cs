@@ -81,7 +81,12 @@ public sealed class CampaignConnection : IAsyncDisposable, IDisposable
         var connection = new CampaignConnection(multiplexer, address, campaign);
         try
         {
-            await connection.CheckLayoutAsync().ConfigureAwait(false);
+            _ = await connection.CallAsync(async () =>
+            {
+                await connection.CheckDatabaseAsync().ConfigureAwait(false);
+                await connection.CheckLayoutAsync().ConfigureAwait(false);
+                return true;
+            }).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -108,6 +113,11 @@ public sealed class CampaignConnection : IAsyncDisposable, IDisposable
         {
             throw Failure(e);
         }
+        catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
+        {
+            // A value of another program's at one of the campaign's keys.
+            throw new CampaignException($"the campaign '{Campaign}' at {Address} holds a value memcov cannot read: {FirstLine(e.Message)}", e);
+        }
     }
 
     private string Describe(Exception e) => e switch
@@ -124,23 +134,45 @@ public sealed class CampaignConnection : IAsyncDisposable, IDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _multiplexer.DisposeAsync();
 
+    /// <summary>
+    /// A database the server does not have is refused: the client's SELECT fails unseen, and the
+    /// campaign would land in database 0 beside whatever is there. A server without CLIENT INFO is
+    /// not asked.
+    /// </summary>
+    private async Task CheckDatabaseAsync()
+    {
+        if (Address.Database == 0)
+        {
+            return;
+        }
+
+        string info;
+        try
+        {
+            info = (await Database.ExecuteAsync("CLIENT", "INFO").ConfigureAwait(false)).ToString();
+        }
+        catch (RedisServerException)
+        {
+            return;
+        }
+
+        string want = $" db={Address.Database.ToString(CultureInfo.InvariantCulture)} ";
+        if (info.Contains(" db=", StringComparison.Ordinal) && !$" {info.Trim()} ".Contains(want, StringComparison.Ordinal))
+        {
+            throw new CampaignException($"the Redis server at {Address} has no database {Address.Database}");
+        }
+    }
+
     private async Task CheckLayoutAsync()
     {
         string key = CampaignKeys.Version(Campaign);
         string mine = CampaignKeys.LayoutVersion.ToString(CultureInfo.InvariantCulture);
-        try
+        _ = await Database.StringSetAsync(key, mine, when: When.NotExists).ConfigureAwait(false);
+        RedisValue found = await Database.StringGetAsync(key).ConfigureAwait(false);
+        if (found != mine)
         {
-            _ = await Database.StringSetAsync(key, mine, when: When.NotExists).ConfigureAwait(false);
-            RedisValue found = await Database.StringGetAsync(key).ConfigureAwait(false);
-            if (found != mine)
-            {
-                throw new CampaignException(
-                    $"The campaign '{Campaign}' at {Address} has key layout version {(found.IsNull ? "(none)" : found.ToString())}; this memcov reads version {mine}.");
-            }
-        }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
-        {
-            throw Failure(e);
+            throw new CampaignException(
+                $"The campaign '{Campaign}' at {Address} has key layout version {(found.IsNull ? "(none)" : found.ToString())}; this memcov reads version {mine}.");
         }
     }
 

@@ -36,6 +36,27 @@ public static partial class CampaignKeys
     /// <summary>The counter every publish that sent bytes increments: a host pulls when it moved.</summary>
     public static string Generation(string campaign) => Prefix(campaign) + "generation";
 
+    /// <summary>The value of <see cref="Generation"/>: 0 when missing.</summary>
+    /// <param name="value">What GET returned.</param>
+    /// <param name="campaign">The campaign, for the message.</param>
+    /// <returns>The counter.</returns>
+    /// <exception cref="CampaignException">The key holds something else than an integer: another program wrote it.</exception>
+    internal static long ReadCounter(StackExchange.Redis.RedisValue value, string campaign)
+    {
+        if (value.IsNull)
+        {
+            return 0;
+        }
+
+        if (!long.TryParse(value.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long counter))
+        {
+            string shown = value.ToString();
+            throw new CampaignException($"The key {Generation(campaign)} holds '{(shown.Length > 40 ? shown[..40] + "…" : shown)}', not a counter: another program wrote it; delete it and every host publishes again.");
+        }
+
+        return counter;
+    }
+
     /// <summary>The stream of the hosts' samples.</summary>
     public static string Samples(string campaign) => Prefix(campaign) + "samples";
 

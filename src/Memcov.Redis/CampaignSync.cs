@@ -24,6 +24,7 @@ public sealed class CampaignSync
     private readonly string _token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     private readonly Dictionary<string, ModuleState> _modules = new(StringComparer.Ordinal);
     private bool _owned;
+    private long _sequence;
     private long _generation = -1;
     private long _lastSampledEdges = -1;
 
@@ -53,41 +54,78 @@ public sealed class CampaignSync
     public string Campaign => _connection.Campaign;
 
     /// <summary>
-    /// Pushes, pulls, or both, then records a sample for live views. A failure leaves the state as
-    /// it was before the failed step: what was not confirmed is sent again by the next sync.
+    /// Whether a pull also adds the campaign's modules the region does not have (another build,
+    /// another host's libraries) to its table: for a region that gathers the campaign. Off, a pull
+    /// merges only the region's own modules, and leaves its capacity to the targets.
+    /// </summary>
+    public bool PullsUnseenModules { get; init; }
+
+    /// <summary>
+    /// Pushes, pulls, or both, then records a sample for live views. What was not confirmed by the
+    /// server is sent again by the next sync. A module whose keys the server refuses (another
+    /// client's value of another type there) is skipped with a line in <see cref="SyncResult.Skipped"/>,
+    /// as are a pull and a sample the server refuses: the push still happens.
     /// </summary>
     /// <param name="direction">Which ways to go.</param>
     /// <returns>What was done.</returns>
     /// <exception cref="CampaignException">
-    /// The server could not be reached (<see cref="CampaignException.Retryable"/>), refused a command, or
-    /// another sync publishes as this host now.
+    /// The server could not be reached (<see cref="CampaignException.Retryable"/>), refused the
+    /// host's own key, or another sync publishes as this host now.
     /// </exception>
     public Task<SyncResult> SyncAsync(SyncDirection direction) => _connection.CallAsync(() => SyncOnceAsync(direction));
 
     private async Task<SyncResult> SyncOnceAsync(SyncDirection direction)
     {
         var skipped = new List<string>();
-        (int pushedModules, long pushedBytes, bool republished) = direction.HasFlag(SyncDirection.Push) ? await PushAsync().ConfigureAwait(false) : (0, 0, false);
-        (int pulledModules, long pulledEdges) = direction.HasFlag(SyncDirection.Pull) ? await PullAsync(skipped).ConfigureAwait(false) : (0, 0);
+        (int pushedModules, long pushedBytes, bool republished) = direction.HasFlag(SyncDirection.Push) ? await PushAsync(skipped).ConfigureAwait(false) : (0, 0, false);
+        (int pulledModules, long pulledEdges) = (0, 0);
+        if (direction.HasFlag(SyncDirection.Pull))
+        {
+            try
+            {
+                (pulledModules, pulledEdges) = await PullAsync(skipped).ConfigureAwait(false);
+            }
+            catch (Exception e) when (Refused(e))
+            {
+                skipped.Add($"pull: {_connection.Failure(e).Message}");
+            }
+        }
+
         long local = _region.CountCovered();
         long campaign = _modules.Values.Sum(m => CoverageMap.CountCovered(m.Published));
-        await RecordSampleAsync(local, campaign).ConfigureAwait(false);
+        try
+        {
+            await RecordSampleAsync(local, campaign).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Refused(e))
+        {
+            skipped.Add($"samples: {_connection.Failure(e).Message}");
+        }
+
         return new SyncResult(pushedModules, pushedBytes, republished, pulledModules, pulledEdges, local, campaign, skipped);
     }
 
-    private async Task<(int Modules, long Bytes, bool Republished)> PushAsync()
+    /// <summary>The server answered, with a refusal or a value memcov cannot read: not a lost connection.</summary>
+    private static bool Refused(Exception e) =>
+        e is RedisServerException or InvalidCastException or FormatException or CampaignException { Retryable: false };
+
+    private async Task<(int Modules, long Bytes, bool Republished)> PushAsync(List<string> skipped)
     {
         IDatabase db = _connection.Database;
         string campaign = _connection.Campaign;
         string owner = CampaignKeys.HostOwner(campaign, Host);
+        string expected = $"{_token}:{_sequence}";
         if (_owned)
         {
             RedisValue current = await db.StringGetAsync(owner).ConfigureAwait(false);
-            if (current.IsNull)
+            if (current.IsNull || (current != expected && current.StartsWith(_token + ":")))
             {
-                _owned = false; // the server lost the campaign (restarted without persistence, or flushed)
+                // Gone: the server lost the campaign (restarted without persistence, flushed). Or this
+                // session's older value: the server went back to an older state (a snapshot, a
+                // failover) and may lack what was sent since. Either way, everything again.
+                _owned = false;
             }
-            else if (current != _token)
+            else if (current != expected)
             {
                 throw new CampaignException($"Another sync now publishes as host '{Host}' in campaign '{campaign}': give each region a --host of its own.");
             }
@@ -109,79 +147,106 @@ public sealed class CampaignSync
         ITransaction tx = db.CreateTransaction();
         if (!republish)
         {
-            tx.AddCondition(Condition.StringEqual(owner, _token));
+            tx.AddCondition(Condition.StringEqual(owner, expected));
         }
 
-        var sent = new List<(ModuleState Module, int Offset, int Length)>();
-        long bytes = 0;
-        int modules = 0;
+        var pushes = new List<Push>();
         foreach (RegionModule m in _region.Modules)
         {
             if (m.EdgeCount > Array.MaxLength)
             {
-                continue; // larger than one string a push builds; such a module cannot be in any region's span either
+                skipped.Add($"module {m.Identity}: more edges than one string a push builds; not published");
+                continue;
             }
 
             string key = CampaignKeys.Module(_region.Kind, m.Identity, Host);
             ModuleState state = State(key, m.Identity);
             _region.GetModuleMap(m).CopyTo(state.Scratch);
-            int before = sent.Count;
+            var push = new Push(state, m.Identity);
+            string hostMap = CampaignKeys.HostMap(campaign, Host, key);
             foreach ((int offset, int length) in ChangedRuns(state.Scratch, state.Published))
             {
-                _ = tx.StringSetRangeAsync(CampaignKeys.HostMap(campaign, Host, key), offset, state.Scratch.AsMemory(offset, length));
-                sent.Add((state, offset, length));
-                bytes += length;
+                push.Commands.Add(tx.StringSetRangeAsync(hostMap, offset, state.Scratch.AsMemory(offset, length)));
+                push.Runs.Add((offset, length));
             }
 
             if (!state.Announced)
             {
-                _ = tx.SetAddAsync(CampaignKeys.Modules(campaign), key);
-                _ = tx.HashSetAsync(CampaignKeys.Paths(campaign), key, m.Path, When.NotExists);
+                push.Commands.Add(tx.SetAddAsync(CampaignKeys.Modules(campaign), key));
+                push.Commands.Add(tx.HashSetAsync(CampaignKeys.Paths(campaign), key, m.Path, When.NotExists));
             }
 
-            if (sent.Count > before)
+            if (push.Runs.Count > 0)
             {
                 string union = CampaignKeys.Union(campaign, key);
-                _ = tx.StringBitOperationAsync(Bitwise.Or, union, [union, CampaignKeys.HostMap(campaign, Host, key)]);
-                modules++;
+                push.Commands.Add(tx.StringBitOperationAsync(Bitwise.Or, union, [union, hostMap]));
+            }
+
+            if (push.Commands.Count > 0)
+            {
+                pushes.Add(push);
             }
         }
 
-        bool announce = _modules.Values.Any(m => !m.Announced);
-        if (sent.Count == 0 && !republish && !announce)
+        if (pushes.Count == 0 && !republish)
         {
             return (0, 0, false);
         }
 
-        if (sent.Count > 0)
-        {
-            _ = tx.StringIncrementAsync(CampaignKeys.Generation(campaign));
-        }
-
-        if (republish)
-        {
-            _ = tx.StringSetAsync(owner, _token);
-        }
-
+        Task<long>? generation = pushes.Any(p => p.Runs.Count > 0) ? tx.StringIncrementAsync(CampaignKeys.Generation(campaign)) : null;
+        Task<bool> claimed = tx.StringSetAsync(owner, $"{_token}:{_sequence + 1}");
         if (!await tx.ExecuteAsync().ConfigureAwait(false))
         {
-            // The owner key went between the check and the transaction: the next sync republishes.
+            // The owner key changed between the check and the transaction: the next sync looks again.
             _owned = false;
             return (0, 0, false);
         }
 
-        foreach ((ModuleState state, int offset, int length) in sent)
+        _sequence++;
+        _owned = await Confirmed(claimed, "the host's owner key", skipped).ConfigureAwait(false);
+
+        // Redis runs every command of a transaction even when one fails: a module is published only
+        // where each of its commands succeeded, and is sent again otherwise.
+        int modules = 0;
+        long bytes = 0;
+        foreach (Push push in pushes)
         {
-            state.Scratch.AsSpan(offset, length).CopyTo(state.Published.AsSpan(offset, length));
+            if (!await Confirmed(Task.WhenAll(push.Commands), $"module {push.Identity}", skipped).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            foreach ((int offset, int length) in push.Runs)
+            {
+                push.State.Scratch.AsSpan(offset, length).CopyTo(push.State.Published.AsSpan(offset, length));
+                bytes += length;
+            }
+
+            push.State.Announced = true;
+            modules += push.Runs.Count > 0 ? 1 : 0;
         }
 
-        foreach (ModuleState m in _modules.Values)
+        if (generation is not null)
         {
-            m.Announced = true;
+            _ = await Confirmed(generation, "the campaign's generation counter (other hosts do not see this push)", skipped).ConfigureAwait(false);
         }
 
-        _owned = true;
         return (modules, bytes, republish);
+    }
+
+    /// <summary>Whether a command of a transaction succeeded; a refusal is a line in <paramref name="skipped"/>.</summary>
+    private async Task<bool> Confirmed(Task command, string what, List<string> skipped)
+    {
+        try
+        {
+            await command.ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisServerException e)
+        {
+            skipped.Add($"{what}: {_connection.Failure(e).Message}; sent again next sync");
+            return false;
+        }
     }
 
     /// <summary>
@@ -228,19 +293,28 @@ public sealed class CampaignSync
     {
         IDatabase db = _connection.Database;
         string campaign = _connection.Campaign;
-        RedisValue generationValue = await db.StringGetAsync(CampaignKeys.Generation(campaign)).ConfigureAwait(false);
-        long generation = generationValue.IsNull ? 0 : (long)generationValue;
-        if (generation == _generation)
+        long generation = CampaignKeys.ReadCounter(await db.StringGetAsync(CampaignKeys.Generation(campaign)).ConfigureAwait(false), campaign);
+        if (generation < _generation)
+        {
+            // The counter went back: the server lost or restored the campaign. Nothing known holds.
+            foreach (ModuleState m in _modules.Values)
+            {
+                m.UnionBits = -1;
+            }
+        }
+        else if (generation == _generation)
         {
             return (0, 0);
         }
 
+        HashSet<ModuleIdentity> own = [.. _region.Modules.Select(m => m.Identity)];
         var wanted = new List<(string Key, ModuleIdentity Identity)>();
         foreach (RedisValue member in await db.SetMembersAsync(CampaignKeys.Modules(campaign)).ConfigureAwait(false))
         {
             string key = member.ToString();
             if (CampaignKeys.TryParseModule(key, out RegionKind kind, out ModuleIdentity identity, out string? owner)
-                && kind == _region.Kind && (owner is null || owner == Host) && identity.EdgeCount <= Array.MaxLength)
+                && kind == _region.Kind && (owner is null || owner == Host) && identity.EdgeCount <= Array.MaxLength
+                && (PullsUnseenModules || own.Contains(identity)))
             {
                 wanted.Add((key, identity));
             }
@@ -248,13 +322,21 @@ public sealed class CampaignSync
 
         IBatch counts = db.CreateBatch();
         Task<long>[] bits = [.. wanted.Select(w => counts.StringBitCountAsync(CampaignKeys.Union(campaign, w.Key)))];
+        Task<long>[] lengths = [.. wanted.Select(w => counts.StringLengthAsync(CampaignKeys.Union(campaign, w.Key)))];
         counts.Execute();
-        await Task.WhenAll(bits).ConfigureAwait(false);
-
         var grown = new List<int>();
         for (int i = 0; i < wanted.Count; i++)
         {
-            if (bits[i].Result > 0 && (!_modules.TryGetValue(wanted[i].Key, out ModuleState? s) || s.UnionBits != bits[i].Result))
+            if (!await Confirmed(Task.WhenAll(bits[i], lengths[i]), $"module {wanted[i].Identity}: its union", skipped).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            if (lengths[i].Result > wanted[i].Identity.EdgeCount)
+            {
+                skipped.Add($"module {wanted[i].Identity}: its union in Redis is {lengths[i].Result} bytes, more than its {wanted[i].Identity.EdgeCount} edges; not merged");
+            }
+            else if (bits[i].Result > 0 && (!_modules.TryGetValue(wanted[i].Key, out ModuleState? s) || s.UnionBits != bits[i].Result))
             {
                 grown.Add(i);
             }
@@ -264,13 +346,17 @@ public sealed class CampaignSync
         Task<RedisValue>[] unions = [.. grown.Select(i => reads.StringGetAsync(CampaignKeys.Union(campaign, wanted[i].Key)))];
         Task<RedisValue>[] paths = [.. grown.Select(i => reads.HashGetAsync(CampaignKeys.Paths(campaign), wanted[i].Key))];
         reads.Execute();
-        await Task.WhenAll(unions.Concat(paths)).ConfigureAwait(false);
 
         long added = 0;
         int modules = 0;
         for (int g = 0; g < grown.Count; g++)
         {
             (string key, ModuleIdentity identity) = wanted[grown[g]];
+            if (!await Confirmed(Task.WhenAll(unions[g], paths[g]), $"module {identity}: its union", skipped).ConfigureAwait(false))
+            {
+                continue;
+            }
+
             byte[] union = (byte[]?)unions[g].Result ?? [];
             if (union.LongLength > identity.EdgeCount)
             {
@@ -326,6 +412,18 @@ public sealed class CampaignSync
         }
 
         return state;
+    }
+
+    /// <summary>What one push sends of a module, and the commands that must all succeed for it to count.</summary>
+    private sealed class Push(ModuleState state, ModuleIdentity identity)
+    {
+        public ModuleState State { get; } = state;
+
+        public ModuleIdentity Identity { get; } = identity;
+
+        public List<(int Offset, int Length)> Runs { get; } = [];
+
+        public List<Task> Commands { get; } = [];
     }
 
     private sealed class ModuleState(byte[] published, byte[] scratch)

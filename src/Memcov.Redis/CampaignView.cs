@@ -56,21 +56,42 @@ public sealed class CampaignView
     {
         IDatabase db = _connection.Database;
         string campaign = _connection.Campaign;
-        RedisValue value = await db.StringGetAsync(CampaignKeys.Generation(campaign)).ConfigureAwait(false);
-        long generation = value.IsNull ? 0 : (long)value;
+        long generation = CampaignKeys.ReadCounter(await db.StringGetAsync(CampaignKeys.Generation(campaign)).ConfigureAwait(false), campaign);
+        if (generation < _generation)
+        {
+            _unions.Clear(); // the server lost or restored the campaign
+        }
+
         if (generation != _generation)
         {
-            string[] keys = [.. (await db.SetMembersAsync(CampaignKeys.Modules(campaign)).ConfigureAwait(false)).Select(m => m.ToString())];
-            IBatch batch = db.CreateBatch();
-            Task<long>[] bits = [.. keys.Select(k => batch.StringBitCountAsync(CampaignKeys.Union(campaign, k)))];
-            batch.Execute();
-            await Task.WhenAll(bits).ConfigureAwait(false);
-            for (int i = 0; i < keys.Length; i++)
+            var keys = new List<(string Key, long Edges)>();
+            foreach (RedisValue member in await db.SetMembersAsync(CampaignKeys.Modules(campaign)).ConfigureAwait(false))
             {
-                if (!_unions.TryGetValue(keys[i], out var known) || known.Bits != bits[i].Result)
+                if (CampaignKeys.TryParseModule(member.ToString(), out _, out ModuleIdentity identity, out _))
                 {
-                    byte[] union = (byte[]?)await db.StringGetAsync(CampaignKeys.Union(campaign, keys[i])).ConfigureAwait(false) ?? [];
-                    _unions[keys[i]] = (bits[i].Result, CoverageMap.CountCovered(union));
+                    keys.Add((member.ToString(), identity.EdgeCount));
+                }
+            }
+
+            IBatch batch = db.CreateBatch();
+            Task<long>[] bits = [.. keys.Select(k => batch.StringBitCountAsync(CampaignKeys.Union(campaign, k.Key)))];
+            Task<long>[] lengths = [.. keys.Select(k => batch.StringLengthAsync(CampaignKeys.Union(campaign, k.Key)))];
+            batch.Execute();
+            for (int i = 0; i < keys.Count; i++)
+            {
+                try
+                {
+                    await Task.WhenAll(bits[i], lengths[i]).ConfigureAwait(false);
+                }
+                catch (RedisServerException)
+                {
+                    continue; // another program's value at that key: not a union
+                }
+
+                if (lengths[i].Result <= keys[i].Edges && (!_unions.TryGetValue(keys[i].Key, out var known) || known.Bits != bits[i].Result))
+                {
+                    byte[] union = (byte[]?)await db.StringGetAsync(CampaignKeys.Union(campaign, keys[i].Key)).ConfigureAwait(false) ?? [];
+                    _unions[keys[i].Key] = (bits[i].Result, CoverageMap.CountCovered(union.AsSpan(0, (int)Math.Min(union.LongLength, keys[i].Edges))));
                 }
             }
 

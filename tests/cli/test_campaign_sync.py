@@ -211,6 +211,18 @@ class CampaignSyncTest(unittest.TestCase):
             self.assertEqual(p.returncode, 0, err)
         # Each host alone has less than the whole corpus; the campaign has all of it.
         self.assert_union_everywhere("three", ["h0", "h1", "h2"])
+        covered = sum(m.covered() for m in self.reference.values())
+        # The live view: the union's edges and a row per host; the plot: a line per host.
+        r = self.memcov("h0", "watch", "--redis", self.server.url, "--campaign", "three", "--seconds", "0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"union {covered} edges", r.stdout)
+        for host in ("h0", "h1", "h2"):
+            self.assertIn(f"{host} {covered} edges", r.stdout)
+        png = self.tmp / "three.png"
+        r = self.memcov("h0", "plot", "--redis", self.server.url, "--campaign", "three", "-o", str(png))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"of 3 host(s), {covered} edges in the union", r.stdout)
+        self.assertEqual(png.read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
 
     def test_server_restarted_without_persistence_is_caught_up(self):
         # Slow enough that the server goes away and comes back while they run.
@@ -256,21 +268,131 @@ class CampaignSyncTest(unittest.TestCase):
             r = self.memcov(host, "run", "--jobs", "1", "--region", f"r-{host}", "--keep", "--inputs", str(inputs),
                             "--redis", self.server.url, "--campaign", "builds", "--host", host, "--", str(targets[host]), "{}")
             self.assertEqual(r.returncode, 0, r.stderr)
-        # Each host's own module, as the other host's pull must leave it.
+        own = {h: self.export(h) for h in ("v1", "v2")}
         for host in ("v1", "v2"):
             self.pull(host, "builds")
-        mods = {h: self.export(h) for h in ("v1", "v2")}
         c = self.server.client()
         keys = [k.decode() for k in c.call("SMEMBERS", "memcov:{builds}:modules")]
         c.close()
         self.assertEqual(len(keys), 2, keys)  # two identities, never one
-        ids = {h: {m.id for m in mods[h].values() if Path(m.path).name == f"t-{h}"} for h in ("v1", "v2")}
-        self.assertTrue(ids["v1"] and ids["v2"] and not ids["v1"] & ids["v2"], ids)
+        # A pull merges a region's own modules: each host keeps its build, with its own bytes.
         for h in ("v1", "v2"):
-            # Both regions hold both modules under their own identities, with the same bytes.
-            self.assertEqual(set(mods[h]), set(mods["v1"]))
-            for identity, m in mods[h].items():
-                self.assertEqual(m.edges, mods["v1"][identity].edges)
+            self.assertEqual(self.export(h), own[h])
+        (i1,), (i2,) = own["v1"], own["v2"]
+        self.assertNotEqual(i1, i2)
+        # A region that gathers the campaign gets both, each under its identity, never mixed.
+        r = self.memcov("agg", "create", "r-agg", "--capacity", "65536")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.memcov("agg", "sync", "r-agg", "--redis", self.server.url, "--campaign", "builds", "--host", "agg",
+                        "--pull-only", "--all-modules", "--once")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        agg = {identity: m.edges for identity, m in self.export("agg").items()}
+        self.assertEqual(agg, {i1: own["v1"][i1].edges, i2: own["v2"][i2].edges})
+
+    def test_flag_and_class_regions_never_mix(self):
+        self.run_host("kf", self.split(3)[2], None)
+        mapfile = self.tmp / "kf.map"
+        r = self.memcov("kf", "export", "r-kf", "-o", str(mapfile))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # The same module in a hit-count region: its bytes are classes, not flags.
+        for args in (["create", "r-kc", "--counts"], ["import", str(mapfile), "r-kc"]):
+            r = self.memcov("kc", *args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        for host in ("kf", "kc"):
+            r = self.memcov(host, "sync", f"r-{host}", "--redis", self.server.url, "--campaign", "kinds", "--host", host, "--once")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        c = self.server.client()
+        keys = sorted(k.decode() for k in c.call("SMEMBERS", "memcov:{kinds}:modules"))
+        c.close()
+        self.assertEqual([k.split(".")[0] for k in keys], ["classes", "flags"], keys)
+        # Each region still holds one module, its own kind's, after pulling the campaign.
+        for host in ("kf", "kc"):
+            self.pull(host, "kinds")
+            self.assertEqual(len(self.export(host)), 1)
+
+    def sync_loop(self, host, campaign, interval="0.2"):
+        return subprocess.Popen([CLI, "sync", f"r-{host}", "--redis", self.server.url, "--campaign", campaign, "--host", host,
+                                 "--interval", interval], env=self.env(host), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait_for_union(self, campaign, host, timeout=20):
+        """Until the union in Redis holds the host's region, byte for byte."""
+        deadline = time.monotonic() + timeout
+        mine = self.export(host)
+        while True:
+            try:
+                if all(self.union_in_redis(campaign, m).ljust(m.edge_count, b"\0") == m.edges for m in mine.values()):
+                    return
+            except (OSError, RuntimeError):
+                pass  # the server is restarting
+            if time.monotonic() > deadline:
+                self.fail(f"the union of {campaign} never held {host}'s region")
+            time.sleep(0.1)
+
+    def test_a_server_back_at_an_older_snapshot_is_caught_up(self):
+        parts = self.split(2)
+        self.run_host("old", parts[0], None)
+        half = self.tmp / "old-half.map"
+        self.run_host("oldb", parts[1], None)
+        self.assertEqual(self.memcov("oldb", "export", "r-oldb", "-o", str(half)).returncode, 0)
+        loop = self.sync_loop("old", "snapshot")
+        try:
+            self.wait_for_union("snapshot", "old")
+            c = self.server.client()
+            c.call("SAVE")  # the state the server will come back to
+            c.close()
+            self.assertEqual(self.memcov("old", "import", str(half), "r-old").returncode, 0)
+            self.wait_for_union("snapshot", "old")
+            self.server.kill()  # no save: what was published since the snapshot is gone
+            self.server.start()  # back at the snapshot, the host's owner key with it
+            self.wait_for_union("snapshot", "old")
+        finally:
+            loop.send_signal(signal.SIGINT)
+            out, err = loop.communicate(timeout=60)
+        self.assertEqual(loop.returncode, 0, err)
+
+    def test_refused_keys_are_sent_again_and_bad_values_are_one_line(self):
+        self.run_host("bk", self.split(3)[0], None)
+        (module,) = self.export("bk").values()
+        key = f"flags.build-id.{module.id.hex()}.{module.edge_count}.callback"
+        c = self.server.client()
+        c.call("RPUSH", f"memcov:{{hostile}}:host:bk:map:{key}", "not a map")  # another program's list there
+        c.call("SET", "memcov:{hostile}:generation", "abc")
+        args = ("sync", "r-bk", "--redis", self.server.url, "--campaign", "hostile", "--host", "bk", "--once")
+        r = self.memcov("bk", *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("Unhandled", r.stderr)
+        self.assertIn("sent again", r.stderr)
+        self.assertIn("not a counter", r.stderr)
+        self.assertTrue(all(line.startswith("memcov: ") for line in r.stderr.splitlines()), r.stderr)
+        self.assertEqual(c.call("GET", f"memcov:{{hostile}}:union:{key}"), None)  # nothing was taken for sent
+        # A run keeps its summary whatever the campaign holds.
+        r = self.memcov("bk", "run", "--json", "--inputs", str(self.split(3)[0]), "--redis", self.server.url,
+                        "--campaign", "hostile", "--host", "bk-run", "--", str(SAMPLE), "{}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('"campaign"', r.stdout)
+        c.call("DEL", f"memcov:{{hostile}}:host:bk:map:{key}", "memcov:{hostile}:generation")
+        c.close()
+        loop = self.sync_loop("bk", "hostile")
+        try:
+            self.wait_for_union("hostile", "bk")
+        finally:
+            loop.send_signal(signal.SIGINT)
+            loop.communicate(timeout=60)
+
+    def test_a_sync_whose_region_goes_stops_in_one_line(self):
+        self.run_host("gone", self.split(3)[1], None)
+        loop = self.sync_loop("gone", "gone")
+        try:
+            self.wait_for_union("gone", "gone")
+            self.assertEqual(self.memcov("gone", "rm", "r-gone").returncode, 0)
+            out, err = loop.communicate(timeout=30)
+        finally:
+            if loop.poll() is None:
+                loop.kill()
+                loop.communicate()
+        self.assertEqual(loop.returncode, 1, err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("syncing it stopped", err)
 
     def test_push_only_and_pull_only(self):
         parts = self.split(2)

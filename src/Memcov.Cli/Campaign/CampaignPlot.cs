@@ -19,9 +19,9 @@ internal static class CampaignPlot
         {
             (IReadOnlyList<CampaignSample> page, string? next) = await view.ReadSamplesAsync(last).ConfigureAwait(false);
             all.AddRange(page);
-            if (page.Count == 0)
+            if (next == last)
             {
-                break;
+                break; // no entry after the last one read (entries that are no sample are passed over)
             }
 
             last = next;

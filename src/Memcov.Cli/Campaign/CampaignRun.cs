@@ -61,31 +61,31 @@ internal sealed class CampaignRun : IAsyncDisposable
         });
     }
 
-    /// <summary>Stops the background syncs and syncs once more.</summary>
+    /// <summary>
+    /// Stops the background syncs and syncs once more, even after the background syncs stopped on
+    /// a failure: what the run recorded since the last sync still gets its chance to reach the campaign.
+    /// </summary>
     /// <returns>What the summary says of the campaign.</returns>
     public async Task<CampaignSummary> FinishAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _syncing.ConfigureAwait(false);
         SyncLoop loop = _loop ?? throw new InvalidOperationException("The campaign's region was never given.");
-        if (_error is null)
+        try
         {
-            try
+            long deadline = Environment.TickCount64 + (long)FinalPatience.TotalMilliseconds;
+            bool synced;
+            while (!(synced = await loop.TryOnceAsync(last: Environment.TickCount64 >= deadline).ConfigureAwait(false)) && Environment.TickCount64 < deadline)
             {
-                long deadline = Environment.TickCount64 + (long)FinalPatience.TotalMilliseconds;
-                bool synced;
-                while (!(synced = await loop.TryOnceAsync().ConfigureAwait(false)) && Environment.TickCount64 < deadline)
-                {
-                    await Task.Delay(500).ConfigureAwait(false);
-                }
+                await Task.Delay(500).ConfigureAwait(false);
+            }
 
-                _error = synced ? null : loop.Failure;
-            }
-            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
-            {
-                _error = e.Message;
-                await _messages.WriteLineAsync($"memcov: sync: {Printable.Escape(e.Message)}").ConfigureAwait(false);
-            }
+            _error = synced ? null : loop.Failure;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            _error = e.Message;
+            await _messages.WriteLineAsync($"memcov: sync: {Printable.Escape(e.Message)}").ConfigureAwait(false);
         }
 
         return new CampaignSummary(_connection.Campaign, loop.Host, loop.Last?.CampaignEdges ?? 0, _error);

@@ -4,13 +4,15 @@ using Memcov.Redis;
 namespace Memcov.Cli.Campaign;
 
 /// <summary>
-/// Syncs a region with its campaign every interval until stopped, then once more. A lost connection
-/// is one line and a retry with backoff (1 s doubling to 30 s); the local region records on, and the
-/// next sync that succeeds sends whatever was not confirmed.
+/// Syncs a region with its campaign every interval until stopped. A lost connection is one line and
+/// a retry with backoff (1 s doubling to 30 s); the local region records on, and the next sync that
+/// succeeds sends whatever was not confirmed. A line of what a sync skipped is said once, not at
+/// every sync that skips it again.
 /// </summary>
 internal sealed class SyncLoop(CampaignSync sync, SyncDirection direction, TimeSpan interval, TextWriter messages)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private HashSet<string> _skipped = new(StringComparer.Ordinal);
 
     /// <summary>The host the loop publishes as.</summary>
     public string Host => sync.Host;
@@ -24,8 +26,12 @@ internal sealed class SyncLoop(CampaignSync sync, SyncDirection direction, TimeS
     /// <summary>Called after each sync that succeeded.</summary>
     public Action<SyncResult>? Synced { get; init; }
 
+    /// <summary>Why the region can no longer be synced (removed or replaced under its name), checked before each sync; null while it can.</summary>
+    public Func<string?>? RegionLost { get; init; }
+
     /// <summary>Syncs every interval until <paramref name="stop"/>.</summary>
     /// <exception cref="CampaignException">A failure retrying cannot mend (another sync took the host name, a refused command).</exception>
+    /// <exception cref="InvalidOperationException">The region was removed or replaced.</exception>
     public async Task RunAsync(CancellationToken stop)
     {
         TimeSpan wait = TimeSpan.Zero;
@@ -55,16 +61,27 @@ internal sealed class SyncLoop(CampaignSync sync, SyncDirection direction, TimeS
     }
 
     /// <summary>One sync; a retryable failure is reported and false.</summary>
+    /// <param name="last">The last attempt: a failure is said without the promise of a retry.</param>
     /// <exception cref="CampaignException">A failure retrying cannot mend.</exception>
-    public async Task<bool> TryOnceAsync()
+    /// <exception cref="InvalidOperationException">The region was removed or replaced.</exception>
+    public async Task<bool> TryOnceAsync(bool last = false)
     {
+        if (RegionLost?.Invoke() is string lost)
+        {
+            throw new InvalidOperationException($"{lost}; syncing it stopped");
+        }
+
         try
         {
             Last = await sync.SyncAsync(direction).ConfigureAwait(false);
         }
         catch (CampaignException e) when (e.Retryable)
         {
-            if (Failure != e.Message)
+            if (last)
+            {
+                await messages.WriteLineAsync($"memcov: sync: {Printable.Escape(e.Message)}").ConfigureAwait(false);
+            }
+            else if (Failure != e.Message)
             {
                 await messages.WriteLineAsync($"memcov: sync: {Printable.Escape(e.Message)}; retrying, local recording goes on").ConfigureAwait(false);
             }
@@ -75,15 +92,17 @@ internal sealed class SyncLoop(CampaignSync sync, SyncDirection direction, TimeS
 
         if (Failure is not null)
         {
-            await messages.WriteLineAsync($"memcov: sync: the Redis server answers again").ConfigureAwait(false);
+            await messages.WriteLineAsync("memcov: sync: the Redis server answers again").ConfigureAwait(false);
             Failure = null;
         }
 
-        foreach (string skipped in Last.Skipped)
+        var skipped = new HashSet<string>(Last.Skipped, StringComparer.Ordinal);
+        foreach (string line in Last.Skipped.Where(l => !_skipped.Contains(l)))
         {
-            await messages.WriteLineAsync($"memcov: sync: {Printable.Escape(skipped)}").ConfigureAwait(false);
+            await messages.WriteLineAsync($"memcov: sync: {Printable.Escape(line)}").ConfigureAwait(false);
         }
 
+        _skipped = skipped;
         Synced?.Invoke(Last);
         return true;
     }

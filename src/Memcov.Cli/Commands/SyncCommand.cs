@@ -21,9 +21,13 @@ internal static class SyncCommand
         var pushOnly = new Option<bool>("--push-only") { Description = "Publish what the region gains; never merge the campaign into it." };
         var pullOnly = new Option<bool>("--pull-only") { Description = "Merge the campaign into the region; never publish." };
         var once = new Option<bool>("--once") { Description = "Sync once and exit." };
+        var allModules = new Option<bool>("--all-modules")
+        {
+            Description = "Pull every module of the campaign into the region, also those it never loaded (other builds, other hosts' libraries): for a region that gathers a campaign.",
+        };
         var sync = new Command("sync", "Keep a region in step with a campaign on a Redis server: publish what it gains, merge the campaign's union back.")
         {
-            name, interval, seconds, pushOnly, pullOnly, once,
+            name, interval, seconds, pushOnly, pullOnly, once, allModules,
         };
         campaign.AddTo(sync);
         sync.Validators.Add(r =>
@@ -43,10 +47,11 @@ internal static class SyncCommand
             string regionName = parse.GetValue(name)!;
             using CoverageRegion region = CoverageRegion.Attach(regionName);
             await using CampaignConnection connection = await campaign.ConnectAsync(parse).ConfigureAwait(false);
-            var loop = new SyncLoop(new CampaignSync(connection, region, campaign.HostName(parse, regionName)), direction,
-                TimeSpan.FromSeconds(parse.GetValue(interval)), console.Error)
+            var sync = new CampaignSync(connection, region, campaign.HostName(parse, regionName)) { PullsUnseenModules = parse.GetValue(allModules) };
+            var loop = new SyncLoop(sync, direction, TimeSpan.FromSeconds(parse.GetValue(interval)), console.Error)
             {
                 Synced = r => Report(console, r),
+                RegionLost = () => region.TryCheckPath(out string? problem) ? null : problem,
             };
             if (!parse.GetValue(once))
             {
@@ -60,7 +65,7 @@ internal static class SyncCommand
             }
 
             // The last sync: what the region gained since the one before reaches the campaign.
-            if (!await loop.TryOnceAsync().ConfigureAwait(false))
+            if (!await loop.TryOnceAsync(last: true).ConfigureAwait(false))
             {
                 return CliApp.Failed;
             }
