@@ -400,6 +400,14 @@ def shm_dir():
     return Path(os.environ.get("MEMCOV_SHM_DIR") or "/dev/shm")
 
 
+def private_region_dir(prefix):
+    """A new directory for a part's regions beside the default region directory (its tmpfs), or
+    in the temporary directory where there is none. Its name never starts with memcov-, which
+    would make it look like a region there."""
+    parent = shm_dir()
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent if parent.is_dir() else None))
+
+
 def spawn(argv, env, stdin=os.devnull, stderr=os.devnull, stdout=os.devnull):
     """Runs argv (stdout to /dev/null, or to a file it truncates) and waits: (wall ns from fork to
     reaped, its rusage)."""
@@ -657,15 +665,17 @@ def replay_speed(reps, smoke, afl_skip):
         afl_skip = "afl-showmap is not installed"
     small = ROOT / "samples/corpus"
     tmp = Path(tempfile.mkdtemp(prefix="memcov-bench-replay-"))
+    shm = tmp / "shm"
     cwd = os.getcwd()
     try:
         # afl-showmap writes each input to ./.afl-showmap-temp-PID (neither TMPDIR nor AFL_TMPDIR
         # moves it) and posix_spawn cannot chdir: every command runs from here, as `./sample_afl`.
         os.chdir(tmp)
-        # A private region directory: the runs' regions cannot meet anyone else's, and whatever
-        # a failed run leaves goes with the temporary directory.
-        shm = tmp / "shm"
-        shm.mkdir()
+        # A private region directory, in the default one's file system (tmpfs): the runs' regions
+        # cannot meet anyone else's, and whatever a failed run leaves goes with the directory. On a
+        # disk file system every first write of a child to a page of the region would go through
+        # the file system's page_mkwrite.
+        shm = private_region_dir("bench-replay-")
         env = dict(os.environ, MEMCOV_SHM_DIR=str(shm))
         env.pop("MEMCOV_REGION", None)
         afl_env = dict(env, AFL_QUIET="1")
@@ -729,8 +739,11 @@ def replay_speed(reps, smoke, afl_skip):
         covered = {k: set() for k in times}
         for name, corpus in corpora:
             log(f"replay: {name}, {inputs[corpus]} inputs, {reps} rounds of {len(rows)} commands")
-            for _ in range(reps):  # round-robin, so load changes spread over every command alike
-                for key, _label, mode in rows:
+            # Round-robin, so load changes spread over every command alike; each round starts one
+            # command later, so no command always follows the same one (exec's many processes
+            # leave the kernel's caches otherwise than a fork server's).
+            for rep in range(reps):
+                for key, _label, mode in rows[rep % len(rows):] + rows[:rep % len(rows)]:
                     ns, cov = once(key, mode, corpus)
                     times[(corpus, key)].append(ns)
                     covered[(corpus, key)].add(cov)
@@ -744,12 +757,13 @@ def replay_speed(reps, smoke, afl_skip):
     finally:
         os.chdir(cwd)
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(shm, ignore_errors=True)
 
     anchor = (f"afl-showmap (AFL++ {afl_version()}) on `sample_afl`, the same driver and library sources in one "
               f"executable built with `afl-clang-fast -O2`" if not afl_skip else f"afl-showmap, skipped ({afl_skip})")
     text = (f"Corpus replay, whole command, wall time (posix_spawn to reaped, stdout and stderr to /dev/null; "
             f"memcov's `--json` to a file, whose `mode` must be the row's); one input at a time; {reps} "
-            f"round{'s' * (reps != 1)} of every command, round-robin, after one untimed round on samples/corpus; "
+            f"round{'s' * (reps != 1)} of every command, round-robin, each round starting one command later, after one untimed round on samples/corpus; "
             f"medians. Anchor: {anchor}. The memcov rows run artifacts/samples: "
             f"memcov-sample with libmemcov_sample.so (callback mode), or the harness libmemcov_sample_fuzz.so "
             f"around the same library; each run creates its region in a private MEMCOV_SHM_DIR and removes it. "
@@ -786,6 +800,7 @@ def campaign_speed(reps, smoke):
         return f"(skipped: {skip})\n", None
     hosts, edges = (2, 1 << 16) if smoke else (CAMPAIGN_HOSTS, CAMPAIGN_EDGES)
     tmp = Path(tempfile.mkdtemp(prefix="memcov-bench-campaign-"))
+    shm = tmp / "shm"
     password = os.urandom(12).hex()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -803,8 +818,8 @@ def campaign_speed(reps, smoke):
                 if time.monotonic() > deadline:
                     raise SystemExit(f"campaign: redis-server did not start: {(tmp / 'redis.log').read_text()}")
                 time.sleep(0.05)
-        (tmp / "shm").mkdir()
-        env = dict(os.environ, MEMCOV_SHM_DIR=str(tmp / "shm"), MEMCOV_REDIS_PASSWORD=password)
+        shm = private_region_dir("bench-campaign-")
+        env = dict(os.environ, MEMCOV_SHM_DIR=str(shm), MEMCOV_REDIS_PASSWORD=password)
         cmd = ["dotnet", "run", "-c", "Release", "--project", str(ROOT / "bench/Memcov.CampaignBench"), "--",
                "--url", f"redis://127.0.0.1:{port}", "--hosts", str(hosts), "--edges", str(edges), "--rounds", str(reps)]
         log(f"campaign: {hosts} hosts, {edges} edges each, {reps} rounds")
@@ -816,6 +831,7 @@ def campaign_speed(reps, smoke):
         server.kill()
         server.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(shm, ignore_errors=True)
 
     def ms(values):
         return f"{statistics.median(values):.0f} ({min(values):.0f}–{max(values):.0f})"
