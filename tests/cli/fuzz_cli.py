@@ -321,14 +321,14 @@ class Fuzzer:
 
     def named_paths(self, args):
         """The workspace paths and regions a command line names: the only things it may change
-        (and, for `report --html DIR`, what is inside DIR)."""
+        (and, for `report --html DIR` and `cmin -o DIR`, what is inside DIR)."""
         paths, regions = set(), set()
         self.sites = set()
         for i, a in enumerate(args):
             if a and "\0" not in a:
                 paths.add(Path(os.path.normpath(self.space.work / a)))
                 regions.add(self.space.shm / f"memcov-{a}")
-                if i > 0 and args[i - 1] == "--html":
+                if i > 0 and (args[i - 1] == "--html" or (args[0] == "cmin" and args[i - 1] in ("-o", "--output"))):
                     self.sites.add(Path(os.path.normpath(self.space.work / a)))
         return paths, regions
 

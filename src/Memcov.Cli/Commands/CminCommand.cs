@@ -160,6 +160,13 @@ internal static class CminCommand
             throw new IOException($"The output '{Printable.Escape(dir)}' is there and is no directory.");
         }
 
+        // The directory itself, never its parents: a mistyped path makes no tree of directories.
+        string? parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(dir));
+        if (parent is not null && !Directory.Exists(parent))
+        {
+            throw new DirectoryNotFoundException($"The output directory's parent '{Printable.Escape(parent)}' does not exist.");
+        }
+
         Directory.CreateDirectory(dir);
         return true;
     }
