@@ -32,6 +32,7 @@ run_stage Invoke-Stage
 ctest_variant Invoke-CTest
 python_tests Invoke-PythonTests
 ensure_report_tools Ensure-ReportTools
+ensure_campaign_tools Ensure-CampaignTools
 cli_terminal_tests Invoke-CliTerminalTests
 wrapper_tests Invoke-WrapperTests
 install_tests Invoke-InstallTests
