@@ -102,6 +102,24 @@ public sealed class CampaignConnection : IAsyncDisposable, IDisposable
     internal CampaignException Failure(Exception e) =>
         new(Describe(e), e, retryable: e is RedisConnectionException or RedisTimeoutException);
 
+    /// <summary>
+    /// Whether a command of a batch or transaction succeeded; a refusal (another program's value of
+    /// another type at the key) is a line in <paramref name="problems"/>, or passed over when it is null.
+    /// </summary>
+    internal async Task<bool> ConfirmedAsync(Task command, string what, List<string>? problems)
+    {
+        try
+        {
+            await command.ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisServerException e)
+        {
+            problems?.Add($"{what}: {Failure(e).Message}; sent again next sync");
+            return false;
+        }
+    }
+
     /// <summary>Runs commands, turning the client's exceptions into <see cref="CampaignException"/>.</summary>
     internal async Task<T> CallAsync<T>(Func<Task<T>> commands)
     {

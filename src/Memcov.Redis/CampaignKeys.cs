@@ -130,22 +130,42 @@ public static partial class CampaignKeys
     private static readonly (RegionKind Kind, string Name)[] KindNames = [(RegionKind.Flags, "flags"), (RegionKind.Classes, "classes")];
     private static readonly (ModuleMode Mode, string Name)[] ModeNames = [(ModuleMode.Callback, "callback"), (ModuleMode.Inline, "inline")];
 
-    private static string KindName(RegionKind kind) =>
-        KindNames.FirstOrDefault(k => k.Kind == kind).Name ?? throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a region kind.");
+    private static string KindName(RegionKind kind) => NameIn(KindNames, kind, "a region kind");
 
-    private static bool TryKind(string text, out RegionKind kind)
+    private static bool TryKind(string text, out RegionKind kind) => TryValueIn(KindNames, text, out kind);
+
+    private static string ModeName(ModuleMode mode) => NameIn(ModeNames, mode, "a module mode");
+
+    private static bool TryMode(string text, out ModuleMode mode) => TryValueIn(ModeNames, text, out mode);
+
+    private static string NameIn<T>((T Value, string Name)[] table, T value, string what)
+        where T : struct, Enum
     {
-        kind = KindNames.FirstOrDefault(k => k.Name == text).Kind;
-        return KindNames.Any(k => k.Name == text);
+        foreach ((T v, string name) in table)
+        {
+            if (EqualityComparer<T>.Default.Equals(v, value))
+            {
+                return name;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(value), value, $"Not {what}.");
     }
 
-    private static string ModeName(ModuleMode mode) =>
-        ModeNames.FirstOrDefault(m => m.Mode == mode).Name ?? throw new ArgumentOutOfRangeException(nameof(mode), mode, "Not a module mode.");
-
-    private static bool TryMode(string text, out ModuleMode mode)
+    private static bool TryValueIn<T>((T Value, string Name)[] table, string text, out T value)
+        where T : struct, Enum
     {
-        mode = ModeNames.FirstOrDefault(m => m.Name == text).Mode;
-        return ModeNames.Any(m => m.Name == text);
+        foreach ((T v, string name) in table)
+        {
+            if (name == text)
+            {
+                value = v;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", RegexOptions.CultureInvariant)]

@@ -203,7 +203,7 @@ public sealed class CampaignSync
         }
 
         _sequence++;
-        _owned = await Confirmed(claimed, "the host's owner key", skipped).ConfigureAwait(false);
+        _owned = await _connection.ConfirmedAsync(claimed, "the host's owner key", skipped).ConfigureAwait(false);
 
         // Redis runs every command of a transaction even when one fails: a module is published only
         // where each of its commands succeeded, and is sent again otherwise.
@@ -211,7 +211,7 @@ public sealed class CampaignSync
         long bytes = 0;
         foreach (Push push in pushes)
         {
-            if (!await Confirmed(Task.WhenAll(push.Commands), $"module {push.Identity}", skipped).ConfigureAwait(false))
+            if (!await _connection.ConfirmedAsync(Task.WhenAll(push.Commands), $"module {push.Identity}", skipped).ConfigureAwait(false))
             {
                 continue;
             }
@@ -228,25 +228,10 @@ public sealed class CampaignSync
 
         if (generation is not null)
         {
-            _ = await Confirmed(generation, "the campaign's generation counter (other hosts do not see this push)", skipped).ConfigureAwait(false);
+            _ = await _connection.ConfirmedAsync(generation, "the campaign's generation counter (other hosts do not see this push)", skipped).ConfigureAwait(false);
         }
 
         return (modules, bytes, republish);
-    }
-
-    /// <summary>Whether a command of a transaction succeeded; a refusal is a line in <paramref name="skipped"/>.</summary>
-    private async Task<bool> Confirmed(Task command, string what, List<string> skipped)
-    {
-        try
-        {
-            await command.ConfigureAwait(false);
-            return true;
-        }
-        catch (RedisServerException e)
-        {
-            skipped.Add($"{what}: {_connection.Failure(e).Message}; sent again next sync");
-            return false;
-        }
     }
 
     /// <summary>
@@ -308,51 +293,23 @@ public sealed class CampaignSync
         }
 
         HashSet<ModuleIdentity> own = [.. _region.Modules.Select(m => m.Identity)];
-        var wanted = new List<(string Key, ModuleIdentity Identity)>();
-        foreach (RedisValue member in await db.SetMembersAsync(CampaignKeys.Modules(campaign)).ConfigureAwait(false))
-        {
-            string key = member.ToString();
-            if (CampaignKeys.TryParseModule(key, out RegionKind kind, out ModuleIdentity identity, out string? owner)
-                && kind == _region.Kind && (owner is null || owner == Host) && identity.EdgeCount <= Array.MaxLength
-                && (PullsUnseenModules || own.Contains(identity)))
-            {
-                wanted.Add((key, identity));
-            }
-        }
-
-        IBatch counts = db.CreateBatch();
-        Task<long>[] bits = [.. wanted.Select(w => counts.StringBitCountAsync(CampaignKeys.Union(campaign, w.Key)))];
-        Task<long>[] lengths = [.. wanted.Select(w => counts.StringLengthAsync(CampaignKeys.Union(campaign, w.Key)))];
-        counts.Execute();
-        var grown = new List<int>();
-        for (int i = 0; i < wanted.Count; i++)
-        {
-            if (!await Confirmed(Task.WhenAll(bits[i], lengths[i]), $"module {wanted[i].Identity}: its union", skipped).ConfigureAwait(false))
-            {
-                continue;
-            }
-
-            if (lengths[i].Result > wanted[i].Identity.EdgeCount)
-            {
-                skipped.Add($"module {wanted[i].Identity}: its union in Redis is {lengths[i].Result} bytes, more than its {wanted[i].Identity.EdgeCount} edges; not merged");
-            }
-            else if (bits[i].Result > 0 && (!_modules.TryGetValue(wanted[i].Key, out ModuleState? s) || s.UnionBits != bits[i].Result))
-            {
-                grown.Add(i);
-            }
-        }
+        List<UnionScan.Moved> grown = await UnionScan.FindMovedAsync(_connection,
+            (kind, identity, owner) => kind == _region.Kind && (owner is null || owner == Host) && identity.EdgeCount <= Array.MaxLength
+                && (PullsUnseenModules || own.Contains(identity)),
+            key => _modules.TryGetValue(key, out ModuleState? s) ? s.UnionBits : -1, skipped).ConfigureAwait(false);
+        grown.RemoveAll(m => m.Bits == 0); // nothing to merge
 
         IBatch reads = db.CreateBatch();
-        Task<RedisValue>[] unions = [.. grown.Select(i => reads.StringGetAsync(CampaignKeys.Union(campaign, wanted[i].Key)))];
-        Task<RedisValue>[] paths = [.. grown.Select(i => reads.HashGetAsync(CampaignKeys.Paths(campaign), wanted[i].Key))];
+        Task<RedisValue>[] unions = [.. grown.Select(m => reads.StringGetAsync(CampaignKeys.Union(campaign, m.Key)))];
+        Task<RedisValue>[] paths = [.. grown.Select(m => reads.HashGetAsync(CampaignKeys.Paths(campaign), m.Key))];
         reads.Execute();
 
         long added = 0;
         int modules = 0;
         for (int g = 0; g < grown.Count; g++)
         {
-            (string key, ModuleIdentity identity) = wanted[grown[g]];
-            if (!await Confirmed(Task.WhenAll(unions[g], paths[g]), $"module {identity}: its union", skipped).ConfigureAwait(false))
+            (string key, ModuleIdentity identity, long bits) = grown[g];
+            if (!await _connection.ConfirmedAsync(Task.WhenAll(unions[g], paths[g]), $"module {identity}: its union", skipped).ConfigureAwait(false))
             {
                 continue;
             }
@@ -360,7 +317,7 @@ public sealed class CampaignSync
             byte[] union = (byte[]?)unions[g].Result ?? [];
             if (union.LongLength > identity.EdgeCount)
             {
-                skipped.Add($"module {identity}: its union in Redis is {union.LongLength} bytes, more than its {identity.EdgeCount} edges; not merged");
+                skipped.Add(UnionScan.TooLong(identity, union.LongLength)); // it grew since STRLEN
                 continue;
             }
 
@@ -379,7 +336,7 @@ public sealed class CampaignSync
 
             ModuleState state = State(key, identity);
             CoverageMap.Or(map, state.Published);
-            state.UnionBits = bits[grown[g]].Result;
+            state.UnionBits = bits;
             modules++;
         }
 

@@ -64,35 +64,11 @@ public sealed class CampaignView
 
         if (generation != _generation)
         {
-            var keys = new List<(string Key, long Edges)>();
-            foreach (RedisValue member in await db.SetMembersAsync(CampaignKeys.Modules(campaign)).ConfigureAwait(false))
+            foreach (UnionScan.Moved m in await UnionScan.FindMovedAsync(_connection, (_, _, _) => true,
+                key => _unions.TryGetValue(key, out var known) ? known.Bits : -1, problems: null).ConfigureAwait(false))
             {
-                if (CampaignKeys.TryParseModule(member.ToString(), out _, out ModuleIdentity identity, out _))
-                {
-                    keys.Add((member.ToString(), identity.EdgeCount));
-                }
-            }
-
-            IBatch batch = db.CreateBatch();
-            Task<long>[] bits = [.. keys.Select(k => batch.StringBitCountAsync(CampaignKeys.Union(campaign, k.Key)))];
-            Task<long>[] lengths = [.. keys.Select(k => batch.StringLengthAsync(CampaignKeys.Union(campaign, k.Key)))];
-            batch.Execute();
-            for (int i = 0; i < keys.Count; i++)
-            {
-                try
-                {
-                    await Task.WhenAll(bits[i], lengths[i]).ConfigureAwait(false);
-                }
-                catch (RedisServerException)
-                {
-                    continue; // another program's value at that key: not a union
-                }
-
-                if (lengths[i].Result <= keys[i].Edges && (!_unions.TryGetValue(keys[i].Key, out var known) || known.Bits != bits[i].Result))
-                {
-                    byte[] union = (byte[]?)await db.StringGetAsync(CampaignKeys.Union(campaign, keys[i].Key)).ConfigureAwait(false) ?? [];
-                    _unions[keys[i].Key] = (bits[i].Result, CoverageMap.CountCovered(union.AsSpan(0, (int)Math.Min(union.LongLength, keys[i].Edges))));
-                }
+                byte[] union = (byte[]?)await db.StringGetAsync(CampaignKeys.Union(campaign, m.Key)).ConfigureAwait(false) ?? [];
+                _unions[m.Key] = (m.Bits, CoverageMap.CountCovered(union.AsSpan(0, (int)Math.Min(union.LongLength, m.Identity.EdgeCount))));
             }
 
             _generation = generation;

@@ -59,27 +59,7 @@ internal static class WatchCommand
             var view = new CoverageView(region);
             FileInfo? recordTo = parse.GetValue(record);
             await using var feed = recordTo is null ? null : FeedRecording.Start(region, recordTo.FullName);
-            if (console.IsInteractive)
-            {
-                await console.Ui.Live(view.Render()).StartAsync(async live =>
-                {
-                    while (await Tick(period, stop.Token).ConfigureAwait(false))
-                    {
-                        live.UpdateTarget(view.Render());
-                    }
-
-                    live.UpdateTarget(view.Render());
-                }).ConfigureAwait(false);
-            }
-            else
-            {
-                await console.Out.WriteLineAsync(view.Line()).ConfigureAwait(false);
-                while (await Tick(period, stop.Token).ConfigureAwait(false))
-                {
-                    await console.Out.WriteLineAsync(view.Line()).ConfigureAwait(false);
-                }
-            }
-
+            await ShowAsync(console, period, stop.Token, () => Task.CompletedTask, () => view.Render(), () => view.Line()).ConfigureAwait(false);
             return 0;
         }));
         return watch;
@@ -90,28 +70,39 @@ internal static class WatchCommand
         await using Memcov.Redis.CampaignConnection connection = await options.ConnectAsync(parse).ConfigureAwait(false);
         var view = new CampaignWatch(new Memcov.Redis.CampaignView(connection), connection.Campaign);
         await view.RefreshAsync().ConfigureAwait(false);
+        await ShowAsync(console, period, stop, view.RefreshAsync, view.Render, view.Line).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>
+    /// Shows a view until the watch stops: redrawn in place in a terminal (once more at the end), a
+    /// line per period in a pipe; <paramref name="refresh"/> reads anew before each.
+    /// </summary>
+    private static async Task ShowAsync(CliConsole console, TimeSpan period, CancellationToken stop, Func<Task> refresh,
+        Func<Spectre.Console.Rendering.IRenderable> render, Func<string> line)
+    {
         if (console.IsInteractive)
         {
-            await console.Ui.Live(view.Render()).StartAsync(async live =>
+            await console.Ui.Live(render()).StartAsync(async live =>
             {
                 while (await Tick(period, stop).ConfigureAwait(false))
                 {
-                    await view.RefreshAsync().ConfigureAwait(false);
-                    live.UpdateTarget(view.Render());
+                    await refresh().ConfigureAwait(false);
+                    live.UpdateTarget(render());
                 }
+
+                live.UpdateTarget(render());
             }).ConfigureAwait(false);
         }
         else
         {
-            await console.Out.WriteLineAsync(view.Line()).ConfigureAwait(false);
+            await console.Out.WriteLineAsync(line()).ConfigureAwait(false);
             while (await Tick(period, stop).ConfigureAwait(false))
             {
-                await view.RefreshAsync().ConfigureAwait(false);
-                await console.Out.WriteLineAsync(view.Line()).ConfigureAwait(false);
+                await refresh().ConfigureAwait(false);
+                await console.Out.WriteLineAsync(line()).ConfigureAwait(false);
             }
         }
-
-        return 0;
     }
 
     /// <summary>Waits one period; false once the watch should stop.</summary>
