@@ -1,33 +1,48 @@
 /* Gathering the coverage of many worker processes, two ways.
  *
- *   bench_gather serialize EDGES WORKERS PARALLEL
- *   bench_gather region    EDGES WORKERS PARALLEL
+ *   bench_gather serialize|region|region-env|lane|startup EDGES WORKERS PARALLEL
  *
- * Each worker is this program exec'd again; at most PARALLEL run at once. Every worker hits
- * the same number of pseudo-random edges of a map of EDGES edges (its own seed), then:
- *   serialize  the memcov design: it records into a private bitmap (one bit per edge) and
- *              writes it as memcov's blob (u32 now | u32 byte_size | bits) to a file; when all
- *              workers are done the parent reads every file and ORs it into the union.
- *   region     Memcov: it registers a module of EDGES guards, attaches to the parent's region
- *              (timed: the child attach) and hits the edges through the runtime's callback, so
- *              the hits are in the region already; the parent only counts the region's map.
- *   lane       Memcov, no-call mode: it registers a module of EDGES counters laid out as
- *              memcov-inline.ld lays them out, attaches (timed: the child attach, which also takes
- *              a lane and maps it over the counters) and counts as the compiler's NeverZero
- *              increments do; its lane outlives it, and the parent's count folds every lane into
- *              the map.
+ * Each worker is this program exec'd again; at most PARALLEL run at once. Every worker numbers
+ * the guards of a module of EDGES edges and hits the same number of pseudo-random edges of it
+ * (its own seed), then:
+ *   serialize   the memcov design: it numbers the guards as memcov's guard init does (a store
+ *               each), records into a private bitmap (one bit per edge) and writes it as memcov's
+ *               blob (u32 now | u32 byte_size | bits) to a file; when all workers are done the
+ *               parent reads every file and ORs it into the union.
+ *   region      Memcov: libmemcov's guard init registers the module (privately), mcov_attach
+ *               joins the parent's region, and the hits go through the runtime's callback, so
+ *               they are in the region already; the parent only counts the region's map.
+ *   region-env  Memcov as workers usually join: exec'd with MEMCOV_REGION set, the guard init
+ *               registers the module straight into the region; no memcov call.
+ *   lane        Memcov, no-call mode: it registers a module of EDGES counters laid out as
+ *               memcov-inline.ld lays them out, attaches (which also takes a lane and maps it over
+ *               the counters) and counts as the compiler's NeverZero increments do; its lane
+ *               outlives it, and the parent's count folds every lane into the map.
+ *   startup     Memcov's own part of region-env's start-up: the worker faults its guard pages in
+ *               and times a numbering of them (the stores a guard init makes), clears them, then
+ *               times the guard init with MEMCOV_REGION set; own_ns is the difference. No wall
+ *               time is compared for it.
  * Prints one line:
- *   mode=M edges=E workers=W covered=C parent_ns=P wall_ns=T register_ns=R attach_ns=A
- * parent_ns is the parent's work after the last worker exited; wall_ns runs from the first
- * spawn to the count; register_ns and attach_ns are medians over the workers (region and lane),
- * and warm_count_ns is a second count, once the parent's mapping of the map is faulted in. */
+ *   mode=M edges=E workers=W covered=C parent_ns=P wall_ns=T number_ns=N register_ns=R
+ *   attach_ns=A hits_ns=H faults=F own_ns=O warm_count_ns=K
+ * parent_ns is the parent's work once every worker exited and reported; wall_ns runs from the
+ * first spawn (before the region's creation) to the count. The rest are medians over the
+ * workers: number_ns the serialize worker's numbering; register_ns libmemcov's guard init
+ * (numbering included; with region-env, joining the region too); attach_ns mcov_attach;
+ * hits_ns the hits (their first touch of each page of the map or bitmap included); faults the
+ * worker's page faults, exec to exit; warm_count_ns a second count, once the parent's mapping of
+ * the map is faulted in. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,8 +68,12 @@ static uint8_t s_counters[MAX_EDGES + 4096] __attribute__((aligned(4096)));
 static const char k_marker[16] = "memcov-inline-v1";
 
 struct worker_report {
+    uint64_t number_ns;
     uint64_t register_ns;
     uint64_t attach_ns;
+    uint64_t hits_ns;
+    uint64_t own_ns;
+    uint64_t faults;
 };
 
 static uint64_t now_ns(void)
@@ -89,21 +108,35 @@ static int write_full(int fd, const void *buf, size_t len)
     return 0;
 }
 
+static int send_report(struct worker_report *report)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 1;
+    report->faults = (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+    return write_full(REPORT_FD, report, sizeof *report) == 0 ? 0 : 1;
+}
+
 static int worker_serialize(uint32_t edges, uint64_t seed, const char *path)
 {
+    struct worker_report report = {0};
     uint32_t bytes = (edges + 7) / 8;
     uint8_t *blob = calloc(1, 8 + (size_t)bytes);
     if (!blob)
         return 1;
     uint8_t *bits = blob + 8;
     /* memcov's guard init numbers the module's guards, as Memcov's registration does. */
+    uint64_t t0 = now_ns();
     for (uint32_t i = 0; i < edges; i++)
-        s_guards[i] = i;
+        __atomic_store_n(&s_guards[i], i, __ATOMIC_RELAXED);
+    uint64_t t1 = now_ns();
     uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
     for (uint32_t k = 0; k < HITS_PER_WORKER; k++) {
         uint32_t i = s_guards[next_random(&state) % edges];
         bits[i >> 3] |= (uint8_t)(1u << (i & 7));
     }
+    report.number_ns = t1 - t0;
+    report.hits_ns = now_ns() - t1;
     uint32_t now = 0;
     for (uint32_t b = 0; b < bytes; b++)
         now += (uint32_t)__builtin_popcount(bits[b]);
@@ -113,12 +146,19 @@ static int worker_serialize(uint32_t edges, uint64_t seed, const char *path)
     if (fd < 0 || write_full(fd, blob, 8 + (size_t)bytes) != 0 || close(fd) != 0)
         return 1;
     free(blob);
-    return 0;
+    return send_report(&report);
+}
+
+static void hit_guards(uint32_t edges, uint64_t seed)
+{
+    uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (uint32_t k = 0; k < HITS_PER_WORKER; k++)
+        __sanitizer_cov_trace_pc_guard(&s_guards[next_random(&state) % edges]);
 }
 
 static int worker_region(uint32_t edges, uint64_t seed, const char *region)
 {
-    struct worker_report report;
+    struct worker_report report = {0};
     uint64_t t0 = now_ns();
     __sanitizer_cov_trace_pc_guard_init(s_guards, s_guards + edges); /* libmemcov's, as -lmemcov links it */
     uint64_t t1 = now_ns();
@@ -127,17 +167,62 @@ static int worker_region(uint32_t edges, uint64_t seed, const char *region)
         return 1;
     }
     uint64_t t2 = now_ns();
+    hit_guards(edges, seed);
     report.register_ns = t1 - t0;
     report.attach_ns = t2 - t1;
-    uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (uint32_t k = 0; k < HITS_PER_WORKER; k++)
-        __sanitizer_cov_trace_pc_guard(&s_guards[next_random(&state) % edges]);
-    return write_full(REPORT_FD, &report, sizeof report) == 0 ? 0 : 1;
+    report.hits_ns = now_ns() - t2;
+    return send_report(&report);
+}
+
+/* Joins through MEMCOV_REGION, which the parent set: the guard init registers straight into the
+ * region. */
+static int worker_region_env(uint32_t edges, uint64_t seed)
+{
+    struct worker_report report = {0};
+    uint64_t t0 = now_ns();
+    __sanitizer_cov_trace_pc_guard_init(s_guards, s_guards + edges);
+    uint64_t t1 = now_ns();
+    if (mcov_private_module_count() != 0) {
+        fprintf(stderr, "bench_gather worker: MEMCOV_REGION not joined: %s\n", mcov_last_error());
+        return 1;
+    }
+    hit_guards(edges, seed);
+    report.register_ns = t1 - t0;
+    report.hits_ns = now_ns() - t1;
+    return send_report(&report);
+}
+
+/* The guard pages faulted in first, so that the numbering timed here and the one inside the
+ * guard init work on the same resident pages: their difference is what Memcov adds. The
+ * numbering is libmemcov's: one MADV_POPULATE_WRITE over the guards' pages, then a store each. */
+static int worker_startup(uint32_t edges, uint64_t seed)
+{
+    struct worker_report report = {0};
+    memset(s_guards, 0xff, (size_t)edges * sizeof *s_guards);
+    uint64_t t0 = now_ns();
+    uintptr_t from = (uintptr_t)s_guards & ~(uintptr_t)4095;
+    (void)madvise((void *)from, (uintptr_t)(s_guards + edges) - from, MADV_POPULATE_WRITE);
+    for (uint32_t i = 0; i < edges; i++)
+        __atomic_store_n(&s_guards[i], i + 1, __ATOMIC_RELAXED);
+    uint64_t t1 = now_ns();
+    memset(s_guards, 0, (size_t)edges * sizeof *s_guards);
+    uint64_t t2 = now_ns();
+    __sanitizer_cov_trace_pc_guard_init(s_guards, s_guards + edges);
+    uint64_t t3 = now_ns();
+    if (mcov_private_module_count() != 0) {
+        fprintf(stderr, "bench_gather worker: MEMCOV_REGION not joined: %s\n", mcov_last_error());
+        return 1;
+    }
+    hit_guards(edges, seed);
+    report.number_ns = t1 - t0;
+    report.register_ns = t3 - t2;
+    report.own_ns = t3 - t2 > t1 - t0 ? (t3 - t2) - (t1 - t0) : 0;
+    return send_report(&report);
 }
 
 static int worker_lane(uint32_t edges, uint64_t seed, const char *region)
 {
-    struct worker_report report;
+    struct worker_report report = {0};
     memcpy(s_counters + edges, k_marker, sizeof k_marker);
     uint64_t t0 = now_ns();
     __sanitizer_cov_8bit_counters_init(s_counters, s_counters + edges); /* libmemcov's */
@@ -156,7 +241,8 @@ static int worker_lane(uint32_t edges, uint64_t seed, const char *region)
         uint8_t v = (uint8_t)(counters[i] + 1);
         counters[i] = (uint8_t)(v + (v == 0));
     }
-    return write_full(REPORT_FD, &report, sizeof report) == 0 ? 0 : 1;
+    report.hits_ns = now_ns() - t2;
+    return send_report(&report);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -165,7 +251,8 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Runs `workers` workers, at most `parallel` at once; returns 0 if all exited 0. */
+/* Runs `workers` workers, at most `parallel` at once, each with the report pipe at REPORT_FD;
+ * returns 0 if all exited 0. */
 static int run_workers(const char *self, const char *mode, uint32_t edges, int workers, int parallel,
                        const char *where, int report_fd)
 {
@@ -181,7 +268,7 @@ static int run_workers(const char *self, const char *mode, uint32_t edges, int w
                 return 1;
             }
             if (pid == 0) {
-                if (report_fd >= 0 && dup2(report_fd, REPORT_FD) < 0)
+                if (dup2(report_fd, REPORT_FD) < 0)
                     _exit(126);
                 execl(self, self, mode, edges_s, seed_s, where, (char *)NULL);
                 _exit(127);
@@ -204,6 +291,69 @@ static int run_workers(const char *self, const char *mode, uint32_t edges, int w
     return failed;
 }
 
+/* The workers' reports, one per worker, and their medians. */
+struct reports {
+    int pipe[2];
+    struct worker_report median;
+};
+
+static int reports_open(struct reports *r)
+{
+    memset(r, 0, sizeof *r);
+    if (pipe(r->pipe) != 0) {
+        perror("pipe");
+        return 1;
+    }
+    return 0;
+}
+
+static uint64_t median_of(const struct worker_report *all, int n, size_t field)
+{
+    uint64_t *v = malloc((size_t)n * sizeof *v);
+    if (!v)
+        return 0;
+    for (int i = 0; i < n; i++)
+        memcpy(&v[i], (const char *)&all[i] + field, sizeof *v);
+    qsort(v, (size_t)n, sizeof *v, cmp_u64);
+    uint64_t m = v[n / 2];
+    free(v);
+    return m;
+}
+
+/* Reads every worker's report (the pipe holds them all: WORKERS x 48 bytes); 0 if each sent one. */
+static int reports_collect(struct reports *r, int workers)
+{
+    close(r->pipe[1]);
+    struct worker_report *all = calloc((size_t)workers, sizeof *all);
+    int n = 0;
+    while (all && n < workers && read(r->pipe[0], &all[n], sizeof *all) == (ssize_t)sizeof *all)
+        n++;
+    close(r->pipe[0]);
+    if (n != workers) {
+        free(all);
+        return 1;
+    }
+    r->median.number_ns = median_of(all, n, offsetof(struct worker_report, number_ns));
+    r->median.register_ns = median_of(all, n, offsetof(struct worker_report, register_ns));
+    r->median.attach_ns = median_of(all, n, offsetof(struct worker_report, attach_ns));
+    r->median.hits_ns = median_of(all, n, offsetof(struct worker_report, hits_ns));
+    r->median.own_ns = median_of(all, n, offsetof(struct worker_report, own_ns));
+    r->median.faults = median_of(all, n, offsetof(struct worker_report, faults));
+    free(all);
+    return 0;
+}
+
+static void print_line(const char *mode, uint32_t edges, int workers, uint64_t covered,
+                       uint64_t parent_ns, uint64_t wall_ns, const struct worker_report *m,
+                       uint64_t warm_ns)
+{
+    printf("mode=%s edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
+           " number_ns=%" PRIu64 " register_ns=%" PRIu64 " attach_ns=%" PRIu64 " hits_ns=%" PRIu64
+           " faults=%" PRIu64 " own_ns=%" PRIu64 " warm_count_ns=%" PRIu64 "\n",
+           mode, edges, workers, covered, parent_ns, wall_ns, m->number_ns, m->register_ns,
+           m->attach_ns, m->hits_ns, m->faults, m->own_ns, warm_ns);
+}
+
 static int parent_serialize(const char *self, uint32_t edges, int workers, int parallel)
 {
     char dir[] = "/dev/shm/bench-gather-XXXXXX";
@@ -211,14 +361,16 @@ static int parent_serialize(const char *self, uint32_t edges, int workers, int p
         perror("mkdtemp /dev/shm");
         return 1;
     }
+    struct reports rep;
     uint32_t bytes = (edges + 7) / 8;
     uint64_t *uni = calloc(1, ((size_t)bytes + 7) / 8 * 8);
     uint8_t *buf = malloc(8 + (size_t)bytes);
-    if (!uni || !buf)
+    if (!uni || !buf || reports_open(&rep) != 0)
         return 1;
 
     uint64_t t0 = now_ns();
-    int failed = run_workers(self, "worker-serialize", edges, workers, parallel, dir, -1);
+    int failed = run_workers(self, "worker-serialize", edges, workers, parallel, dir, rep.pipe[1]);
+    failed |= reports_collect(&rep, workers);
     uint64_t t1 = now_ns();
     for (int w = 0; w < workers && !failed; w++) {
         char path[64];
@@ -269,8 +421,7 @@ static int parent_serialize(const char *self, uint32_t edges, int workers, int p
         fprintf(stderr, "bench_gather: a serialize worker failed\n");
         return 1;
     }
-    printf("mode=serialize edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
-           " register_ns=0 attach_ns=0\n", edges, workers, covered, t2 - t1, t2 - t0);
+    print_line("serialize", edges, workers, covered, t2 - t1, t2 - t0, &rep.median, 0);
     return 0;
 }
 
@@ -279,11 +430,13 @@ static int parent_region(const char *self, const char *mode, uint32_t edges, int
 {
     char name[64];
     snprintf(name, sizeof name, "bench-gather-%ld", (long)getpid());
-    int report[2];
-    if (pipe(report) != 0) {
-        perror("pipe");
+    struct reports rep;
+    if (reports_open(&rep) != 0)
         return 1;
-    }
+    /* region-env and startup workers join through the variable, as a launcher's children do. */
+    bool by_env = strcmp(mode, "region-env") == 0 || strcmp(mode, "startup") == 0;
+    if (by_env && setenv("MEMCOV_REGION", name, 1) != 0)
+        return 1;
     uint64_t t0 = now_ns();
     if (mcov_region_create(name, edges) != 0) {
         fprintf(stderr, "bench_gather: %s\n", mcov_last_error());
@@ -291,34 +444,19 @@ static int parent_region(const char *self, const char *mode, uint32_t edges, int
     }
     char worker[32];
     snprintf(worker, sizeof worker, "worker-%s", mode);
-    int failed = run_workers(self, worker, edges, workers, parallel, name, report[1]);
+    int failed = run_workers(self, worker, edges, workers, parallel, name, rep.pipe[1]);
+    failed |= reports_collect(&rep, workers);
     uint64_t t1 = now_ns();
     uint64_t covered = mcov_get_now64();
     uint64_t t2 = now_ns();
     uint64_t again = mcov_get_now64(); /* the same count on pages this process has touched */
     uint64_t t3 = now_ns();
     mcov_region_remove(name);
-
-    close(report[1]);
-    uint64_t *reg = calloc((size_t)workers, sizeof *reg), *att = calloc((size_t)workers, sizeof *att);
-    int n = 0;
-    struct worker_report r;
-    while (n < workers && read(report[0], &r, sizeof r) == (ssize_t)sizeof r) {
-        reg[n] = r.register_ns;
-        att[n] = r.attach_ns;
-        n++;
-    }
-    if (failed || n != workers || again != covered) {
-        fprintf(stderr, "bench_gather: a region worker failed\n");
+    if (failed || again != covered) {
+        fprintf(stderr, "bench_gather: a %s worker failed\n", mode);
         return 1;
     }
-    qsort(reg, (size_t)n, sizeof *reg, cmp_u64);
-    qsort(att, (size_t)n, sizeof *att, cmp_u64);
-    printf("mode=%s edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
-           " register_ns=%" PRIu64 " attach_ns=%" PRIu64 " warm_count_ns=%" PRIu64 "\n",
-           mode, edges, workers, covered, t2 - t1, t2 - t0, reg[n / 2], att[n / 2], t3 - t2);
-    free(reg);
-    free(att);
+    print_line(mode, edges, workers, covered, t2 - t1, t2 - t0, &rep.median, t3 - t2);
     return 0;
 }
 
@@ -336,10 +474,15 @@ int main(int argc, char **argv)
         }
         if (strcmp(argv[1], "worker-lane") == 0)
             return worker_lane(edges, seed, argv[4]);
+        if (strcmp(argv[1], "worker-region-env") == 0)
+            return worker_region_env(edges, seed);
+        if (strcmp(argv[1], "worker-startup") == 0)
+            return worker_startup(edges, seed);
         return worker_region(edges, seed, argv[4]);
     }
     if (argc != 5) {
-        fprintf(stderr, "usage: %s serialize|region|lane EDGES WORKERS PARALLEL\n", argv[0]);
+        fprintf(stderr, "usage: %s serialize|region|region-env|lane|startup EDGES WORKERS PARALLEL\n",
+                argv[0]);
         return 2;
     }
     uint32_t edges = (uint32_t)strtoul(argv[2], NULL, 10);
@@ -355,8 +498,9 @@ int main(int argc, char **argv)
     self[len] = 0;
     if (strcmp(argv[1], "serialize") == 0)
         return parent_serialize(self, edges, workers, parallel);
-    if (strcmp(argv[1], "region") == 0 || strcmp(argv[1], "lane") == 0)
+    if (strcmp(argv[1], "region") == 0 || strcmp(argv[1], "region-env") == 0 ||
+        strcmp(argv[1], "lane") == 0 || strcmp(argv[1], "startup") == 0)
         return parent_region(self, argv[1], edges, workers, parallel);
-    fprintf(stderr, "%s: mode must be serialize, region or lane\n", argv[0]);
+    fprintf(stderr, "%s: mode must be serialize, region, region-env, lane or startup\n", argv[0]);
     return 2;
 }

@@ -19,9 +19,11 @@ static int create_and_attach(const char *name, uint64_t capacity_edges, uint32_t
     mcov_rt.env_checked = true; /* an explicit attach wins over MEMCOV_REGION */
     mcov_attach_region_locked(&r);
     /* The creator is the process that reads the map most: a parent counting or gathering its
-     * workers' edges. Its first read of each page would fault it in (about 60 us per MiB);
-     * do that now, before any worker starts, not when the parent waits for the count. */
-    mcov_region_prefault(&mcov_rt.region);
+     * workers' edges. Its first read of each page, and of the code and tables a count uses,
+     * would fault them in; do that now, before any worker starts, not when the parent waits
+     * for the count. */
+    mcov_rt.region.faulted = mcov_region_prefault(&mcov_rt.region);
+    (void)mcov_count_view_locked();
     mcov_unlock();
     return MCOV_OK;
 }

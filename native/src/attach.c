@@ -46,8 +46,21 @@ static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *
                              int64_t base)
 {
     uint8_t *slice = mcov_rt.window + m->local;
-    /* Nothing hit yet (a worker that joins at start-up): the region's pages replace the private
-     * ones with no copy, and no page of either is touched. */
+    /* Registered straight into the region: nothing to keep, and no recovery to try (the
+     * registration maps private pages if this fails). */
+    if (m->fresh) {
+        if (mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
+            m->fresh = false;
+            m->region_base = base;
+        } else {
+            mcov_warn("cannot map region '%s' over module %s (%s): it records privately; "
+                      "free memory or raise vm.max_map_count",
+                      r->name, m->id.path, strerror(errno));
+        }
+        return;
+    }
+    /* Nothing hit yet (a worker that attaches before its first hit): the region's pages replace
+     * the private ones with no copy, and no page of either is touched. */
     if (!slice_touched(slice, m->span) &&
         mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
         m->region_base = base;

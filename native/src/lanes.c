@@ -496,6 +496,15 @@ static void free_lane(const struct mcov_region *r, uint32_t k)
     __atomic_store_n(&e->state, MCOV_LANE_FREE, __ATOMIC_RELEASE);
 }
 
+bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own)
+{
+    for (uint32_t k = 0; k < r->lanes.count; k++)
+        if ((int32_t)k != own &&
+            __atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE)
+            return true;
+    return false;
+}
+
 void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
 {
     if (!r->lanes.base)

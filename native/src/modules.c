@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "record.h"
 #include "runtime.h"
@@ -18,6 +20,19 @@ static bool grow_modules(void)
     mcov_rt.modules = p;
     mcov_rt.module_cap = cap;
     return true;
+}
+
+/* Numbering writes every page of the guards: one populate call faults them in at once, where a
+ * first store per page would trap once per page (most of numbering's cost in a VM). A kernel
+ * without MADV_POPULATE_WRITE (before 5.14) refuses it and the stores fault as usual. */
+static void populate_guards(uint32_t *start, uint64_t edges)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        return;
+    uintptr_t from = (uintptr_t)start & ~((uintptr_t)page - 1);
+    uintptr_t to = (uintptr_t)(start + edges);
+    (void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
 }
 
 static void set_guards(uint32_t *start, uint64_t edges, uint64_t local)
@@ -39,7 +54,22 @@ static struct mcov_module *find_same(const struct mcov_identity *id)
     return NULL;
 }
 
-/* New local slots [local, local + span) in both windows, private and clear. */
+/* The region named by MEMCOV_REGION, attached at the first registration (before the module is
+ * added, so that it registers straight into the region) unless the process attached already. */
+static void attach_from_env(void)
+{
+    if (mcov_rt.env_checked)
+        return;
+    mcov_rt.env_checked = true;
+    const char *name = getenv("MEMCOV_REGION");
+    if (name && name[0] && !mcov_rt.attached && mcov_attach_locked(name) != MCOV_OK)
+        mcov_warn("MEMCOV_REGION='%.200s' could not be attached: recording privately", name);
+}
+
+/* New local slots [local, local + span) in both windows, clear. A callback module of an attached
+ * process registers straight into the region: joining maps the region's pages over its window
+ * slice with nothing to copy first. Other slices are private: zero pages already when the windows
+ * are writable, else mapped here. */
 static struct mcov_module *add_module(const struct mcov_identity *id)
 {
     uint64_t span = mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN);
@@ -49,8 +79,11 @@ static struct mcov_module *add_module(const struct mcov_identity *id)
                   id->path, (unsigned long long)id->edge_count);
         return NULL;
     }
-    if (!grow_modules() || !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span) ||
-        !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span)) {
+    bool straight = mcov_rt.attached && id->mode == MCOV_MODE_CALLBACK;
+    bool mapped = mcov_rt.windows_writable;
+    if (!grow_modules() ||
+        (!straight && !mapped && !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span)) ||
+        (!mapped && !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span))) {
         mcov_warn("out of memory registering module %s: its edges are not recorded", id->path);
         return NULL;
     }
@@ -59,28 +92,31 @@ static struct mcov_module *add_module(const struct mcov_identity *id)
     m->local = mcov_rt.used;
     m->span = span;
     m->region_base = -1;
+    m->fresh = straight;
     m->id = *id;
     mcov_rt.used += span;
     mcov_rt.module_count++;
     return m;
 }
 
-/* The module just added joins the region: MEMCOV_REGION at the first registration, else
- * the attached one. */
-static void join_new_module(void)
+/* The module just added joins the attached region. One that registered straight and got no
+ * range (the region is full or was removed, or its pages could not be mapped, which may have
+ * left the slice unmapped) takes private pages now; without them it is dropped, its guards left
+ * at 0 (the sink). */
+static bool join_new_module(void)
 {
-    if (!mcov_rt.env_checked) {
-        mcov_rt.env_checked = true;
-        const char *name = getenv("MEMCOV_REGION");
-        if (name && name[0] && !mcov_rt.attached) {
-            if (mcov_attach_locked(name) != MCOV_OK)
-                mcov_warn("MEMCOV_REGION='%.200s' could not be attached: recording privately",
-                          name);
-            return;
-        }
-    }
+    struct mcov_module *m = &mcov_rt.modules[mcov_rt.module_count - 1];
     if (mcov_rt.attached)
         mcov_modules_join(&mcov_rt.region, mcov_rt.module_count - 1);
+    if (!m->fresh)
+        return true;
+    m->fresh = false;
+    if (mcov_window_map_private(mcov_rt.window, m->local, m->span))
+        return true;
+    mcov_warn("out of memory registering module %s: its edges are not recorded", m->id.path);
+    mcov_rt.used -= m->span;
+    mcov_rt.module_count--;
+    return false;
 }
 
 /* A module's guards get local slots [local, local + edges); until then they are 0,
@@ -100,11 +136,13 @@ static void register_guards_locked(uint32_t *start, uint32_t *stop)
         set_guards(start, edges, m->local);
         return;
     }
+    attach_from_env();
     m = add_module(&id);
-    if (!m)
+    if (!m || !join_new_module())
         return;
+    /* Numbered last: a guard's slot is mapped before any thread can hit it. */
+    populate_guards(start, edges);
     set_guards(start, edges, m->local);
-    join_new_module();
 }
 
 /* A no-call module: the compiler stores into (or counts in) [start, stop) itself; the module gets
@@ -127,6 +165,7 @@ static void register_section_locked(uint8_t *start, uint8_t *stop, bool counters
     struct mcov_module *m = find_same(&id);
     bool reloaded = m && !m->section;
     if (!reloaded) { /* new, or a second copy whose section lives elsewhere */
+        attach_from_env();
         m = add_module(&id);
         if (!m)
             return;
@@ -141,7 +180,7 @@ static void register_section_locked(uint8_t *start, uint8_t *stop, bool counters
     if (reloaded)
         mcov_inline_place_sections(false); /* its base kept the hits and the region range */
     else
-        join_new_module();
+        (void)join_new_module();
 }
 
 void mcov_register_guards(uint32_t *start, uint32_t *stop)

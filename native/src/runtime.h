@@ -128,6 +128,7 @@ struct mcov_region {
     uint64_t lanes_token;
     struct mcov_lanes lanes;
     bool lock_timed_out; /* the last registration gave up waiting: the next one does not wait */
+    uint64_t faulted;    /* bytes of the map this process faulted in ahead of its counts */
     /* A fork child that could not open the region again: fd is its parent's open file
      * description, whose OFD locks (the parent's lane among them) are the parent's too, so no
      * lane lock taken through it tells whether a lane's owner died. */
@@ -153,12 +154,19 @@ MCOV_HIDDEN int mcov_region_liveness(const char *dir, const char *name, uint32_t
  * only way edges leave a region). */
 MCOV_HIDDEN int mcov_region_clear(const struct mcov_region *r);
 /* Fold every lane but own into the map, so that the map is the union (readers call it first). */
+/* Edges set in the current view (mcov_get_now64), under the lock. */
+MCOV_HIDDEN uint64_t mcov_count_view_locked(void);
+/* Whether a lane other than own is taken: a count with none has nothing to fold, and no lock to
+ * take (a lane taken meanwhile holds hits made after the count began). */
+MCOV_HIDDEN bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own);
 MCOV_HIDDEN int mcov_region_sync(const struct mcov_region *r, int32_t own);
 /* Open the region again, check it is the same file, and take the registration lock: returns a
  * descriptor to close (mappings of the region's slices are made from it), or a negative code. */
 MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
 /* Map the first pages of this process's view of the map now (best effort). */
-MCOV_HIDDEN void mcov_region_prefault(const struct mcov_region *r);
+MCOV_HIDDEN uint64_t mcov_region_prefault(const struct mcov_region *r);
+/* Fault in the map's pages in [r->faulted, upto) with one call before a count reads them. */
+MCOV_HIDDEN void mcov_region_fault_ahead(struct mcov_region *r, uint64_t upto);
 /* The allocation cursor, bounded by the capacity whatever another process wrote. */
 MCOV_HIDDEN uint64_t mcov_region_cursor(const struct mcov_region *r);
 /* Published module entries, bounded by the table's capacity. */
@@ -298,6 +306,8 @@ struct mcov_module {
     uint64_t local;       /* first local slot (the guard value of edge 0) */
     uint64_t span;        /* bytes of the slice: edge_count rounded up to MCOV_EDGE_ALIGN */
     int64_t region_base;  /* slot in the attached region, or -1 when recording privately */
+    bool fresh;           /* its window slice holds nothing yet (and may be unmapped): joining
+                           * maps the region there with nothing to carry over */
     struct mcov_identity id;
     /* No-call modules only (inline.c says where a section is when). */
     uint8_t *section;     /* __sancov_bools or __sancov_cntrs; NULL for callback modules, or unloaded */
@@ -327,6 +337,9 @@ struct mcov_runtime {
     uint8_t *window; /* local slot -> byte: region slices or private pages */
     uint8_t *own;    /* the own view, same layout, private pages */
     uint64_t used;   /* local slots in use, sink included */
+    /* Both windows were reserved readable and writable: slots at and beyond used are zero
+     * private pages, and a new module's slice needs no mapping. Else they are address space only. */
+    bool windows_writable;
     struct mcov_module *modules;
     uint32_t module_count;
     uint32_t module_cap;

@@ -152,13 +152,15 @@ void mcov_pop_coverage(void)
     mcov_unlock();
 }
 
-static uint64_t count_view(void)
+uint64_t mcov_count_view_locked(void)
 {
     uint64_t n = 0;
     bool own = mcov_rt.view == MCOV_VIEW_OWN;
     if (!own && mcov_rt.attached) {
         mcov_fold_lanes_for_union();
-        n += mcov_count_set(mcov_rt.region.map, mcov_region_cursor(&mcov_rt.region));
+        uint64_t cursor = mcov_region_cursor(&mcov_rt.region);
+        mcov_region_fault_ahead(&mcov_rt.region, cursor);
+        n += mcov_count_set(mcov_rt.region.map, cursor);
     }
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];
@@ -173,7 +175,7 @@ static uint64_t count_view(void)
 uint64_t mcov_get_now64(void)
 {
     mcov_lock_and_sync();
-    uint64_t n = count_view();
+    uint64_t n = mcov_count_view_locked();
     mcov_unlock();
     return n;
 }
