@@ -202,8 +202,11 @@ static int worker_startup(uint32_t edges, uint64_t seed)
     uint64_t t0 = now_ns();
     uintptr_t from = (uintptr_t)s_guards & ~(uintptr_t)4095;
     (void)madvise((void *)from, (uintptr_t)(s_guards + edges) - from, MADV_POPULATE_WRITE);
-    for (uint32_t i = 0; i < edges; i++)
-        __atomic_store_n(&s_guards[i], i + 1, __ATOMIC_RELAXED);
+    /* The loop of libmemcov's numbering (modules.c, set_guards), with a slot offset as it has. */
+    volatile uint64_t first_slot = 4096;
+    uint64_t local = first_slot;
+    for (uint64_t i = 0; i < edges; i++)
+        __atomic_store_n(&s_guards[i], (uint32_t)(local + i), __ATOMIC_RELAXED);
     uint64_t t1 = now_ns();
     memset(s_guards, 0, (size_t)edges * sizeof *s_guards);
     uint64_t t2 = now_ns();

@@ -6,7 +6,6 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,7 +20,7 @@ struct find_ctx {
     uint32_t build_id_len;
     uintptr_t bias;
     bool bias_only; /* find the object's bias, not its name nor its build-id */
-    bool canonical; /* name is the kernel's path of the executable: no realpath needed */
+    bool canonical; /* name is the kernel's path of the executable, canonical already */
 };
 
 const uint8_t *mcov_find_note(const struct dl_phdr_info *info, uint32_t type, const char *name,
@@ -74,20 +73,6 @@ static bool object_holds(const struct dl_phdr_info *info, uintptr_t addr)
     return false;
 }
 
-/* The executable's path as exec was given it, made canonical; else the kernel's (a first look at
- * /proc/self in a new process costs about 50 us in a VM, several times the realpath). */
-static void executable_path(struct find_ctx *ctx)
-{
-    const char *execfn = (const char *)getauxval(AT_EXECFN);
-    if (execfn && execfn[0] == '/' && realpath(execfn, ctx->name)) {
-        ctx->canonical = true;
-        return;
-    }
-    ssize_t n = readlink("/proc/self/exe", ctx->name, sizeof ctx->name - 1);
-    ctx->name[n > 0 ? n : 0] = 0;
-    ctx->canonical = true;
-}
-
 static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
@@ -101,7 +86,9 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     if (info->dlpi_name && info->dlpi_name[0]) {
         strncpy(ctx->name, info->dlpi_name, sizeof ctx->name - 1);
     } else {
-        executable_path(ctx);
+        ssize_t n = readlink("/proc/self/exe", ctx->name, sizeof ctx->name - 1);
+        ctx->name[n > 0 ? n : 0] = 0;
+        ctx->canonical = true;
     }
     read_build_id(info, ctx);
     return 1;

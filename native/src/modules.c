@@ -67,9 +67,8 @@ static void attach_from_env(void)
 }
 
 /* New local slots [local, local + span) in both windows, clear. A callback module of an attached
- * process registers straight into the region: joining maps the region's pages over its window
- * slice with nothing to copy first. Other slices are private: zero pages already when the windows
- * are writable, else mapped here. */
+ * process registers straight into the region: its window slice stays unmapped until joining maps
+ * the region's pages there, with nothing private to map and copy first. */
 static struct mcov_module *add_module(const struct mcov_identity *id)
 {
     uint64_t span = mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN);
@@ -80,10 +79,9 @@ static struct mcov_module *add_module(const struct mcov_identity *id)
         return NULL;
     }
     bool straight = mcov_rt.attached && id->mode == MCOV_MODE_CALLBACK;
-    bool mapped = mcov_rt.windows_writable;
     if (!grow_modules() ||
-        (!straight && !mapped && !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span)) ||
-        (!mapped && !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span))) {
+        (!straight && !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span)) ||
+        !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span)) {
         mcov_warn("out of memory registering module %s: its edges are not recorded", id->path);
         return NULL;
     }
@@ -100,9 +98,10 @@ static struct mcov_module *add_module(const struct mcov_identity *id)
 }
 
 /* The module just added joins the attached region. One that registered straight and got no
- * range (the region is full or was removed, or its pages could not be mapped, which may have
- * left the slice unmapped) takes private pages now; without them it is dropped, its guards left
- * at 0 (the sink). */
+ * range (the region is full or was removed, or its pages could not be mapped) takes private
+ * pages now, and counting is decided again (a hit-count region counts only when every callback
+ * module is in the lane). Without private pages it is dropped, its guards left at 0 (the sink),
+ * and its slots stay taken: a failed mapping may have left them unmapped. */
 static bool join_new_module(void)
 {
     struct mcov_module *m = &mcov_rt.modules[mcov_rt.module_count - 1];
@@ -111,12 +110,13 @@ static bool join_new_module(void)
     if (!m->fresh)
         return true;
     m->fresh = false;
-    if (mcov_window_map_private(mcov_rt.window, m->local, m->span))
-        return true;
-    mcov_warn("out of memory registering module %s: its edges are not recorded", m->id.path);
-    mcov_rt.used -= m->span;
-    mcov_rt.module_count--;
-    return false;
+    bool mapped = mcov_window_map_private(mcov_rt.window, m->local, m->span);
+    if (!mapped) {
+        mcov_warn("out of memory registering module %s: its edges are not recorded", m->id.path);
+        mcov_rt.module_count--;
+    }
+    mcov_inline_place_sections(false);
+    return mapped;
 }
 
 /* A module's guards get local slots [local, local + edges); until then they are 0,

@@ -383,7 +383,8 @@ void mcov_region_close(struct mcov_region *r)
 #define MCOV_PREFAULT_BYTES (64ull << 20)
 
 /* A read of each page. A fresh region's pages are zero-filled at their first touch, which is
- * most of the cost; MADV_POPULATE_READ measured slower. Returns the bytes faulted in. */
+ * most of the cost; on such pages MADV_POPULATE_READ measured slower. Returns the bytes faulted
+ * in. */
 uint64_t mcov_region_prefault(const struct mcov_region *r)
 {
     uint64_t n = r->capacity < MCOV_PREFAULT_BYTES ? r->capacity : MCOV_PREFAULT_BYTES;
@@ -392,9 +393,10 @@ uint64_t mcov_region_prefault(const struct mcov_region *r)
     return n;
 }
 
-/* Beyond what the process faulted in (all of it, for a process that attached), a count's reads
- * would fault once per page, several microseconds each in a VM; one MADV_POPULATE_READ maps
- * the pages allocated so far for a fraction of that. A kernel without it faults as before. */
+/* Beyond what the process faulted in (past the creator's prefault; from 0 in a process that
+ * attached or forked), a count's reads would fault once per page, several microseconds each in a
+ * VM; on pages the workers wrote already, one MADV_POPULATE_READ maps them for a fraction of
+ * that. A kernel without it faults as before. */
 void mcov_region_fault_ahead(struct mcov_region *r, uint64_t upto)
 {
     if (upto <= r->faulted)

@@ -96,6 +96,7 @@ static bool own_descriptor(struct mcov_region *r)
 static void after_fork_child(void)
 {
     mcov_lanes_forget_locks();
+    mcov_rt.region.faulted = 0; /* a fork copies no page table entries of shared file mappings */
     /* A fork server's child never outlives its server (it dies with it), so sharing the server's
      * descriptor keeps no one looking alive: without lanes (callback modules on a flag region)
      * it needs no descriptor of its own, and saves the open and the lock per input. */

@@ -153,16 +153,16 @@ MCOV_HIDDEN int mcov_region_liveness(const char *dir, const char *name, uint32_t
 /* Clear the region for every reader: a new epoch, masks over the live lanes, the map zeroed (the
  * only way edges leave a region). */
 MCOV_HIDDEN int mcov_region_clear(const struct mcov_region *r);
-/* Fold every lane but own into the map, so that the map is the union (readers call it first). */
-/* Edges set in the current view (mcov_get_now64), under the lock. */
-MCOV_HIDDEN uint64_t mcov_count_view_locked(void);
 /* Whether a lane other than own is taken: a count with none has nothing to fold, and no lock to
  * take (a lane taken meanwhile holds hits made after the count began). */
 MCOV_HIDDEN bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own);
+/* Fold every lane but own into the map, so that the map is the union (readers call it first). */
 MCOV_HIDDEN int mcov_region_sync(const struct mcov_region *r, int32_t own);
 /* Open the region again, check it is the same file, and take the registration lock: returns a
  * descriptor to close (mappings of the region's slices are made from it), or a negative code. */
 MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
+/* Edges set in the current view (mcov_get_now64), under the lock. */
+MCOV_HIDDEN uint64_t mcov_count_view_locked(void);
 /* Map the first pages of this process's view of the map now (best effort). */
 MCOV_HIDDEN uint64_t mcov_region_prefault(const struct mcov_region *r);
 /* Fault in the map's pages in [r->faulted, upto) with one call before a count reads them. */
@@ -337,9 +337,6 @@ struct mcov_runtime {
     uint8_t *window; /* local slot -> byte: region slices or private pages */
     uint8_t *own;    /* the own view, same layout, private pages */
     uint64_t used;   /* local slots in use, sink included */
-    /* Both windows were reserved readable and writable: slots at and beyond used are zero
-     * private pages, and a new module's slice needs no mapping. Else they are address space only. */
-    bool windows_writable;
     struct mcov_module *modules;
     uint32_t module_count;
     uint32_t module_cap;

@@ -61,23 +61,13 @@ bool mcov_windows_ready(void)
                   sysconf(_SC_PAGESIZE), MCOV_EDGE_ALIGN);
         return false;
     }
-    /* Readable and writable from the start, so that a slot is a zero page until first written
-     * and a new module's slice needs no mapping of its own: each mapping over a slice flushes
-     * the TLB, which costs tens of microseconds in a VM. Where that is refused (strict
-     * overcommit charges writable private memory even with MAP_NORESERVE), address space only,
-     * and each slice is mapped as it is used. */
-    bool writable = true;
-    uint8_t *window = reserve(PROT_READ | PROT_WRITE);
-    uint8_t *own = window ? reserve(PROT_READ | PROT_WRITE) : NULL;
-    if (!own) {
-        if (window)
-            munmap(window, MCOV_WINDOW_BYTES);
-        writable = false;
-        window = reserve(PROT_NONE);
-        own = reserve(PROT_NONE);
-    }
-    if (!window || !own ||
-        (!writable && (!map_private(window, MCOV_SINK_BYTES) || !map_private(own, MCOV_SINK_BYTES)))) {
+    /* Address space only: a slice is mapped as its module registers. Writable reservations would
+     * spare that mapping, but count 8 GiB against RLIMIT_DATA and strict overcommit (also at each
+     * fork), and mlockall would fault them all in. */
+    uint8_t *window = reserve(PROT_NONE);
+    uint8_t *own = reserve(PROT_NONE);
+    if (!window || !own || !map_private(window, MCOV_SINK_BYTES) ||
+        !map_private(own, MCOV_SINK_BYTES)) {
         mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing; "
                   "raise the address-space limit (ulimit -v, RLIMIT_AS) by 8 GiB",
                   (unsigned long long)(2 * MCOV_WINDOW_BYTES), strerror(errno));
@@ -87,11 +77,6 @@ bool mcov_windows_ready(void)
             munmap(own, MCOV_WINDOW_BYTES);
         return false;
     }
-    if (writable) { /* a core dump of the target would otherwise hold 8 GiB of zero pages */
-        (void)madvise(window, MCOV_WINDOW_BYTES, MADV_DONTDUMP);
-        (void)madvise(own, MCOV_WINDOW_BYTES, MADV_DONTDUMP);
-    }
-    mcov_rt.windows_writable = writable;
     mcov_rt.window = window;
     mcov_rt.own = own;
     mcov_rt.used = MCOV_SINK_BYTES;
