@@ -174,20 +174,27 @@ static int worker_region(uint32_t edges, uint64_t seed, const char *region)
     return send_report(&report);
 }
 
-/* Joins through MEMCOV_REGION, which the parent set: the guard init registers straight into the
- * region. */
-static int worker_region_env(uint32_t edges, uint64_t seed)
+/* libmemcov's guard init with MEMCOV_REGION set by the parent, which registers the module
+ * straight into the region; *ns is its time. 0 if the module joined. */
+static int register_through_env(uint32_t edges, uint64_t *ns)
 {
-    struct worker_report report = {0};
     uint64_t t0 = now_ns();
     __sanitizer_cov_trace_pc_guard_init(s_guards, s_guards + edges);
-    uint64_t t1 = now_ns();
+    *ns = now_ns() - t0;
     if (mcov_private_module_count() != 0) {
         fprintf(stderr, "bench_gather worker: MEMCOV_REGION not joined: %s\n", mcov_last_error());
         return 1;
     }
+    return 0;
+}
+
+static int worker_region_env(uint32_t edges, uint64_t seed)
+{
+    struct worker_report report = {0};
+    if (register_through_env(edges, &report.register_ns) != 0)
+        return 1;
+    uint64_t t1 = now_ns();
     hit_guards(edges, seed);
-    report.register_ns = t1 - t0;
     report.hits_ns = now_ns() - t1;
     return send_report(&report);
 }
@@ -209,17 +216,11 @@ static int worker_startup(uint32_t edges, uint64_t seed)
         __atomic_store_n(&s_guards[i], (uint32_t)(local + i), __ATOMIC_RELAXED);
     uint64_t t1 = now_ns();
     memset(s_guards, 0, (size_t)edges * sizeof *s_guards);
-    uint64_t t2 = now_ns();
-    __sanitizer_cov_trace_pc_guard_init(s_guards, s_guards + edges);
-    uint64_t t3 = now_ns();
-    if (mcov_private_module_count() != 0) {
-        fprintf(stderr, "bench_gather worker: MEMCOV_REGION not joined: %s\n", mcov_last_error());
+    if (register_through_env(edges, &report.register_ns) != 0)
         return 1;
-    }
     hit_guards(edges, seed);
     report.number_ns = t1 - t0;
-    report.register_ns = t3 - t2;
-    report.own_ns = t3 - t2 > t1 - t0 ? (t3 - t2) - (t1 - t0) : 0;
+    report.own_ns = report.register_ns > report.number_ns ? report.register_ns - report.number_ns : 0;
     return send_report(&report);
 }
 

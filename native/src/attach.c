@@ -41,30 +41,32 @@ static bool slice_touched(const uint8_t *slice, uint64_t span)
     return false;
 }
 
+static void warn_records_privately(const struct mcov_region *r, const struct mcov_module *m, int err)
+{
+    mcov_warn("cannot map region '%s' over module %s (%s): it records privately; "
+              "free memory or raise vm.max_map_count",
+              r->name, m->id.path, strerror(err));
+}
+
 /* Replace a module's private slice with its range of the region, keeping its hits. */
 static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *m,
                              int64_t base)
 {
     uint8_t *slice = mcov_rt.window + m->local;
-    /* Registered straight into the region: nothing to keep, and no recovery to try (the
-     * registration maps private pages if this fails). */
-    if (m->fresh) {
-        if (mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
-            m->fresh = false;
-            m->region_base = base;
-        } else {
-            mcov_warn("cannot map region '%s' over module %s (%s): it records privately; "
-                      "free memory or raise vm.max_map_count",
-                      r->name, m->id.path, strerror(errno));
-        }
-        return;
-    }
-    /* Nothing hit yet (a worker that attaches before its first hit): the region's pages replace
-     * the private ones with no copy, and no page of either is touched. */
-    if (!slice_touched(slice, m->span) &&
+    /* Registered straight into the region, or nothing hit yet (a worker that attaches before its
+     * first hit): the region's pages replace the slice with no copy, and no page of either is
+     * touched. */
+    if ((m->fresh || !slice_touched(slice, m->span)) &&
         mcov_window_map_region(fd, r, m->local, (uint64_t)base, m->span)) {
+        m->fresh = false;
         m->region_base = base;
         own_view_into_base(m);
+        return;
+    }
+    /* A straight module has nothing to keep and no pages to recover: its registration maps
+     * private ones. */
+    if (m->fresh) {
+        warn_records_privately(r, m, errno);
         return;
     }
     uint8_t *held = malloc(m->id.edge_count);
@@ -86,9 +88,7 @@ static void move_into_region(int fd, struct mcov_region *r, struct mcov_module *
                       r->name, strerror(e), m->id.path);
         } else {
             own_view_into_base(m);
-            mcov_warn("cannot map region '%s' over module %s (%s): it records privately; "
-                      "free memory or raise vm.max_map_count",
-                      r->name, m->id.path, strerror(e));
+            warn_records_privately(r, m, e);
         }
     }
     free(held);

@@ -498,6 +498,8 @@ static void free_lane(const struct mcov_region *r, uint32_t k)
 
 bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own)
 {
+    if (!r->lanes.base)
+        return false;
     for (uint32_t k = 0; k < r->lanes.count; k++)
         if ((int32_t)k != own &&
             __atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE)

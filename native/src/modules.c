@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "record.h"
 #include "runtime.h"
@@ -24,15 +23,12 @@ static bool grow_modules(void)
 
 /* Numbering writes every page of the guards: one populate call faults them in at once, where a
  * first store per page would trap once per page (most of numbering's cost in a VM). A kernel
- * without MADV_POPULATE_WRITE (before 5.14) refuses it and the stores fault as usual. */
+ * without MADV_POPULATE_WRITE (before 5.14) refuses it and the stores fault as usual. Pages are
+ * at most MCOV_EDGE_ALIGN (mcov_windows_ready), so a multiple of it is page-aligned. */
 static void populate_guards(uint32_t *start, uint64_t edges)
 {
-    long page = sysconf(_SC_PAGESIZE);
-    if (page <= 0)
-        return;
-    uintptr_t from = (uintptr_t)start & ~((uintptr_t)page - 1);
-    uintptr_t to = (uintptr_t)(start + edges);
-    (void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+    uintptr_t from = (uintptr_t)start & ~(uintptr_t)(MCOV_EDGE_ALIGN - 1);
+    (void)madvise((void *)from, (uintptr_t)(start + edges) - from, MADV_POPULATE_WRITE);
 }
 
 static void set_guards(uint32_t *start, uint64_t edges, uint64_t local)
