@@ -234,7 +234,7 @@ def recording(build_dir, nbytes, reps, afl_skip):
 
 GATHER_MODES = ("serialize", "region", "region-env", "lane", "startup")
 GATHER_FIELDS = ("parent_ns", "wall_ns", "number_ns", "register_ns", "attach_ns", "hits_ns", "faults", "own_ns",
-                 "warm_count_ns")
+                 "own_faults", "warm_count_ns")
 
 
 def gather(build_dir, sizes, workers, reps):
@@ -277,8 +277,8 @@ def gather(build_dir, sizes, workers, reps):
               "ratio |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     parts = ["| edges | numbering (serialize) ms | guard init (region) ms | mcov_attach ms | guard init with "
              "MEMCOV_REGION ms | hits: serialize ms | hits: region ms | faults: serialize | faults: region | "
-             "Memcov's own start-up ms | lane: register ms | lane: attach ms |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "Memcov's own start-up ms | its faults | lane: register ms | lane: attach ms |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for edges in sizes:
         g = {m: res[(edges, m)] for m in runs}
         s, r, e, ln = g["serialize"], g["region"], g["region-env"], g["lane"]
@@ -292,7 +292,8 @@ def gather(build_dir, sizes, workers, reps):
                       f"{ms(pr['parent_ns'])} | {ps['parent_ns'] / pr['parent_ns']:.0f}× |")
         parts.append(f"| {edges_label(edges)} | {ms(s['number_ns'])} | {ms(r['register_ns'])} | {ms(r['attach_ns'])} | "
                      f"{ms(e['register_ns'])} | {ms(s['hits_ns'])} | {ms(e['hits_ns'])} | {s['faults']:.0f} | "
-                     f"{e['faults']:.0f} | {ms(g['startup']['own_ns'])} | {ms(ln['register_ns'])} | "
+                     f"{e['faults']:.0f} | {ms(g['startup']['own_ns'])} | {g['startup']['own_faults']:.0f} | "
+                     f"{ms(ln['register_ns'])} | "
                      f"{ms(ln['attach_ns'])} |")
     text = (f"{workers} worker processes, {parallel} at a time, each numbering the guards of a module of the size "
             f"given and hitting 65536 pseudo-random edges of it; medians of {reps} rounds (the modes alternate "
@@ -319,7 +320,7 @@ def gather(build_dir, sizes, workers, reps):
             f"faults from exec to exit. Memcov's own start-up is measured by workers of their own (bench_gather "
             f"startup, exec'd with MEMCOV_REGION): with the guard pages already faulted in, the guard init's time "
             f"less a numbering of the same pages as libmemcov does it (populate, then a store each): what "
-            f"registering, attaching and joining add.\n\n" + "\n".join(parts) + "\n")
+            f"registering, attaching and joining add; its faults are the page faults during that guard init.\n\n" + "\n".join(parts) + "\n")
     return text, res
 
 

@@ -20,11 +20,12 @@
  *               outlives it, and the parent's count folds every lane into the map.
  *   startup     Memcov's own part of region-env's start-up: the worker faults its guard pages in
  *               and times a numbering of them (the stores a guard init makes), clears them, then
- *               times the guard init with MEMCOV_REGION set; own_ns is the difference. No wall
- *               time is compared for it.
+ *               times the guard init with MEMCOV_REGION set; own_ns is the difference, and
+ *               own_faults the page faults during the guard init. No wall time is compared for
+ *               it.
  * Prints one line:
  *   mode=M edges=E workers=W covered=C parent_ns=P wall_ns=T number_ns=N register_ns=R
- *   attach_ns=A hits_ns=H faults=F own_ns=O warm_count_ns=K
+ *   attach_ns=A hits_ns=H faults=F own_ns=O own_faults=G warm_count_ns=K
  * parent_ns is the parent's work once every worker exited and reported; wall_ns runs from the
  * first spawn (before the region's creation) to the count. The rest are medians over the
  * workers: number_ns the serialize worker's numbering; register_ns libmemcov's guard init
@@ -74,6 +75,7 @@ struct worker_report {
     uint64_t hits_ns;
     uint64_t own_ns;
     uint64_t faults;
+    uint64_t own_faults;
 };
 
 static uint64_t now_ns(void)
@@ -108,12 +110,15 @@ static int write_full(int fd, const void *buf, size_t len)
     return 0;
 }
 
-static int send_report(struct worker_report *report)
+static uint64_t faults_so_far(void)
 {
     struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return 1;
-    report->faults = (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt : 0;
+}
+
+static int send_report(struct worker_report *report)
+{
+    report->faults = faults_so_far();
     return write_full(REPORT_FD, report, sizeof *report) == 0 ? 0 : 1;
 }
 
@@ -216,8 +221,10 @@ static int worker_startup(uint32_t edges, uint64_t seed)
         __atomic_store_n(&s_guards[i], (uint32_t)(local + i), __ATOMIC_RELAXED);
     uint64_t t1 = now_ns();
     memset(s_guards, 0, (size_t)edges * sizeof *s_guards);
+    uint64_t faults = faults_so_far();
     if (register_through_env(edges, &report.register_ns) != 0)
         return 1;
+    report.own_faults = faults_so_far() - faults;
     hit_guards(edges, seed);
     report.number_ns = t1 - t0;
     report.own_ns = report.register_ns > report.number_ns ? report.register_ns - report.number_ns : 0;
@@ -343,6 +350,7 @@ static int reports_collect(struct reports *r, int workers)
     r->median.hits_ns = median_of(all, n, offsetof(struct worker_report, hits_ns));
     r->median.own_ns = median_of(all, n, offsetof(struct worker_report, own_ns));
     r->median.faults = median_of(all, n, offsetof(struct worker_report, faults));
+    r->median.own_faults = median_of(all, n, offsetof(struct worker_report, own_faults));
     free(all);
     return 0;
 }
@@ -353,9 +361,9 @@ static void print_line(const char *mode, uint32_t edges, int workers, uint64_t c
 {
     printf("mode=%s edges=%u workers=%d covered=%" PRIu64 " parent_ns=%" PRIu64 " wall_ns=%" PRIu64
            " number_ns=%" PRIu64 " register_ns=%" PRIu64 " attach_ns=%" PRIu64 " hits_ns=%" PRIu64
-           " faults=%" PRIu64 " own_ns=%" PRIu64 " warm_count_ns=%" PRIu64 "\n",
+           " faults=%" PRIu64 " own_ns=%" PRIu64 " own_faults=%" PRIu64 " warm_count_ns=%" PRIu64 "\n",
            mode, edges, workers, covered, parent_ns, wall_ns, m->number_ns, m->register_ns,
-           m->attach_ns, m->hits_ns, m->faults, m->own_ns, warm_ns);
+           m->attach_ns, m->hits_ns, m->faults, m->own_ns, m->own_faults, warm_ns);
 }
 
 static int parent_serialize(const char *self, uint32_t edges, int workers, int parallel)

@@ -26,7 +26,7 @@ static void own_view_into_base(const struct mcov_module *m)
 static bool slice_touched(const uint8_t *slice, uint64_t span)
 {
     unsigned char resident[256];
-    long page = sysconf(_SC_PAGESIZE);
+    long page = mcov_page_size();
     if (page <= 0)
         return true;
     uint64_t chunk = sizeof resident * (uint64_t)page;
@@ -116,20 +116,22 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
     int lock = mcov_region_lock(r);
     if (lock < 0)
         return;
-    int64_t *bases = calloc(mcov_rt.module_count, sizeof *bases);
+    int64_t few[16]; /* the usual join, at a module's registration, without a malloc */
+    int64_t *bases = mcov_rt.module_count <= 16 ? few : calloc(mcov_rt.module_count, sizeof *bases);
     if (!bases) {
         close(lock);
         mcov_warn("out of memory joining region '%s': modules record privately", r->name);
         return;
     }
     for (uint32_t i = first; i < mcov_rt.module_count; i++) {
-        const struct mcov_module *m = &mcov_rt.modules[i];
+        struct mcov_module *m = &mcov_rt.modules[i];
         bases[i] = -1;
         if (m->region_base >= 0)
             continue;
-        if (m->id.mode == MCOV_MODE_INLINE && !m->mappable)
+        if (m->id.mode == MCOV_MODE_INLINE && !m->mappable) {
+            mcov_identity_complete(&m->id);
             refuse_unmappable(r, m);
-        else
+        } else
             bases[i] = mcov_region_claim_one(r, &m->id);
     }
     flock(lock, LOCK_UN);
@@ -139,7 +141,8 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
         if (bases[i] >= 0)
             move_into_region(lock, r, &mcov_rt.modules[i], bases[i]);
     close(lock);
-    free(bases);
+    if (bases != few)
+        free(bases);
     mcov_inline_place_sections(false);
     mcov_pcs_publish(r);
 }

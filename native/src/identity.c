@@ -20,7 +20,7 @@ struct find_ctx {
     uint32_t build_id_len;
     uintptr_t bias;
     bool bias_only; /* find the object's bias, not its name nor its build-id */
-    bool canonical; /* name is the kernel's path of the executable, canonical already */
+    bool executable; /* the object is the executable, which the loader names "" */
 };
 
 const uint8_t *mcov_find_note(const struct dl_phdr_info *info, uint32_t type, const char *name,
@@ -83,15 +83,30 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     ctx->bias = info->dlpi_addr;
     if (ctx->bias_only)
         return 1;
-    if (info->dlpi_name && info->dlpi_name[0]) {
+    if (info->dlpi_name && info->dlpi_name[0])
         strncpy(ctx->name, info->dlpi_name, sizeof ctx->name - 1);
-    } else {
-        ssize_t n = readlink("/proc/self/exe", ctx->name, sizeof ctx->name - 1);
-        ctx->name[n > 0 ? n : 0] = 0;
-        ctx->canonical = true;
-    }
+    else
+        ctx->executable = true;
     read_build_id(info, ctx);
     return 1;
+}
+
+/* The kernel's path of the executable, canonical already: the loader names it "". */
+static void read_executable_path(char *buf, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    buf[n > 0 ? n : 0] = 0;
+}
+
+/* path's size in out->file_size (0 if it cannot be read) and its tail in out->path. */
+static void set_path(struct mcov_identity *out, const char *path)
+{
+    struct stat st;
+    out->file_size = path[0] && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    size_t len = strlen(path);
+    /* Keep the tail of a long path: the file name is what a reader needs. */
+    const char *shown = len >= sizeof out->path ? path + len - (sizeof out->path - 1) : path;
+    memcpy(out->path, shown, strlen(shown) + 1);
 }
 
 bool mcov_object_bias(const void *addr, uintptr_t *bias)
@@ -110,34 +125,60 @@ void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode, struct mc
     memset(out, 0, sizeof *out);
     out->edge_count = edges;
     out->mode = mode;
-    struct find_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
+    struct find_ctx ctx; /* not cleared whole: the name's untouched stack pages stay so */
     ctx.addr = (uintptr_t)addr;
+    ctx.found = false;
+    ctx.name[0] = 0;
+    ctx.build_id_len = 0;
+    ctx.bias = 0;
+    ctx.bias_only = false;
+    ctx.executable = false;
     dl_iterate_phdr(find_object, &ctx);
+    out->bias = ctx.bias;
 
     char real[PATH_MAX];
     const char *path = ctx.name;
-    if (ctx.found && ctx.name[0] && !ctx.canonical && realpath(ctx.name, real))
+    if (ctx.executable && ctx.build_id_len)
+        out->path_pending = true;
+    else if (ctx.executable)
+        read_executable_path(ctx.name, sizeof ctx.name);
+    else if (ctx.found && ctx.name[0] && realpath(ctx.name, real))
         path = real;
-    struct stat st;
-    if (path[0] && stat(path, &st) == 0)
-        out->file_size = (uint64_t)st.st_size;
-    size_t len = strlen(path);
-    /* Keep the tail of a long path: the file name is what a reader needs. */
-    const char *shown = len >= sizeof out->path ? path + len - (sizeof out->path - 1) : path;
-    memcpy(out->path, shown, strlen(shown) + 1);
-    out->bias = ctx.bias;
+    if (!out->path_pending)
+        set_path(out, path);
 
     if (ctx.build_id_len) {
         out->kind = MCOV_ID_BUILD_ID;
         out->len = ctx.build_id_len;
         memcpy(out->bytes, ctx.build_id, ctx.build_id_len);
     } else {
-        uint64_t h = mcov_fnv1a(path, len, MCOV_FNV_OFFSET);
+        uint64_t h = mcov_fnv1a(path, strlen(path), MCOV_FNV_OFFSET);
         out->kind = MCOV_ID_PATH;
         out->len = sizeof h;
         memcpy(out->bytes, &h, sizeof h);
     }
+}
+
+void mcov_identity_complete(struct mcov_identity *id)
+{
+    if (!id->path_pending)
+        return;
+    char path[PATH_MAX];
+    read_executable_path(path, sizeof path);
+    set_path(id, path);
+    id->path_pending = false;
+}
+
+void mcov_identity_adopt(struct mcov_identity *id, const mcov_module_entry *e)
+{
+    if (!id->path_pending)
+        return;
+    id->file_size = e->file_size;
+    size_t n = strnlen(e->path, sizeof e->path);
+    n = n < sizeof id->path ? n : sizeof id->path - 1;
+    memcpy(id->path, e->path, n);
+    id->path[n] = 0;
+    id->path_pending = false;
 }
 
 bool mcov_identity_matches(const struct mcov_identity *id, const mcov_module_entry *e)

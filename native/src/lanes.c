@@ -33,6 +33,11 @@
 
 #include "bytes.h"
 #include "runtime.h"
+#include "text.h"
+
+/* Lanes are copied through their file a chunk at a time, on the stack: thread-local buffers
+ * would be static TLS, zeroed at every thread's start and every exec's. */
+enum { LANE_CHUNK = 16 << 10 };
 
 const char *mcov_dir_of(const char *region_path, char *buf, size_t len)
 {
@@ -46,10 +51,13 @@ const char *mcov_dir_of(const char *region_path, char *buf, size_t len)
 int mcov_lanes_path(const char *region_path, const char *name, uint64_t token, char *buf,
                     size_t len)
 {
-    char dir[4096];
-    int n = snprintf(buf, len, "%s/" MCOV_LANES_FILE_PREFIX "%s-%016" PRIx64,
-                     mcov_dir_of(region_path, dir, sizeof dir), name, token);
-    if (n < 0 || (size_t)n >= len)
+    struct mcov_text t = mcov_text_in(buf, len);
+    mcov_text_dir_of(&t, region_path);
+    mcov_text_str(&t, "/" MCOV_LANES_FILE_PREFIX);
+    mcov_text_str(&t, name);
+    mcov_text_str(&t, "-");
+    mcov_text_hex64(&t, token);
+    if (!t.fits)
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "the lanes file of region '%s' needs a path of more than %zu bytes: set "
                          "MEMCOV_SHM_DIR to a shorter directory",
@@ -465,11 +473,10 @@ static void fold_from_file(const struct mcov_region *r, uint32_t k, uint64_t epo
     uint64_t n = mcov_lane_extent(r, k);
     if (part == MCOV_LANE_NONE || n == 0)
         return;
-    enum { CHUNK = 1 << 16 };
-    static _Thread_local uint8_t buf[CHUNK], mask[CHUNK];
+    uint8_t buf[LANE_CHUNK], mask[LANE_CHUNK];
     uint64_t at = lane_offset(r, k);
-    for (uint64_t done = 0; done < n; done += CHUNK) {
-        uint64_t want = n - done < CHUNK ? n - done : CHUNK;
+    for (uint64_t done = 0; done < n; done += LANE_CHUNK) {
+        uint64_t want = n - done < LANE_CHUNK ? n - done : LANE_CHUNK;
         if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
             return;
         if (part == MCOV_LANE_BEYOND_MASK &&
@@ -546,10 +553,9 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
     mcov_lane_entry *e = mcov_lane_at(r, k);
     uint64_t n = mcov_lane_extent(r, k);
     uint64_t at = lane_offset(r, k);
-    enum { CHUNK = 1 << 16 };
-    static _Thread_local uint8_t buf[CHUNK];
-    for (uint64_t done = 0; done < n; done += CHUNK) {
-        uint64_t want = n - done < CHUNK ? n - done : CHUNK;
+    uint8_t buf[LANE_CHUNK];
+    for (uint64_t done = 0; done < n; done += LANE_CHUNK) {
+        uint64_t want = n - done < LANE_CHUNK ? n - done : LANE_CHUNK;
         if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
             return;
         /* A chunk that holds nothing adds nothing now, but the lane may gain bytes there later:
@@ -652,11 +658,10 @@ int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
 bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, const uint8_t *bytes,
                        uint64_t n)
 {
-    enum { CHUNK = 1 << 16 };
-    static _Thread_local uint8_t buf[CHUNK];
+    uint8_t buf[LANE_CHUNK];
     uint64_t at = lane_offset(r, (uint32_t)k) + r->capacity + from;
-    for (uint64_t done = 0; done < n; done += CHUNK) {
-        uint64_t want = n - done < CHUNK ? n - done : CHUNK;
+    for (uint64_t done = 0; done < n; done += LANE_CHUNK) {
+        uint64_t want = n - done < LANE_CHUNK ? n - done : LANE_CHUNK;
         if (all_zero(bytes + done, want))
             continue;
         if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
@@ -673,12 +678,11 @@ bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, co
 void mcov_lane_inherit_mask(const struct mcov_region *r, int32_t child, int32_t parent,
                             uint64_t from, uint64_t n)
 {
-    enum { CHUNK = 1 << 16 };
-    static _Thread_local uint8_t buf[CHUNK];
+    uint8_t buf[LANE_CHUNK];
     uint64_t src = lane_offset(r, (uint32_t)parent) + r->capacity + from;
     uint64_t dst = lane_offset(r, (uint32_t)child) + r->capacity + from;
-    for (uint64_t done = 0; done < n; done += CHUNK) {
-        uint64_t want = n - done < CHUNK ? n - done : CHUNK;
+    for (uint64_t done = 0; done < n; done += LANE_CHUNK) {
+        uint64_t want = n - done < LANE_CHUNK ? n - done : LANE_CHUNK;
         if (!mcov_read_at(r->lanes.fd, buf, want, src + done))
             memset(buf, 0xff, want); /* unreadable: hide all of it rather than bring it back */
         if (all_zero(buf, want))

@@ -8,14 +8,26 @@
 #include "record.h"
 #include "runtime.h"
 
+/* The first modules' records are static: a worker's start-up then calls no malloc, whose first
+ * call sets the heap up (system calls and page faults). */
+static struct mcov_module s_first_modules[8];
+
 static bool grow_modules(void)
 {
     if (mcov_rt.module_count < mcov_rt.module_cap)
         return true;
-    uint32_t cap = mcov_rt.module_cap ? mcov_rt.module_cap * 2 : 16;
-    struct mcov_module *p = realloc(mcov_rt.modules, cap * sizeof *p);
+    if (!mcov_rt.modules) {
+        mcov_rt.modules = s_first_modules;
+        mcov_rt.module_cap = sizeof s_first_modules / sizeof s_first_modules[0];
+        return true;
+    }
+    bool first = mcov_rt.modules == s_first_modules;
+    uint32_t cap = mcov_rt.module_cap * 2;
+    struct mcov_module *p = first ? malloc(cap * sizeof *p) : realloc(mcov_rt.modules, cap * sizeof *p);
     if (!p)
         return false;
+    if (first)
+        memcpy(p, s_first_modules, sizeof s_first_modules);
     mcov_rt.modules = p;
     mcov_rt.module_cap = cap;
     return true;
@@ -44,7 +56,7 @@ static void set_guards(uint32_t *start, uint64_t edges, uint64_t local)
  * whose file was not found is never matched. */
 static struct mcov_module *find_same(const struct mcov_identity *id)
 {
-    for (uint32_t i = 0; id->path[0] && i < mcov_rt.module_count; i++)
+    for (uint32_t i = 0; (id->path[0] || id->path_pending) && i < mcov_rt.module_count; i++)
         if (mcov_identity_equal(&mcov_rt.modules[i].id, id))
             return &mcov_rt.modules[i];
     return NULL;
@@ -65,10 +77,11 @@ static void attach_from_env(void)
 /* New local slots [local, local + span) in both windows, clear. A callback module of an attached
  * process registers straight into the region: its window slice stays unmapped until joining maps
  * the region's pages there, with nothing private to map and copy first. */
-static struct mcov_module *add_module(const struct mcov_identity *id)
+static struct mcov_module *add_module(struct mcov_identity *id)
 {
     uint64_t span = mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN);
     if (span > MCOV_WINDOW_BYTES - mcov_rt.used) {
+        mcov_identity_complete(id);
         mcov_warn("module %s (%llu edges) does not fit in this process's 4 GiB of edge slots: "
                   "its edges are not recorded",
                   id->path, (unsigned long long)id->edge_count);
@@ -78,6 +91,7 @@ static struct mcov_module *add_module(const struct mcov_identity *id)
     if (!grow_modules() ||
         (!straight && !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span)) ||
         !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span)) {
+        mcov_identity_complete(id);
         mcov_warn("out of memory registering module %s: its edges are not recorded", id->path);
         return NULL;
     }
@@ -103,6 +117,7 @@ static bool join_new_module(void)
     struct mcov_module *m = &mcov_rt.modules[mcov_rt.module_count - 1];
     if (mcov_rt.attached)
         mcov_modules_join(&mcov_rt.region, mcov_rt.module_count - 1);
+    mcov_identity_complete(&m->id); /* no entry gave it its path */
     if (!m->fresh)
         return true;
     m->fresh = false;

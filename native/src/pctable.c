@@ -14,15 +14,20 @@
 
 #include "hook_abi.h"
 #include "runtime.h"
+#include "text.h"
 
 int mcov_pcs_path(const char *region_path, const char *name, uint64_t token,
                   const mcov_module_entry *e, char *buf, size_t len)
 {
-    char dir[4096];
-    int n = snprintf(buf, len, "%s/" MCOV_PCS_FILE_PREFIX "%s-%016" PRIx64 "-%016" PRIx64,
-                     mcov_dir_of(region_path, dir, sizeof dir), name, token,
-                     mcov_identity_hash(e));
-    if (n < 0 || (size_t)n >= len)
+    struct mcov_text t = mcov_text_in(buf, len);
+    mcov_text_dir_of(&t, region_path);
+    mcov_text_str(&t, "/" MCOV_PCS_FILE_PREFIX);
+    mcov_text_str(&t, name);
+    mcov_text_str(&t, "-");
+    mcov_text_hex64(&t, token);
+    mcov_text_str(&t, "-");
+    mcov_text_hex64(&t, mcov_identity_hash(e));
+    if (!t.fits)
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "the PC file of a module of region '%s' needs a path of more than %zu "
                          "bytes: set MEMCOV_SHM_DIR to a shorter directory",

@@ -14,6 +14,7 @@
 
 #include "bytes.h"
 #include "runtime.h"
+#include "text.h"
 
 /* The region directory: dir if given, else $MEMCOV_SHM_DIR, else /dev/shm. */
 const char *mcov_region_dir(const char *dir)
@@ -54,8 +55,11 @@ int mcov_region_path_of(const char *dir, const char *name, char *buf, size_t len
     int rc = mcov_region_check_name(name);
     if (rc)
         return rc;
-    int n = snprintf(buf, len, "%s/" MCOV_REGION_FILE_PREFIX "%s", mcov_region_dir(dir), name);
-    if (n < 0 || (size_t)n >= len)
+    struct mcov_text t = mcov_text_in(buf, len);
+    mcov_text_str(&t, mcov_region_dir(dir));
+    mcov_text_str(&t, "/" MCOV_REGION_FILE_PREFIX);
+    mcov_text_str(&t, name);
+    if (!t.fits)
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "MEMCOV_SHM_DIR is too long (%zu bytes at most): set it to a shorter "
                          "directory",
@@ -111,24 +115,19 @@ static int validate(const char *name, const char *path, const mcov_region_header
     return MCOV_OK;
 }
 
-/* Checks 3-17 of docs/region-format.md on the open file fd, then map it into out (whose path
- * is set). fd stays open: the caller closes it. */
-static int map_validated(int fd, const char *name, struct mcov_region *out)
+/* Checks 3-17 of docs/region-format.md on the open file fd, whose fstat is *st, then map it into
+ * out (whose path is set). fd stays open: the caller closes it. */
+static int map_validated(int fd, const struct stat *st, const char *name, struct mcov_region *out)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0)
-        return mcov_fail(MCOV_E_SYSTEM, "cannot stat region '%s' (%s): %s; remove it and create "
-                                        "it again",
-                         name, out->path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
+    if (!S_ISREG(st->st_mode))
         return mcov_fail(MCOV_E_PERMISSION, "%s is not a regular file: remove it", out->path);
-    if (st.st_uid != geteuid())
+    if (st->st_uid != geteuid())
         return mcov_fail(MCOV_E_PERMISSION,
                          "region '%s' (%s) belongs to uid %u, not to this process's uid %u: "
                          "use a region of your own",
-                         name, out->path, (unsigned)st.st_uid, (unsigned)geteuid());
+                         name, out->path, (unsigned)st->st_uid, (unsigned)geteuid());
     mcov_region_header h;
-    uint64_t size = (uint64_t)st.st_size;
+    uint64_t size = (uint64_t)st->st_size;
     if (size < sizeof h || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
         return mcov_fail(MCOV_E_CORRUPT,
                          "region '%s' at %s is truncated (%llu bytes, a header is %zu): remove "
@@ -142,15 +141,17 @@ static int map_validated(int fd, const char *name, struct mcov_region *out)
      * would be allocated at its first touch, and on a full tmpfs that is SIGBUS in whoever
      * touches it. tmpfs reports pages reserved by posix_fallocate as holes to SEEK_HOLE, so the
      * file's allocated blocks are what tells. */
-    if ((uint64_t)st.st_blocks * 512u < h.map_offset + h.capacity_edges)
+    if ((uint64_t)st->st_blocks * 512u < h.map_offset + h.capacity_edges)
         return mcov_fail(MCOV_E_CORRUPT,
                          "region '%s' at %s has holes: %llu of its %llu bytes exist (a sparse "
                          "copy?); touching the rest could fail with SIGBUS: remove it and create "
                          "it again",
-                         name, out->path, (unsigned long long)st.st_blocks * 512u,
+                         name, out->path, (unsigned long long)st->st_blocks * 512u,
                          (unsigned long long)(h.map_offset + h.capacity_edges));
     uint64_t len = h.map_offset + h.capacity_edges;
-    snprintf(out->name, sizeof out->name, "%s", name);
+    size_t name_len = strnlen(name, sizeof out->name - 1); /* checked: at most the maximum */
+    memcpy(out->name, name, name_len);
+    out->name[name_len] = 0;
     out->capacity = h.capacity_edges;
     /* Without its lanes file a region still works: own views of no-call modules are private
      * memory then (mcov_lanes_open says so). */
@@ -163,8 +164,8 @@ static int map_validated(int fd, const char *name, struct mcov_region *out)
                          "cannot map region '%s' (%llu bytes): %s; raise the address-space "
                          "limit (ulimit -v, RLIMIT_AS) or use a region of smaller capacity",
                          name, (unsigned long long)len, strerror(errno));
-    out->dev = st.st_dev;
-    out->ino = st.st_ino;
+    out->dev = st->st_dev;
+    out->ino = st->st_ino;
     out->base = base;
     out->size = len;
     out->header = base;
@@ -215,14 +216,18 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
      * unlinked it, and the path no longer names it. */
     rc = mcov_liveness_hold(fd, name, out->path, false);
     struct stat at, st;
-    if (rc == MCOV_OK && (stat(out->path, &at) != 0 || fstat(fd, &st) != 0 ||
-                          at.st_dev != st.st_dev || at.st_ino != st.st_ino))
+    if (rc == MCOV_OK && fstat(fd, &st) != 0)
+        rc = mcov_fail(MCOV_E_SYSTEM, "cannot stat region '%s' (%s): %s; remove it and create "
+                                      "it again",
+                       name, out->path, strerror(errno));
+    if (rc == MCOV_OK && (stat(out->path, &at) != 0 || at.st_dev != st.st_dev ||
+                          at.st_ino != st.st_ino))
         rc = mcov_fail(MCOV_E_NOT_FOUND,
                        "region '%s' (%s) was removed while it was being opened: create it "
                        "again",
                        name, out->path);
     if (rc == MCOV_OK)
-        rc = map_validated(fd, name, out);
+        rc = map_validated(fd, &st, name, out);
     if (rc) {
         close(fd);
         out->fd = -1;
@@ -342,7 +347,7 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
                            "region '%s' (%s) was removed or replaced right after it was created: "
                            "create it again",
                            name, path);
-        else if ((rc = map_validated(by_name, name, opened)) != MCOV_OK) {
+        else if ((rc = map_validated(by_name, &named, name, opened)) != MCOV_OK) {
             unlink(path); /* a region its creator cannot map is of no use to anyone */
             mcov_lanes_remove(path, name, token);
         }
@@ -658,10 +663,10 @@ static mcov_module_entry *entry_at(const struct mcov_region *r, uint32_t i)
     return (mcov_module_entry *)(r->base + r->table_offset) + i;
 }
 
-/* The base of the valid entry matching id, or -1; *cursor becomes the first slot no valid
+/* The base of the valid entry matching id (copied into *match if not NULL), or -1; *cursor becomes the first slot no valid
  * entry reserves (a cursor another process wrote back never overlaps an entry). */
 static int64_t find_range(const struct mcov_region *r, const struct mcov_identity *id,
-                          uint64_t *cursor)
+                          uint64_t *cursor, mcov_module_entry *match)
 {
     uint32_t n = mcov_region_module_count(r);
     uint64_t c = mcov_region_cursor(r);
@@ -670,8 +675,11 @@ static int64_t find_range(const struct mcov_region *r, const struct mcov_identit
         mcov_module_entry e;
         if (!mcov_region_read_entry(r, i, &e))
             continue;
-        if (found < 0 && mcov_identity_matches(id, &e))
+        if (found < 0 && mcov_identity_matches(id, &e)) {
             found = (int64_t)e.base;
+            if (match)
+                *match = e;
+        }
         uint64_t end = e.base + mcov_round_up(e.edge_count, MCOV_EDGE_ALIGN);
         if (end > c)
             c = end;
@@ -695,12 +703,16 @@ static void publish(const struct mcov_region *r, uint32_t n, const struct mcov_i
     __atomic_fetch_add(&h->edges_registered, id->edge_count, __ATOMIC_RELAXED);
 }
 
-int64_t mcov_region_claim_one(const struct mcov_region *r, const struct mcov_identity *id)
+int64_t mcov_region_claim_one(const struct mcov_region *r, struct mcov_identity *id)
 {
     uint64_t cursor;
-    int64_t base = find_range(r, id, &cursor);
-    if (base >= 0)
+    mcov_module_entry match;
+    int64_t base = find_range(r, id, &cursor, &match);
+    if (base >= 0) {
+        mcov_identity_adopt(id, &match);
         return base;
+    }
+    mcov_identity_complete(id); /* the entry written names the file */
     uint32_t n = mcov_region_module_count(r);
     uint64_t need = mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN);
     if (n < r->table_capacity && need <= r->capacity - cursor) {
@@ -731,7 +743,7 @@ int mcov_region_claim_all(const struct mcov_region *r, const struct mcov_identit
     uint32_t fresh = 0;
     /* Every base is known before the first store, so a refusal leaves the table as it was. */
     for (uint32_t i = 0; i < count; i++) {
-        int64_t found = find_range(r, &ids[i], &cursor);
+        int64_t found = find_range(r, &ids[i], &cursor, NULL);
         uint64_t base = found >= 0 ? (uint64_t)found : NEW_TAG | fresh;
         for (uint32_t j = 0; found < 0 && j < i; j++)
             if (mcov_identity_equal(&ids[j], &ids[i])) {

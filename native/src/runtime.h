@@ -78,9 +78,18 @@ struct mcov_identity {
     uint32_t mode;
     char path[184];
     uintptr_t bias; /* dlpi_addr of the object while it is loaded; never compared */
+    /* The executable's path and file_size are not read yet: it has a build-id, which matches
+     * without them (mcov_identity_complete, mcov_identity_adopt). */
+    bool path_pending;
 };
+/* The identity of the object holding addr. The executable's path, a lookup in /proc that costs
+ * a fresh process about 0.1 ms, is left pending when a build-id identifies it. */
 MCOV_HIDDEN void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode,
                                   struct mcov_identity *out);
+/* Read a pending path and file size now. */
+MCOV_HIDDEN void mcov_identity_complete(struct mcov_identity *id);
+/* Take a pending path and file size from the region's entry of the same module (same build-id). */
+MCOV_HIDDEN void mcov_identity_adopt(struct mcov_identity *id, const mcov_module_entry *e);
 /* The load bias (dlpi_addr) of the object holding addr; false if none does. */
 MCOV_HIDDEN bool mcov_object_bias(const void *addr, uintptr_t *bias);
 MCOV_HIDDEN bool mcov_identity_matches(const struct mcov_identity *id, const mcov_module_entry *e);
@@ -181,9 +190,9 @@ MCOV_HIDDEN bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i,
  * identity of 1 to 32 bytes. */
 MCOV_HIDDEN bool mcov_entry_identity_valid(const mcov_module_entry *e);
 /* Under the registration lock: id's base, found by identity or allocated at the cursor; -1 if
- * it does not fit (counted in the header, with one warning). */
-MCOV_HIDDEN int64_t mcov_region_claim_one(const struct mcov_region *r,
-                                          const struct mcov_identity *id);
+ * it does not fit (counted in the header, with one warning). A pending path is taken from the
+ * entry found, or read before a new entry is written. */
+MCOV_HIDDEN int64_t mcov_region_claim_one(const struct mcov_region *r, struct mcov_identity *id);
 /* Under the registration lock: every identity's base, or MCOV_E_TOO_SMALL and nothing
  * written (*needed: the capacity that would hold them, if needed is not NULL). */
 MCOV_HIDDEN int mcov_region_claim_all(const struct mcov_region *r, const struct mcov_identity *ids,
@@ -367,6 +376,8 @@ MCOV_HIDDEN void mcov_unlock(void);
 MCOV_HIDDEN void mcov_lock_and_sync(void);
 /* Reserve the windows once; false if the address space is not there. */
 MCOV_HIDDEN bool mcov_windows_ready(void);
+/* The size of a page. */
+MCOV_HIDDEN long mcov_page_size(void);
 /* Map fresh private pages over [local, local + span) of a window (mcov_rt.window or .own). */
 MCOV_HIDDEN bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span);
 /* Map the region's slots [base, base + span) over the window at local, from fd: a
