@@ -20,23 +20,15 @@ static void own_view_into_base(const struct mcov_module *m)
         mcov_or_into(mcov_rt.window + m->local, mcov_rt.own + m->local, m->id.edge_count);
 }
 
-/* Whether a page of the private slice was ever touched: a page never read nor written is not
- * resident (mincore), and holds no hit to carry over. A slice that cannot be asked counts as
- * touched. */
+/* Whether a page of the private slice was ever touched (mcov_resident_run). */
 static bool slice_touched(const uint8_t *slice, uint64_t span)
 {
-    unsigned char resident[256];
-    long page = mcov_page_size();
-    if (page <= 0)
-        return true;
-    uint64_t chunk = sizeof resident * (uint64_t)page;
-    for (uint64_t at = 0; at < span; at += chunk) {
-        uint64_t len = span - at < chunk ? span - at : chunk;
-        if (mincore((void *)(slice + at), len, resident) != 0)
+    for (uint64_t at = 0; at < span;) {
+        bool resident;
+        uint64_t end = mcov_resident_run(slice, at, span, &resident);
+        if (resident)
             return true;
-        for (uint64_t p = 0; p < (len + (uint64_t)page - 1) / (uint64_t)page; p++)
-            if (resident[p] & 1)
-                return true;
+        at = end;
     }
     return false;
 }

@@ -79,6 +79,17 @@ static inline void mcov_or_bits(uint8_t *p, uint8_t bits)
         __atomic_fetch_or(p, bits, __ATOMIC_RELAXED);
 }
 
+/* Put bits (mcov_map_bits) into a map byte: in a flag map with a plain store of 1, since every
+ * writer of a flag map stores the same 1 (a locked OR per byte made folding a lane of a million
+ * edges cost milliseconds); in a class map with an atomic OR, since writers OR different bits. */
+static inline void mcov_put_bits(uint8_t *p, uint8_t bits, bool classes)
+{
+    if (classes)
+        mcov_or_bits(p, bits);
+    else if (bits && !__atomic_load_n(p, __ATOMIC_RELAXED))
+        __atomic_store_n(p, 1, __ATOMIC_RELAXED);
+}
+
 /* OR src[0, n) into dst bit by bit (classes), writing only bytes that gain bits. */
 static inline void mcov_or_classes(uint8_t *dst, const uint8_t *src, uint64_t n)
 {

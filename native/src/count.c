@@ -1,5 +1,6 @@
-/* Finding the non-zero bytes of a map: mcov_count_set counts them (mcov_get_now), and
- * mcov_next_set_block skips to them (folding a lane). Their own file so that a test can compile
+/* Finding the non-zero bytes of a map: mcov_count_set counts them (mcov_get_now),
+ * mcov_next_set_block skips to them (folding a lane), and mcov_fold_flags sets a flag map's bytes
+ * where a lane's are (folding a lane read from its file). Their own file so that a test can compile
  * them against a byte-loop oracle, as built and with MCOV_COUNT_PORTABLE (the word loop that
  * targets without SSE2 use). */
 #include <stdint.h>
@@ -100,4 +101,31 @@ uint64_t mcov_next_set_block(const uint8_t *p, uint64_t i, uint64_t n)
                 return i;
     }
     return n;
+}
+
+/* Sixteen bytes at a time: which lane bytes are set beyond their mask, and which of those map
+ * bytes are still 0, as bit masks; then one byte store per map byte that gains its flag. A wider
+ * store would write back bytes that other processes set meanwhile as 0. */
+void mcov_fold_flags(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint64_t n)
+{
+    uint64_t i = 0;
+#if defined(__SSE2__) && !defined(MCOV_COUNT_PORTABLE)
+    const __m128i zero = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i l = _mm_loadu_si128((const __m128i *)(lane + i));
+        unsigned gain = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l, zero)) ^ 0xffffu;
+        if (gain && mask)
+            gain &= (unsigned)_mm_movemask_epi8(
+                        _mm_cmpeq_epi8(l, _mm_loadu_si128((const __m128i *)(mask + i)))) ^ 0xffffu;
+        if (!gain)
+            continue;
+        gain &= (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(map + i)), zero));
+        for (; gain; gain &= gain - 1)
+            __atomic_store_n(&map[i + (unsigned)__builtin_ctz(gain)], 1, __ATOMIC_RELAXED);
+    }
+#endif
+    for (; i < n; i++)
+        if (lane[i] && (!mask || lane[i] != mask[i]) && !__atomic_load_n(&map[i], __ATOMIC_RELAXED))
+            __atomic_store_n(&map[i], 1, __ATOMIC_RELAXED);
 }

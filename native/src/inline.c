@@ -126,7 +126,7 @@ static void or_live(uint8_t *dst, const uint8_t *src, uint64_t n)
 {
     bool cls = mcov_counts_classes();
     for (uint64_t i = next_candidate(src, 0, n); i < n; i = next_candidate(src, i + 1, n))
-        mcov_or_bits(&dst[i], mcov_map_bits(__atomic_load_n(&src[i], __ATOMIC_RELAXED), cls));
+        mcov_put_bits(&dst[i], mcov_map_bits(__atomic_load_n(&src[i], __ATOMIC_RELAXED), cls), cls);
 }
 
 /* Empty p[0, n) into base[0, n), and into own (NULL: none), each byte as a flag or its count's
@@ -137,9 +137,9 @@ static void drain_into(uint8_t *base, uint8_t *own, uint8_t *p, uint64_t n)
     bool cls = mcov_counts_classes();
     for (uint64_t i = next_candidate(p, 0, n); i < n; i = next_candidate(p, i + 1, n)) {
         uint8_t v = __atomic_load_n(&p[i], __ATOMIC_RELAXED) ? __atomic_exchange_n(&p[i], 0, __ATOMIC_RELAXED) : 0;
-        mcov_or_bits(&base[i], mcov_map_bits(v, cls));
+        mcov_put_bits(&base[i], mcov_map_bits(v, cls), cls);
         if (own)
-            mcov_or_bits(&own[i], mcov_map_bits(v, cls));
+            mcov_put_bits(&own[i], mcov_map_bits(v, cls), cls);
     }
 }
 
@@ -149,13 +149,24 @@ static void drain_into(uint8_t *base, uint8_t *own, uint8_t *p, uint64_t n)
 static void sync_mirrored(const struct mcov_module *m)
 {
     uint8_t *own = mcov_rt.view == MCOV_VIEW_OWN ? mcov_rt.own + m->local : NULL;
-    if (mcov_counts_classes()) {
-        drain_into(mcov_rt.window + m->local, own, m->section, m->id.edge_count);
-        return;
+    bool cls = mcov_counts_classes();
+    uint8_t *base = mcov_rt.window + m->local;
+    uint64_t n = m->id.edge_count;
+    /* Pages of the section never touched hold nothing: a module that registered before it ran
+     * (a worker's start-up) is synced without faulting its whole section in. */
+    for (uint64_t i = 0, end; i < n; i = end) {
+        bool resident;
+        end = mcov_resident_run(m->section, i, n, &resident);
+        if (!resident)
+            continue;
+        if (cls) {
+            drain_into(base + i, own ? own + i : NULL, m->section + i, end - i);
+            continue;
+        }
+        or_live(base + i, m->section + i, end - i);
+        if (own)
+            or_live(own + i, m->section + i, end - i);
     }
-    or_live(mcov_rt.window + m->local, m->section, m->id.edge_count);
-    if (own)
-        or_live(own, m->section, m->id.edge_count);
 }
 
 static bool mirrored(const struct mcov_module *m)
@@ -185,7 +196,7 @@ static void fold_words(uint8_t *base, uint8_t *lane, const uint8_t *mask, uint64
                 v = __atomic_exchange_n(w, 0, __ATOMIC_RELAXED);
             for (uint64_t j = 0; j < 8 && i + j < n; j++) {
                 uint8_t b = (uint8_t)(v >> (8 * j));
-                mcov_or_bits(&base[i + j], mcov_lane_bits(b, mask ? mask[i + j] : 0, cls));
+                mcov_put_bits(&base[i + j], mcov_lane_bits(b, mask ? mask[i + j] : 0, cls), cls);
             }
         }
     }
@@ -273,6 +284,10 @@ void mcov_inline_fold_lane(bool at_exit)
     /* In a hit-count region the counts are partial until the process clears its view or ends:
      * a read before then would make the classes of partial counts stick. */
     if (mcov_counts_classes() && !at_exit)
+        return;
+    /* A flag region's lane is left at exit for readers, which fold a dead owner's lane through
+     * mappings they have: folding it here would fault in the region's pages first. */
+    if (at_exit && !mcov_counts_classes())
         return;
     /* At exit a count ends: cleared with its fold, so that nothing counted by destructors and
      * threads after it is classed twice. */

@@ -39,6 +39,10 @@
  * would be static TLS, zeroed at every thread's start and every exec's. */
 enum { LANE_CHUNK = 16 << 10 };
 
+/* How many bytes the owned lanes (live or dead) may hold before a process taking a lane folds a
+ * dead owner's rather than take a free one. */
+#define MCOV_OWNED_LANES_BUDGET (256ull << 20)
+
 const char *mcov_dir_of(const char *region_path, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", region_path);
@@ -449,10 +453,14 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
 /* --- folding --- */
 
 /* OR into map[0, n) what lane[0, n) holds beyond mask (NULL: all of it): its non-zero bytes that
- * differ from their mask byte, as flags or, with classes, as their count's class. Words of zero
- * skipped. */
+ * differ from their mask byte, as flags (vectorized) or, with classes, as their count's class
+ * (words of zero skipped). */
 static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint64_t n, bool classes)
 {
+    if (!classes) {
+        mcov_fold_flags(map, lane, mask, n);
+        return;
+    }
     for (uint64_t i = 0; i < n; i += 8) {
         uint64_t end = n - i < 8 ? n : i + 8;
         mcov_word w = 0;
@@ -461,7 +469,7 @@ static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint
         if (end == i + 8 && !w)
             continue;
         for (uint64_t j = i; j < end; j++)
-            mcov_or_bits(&map[j], mcov_lane_bits(lane[j], mask ? mask[j] : 0, classes));
+            mcov_or_bits(&map[j], mcov_lane_bits(lane[j], mask ? mask[j] : 0, true));
     }
 }
 
@@ -632,27 +640,45 @@ int32_t mcov_lane_take(const struct mcov_region *r, int fd)
     return taken;
 }
 
+/* Take lane k if its byte can be locked on fd (a dead owner's lane is folded and freed first). */
+static bool take_lane(const struct mcov_region *r, int fd, uint32_t k)
+{
+    mcov_lane_entry *e = mcov_lane_at(r, k);
+    if (!lane_lock(fd, k, F_WRLCK))
+        return false; /* another process owns it */
+    if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE) {
+        fold_from_file(r, k, mcov_region_epoch(r));
+        free_lane(r, k);
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    __atomic_store_n(&e->seen_epoch, mcov_region_epoch(r), __ATOMIC_RELEASE);
+    __atomic_store_n(&e->owner_pid, (uint64_t)getpid(), __ATOMIC_RELAXED);
+    __atomic_store_n(&e->taken_ns, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&e->state, MCOV_LANE_OWNED, __ATOMIC_RELEASE);
+    return true;
+}
+
+/* A free lane first, while the owned lanes hold less than MCOV_OWNED_LANES_BUDGET bytes. A dead
+ * owner's lane is left to readers, which fold it through mappings of the map they made long ago;
+ * folding it here would fault the region's pages in first, most of a short-lived worker's
+ * start-up. Beyond the budget, or when no lane is free, the first lane that can be locked is
+ * taken, a dead owner's folded first, so that dead lanes stay in bounds when no one reads. */
 int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
 {
-    int32_t taken = -1;
-    for (uint32_t k = 0; k < r->lanes.count && taken < 0; k++) {
-        mcov_lane_entry *e = mcov_lane_at(r, k);
-        if (!lane_lock(fd, k, F_WRLCK))
-            continue; /* another process owns it */
-        if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE) {
-            fold_from_file(r, k, mcov_region_epoch(r));
-            free_lane(r, k);
-        }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        __atomic_store_n(&e->seen_epoch, mcov_region_epoch(r), __ATOMIC_RELEASE);
-        __atomic_store_n(&e->owner_pid, (uint64_t)getpid(), __ATOMIC_RELAXED);
-        __atomic_store_n(&e->taken_ns, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
-                         __ATOMIC_RELAXED);
-        __atomic_store_n(&e->state, MCOV_LANE_OWNED, __ATOMIC_RELEASE);
-        taken = (int32_t)k;
-    }
-    return taken;
+    uint64_t held = 0;
+    for (uint32_t k = 0; k < r->lanes.count; k++)
+        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE)
+            held += mcov_lane_extent(r, k);
+    for (uint32_t k = 0; held < MCOV_OWNED_LANES_BUDGET && k < r->lanes.count; k++)
+        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE &&
+            take_lane(r, fd, k))
+            return (int32_t)k;
+    for (uint32_t k = 0; k < r->lanes.count; k++)
+        if (take_lane(r, fd, k))
+            return (int32_t)k;
+    return -1;
 }
 
 bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, const uint8_t *bytes,

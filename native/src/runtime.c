@@ -116,8 +116,8 @@ __attribute__((constructor)) static void install_fork_handlers(void)
     pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
-/* At exit the no-call modules' mirrored hits and the lane go to the base: the region has them
- * before the process is gone. _exit skips this, and loses nothing the lane holds: whoever
+/* At exit the no-call modules' mirrored hits go to the base, and in a hit-count region the lane
+ * too (its count ends there). A flag region's lane stays for readers, as after _exit: whoever
  * notices the process died folds its lane. */
 __attribute__((destructor)) static void flush_at_exit(void)
 {

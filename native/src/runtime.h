@@ -259,7 +259,7 @@ MCOV_HIDDEN void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t ow
  * caller clears the map after, if it returns MCOV_OK; without room for the masks it changes
  * nothing and returns MCOV_E_NO_SPACE. */
 MCOV_HIDDEN int mcov_lanes_reset(const struct mcov_region *r, int fd);
-/* Take a free lane (or a dead owner's, folded first) with a lock on fd; -1 if none is free. The
+/* Take a free lane (else a dead owner's, folded first) with a lock on fd; -1 if none is. The
  * _locked form runs under a shared lanes lock the caller holds. */
 MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
 MCOV_HIDDEN int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd);
@@ -378,6 +378,12 @@ MCOV_HIDDEN void mcov_lock_and_sync(void);
 MCOV_HIDDEN bool mcov_windows_ready(void);
 /* The size of a page. */
 MCOV_HIDDEN long mcov_page_size(void);
+/* From p + i (i < n), the end (at most n) of a run of pages that are all resident or all not,
+ * and *resident which: a page of private memory never touched is not resident (mincore) and
+ * holds zeros, and reading it would fault it in. On a system with swap (where a page written and
+ * then swapped out is not resident either), or where mincore refuses, the rest is one resident
+ * run. */
+MCOV_HIDDEN uint64_t mcov_resident_run(const uint8_t *p, uint64_t i, uint64_t n, bool *resident);
 /* Map fresh private pages over [local, local + span) of a window (mcov_rt.window or .own). */
 MCOV_HIDDEN bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span);
 /* Map the region's slots [base, base + span) over the window at local, from fd: a
@@ -488,5 +494,8 @@ MCOV_HIDDEN uint64_t mcov_count_set(const uint8_t *p, uint64_t n);
 /* The first i + 64k below n whose 64 bytes p[i + 64k, ...) hold a non-zero byte, or n. p and i
  * are 64-byte aligned. Vectorized like mcov_count_set. */
 MCOV_HIDDEN uint64_t mcov_next_set_block(const uint8_t *p, uint64_t i, uint64_t n);
+/* A flag map's fold of a lane copied out of its file: map[i] becomes 1 where lane[i] is non-zero
+ * and differs from mask[i] (mask NULL: no mask); only map bytes that are 0 are written. */
+MCOV_HIDDEN void mcov_fold_flags(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint64_t n);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -93,6 +94,26 @@ bool mcov_windows_ready(void)
     __atomic_store_n(&mcov_hot.test, window, __ATOMIC_RELEASE);
     publish_hot();
     return true;
+}
+
+uint64_t mcov_resident_run(const uint8_t *p, uint64_t i, uint64_t n, bool *resident)
+{
+    unsigned char pages[256];
+    uintptr_t page = (uintptr_t)mcov_page_size();
+    uintptr_t from = ((uintptr_t)p + i) & ~(page - 1);
+    uintptr_t end = (uintptr_t)p + n;
+    uintptr_t len = end - from < sizeof pages * page ? end - from : sizeof pages * page;
+    *resident = true;
+    /* With swap, a page that was written and then swapped out is not resident either. */
+    struct sysinfo si;
+    if (sysinfo(&si) != 0 || si.totalswap != 0 || mincore((void *)from, len, pages) != 0)
+        return n;
+    *resident = pages[0] & 1;
+    uintptr_t k = 1;
+    while (k < (len + page - 1) / page && (pages[k] & 1) == (pages[0] & 1))
+        k++;
+    uintptr_t run_end = from + k * page;
+    return run_end >= end ? n : (uint64_t)(run_end - (uintptr_t)p);
 }
 
 bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span)

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -257,15 +258,22 @@ t_region_copy t_reference_union(void)
 
 /* --- Additive helpers for the cross-process tests --- */
 
+/* Region name's file (its path in path), opened read-only, and its header in *h. */
+static int open_region_file(const char *name, char *path, size_t len, mcov_region_header *h)
+{
+    t_region_path(name, path, len);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    CHECK(fd >= 0, "open %s", path);
+    CHECK(pread(fd, h, sizeof *h, 0) == (ssize_t)sizeof *h, "header of %s", path);
+    CHECK(memcmp(h->magic, MCOV_REGION_MAGIC, 8) == 0, "magic of %s", path);
+    return fd;
+}
+
 uint32_t t_read_entries(const char *name, mcov_module_entry *out, uint32_t max)
 {
     char path[4096];
-    t_region_path(name, path, sizeof path);
-    int fd = open(path, O_RDONLY | O_NOFOLLOW);
-    CHECK(fd >= 0, "open %s", path);
     mcov_region_header h;
-    CHECK(pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h, "header of %s", path);
-    CHECK(memcmp(h.magic, MCOV_REGION_MAGIC, 8) == 0, "magic of %s", path);
+    int fd = open_region_file(name, path, sizeof path, &h);
     uint32_t n = h.module_count;
     CHECK(n <= h.module_capacity, "module_count %u of %s", n, path);
     for (uint32_t i = 0; i < n && i < max; i++)
@@ -392,6 +400,37 @@ char *t_read_to_end(int fd)
     }
     text[len] = '\0';
     return text;
+}
+
+int t_open_lanes(const char *name, mcov_lanes_header *header)
+{
+    char path[4096];
+    mcov_region_header h;
+    close(open_region_file(name, path, sizeof path, &h));
+    char lanes[8400];
+    snprintf(lanes, sizeof lanes, "%s", path);
+    *strrchr(lanes, '/') = 0;
+    size_t dir_len = strlen(lanes);
+    snprintf(lanes + dir_len, sizeof lanes - dir_len, "/" MCOV_LANES_FILE_PREFIX "%s-%016" PRIx64,
+             name, h.lanes_token);
+    int fd = open(lanes, O_RDONLY | O_CLOEXEC);
+    CHECK(fd >= 0, "open %s", lanes);
+    mcov_lanes_header lh;
+    CHECK(pread(fd, &lh, sizeof lh, 0) == (ssize_t)sizeof lh &&
+              memcmp(lh.magic, MCOV_LANES_MAGIC, 8) == 0 && lh.token == h.lanes_token,
+          "the lanes header of %s", lanes);
+    if (header)
+        *header = lh;
+    return fd;
+}
+
+mcov_lane_entry t_lane_entry(int fd, uint32_t k)
+{
+    mcov_lane_entry e;
+    CHECK(pread(fd, &e, sizeof e, (off_t)(sizeof(mcov_lanes_header) + k * sizeof e)) ==
+              (ssize_t)sizeof e,
+          "read lane %u", k);
+    return e;
 }
 
 int t_count_entries(const char *dir, const char *prefix)

@@ -89,6 +89,11 @@ t_region_copy t_reference_union(void);
 uint32_t t_read_entries(const char *name, mcov_module_entry *out, uint32_t max);
 /* Index of the first entry whose path contains part (e.g. "sample_a"), or -1. */
 int t_find_entry(const mcov_module_entry *e, uint32_t n, const char *part);
+/* The lanes file of region name (the one its header's lanes_token names), opened read-only, and
+ * its header in *header (NULL: not wanted). */
+int t_open_lanes(const char *name, mcov_lanes_header *header);
+/* Entry k of the lane table of the lanes file open at fd. */
+mcov_lane_entry t_lane_entry(int fd, uint32_t k);
 
 /* pipe(2) with O_CLOEXEC, CHECKed. */
 void t_pipe(int fds[2]);

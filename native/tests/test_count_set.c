@@ -1,7 +1,9 @@
 /* mcov_count_set (the count behind mcov_get_now) gives the same number as a byte loop, for
  * every start alignment, lengths around each block and run boundary of the vector loop, lanes
- * filled to their limit (long runs of zeros and of non-zeros), and byte values 0x01..0xff; and
- * mcov_next_set_block (which folding a lane skips with) finds the same block as a byte loop.
+ * filled to their limit (long runs of zeros and of non-zeros), and byte values 0x01..0xff;
+ * mcov_next_set_block (which folding a lane skips with) finds the same block as a byte loop; and
+ * mcov_fold_flags (folding a lane into a flag map) leaves the map a byte loop leaves, with and
+ * without a mask.
  * Built twice: as the runtime is built, and with MCOV_COUNT_PORTABLE (the word loop). */
 #include "support.h"
 
@@ -52,6 +54,37 @@ static void check_range(unsigned density, size_t start, size_t n)
           density, start, n, (unsigned long long)got, (unsigned long long)want);
 }
 
+/* A lane, its mask and a map of random bytes at densities that give every case of a byte (lane
+ * clear, equal to its mask, beyond it; map clear or set); the map is compared after the fold with
+ * the byte loop's, at every start and length around the vector width. */
+static void check_fold_flags(void)
+{
+    enum { N = 16 * 40 + 64 };
+    static uint8_t lane[N], mask[N], map[N], want[N];
+    for (int round = 0; round < 64; round++) {
+        for (size_t i = 0; i < N; i++) {
+            uint64_t r = next_random();
+            lane[i] = (r & 3) ? (uint8_t)(r >> 8) : 0;
+            mask[i] = (r & 12) == 0 ? lane[i] : (uint8_t)(r >> 16);
+            map[i] = (r & 48) == 0 ? 1 : 0;
+        }
+        for (size_t start = 0; start < 20; start++)
+            for (size_t n = 0; start + n <= N; n += n < 40 ? 1 : 13) {
+                for (int masked = 0; masked <= 1; masked++) {
+                    memcpy(want, map, N);
+                    for (size_t i = start; i < start + n; i++)
+                        if (lane[i] && (!masked || lane[i] != mask[i]))
+                            want[i] = 1;
+                    static uint8_t got[N];
+                    memcpy(got, map, N);
+                    mcov_fold_flags(got + start, lane + start, masked ? mask + start : NULL, n);
+                    CHECK(memcmp(got, want, N) == 0, "fold, start %zu, length %zu, %s: the map differs",
+                          start, n, masked ? "masked" : "no mask");
+                }
+            }
+    }
+}
+
 int main(void)
 {
     static const unsigned densities[] = {0, 1, 85, 128, 255, 256};
@@ -93,6 +126,7 @@ int main(void)
             }
         s_buf[at] = 0;
     }
-    printf("mcov_count_set and mcov_next_set_block agree with the byte loop\n");
+    check_fold_flags();
+    printf("mcov_count_set, mcov_next_set_block and mcov_fold_flags agree with the byte loop\n");
     return 0;
 }

@@ -22,42 +22,6 @@
 
 enum { WORKERS = 200, POOL = 4 };
 
-/* The lanes file of region NAME, opened read-only, with its header (read from the files, as
- * memcov_region.h lays them out). */
-static int open_lanes(const char *name, mcov_lanes_header *out)
-{
-    char path[4096];
-    t_region_path(name, path, sizeof path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    CHECK(fd >= 0, "open %s", path);
-    mcov_region_header h;
-    CHECK(pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h, "read header");
-    close(fd);
-    CHECK(h.lanes_token != 0 && h.lane_count == MCOV_LANE_COUNT, "lanes %" PRIx64 " x %u",
-          h.lanes_token, h.lane_count);
-    char lanes[4200];
-    snprintf(lanes, sizeof lanes, "%s", path);
-    *strrchr(lanes, '/') = 0;
-    char full[8400];
-    snprintf(full, sizeof full, "%s/" MCOV_LANES_FILE_PREFIX "%s-%016" PRIx64, lanes, name,
-             h.lanes_token);
-    fd = open(full, O_RDONLY | O_CLOEXEC);
-    CHECK(fd >= 0, "open %s", full);
-    CHECK(pread(fd, out, sizeof *out, 0) == (ssize_t)sizeof *out, "read lanes header");
-    CHECK(memcmp(out->magic, MCOV_LANES_MAGIC, 8) == 0 && out->token == h.lanes_token,
-          "lanes header of %s", full);
-    return fd;
-}
-
-static mcov_lane_entry lane_entry(int fd, uint32_t k)
-{
-    mcov_lane_entry e;
-    CHECK(pread(fd, &e, sizeof e, (off_t)(sizeof(mcov_lanes_header) + k * sizeof e)) ==
-              (ssize_t)sizeof e,
-          "read lane %u", k);
-    return e;
-}
-
 /* --- a fork pool --- */
 
 struct pool_ctx {
@@ -100,11 +64,11 @@ static void fork_pool_lanes(void)
     }
     /* Every child is alive in its own view: one lane each, and one for the parent. */
     mcov_lanes_header lh;
-    int lanes = open_lanes(name, &lh);
+    int lanes = t_open_lanes(name, &lh);
     pid_t owners[MCOV_LANE_COUNT];
     int owned = 0;
     for (uint32_t k = 0; k < lh.lane_count; k++) {
-        mcov_lane_entry e = lane_entry(lanes, k);
+        mcov_lane_entry e = t_lane_entry(lanes, k);
         if (e.state != MCOV_LANE_OWNED)
             continue;
         for (int j = 0; j < owned; j++)
@@ -168,10 +132,10 @@ static void killed_workers_leave_no_lane(const t_region_copy *ref)
     for (int i = 0; i < WORKERS; i++)
         t_expect_byte(ready[0], 'r', pids[i], "worker ready");
     mcov_lanes_header lh;
-    int lanes = open_lanes(name, &lh);
+    int lanes = t_open_lanes(name, &lh);
     int owned = 0;
     for (uint32_t k = 0; k < lh.lane_count; k++)
-        owned += lane_entry(lanes, k).state == MCOV_LANE_OWNED;
+        owned += t_lane_entry(lanes, k).state == MCOV_LANE_OWNED;
     CHECK(owned == WORKERS, "%d lanes owned by %d live workers", owned, WORKERS);
     for (int i = 0; i < WORKERS; i++) {
         kill(pids[i], SIGKILL);
@@ -182,7 +146,7 @@ static void killed_workers_leave_no_lane(const t_region_copy *ref)
      * the lanes file back to its table. */
     t_check_region_matches(name, ref);
     for (uint32_t k = 0; k < lh.lane_count; k++) {
-        mcov_lane_entry e = lane_entry(lanes, k);
+        mcov_lane_entry e = t_lane_entry(lanes, k);
         CHECK(e.state == MCOV_LANE_FREE && e.extent == 0, "lane %u: state %u, extent %" PRIu64,
               k, e.state, e.extent);
     }
