@@ -20,12 +20,14 @@ static void own_view_into_base(const struct mcov_module *m)
         mcov_or_into(mcov_rt.window + m->local, mcov_rt.own + m->local, m->id.edge_count);
 }
 
-/* Whether a page of the private slice was ever touched (mcov_resident_run). */
+/* Whether a page of the private slice was ever touched (mcov_pages_run). */
 static bool slice_touched(const uint8_t *slice, uint64_t span)
 {
+    struct mcov_pages pages;
+    mcov_pages_start(&pages, slice, span);
     for (uint64_t at = 0; at < span;) {
         bool resident;
-        uint64_t end = mcov_resident_run(slice, at, span, &resident);
+        uint64_t end = mcov_pages_run(&pages, at, &resident);
         if (resident)
             return true;
         at = end;

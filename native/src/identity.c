@@ -83,9 +83,10 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     ctx->bias = info->dlpi_addr;
     if (ctx->bias_only)
         return 1;
-    if (info->dlpi_name && info->dlpi_name[0])
+    if (info->dlpi_name && info->dlpi_name[0]) {
         strncpy(ctx->name, info->dlpi_name, sizeof ctx->name - 1);
-    else
+        ctx->name[sizeof ctx->name - 1] = 0;
+    } else
         ctx->executable = true;
     read_build_id(info, ctx);
     return 1;
@@ -125,7 +126,7 @@ void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode, struct mc
     memset(out, 0, sizeof *out);
     out->edge_count = edges;
     out->mode = mode;
-    struct find_ctx ctx; /* not cleared whole: the name's untouched stack pages stay so */
+    struct find_ctx ctx; /* not cleared whole: the executable's name is never written */
     ctx.addr = (uintptr_t)addr;
     ctx.found = false;
     ctx.name[0] = 0;

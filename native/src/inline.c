@@ -154,9 +154,11 @@ static void sync_mirrored(const struct mcov_module *m)
     uint64_t n = m->id.edge_count;
     /* Pages of the section never touched hold nothing: a module that registered before it ran
      * (a worker's start-up) is synced without faulting its whole section in. */
+    struct mcov_pages pages;
+    mcov_pages_start(&pages, m->section, n);
     for (uint64_t i = 0, end; i < n; i = end) {
         bool resident;
-        end = mcov_resident_run(m->section, i, n, &resident);
+        end = mcov_pages_run(&pages, i, &resident);
         if (!resident)
             continue;
         if (cls) {

@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,12 +36,38 @@
 #include "runtime.h"
 #include "text.h"
 
-/* Lanes are copied through their file a chunk at a time, on the stack: thread-local buffers
- * would be static TLS, zeroed at every thread's start and every exec's. */
-enum { LANE_CHUNK = 16 << 10 };
+/* Lanes are copied through their file a chunk at a time, in a buffer from the heap, or a small one
+ * on the stack when the heap has none: thread-local buffers would be static TLS, zeroed at every
+ * thread's start and every exec's, and large ones on the stack could overflow a small thread
+ * stack (a module's registration runs in whatever thread loads it). */
+enum { LANE_CHUNK = 32 << 10, LANE_CHUNK_SMALL = 4096 };
+
+struct lane_buffer {
+    uint8_t *p;     /* parts of size bytes each, one after the other */
+    uint64_t size;
+    uint8_t small[2 * LANE_CHUNK_SMALL];
+};
+
+static void buffer_get(struct lane_buffer *b, unsigned parts)
+{
+    b->p = malloc((size_t)LANE_CHUNK * parts);
+    b->size = LANE_CHUNK;
+    if (!b->p) {
+        b->p = b->small;
+        b->size = LANE_CHUNK_SMALL;
+    }
+}
+
+static void buffer_put(struct lane_buffer *b)
+{
+    if (b->p != b->small)
+        free(b->p);
+}
 
 /* How many bytes the owned lanes (live or dead) may hold before a process taking a lane folds a
- * dead owner's rather than take a free one. */
+ * dead owner's rather than take a free one; also never more than half of what the file system
+ * has free, so that dead lanes do not crowd out the lanes of live processes in a small shm
+ * directory (a container's is often 64 MiB). */
 #define MCOV_OWNED_LANES_BUDGET (256ull << 20)
 
 const char *mcov_dir_of(const char *region_path, char *buf, size_t len)
@@ -93,6 +120,13 @@ static int reserve(int fd, uint64_t at, uint64_t len)
         err = posix_fallocate(fd, (off_t)at, (off_t)len);
     while (err == EINTR);
     return err;
+}
+
+/* Write buf[0, n) at offset at, reserved first (a hole written on a full tmpfs is SIGBUS for
+ * whoever maps it): false if there is no room or the write fails. */
+static bool reserve_and_write(int fd, const uint8_t *buf, uint64_t n, uint64_t at)
+{
+    return reserve(fd, at, n) == 0 && pwrite(fd, buf, n, (off_t)at) == (ssize_t)n;
 }
 
 int mcov_lanes_create(const char *region_path, const char *name, uint64_t capacity,
@@ -481,18 +515,21 @@ static void fold_from_file(const struct mcov_region *r, uint32_t k, uint64_t epo
     uint64_t n = mcov_lane_extent(r, k);
     if (part == MCOV_LANE_NONE || n == 0)
         return;
-    uint8_t buf[LANE_CHUNK], mask[LANE_CHUNK];
+    struct lane_buffer b;
+    buffer_get(&b, 2);
+    uint8_t *buf = b.p, *mask = b.p + b.size;
     uint64_t at = lane_offset(r, k);
-    for (uint64_t done = 0; done < n; done += LANE_CHUNK) {
-        uint64_t want = n - done < LANE_CHUNK ? n - done : LANE_CHUNK;
+    for (uint64_t done = 0; done < n; done += b.size) {
+        uint64_t want = n - done < b.size ? n - done : b.size;
         if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
-            return;
+            break;
         if (part == MCOV_LANE_BEYOND_MASK &&
             !mcov_read_at(r->lanes.fd, mask, want, at + r->capacity + done))
-            return;
+            break;
         or_lane(r->map + done, buf, part == MCOV_LANE_BEYOND_MASK ? mask : NULL, want,
                 r->kind == MCOV_REGION_CLASSES);
     }
+    buffer_put(&b);
 }
 
 /* Give lane k's memory back and free it; the caller holds its lock. */
@@ -561,11 +598,14 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
     mcov_lane_entry *e = mcov_lane_at(r, k);
     uint64_t n = mcov_lane_extent(r, k);
     uint64_t at = lane_offset(r, k);
-    uint8_t buf[LANE_CHUNK];
-    for (uint64_t done = 0; done < n; done += LANE_CHUNK) {
-        uint64_t want = n - done < LANE_CHUNK ? n - done : LANE_CHUNK;
-        if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
-            return;
+    struct lane_buffer b;
+    buffer_get(&b, 1);
+    uint8_t *buf = b.p;
+    bool whole = true;
+    for (uint64_t done = 0; whole && done < n; done += b.size) {
+        uint64_t want = n - done < b.size ? n - done : b.size;
+        if (!(whole = mcov_read_at(r->lanes.fd, buf, want, at + done)))
+            break;
         /* A chunk that holds nothing adds nothing now, but the lane may gain bytes there later:
          * what an earlier reset left in its mask must not hide them. Punching needs no room;
          * where it fails, the zeros are written below. */
@@ -574,11 +614,11 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
                       (off_t)(at + r->capacity + done), (off_t)want) == 0)
             continue;
         /* No room for the mask: the lane counts for nothing until its owner folds it. */
-        if (reserve(r->lanes.fd, at + r->capacity + done, want) != 0 ||
-            pwrite(r->lanes.fd, buf, want, (off_t)(at + r->capacity + done)) != (ssize_t)want)
-            return;
+        whole = reserve_and_write(r->lanes.fd, buf, want, at + r->capacity + done);
     }
-    __atomic_store_n(&e->mask_epoch, epoch, __ATOMIC_RELEASE);
+    buffer_put(&b);
+    if (whole)
+        __atomic_store_n(&e->mask_epoch, epoch, __ATOMIC_RELEASE);
 }
 
 /* Before a reset changes anything: room for the mask of every live lane, as far as it reaches
@@ -660,18 +700,22 @@ static bool take_lane(const struct mcov_region *r, int fd, uint32_t k)
     return true;
 }
 
-/* A free lane first, while the owned lanes hold less than MCOV_OWNED_LANES_BUDGET bytes. A dead
- * owner's lane is left to readers, which fold it through mappings of the map they made long ago;
- * folding it here would fault the region's pages in first, most of a short-lived worker's
+/* A free lane first, while the owned lanes hold less than the budget (MCOV_OWNED_LANES_BUDGET). A
+ * dead owner's lane is left to readers, which fold it through mappings of the map they made long
+ * ago; folding it here would fault the region's pages in first, most of a short-lived worker's
  * start-up. Beyond the budget, or when no lane is free, the first lane that can be locked is
  * taken, a dead owner's folded first, so that dead lanes stay in bounds when no one reads. */
 int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
 {
+    uint64_t budget = MCOV_OWNED_LANES_BUDGET;
+    struct statvfs fs;
+    if (fstatvfs(r->lanes.fd, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize / 2 < budget)
+        budget = (uint64_t)fs.f_bavail * fs.f_frsize / 2;
     uint64_t held = 0;
     for (uint32_t k = 0; k < r->lanes.count; k++)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE)
             held += mcov_lane_extent(r, k);
-    for (uint32_t k = 0; held < MCOV_OWNED_LANES_BUDGET && k < r->lanes.count; k++)
+    for (uint32_t k = 0; held < budget && k < r->lanes.count; k++)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE &&
             take_lane(r, fd, k))
             return (int32_t)k;
@@ -684,39 +728,43 @@ int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
 bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, const uint8_t *bytes,
                        uint64_t n)
 {
-    uint8_t buf[LANE_CHUNK];
     uint64_t at = lane_offset(r, (uint32_t)k) + r->capacity + from;
-    for (uint64_t done = 0; done < n; done += LANE_CHUNK) {
-        uint64_t want = n - done < LANE_CHUNK ? n - done : LANE_CHUNK;
+    struct lane_buffer b;
+    buffer_get(&b, 1);
+    uint8_t *buf = b.p;
+    bool written = true;
+    for (uint64_t done = 0; written && done < n; done += b.size) {
+        uint64_t want = n - done < b.size ? n - done : b.size;
         if (all_zero(bytes + done, want))
             continue;
-        if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
-            return false;
+        if (!(written = mcov_read_at(r->lanes.fd, buf, want, at + done)))
+            break;
         for (uint64_t i = 0; i < want; i++)
             buf[i] |= bytes[done + i];
-        if (reserve(r->lanes.fd, at + done, want) != 0 ||
-            pwrite(r->lanes.fd, buf, want, (off_t)(at + done)) != (ssize_t)want)
-            return false;
+        written = reserve_and_write(r->lanes.fd, buf, want, at + done);
     }
-    return true;
+    buffer_put(&b);
+    return written;
 }
 
 void mcov_lane_inherit_mask(const struct mcov_region *r, int32_t child, int32_t parent,
                             uint64_t from, uint64_t n)
 {
-    uint8_t buf[LANE_CHUNK];
     uint64_t src = lane_offset(r, (uint32_t)parent) + r->capacity + from;
     uint64_t dst = lane_offset(r, (uint32_t)child) + r->capacity + from;
-    for (uint64_t done = 0; done < n; done += LANE_CHUNK) {
-        uint64_t want = n - done < LANE_CHUNK ? n - done : LANE_CHUNK;
+    struct lane_buffer b;
+    buffer_get(&b, 1);
+    uint8_t *buf = b.p;
+    for (uint64_t done = 0; done < n; done += b.size) {
+        uint64_t want = n - done < b.size ? n - done : b.size;
         if (!mcov_read_at(r->lanes.fd, buf, want, src + done))
             memset(buf, 0xff, want); /* unreadable: hide all of it rather than bring it back */
         if (all_zero(buf, want))
             continue;
-        if (reserve(r->lanes.fd, dst + done, want) != 0 ||
-            pwrite(r->lanes.fd, buf, want, (off_t)(dst + done)) != (ssize_t)want)
+        if (!reserve_and_write(r->lanes.fd, buf, want, dst + done))
             __atomic_store_n(&mcov_lane_at(r, (uint32_t)child)->mask_epoch, 0, __ATOMIC_RELEASE);
     }
+    buffer_put(&b);
 }
 
 void mcov_lane_set_epochs(const struct mcov_region *r, int32_t k, uint64_t seen, uint64_t mask)

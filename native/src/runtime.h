@@ -259,7 +259,8 @@ MCOV_HIDDEN void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t ow
  * caller clears the map after, if it returns MCOV_OK; without room for the masks it changes
  * nothing and returns MCOV_E_NO_SPACE. */
 MCOV_HIDDEN int mcov_lanes_reset(const struct mcov_region *r, int fd);
-/* Take a free lane (else a dead owner's, folded first) with a lock on fd; -1 if none is. The
+/* Take a lane with a lock on fd: a free one while the owned lanes are within their budget, else
+ * the first that can be locked (a dead owner's, folded first); -1 if none can be. The
  * _locked form runs under a shared lanes lock the caller holds. */
 MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
 MCOV_HIDDEN int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd);
@@ -378,12 +379,21 @@ MCOV_HIDDEN void mcov_lock_and_sync(void);
 MCOV_HIDDEN bool mcov_windows_ready(void);
 /* The size of a page. */
 MCOV_HIDDEN long mcov_page_size(void);
-/* From p + i (i < n), the end (at most n) of a run of pages that are all resident or all not,
- * and *resident which: a page of private memory never touched is not resident (mincore) and
- * holds zeros, and reading it would fault it in. On a system with swap (where a page written and
- * then swapped out is not resident either), or where mincore refuses, the rest is one resident
- * run. */
-MCOV_HIDDEN uint64_t mcov_resident_run(const uint8_t *p, uint64_t i, uint64_t n, bool *resident);
+/* Runs of resident pages of private memory p[0, n): a page never touched is not resident
+ * (mincore) and holds zeros, and reading it would fault it in. mcov_pages_run gives, from p + i
+ * (i < n), the end (at most n) of a run of pages that are all resident or all not, and *resident
+ * which; mincore answers for 256 pages at a time. On a system with swap (where a page written and
+ * then swapped out is not resident either), or where mincore refuses, all of it is resident. */
+struct mcov_pages {
+    const uint8_t *p;
+    uint64_t n;
+    uintptr_t from; /* the first page vec describes */
+    uint64_t pages; /* how many it describes; 0: none yet */
+    bool all;
+    unsigned char vec[256];
+};
+MCOV_HIDDEN void mcov_pages_start(struct mcov_pages *s, const uint8_t *p, uint64_t n);
+MCOV_HIDDEN uint64_t mcov_pages_run(struct mcov_pages *s, uint64_t i, bool *resident);
 /* Map fresh private pages over [local, local + span) of a window (mcov_rt.window or .own). */
 MCOV_HIDDEN bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span);
 /* Map the region's slots [base, base + span) over the window at local, from fd: a

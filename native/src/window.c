@@ -96,24 +96,39 @@ bool mcov_windows_ready(void)
     return true;
 }
 
-uint64_t mcov_resident_run(const uint8_t *p, uint64_t i, uint64_t n, bool *resident)
+void mcov_pages_start(struct mcov_pages *s, const uint8_t *p, uint64_t n)
 {
-    unsigned char pages[256];
-    uintptr_t page = (uintptr_t)mcov_page_size();
-    uintptr_t from = ((uintptr_t)p + i) & ~(page - 1);
-    uintptr_t end = (uintptr_t)p + n;
-    uintptr_t len = end - from < sizeof pages * page ? end - from : sizeof pages * page;
-    *resident = true;
+    s->p = p;
+    s->n = n;
+    s->pages = 0;
     /* With swap, a page that was written and then swapped out is not resident either. */
     struct sysinfo si;
-    if (sysinfo(&si) != 0 || si.totalswap != 0 || mincore((void *)from, len, pages) != 0)
-        return n;
-    *resident = pages[0] & 1;
-    uintptr_t k = 1;
-    while (k < (len + page - 1) / page && (pages[k] & 1) == (pages[0] & 1))
+    s->all = sysinfo(&si) != 0 || si.totalswap != 0;
+}
+
+uint64_t mcov_pages_run(struct mcov_pages *s, uint64_t i, bool *resident)
+{
+    *resident = true;
+    if (s->all)
+        return s->n;
+    uintptr_t page = (uintptr_t)mcov_page_size();
+    uintptr_t at = ((uintptr_t)s->p + i) & ~(page - 1);
+    uintptr_t end = (uintptr_t)s->p + s->n;
+    if (!s->pages || at < s->from || at >= s->from + s->pages * page) {
+        uintptr_t len = end - at < sizeof s->vec * page ? end - at : sizeof s->vec * page;
+        if (mincore((void *)at, len, s->vec) != 0) {
+            s->all = true;
+            return s->n;
+        }
+        s->from = at;
+        s->pages = (len + page - 1) / page;
+    }
+    uint64_t k = (at - s->from) / page;
+    *resident = s->vec[k] & 1;
+    while (k + 1 < s->pages && (s->vec[k + 1] & 1) == (s->vec[k] & 1))
         k++;
-    uintptr_t run_end = from + k * page;
-    return run_end >= end ? n : (uint64_t)(run_end - (uintptr_t)p);
+    uintptr_t run_end = s->from + (k + 1) * page;
+    return run_end >= end ? s->n : (uint64_t)(run_end - (uintptr_t)s->p);
 }
 
 bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span)
