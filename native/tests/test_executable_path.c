@@ -117,6 +117,17 @@ static void copy_file(const char *from, const char *to)
     CHECK(close(out) == 0, "close %s", to);
 }
 
+/* The copy's directory, removed at exit, a failed CHECK's included. */
+static char s_dir[] = "/tmp/memcov-exe-XXXXXX";
+static char s_made[PATH_MAX];
+
+static void remove_copy(void)
+{
+    if (s_made[0])
+        unlink(s_made);
+    rmdir(s_dir);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4)
@@ -125,12 +136,12 @@ int main(int argc, char **argv)
     CHECK(realpath("/proc/self/exe", self), "realpath of the executable");
     struct stat st;
     CHECK(stat(self, &st) == 0, "stat %s", self);
-    char dir[] = "/tmp/memcov-exe-XXXXXX";
-    CHECK(mkdtemp(dir), "mkdtemp");
-    char made[PATH_MAX], copy[PATH_MAX];
-    snprintf(made, sizeof made, "%s/copy-of-test", dir);
-    copy_file(self, made);
-    CHECK(realpath(made, copy), "realpath %s", made);
+    CHECK(mkdtemp(s_dir), "mkdtemp");
+    atexit(remove_copy);
+    char copy[PATH_MAX];
+    snprintf(s_made, sizeof s_made, "%s/copy-of-test", s_dir);
+    copy_file(self, s_made);
+    CHECK(realpath(s_made, copy), "realpath %s", s_made);
 
     /* Alone: each reads its own path. */
     run(self, "alone", NULL, self, copy);
@@ -154,7 +165,6 @@ int main(int argc, char **argv)
     run(copy, "join", other, copy, self);
     check_entry(other, copy, (uint64_t)st.st_size);
 
-    CHECK(unlink(copy) == 0 && rmdir(dir) == 0, "remove %s", dir);
     t_cleanup();
     return 0;
 }
