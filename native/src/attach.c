@@ -111,7 +111,9 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
     if (lock < 0)
         return;
     int64_t few[16]; /* the usual join, at a module's registration, without a malloc */
-    int64_t *bases = mcov_rt.module_count <= 16 ? few : calloc(mcov_rt.module_count, sizeof *bases);
+    int64_t *bases = mcov_rt.module_count <= sizeof few / sizeof few[0]
+                         ? few
+                         : calloc(mcov_rt.module_count, sizeof *bases);
     if (!bases) {
         close(lock);
         mcov_warn("out of memory joining region '%s': modules record privately", r->name);

@@ -175,10 +175,8 @@ void mcov_identity_adopt(struct mcov_identity *id, const mcov_module_entry *e)
     if (!id->path_pending)
         return;
     id->file_size = e->file_size;
-    size_t n = strnlen(e->path, sizeof e->path);
-    n = n < sizeof id->path ? n : sizeof id->path - 1;
-    memcpy(id->path, e->path, n);
-    id->path[n] = 0;
+    memcpy(id->path, e->path, sizeof id->path);
+    id->path[sizeof id->path - 1] = 0;
     id->path_pending = false;
 }
 

@@ -20,7 +20,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,11 +82,7 @@ int mcov_lanes_path(const char *region_path, const char *name, uint64_t token, c
                     size_t len)
 {
     struct mcov_text t = mcov_text_in(buf, len);
-    mcov_text_dir_of(&t, region_path);
-    mcov_text_str(&t, "/" MCOV_LANES_FILE_PREFIX);
-    mcov_text_str(&t, name);
-    mcov_text_str(&t, "-");
-    mcov_text_hex64(&t, token);
+    mcov_text_side_file(&t, region_path, MCOV_LANES_FILE_PREFIX, name, token);
     if (!t.fits)
         return mcov_fail(MCOV_E_INVALID_ARG,
                          "the lanes file of region '%s' needs a path of more than %zu bytes: set "

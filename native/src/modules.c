@@ -12,6 +12,11 @@
  * call sets the heap up (system calls and page faults). */
 static struct mcov_module s_first_modules[8];
 
+static void warn_out_of_memory(const char *path)
+{
+    mcov_warn("out of memory registering module %s: its edges are not recorded", path);
+}
+
 static bool grow_modules(void)
 {
     if (mcov_rt.module_count < mcov_rt.module_cap)
@@ -92,7 +97,7 @@ static struct mcov_module *add_module(struct mcov_identity *id)
         (!straight && !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span)) ||
         !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span)) {
         mcov_identity_complete(id);
-        mcov_warn("out of memory registering module %s: its edges are not recorded", id->path);
+        warn_out_of_memory(id->path);
         return NULL;
     }
     struct mcov_module *m = &mcov_rt.modules[mcov_rt.module_count];
@@ -123,7 +128,7 @@ static bool join_new_module(void)
     m->fresh = false;
     bool mapped = mcov_window_map_private(mcov_rt.window, m->local, m->span);
     if (!mapped) {
-        mcov_warn("out of memory registering module %s: its edges are not recorded", m->id.path);
+        warn_out_of_memory(m->id.path);
         mcov_rt.module_count--;
     }
     mcov_inline_place_sections(false);

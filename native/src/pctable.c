@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +19,7 @@ int mcov_pcs_path(const char *region_path, const char *name, uint64_t token,
                   const mcov_module_entry *e, char *buf, size_t len)
 {
     struct mcov_text t = mcov_text_in(buf, len);
-    mcov_text_dir_of(&t, region_path);
-    mcov_text_str(&t, "/" MCOV_PCS_FILE_PREFIX);
-    mcov_text_str(&t, name);
-    mcov_text_str(&t, "-");
-    mcov_text_hex64(&t, token);
+    mcov_text_side_file(&t, region_path, MCOV_PCS_FILE_PREFIX, name, token);
     mcov_text_str(&t, "-");
     mcov_text_hex64(&t, mcov_identity_hash(e));
     if (!t.fits)

@@ -589,7 +589,7 @@ int mcov_region_clear(const struct mcov_region *r)
 
 int mcov_region_sync(const struct mcov_region *r, int32_t own)
 {
-    if (!r->lanes.base)
+    if (!mcov_lanes_any_taken(r, own))
         return MCOV_OK;
     int lock = mcov_lanes_lock(r, false);
     if (lock < 0)
@@ -663,8 +663,9 @@ static mcov_module_entry *entry_at(const struct mcov_region *r, uint32_t i)
     return (mcov_module_entry *)(r->base + r->table_offset) + i;
 }
 
-/* The base of the valid entry matching id (copied into *match if not NULL), or -1; *cursor becomes the first slot no valid
- * entry reserves (a cursor another process wrote back never overlaps an entry). */
+/* The base of the valid entry matching id (copied into *match if not NULL), or -1; *cursor
+ * becomes the first slot no valid entry reserves (a cursor another process wrote back never
+ * overlaps an entry). */
 static int64_t find_range(const struct mcov_region *r, const struct mcov_identity *id,
                           uint64_t *cursor, mcov_module_entry *match)
 {

@@ -49,8 +49,7 @@ void mcov_fold_lanes_for_union(void)
     if (!mcov_rt.attached)
         return;
     mcov_inline_fold_lane(false);
-    if (mcov_lanes_any_taken(&mcov_rt.region, mcov_rt.lane))
-        mcov_region_sync(&mcov_rt.region, mcov_rt.lane);
+    mcov_region_sync(&mcov_rt.region, mcov_rt.lane);
 }
 
 void mcov_flush(void)

@@ -165,7 +165,8 @@ MCOV_HIDDEN int mcov_region_clear(const struct mcov_region *r);
 /* Whether a lane other than own is taken: a count with none has nothing to fold, and no lock to
  * take (a lane taken meanwhile holds hits made after the count began). */
 MCOV_HIDDEN bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own);
-/* Fold every lane but own into the map, so that the map is the union (readers call it first). */
+/* Fold every lane but own into the map, so that the map is the union (readers call it first);
+ * with no lane but own taken, nothing, and no lock taken. */
 MCOV_HIDDEN int mcov_region_sync(const struct mcov_region *r, int32_t own);
 /* Open the region again, check it is the same file, and take the registration lock: returns a
  * descriptor to close (mappings of the region's slices are made from it), or a negative code. */

@@ -54,4 +54,17 @@ static inline void mcov_text_dir_of(struct mcov_text *t, const char *path)
     mcov_text_add(t, path, slash ? (size_t)(slash - path) : strlen(path));
 }
 
+/* A file beside a region: DIR/PREFIXNAME-TOKEN, DIR the region file's directory and TOKEN its
+ * lanes_token as 16 hexadecimal digits. */
+static inline void mcov_text_side_file(struct mcov_text *t, const char *region_path,
+                                       const char *prefix, const char *name, uint64_t token)
+{
+    mcov_text_dir_of(t, region_path);
+    mcov_text_str(t, "/");
+    mcov_text_str(t, prefix);
+    mcov_text_str(t, name);
+    mcov_text_str(t, "-");
+    mcov_text_hex64(t, token);
+}
+
 #endif
