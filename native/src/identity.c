@@ -14,13 +14,14 @@
 
 struct find_ctx {
     uintptr_t addr;
-    bool found;
-    char name[PATH_MAX];
-    uint8_t build_id[32];
-    uint32_t build_id_len;
     uintptr_t bias;
-    bool bias_only; /* find the object's bias, not its name nor its build-id */
-    bool executable; /* the object is the executable, which the loader names "" */
+    char *name; /* where to copy a shared object's name (the loader names the executable ""), or NULL */
+    size_t name_size;
+    uint32_t build_id_len;
+    uint8_t build_id[32];
+    bool found;
+    bool bias_only;  /* find the object's bias, not its build-id */
+    bool executable; /* the object is the executable */
 };
 
 const uint8_t *mcov_find_note(const struct dl_phdr_info *info, uint32_t type, const char *name,
@@ -81,14 +82,13 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
         return 0;
     ctx->found = true;
     ctx->bias = info->dlpi_addr;
-    if (ctx->bias_only)
-        return 1;
-    if (info->dlpi_name && info->dlpi_name[0]) {
-        strncpy(ctx->name, info->dlpi_name, sizeof ctx->name - 1);
-        ctx->name[sizeof ctx->name - 1] = 0;
-    } else
-        ctx->executable = true;
-    read_build_id(info, ctx);
+    ctx->executable = !info->dlpi_name || !info->dlpi_name[0];
+    if (ctx->name && !ctx->executable) {
+        strncpy(ctx->name, info->dlpi_name, ctx->name_size - 1);
+        ctx->name[ctx->name_size - 1] = 0;
+    }
+    if (!ctx->bias_only)
+        read_build_id(info, ctx);
     return 1;
 }
 
@@ -112,13 +112,37 @@ static void set_path(struct mcov_identity *out, const char *path)
 
 bool mcov_object_bias(const void *addr, uintptr_t *bias)
 {
-    struct find_ctx ctx;
-    ctx.addr = (uintptr_t)addr;
-    ctx.found = false;
-    ctx.bias_only = true;
+    struct find_ctx ctx = {.addr = (uintptr_t)addr, .bias_only = true};
     dl_iterate_phdr(find_object, &ctx);
     *bias = ctx.bias;
     return ctx.found;
+}
+
+/* The path of the object found (resolved) in out, and its hash as out's identity when it has no
+ * build-id. A frame of its own keeps the two path buffers off the stack of the usual start-up, an
+ * executable with a build-id: below them its deepest calls would touch a new stack page. */
+__attribute__((noinline)) static void set_object_path(struct mcov_identity *out,
+                                                      const struct find_ctx *found, bool by_path)
+{
+    char name[PATH_MAX], real[PATH_MAX];
+    name[0] = 0;
+    const char *path = name;
+    if (found->executable)
+        read_executable_path(name, sizeof name);
+    else if (found->found) {
+        struct find_ctx ctx = {
+            .addr = found->addr, .name = name, .name_size = sizeof name, .bias_only = true};
+        dl_iterate_phdr(find_object, &ctx);
+        if (name[0] && realpath(name, real))
+            path = real;
+    }
+    set_path(out, path);
+    if (by_path) {
+        uint64_t h = mcov_fnv1a(path, strlen(path), MCOV_FNV_OFFSET);
+        out->kind = MCOV_ID_PATH;
+        out->len = sizeof h;
+        memcpy(out->bytes, &h, sizeof h);
+    }
 }
 
 void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode, struct mcov_identity *out)
@@ -126,38 +150,18 @@ void mcov_identity_of(const void *addr, uint64_t edges, uint32_t mode, struct mc
     memset(out, 0, sizeof *out);
     out->edge_count = edges;
     out->mode = mode;
-    struct find_ctx ctx; /* not cleared whole: the executable's name is never written */
-    ctx.addr = (uintptr_t)addr;
-    ctx.found = false;
-    ctx.name[0] = 0;
-    ctx.build_id_len = 0;
-    ctx.bias = 0;
-    ctx.bias_only = false;
-    ctx.executable = false;
+    struct find_ctx ctx = {.addr = (uintptr_t)addr};
     dl_iterate_phdr(find_object, &ctx);
     out->bias = ctx.bias;
-
-    char real[PATH_MAX];
-    const char *path = ctx.name;
-    if (ctx.executable && ctx.build_id_len)
-        out->path_pending = true;
-    else if (ctx.executable)
-        read_executable_path(ctx.name, sizeof ctx.name);
-    else if (ctx.found && ctx.name[0] && realpath(ctx.name, real))
-        path = real;
-    if (!out->path_pending)
-        set_path(out, path);
-
     if (ctx.build_id_len) {
         out->kind = MCOV_ID_BUILD_ID;
         out->len = ctx.build_id_len;
         memcpy(out->bytes, ctx.build_id, ctx.build_id_len);
-    } else {
-        uint64_t h = mcov_fnv1a(path, strlen(path), MCOV_FNV_OFFSET);
-        out->kind = MCOV_ID_PATH;
-        out->len = sizeof h;
-        memcpy(out->bytes, &h, sizeof h);
     }
+    if (ctx.executable && ctx.build_id_len)
+        out->path_pending = true;
+    else
+        set_object_path(out, &ctx, ctx.build_id_len == 0);
 }
 
 void mcov_identity_complete(struct mcov_identity *id)

@@ -8,10 +8,6 @@
 #include "record.h"
 #include "runtime.h"
 
-/* The first modules' records are static: a worker's start-up then calls no malloc, whose first
- * call sets the heap up (system calls and page faults). */
-static struct mcov_module s_first_modules[8];
-
 static void warn_out_of_memory(const char *path)
 {
     mcov_warn("out of memory registering module %s: its edges are not recorded", path);
@@ -22,17 +18,17 @@ static bool grow_modules(void)
     if (mcov_rt.module_count < mcov_rt.module_cap)
         return true;
     if (!mcov_rt.modules) {
-        mcov_rt.modules = s_first_modules;
-        mcov_rt.module_cap = sizeof s_first_modules / sizeof s_first_modules[0];
+        mcov_rt.modules = mcov_rt.first_modules;
+        mcov_rt.module_cap = MCOV_FIRST_MODULES;
         return true;
     }
-    bool first = mcov_rt.modules == s_first_modules;
+    bool first = mcov_rt.modules == mcov_rt.first_modules;
     uint32_t cap = mcov_rt.module_cap * 2;
     struct mcov_module *p = first ? malloc(cap * sizeof *p) : realloc(mcov_rt.modules, cap * sizeof *p);
     if (!p)
         return false;
     if (first)
-        memcpy(p, s_first_modules, sizeof s_first_modules);
+        memcpy(p, mcov_rt.first_modules, sizeof mcov_rt.first_modules);
     mcov_rt.modules = p;
     mcov_rt.module_cap = cap;
     return true;
@@ -94,8 +90,8 @@ static struct mcov_module *add_module(struct mcov_identity *id)
     }
     bool straight = mcov_rt.attached && id->mode == MCOV_MODE_CALLBACK;
     if (!grow_modules() ||
-        (!straight && !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span)) ||
-        !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span)) {
+        (!straight && !mcov_window_open_slice(mcov_rt.window, mcov_rt.used, span)) ||
+        !mcov_window_open_slice(mcov_rt.own, mcov_rt.used, span)) {
         mcov_identity_complete(id);
         warn_out_of_memory(id->path);
         return NULL;
@@ -126,7 +122,7 @@ static bool join_new_module(void)
     if (!m->fresh)
         return true;
     m->fresh = false;
-    bool mapped = mcov_window_map_private(mcov_rt.window, m->local, m->span);
+    bool mapped = mcov_window_open_slice(mcov_rt.window, m->local, m->span);
     if (!mapped) {
         warn_out_of_memory(m->id.path);
         mcov_rt.module_count--;

@@ -18,6 +18,7 @@
  * The first page is the sink: guard 0 (not yet initialized) and dropped edges land there. */
 #define MCOV_WINDOW_BYTES (1ull << 32)
 #define MCOV_SINK_BYTES MCOV_EDGE_ALIGN
+#define MCOV_FIRST_MODULES 8 /* module records without a malloc (struct mcov_runtime) */
 
 /* CLOCK_MONOTONIC in ns and in ms: the deadlines of waits and time limits (runtime.c). */
 MCOV_HIDDEN uint64_t mcov_monotonic_ns(void);
@@ -366,6 +367,10 @@ struct mcov_runtime {
     bool layout_asked; /* get_total was called: its layout bounds copy/set_hitmap */
     uint64_t layout_cursor;
     uint64_t layout_total;
+    /* The first modules' records, in this initialized structure's pages, which the loader has
+     * written already: a worker's start-up then calls no malloc (whose first call sets the heap
+     * up) and takes no page fault for a record. */
+    struct mcov_module first_modules[MCOV_FIRST_MODULES];
 };
 
 MCOV_HIDDEN extern struct mcov_runtime mcov_rt;
@@ -397,6 +402,9 @@ MCOV_HIDDEN void mcov_pages_start(struct mcov_pages *s, const uint8_t *p, uint64
 MCOV_HIDDEN uint64_t mcov_pages_run(struct mcov_pages *s, uint64_t i, bool *resident);
 /* Map fresh private pages over [local, local + span) of a window (mcov_rt.window or .own). */
 MCOV_HIDDEN bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span);
+/* Slots [local, local + span) of window, never mapped since the reservation (or left unmapped by a
+ * failed mapping), made private, writable and zero. */
+MCOV_HIDDEN bool mcov_window_open_slice(uint8_t *window, uint64_t local, uint64_t span);
 /* Map the region's slots [base, base + span) over the window at local, from fd: a
  * descriptor of the region file opened and checked just now (mcov_region_lock). */
 MCOV_HIDDEN bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,

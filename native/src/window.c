@@ -40,10 +40,9 @@ static void publish_hot(void)
         copy_hot(h);
 }
 
-static void *reserve(int prot)
+static void *reserve(int prot, uint64_t bytes)
 {
-    void *p = mmap(NULL, MCOV_WINDOW_BYTES, prot,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, bytes, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
@@ -71,20 +70,19 @@ bool mcov_windows_ready(void)
                   mcov_page_size(), MCOV_EDGE_ALIGN);
         return false;
     }
-    /* Address space only: a slice is mapped as its module registers. Writable reservations would
-     * spare that mapping, but count 8 GiB against RLIMIT_DATA and strict overcommit (also at each
-     * fork), and mlockall would fault them all in. */
-    uint8_t *window = reserve(PROT_NONE);
-    uint8_t *own = reserve(PROT_NONE);
-    if (!window || !own || !map_private(window, MCOV_SINK_BYTES) ||
-        !map_private(own, MCOV_SINK_BYTES)) {
+    /* Address space only, both windows in one reservation: a slice is made writable as its
+     * module registers. Writable reservations would spare that, but count 8 GiB against
+     * RLIMIT_DATA and strict overcommit (also at each fork), and mlockall would fault them all
+     * in. */
+    uint8_t *window = reserve(PROT_NONE, 2 * MCOV_WINDOW_BYTES);
+    uint8_t *own = window ? window + MCOV_WINDOW_BYTES : NULL;
+    if (!window || !mcov_window_open_slice(window, 0, MCOV_SINK_BYTES) ||
+        !mcov_window_open_slice(own, 0, MCOV_SINK_BYTES)) {
         mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing; "
                   "raise the address-space limit (ulimit -v, RLIMIT_AS) by 8 GiB",
                   (unsigned long long)(2 * MCOV_WINDOW_BYTES), strerror(errno));
         if (window)
-            munmap(window, MCOV_WINDOW_BYTES);
-        if (own)
-            munmap(own, MCOV_WINDOW_BYTES);
+            munmap(window, 2 * MCOV_WINDOW_BYTES);
         return false;
     }
     mcov_rt.window = window;
@@ -136,6 +134,15 @@ bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span)
     return map_private(window + local, span);
 }
 
+bool mcov_window_open_slice(uint8_t *window, uint64_t local, uint64_t span)
+{
+    /* mprotect changes the reservation in place, about half the cost of a fixed mapping here,
+     * and the slice merges with its writable neighbours. Slots a failed mapping left unmapped
+     * fail it (ENOMEM) and take a fresh mapping. */
+    return mprotect(window + local, span, PROT_READ | PROT_WRITE) == 0 ||
+           map_private(window + local, span);
+}
+
 /* Not populated: a page's first write in a process costs about as much after MADV_POPULATE_WRITE
  * or MAP_POPULATE as without in a VM (the host's shadow page tables fill then), measured with the
  * gathering benchmark, and real targets touch few of a module's pages. */
@@ -182,7 +189,7 @@ bool mcov_set_counting(bool on)
 {
     if (on == (mcov_hot.count != NULL))
         return true;
-    if (on && !s_zeros && !(s_zeros = reserve(PROT_READ))) {
+    if (on && !s_zeros && !(s_zeros = reserve(PROT_READ, MCOV_WINDOW_BYTES))) {
         mcov_warn("cannot reserve %llu bytes of address space for a hit-count region (%s): "
                   "callback modules record class 1 for each edge",
                   (unsigned long long)MCOV_WINDOW_BYTES, strerror(errno));
