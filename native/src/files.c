@@ -221,7 +221,14 @@ int mcov_region_file_check_path(const mcov_region_file *file)
 
 void mcov_region_file_prefault(const mcov_region_file *file)
 {
-    mcov_region_prefault(&file->region);
+    uint64_t n = mcov_region_prefault(&file->region);
+    /* The handle is this library's allocation, never a const object: record what is mapped. */
+    mcov_region_faulted_at_least(&((mcov_region_file *)file)->region, n);
+}
+
+void mcov_region_file_fault_ahead(mcov_region_file *file, uint64_t upto)
+{
+    mcov_region_fault_ahead(&file->region, upto);
 }
 
 int mcov_region_file_remove(const char *dir, const char *name)

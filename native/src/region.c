@@ -404,10 +404,22 @@ uint64_t mcov_region_prefault(const struct mcov_region *r)
  * that. A kernel without it faults as before. */
 void mcov_region_fault_ahead(struct mcov_region *r, uint64_t upto)
 {
-    if (upto <= r->faulted)
+    /* Atomic: readers through one file handle may count from several threads; two that race map
+     * the same pages twice, which is harmless. */
+    upto = upto < r->capacity ? mcov_round_up(upto, MCOV_EDGE_ALIGN) : r->capacity;
+    uint64_t from = __atomic_load_n(&r->faulted, __ATOMIC_RELAXED);
+    if (upto <= from)
         return;
-    (void)madvise(r->map + r->faulted, upto - r->faulted, MADV_POPULATE_READ);
-    r->faulted = upto;
+    (void)madvise(r->map + from, upto - from, MADV_POPULATE_READ);
+    mcov_region_faulted_at_least(r, upto);
+}
+
+void mcov_region_faulted_at_least(struct mcov_region *r, uint64_t n)
+{
+    uint64_t was = __atomic_load_n(&r->faulted, __ATOMIC_RELAXED);
+    while (was < n &&
+           !__atomic_compare_exchange_n(&r->faulted, &was, n, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
 }
 
 uint64_t mcov_region_cursor(const struct mcov_region *r)

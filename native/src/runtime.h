@@ -176,8 +176,11 @@ MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
 MCOV_HIDDEN uint64_t mcov_count_view_locked(void);
 /* Map the first pages of this process's view of the map now (best effort). */
 MCOV_HIDDEN uint64_t mcov_region_prefault(const struct mcov_region *r);
-/* Fault in the map's pages in [r->faulted, upto) with one call before a count reads them. */
+/* Fault in the map's pages in [r->faulted, upto) with one call before a count reads them; upto
+ * is rounded up to a page and bounded by the capacity. */
 MCOV_HIDDEN void mcov_region_fault_ahead(struct mcov_region *r, uint64_t upto);
+/* Record that [0, n) of r's map is faulted in (r->faulted grows only). */
+MCOV_HIDDEN void mcov_region_faulted_at_least(struct mcov_region *r, uint64_t n);
 /* The allocation cursor, bounded by the capacity whatever another process wrote. */
 MCOV_HIDDEN uint64_t mcov_region_cursor(const struct mcov_region *r);
 /* Published module entries, bounded by the table's capacity. */

@@ -112,6 +112,7 @@ public sealed class CoverageFeed
         // In chunks, so a map of up to 2^32 slots never needs one span or one array; the lanes first.
         _region.FoldLanes();
         long allocated = _region.AllocCursor;
+        _region.FaultAhead(allocated);
         long covered = 0;
         _newCount = 0;
         for (long first = 0; first < allocated; first += SeenChunk)

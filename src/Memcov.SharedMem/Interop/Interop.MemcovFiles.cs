@@ -58,6 +58,10 @@ internal static partial class Interop
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_prefault")]
         internal static partial void RegionFilePrefault(RegionFileHandle file);
 
+        /// <summary>mcov_region_file_fault_ahead: map the map's pages up to byte <paramref name="upto"/> now, with one call.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_fault_ahead")]
+        internal static partial void RegionFileFaultAhead(RegionFileHandle file, ulong upto);
+
         /// <summary>mcov_region_file_remove: unlink the file; MCOV_E_NOT_FOUND when there is none.</summary>
         [LibraryImport(LibraryName, EntryPoint = "mcov_region_file_remove", StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int RegionFileRemove(string? dir, string name);

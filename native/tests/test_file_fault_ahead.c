@@ -1,0 +1,113 @@
+/* mcov_region_file_fault_ahead maps a reader's view of the map up to where it will read, with one
+ * call, so that a reader counting with its own kernels (the .NET library) does not fault once per
+ * page, whatever the creator's prefault covered:
+ * 1. a handle opened on a region whose pages workers wrote has none of the map resident; after
+ *    fault_ahead to the cursor it has the pages up to the cursor, and not the ones beyond;
+ * 2. a second call, or one to a smaller reach, maps nothing more; a reach beyond the capacity is
+ *    bounded by it, and one that ends inside a page maps that page;
+ * 3. it changes no byte: a count of the map after it equals the bytes the workers set.
+ * /proc/self/smaps tells how much of the region's mappings is resident in this process. */
+#define _GNU_SOURCE
+#include "support.h"
+
+#include <string.h>
+
+#include "memcov_files.h"
+
+#define CAPACITY (8u << 20)
+#define CLAIMED (5u << 20)
+
+/* Resident kilobytes of this process's mappings of PATH (the region file), from smaps. */
+static uint64_t resident_kib(const char *path)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    CHECK(f, "cannot open /proc/self/smaps");
+    char line[8192];
+    int in_region = 0;
+    uint64_t kib = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long start, end;
+        unsigned long long v;
+        if (sscanf(line, "%lx-%lx ", &start, &end) == 2) { /* a mapping's first line */
+            size_t n = strcspn(line, "\n");
+            line[n] = 0;
+            in_region = n >= strlen(path) && strcmp(line + n - strlen(path), path) == 0;
+        } else if (in_region && sscanf(line, "Rss: %llu kB", &v) == 1) {
+            kib += v;
+        }
+    }
+    fclose(f);
+    return kib;
+}
+
+/* A reader in a process of its own: nothing of the region is mapped in it yet. */
+static void reader(void *name)
+{
+    char path[4096];
+    t_region_path(name, path, sizeof path);
+    mcov_region_file *f = NULL;
+    mcov_region_facts facts;
+    CHECK(mcov_region_file_open(NULL, name, &f, &facts) == 0, "open: %s", mcov_last_error());
+    uint64_t before = resident_kib(path);
+    CHECK(before < 64, "a fresh handle has %llu KiB of the region resident",
+          (unsigned long long)before);
+
+    mcov_region_counters c;
+    mcov_region_file_counters(f, &c);
+    CHECK(c.alloc_cursor == CLAIMED, "cursor %llu", (unsigned long long)c.alloc_cursor);
+    mcov_region_file_fault_ahead(f, c.alloc_cursor);
+    uint64_t kib = resident_kib(path);
+    CHECK(kib >= CLAIMED / 1024 && kib < CLAIMED / 1024 + 64,
+          "after fault_ahead to %u KiB of map, %llu KiB are resident", CLAIMED / 1024,
+          (unsigned long long)kib);
+
+    mcov_region_file_fault_ahead(f, c.alloc_cursor);
+    mcov_region_file_fault_ahead(f, 4096);
+    CHECK(resident_kib(path) == kib, "a second call mapped more: %llu KiB",
+          (unsigned long long)resident_kib(path));
+
+    mcov_region_file_fault_ahead(f, CLAIMED + 1); /* inside the page after the cursor */
+    CHECK(resident_kib(path) == kib + 4, "a reach one byte into a page mapped %llu KiB more",
+          (unsigned long long)(resident_kib(path) - kib));
+    mcov_region_file_fault_ahead(f, UINT64_MAX);
+    kib = resident_kib(path);
+    CHECK(kib >= CAPACITY / 1024 && kib < CAPACITY / 1024 + 64,
+          "a reach beyond the capacity left %llu KiB resident", (unsigned long long)kib);
+
+    const uint8_t *map = facts.base + facts.map_offset;
+    uint64_t set = 0;
+    for (uint64_t i = 0; i < CAPACITY; i++)
+        set += map[i] != 0;
+    CHECK(set == CLAIMED / 4096, "the map holds %llu set bytes, the workers set %u",
+          (unsigned long long)set, CLAIMED / 4096);
+    mcov_region_file_close(f);
+}
+
+int main(void)
+{
+    const char *name = t_region_name("fault-ahead");
+    mcov_region_file *f = NULL;
+    mcov_region_facts facts;
+    CHECK(mcov_region_file_create(NULL, name, CAPACITY, &f, &facts) == 0, "create: %s",
+          mcov_last_error());
+    mcov_module_entry e;
+    memset(&e, 0, sizeof e);
+    e.edge_count = CLAIMED;
+    e.mode = MCOV_MODE_CALLBACK;
+    e.id_kind = MCOV_ID_BUILD_ID;
+    e.id_len = 20;
+    memset(e.id, 7, 20);
+    snprintf(e.path, sizeof e.path, "/lib/fault-ahead.so");
+    uint64_t base = 0, needed = 0;
+    CHECK(mcov_region_file_claim(f, &e, 1, &base, &needed) == 0 && base == 0, "claim: %s",
+          mcov_last_error());
+    /* The workers' hits: one byte of each claimed page. */
+    uint8_t *map = facts.base + facts.map_offset;
+    for (uint64_t at = 0; at < CLAIMED; at += 4096)
+        map[at + 17] = 1;
+
+    t_wait_ok(t_fork(reader, (void *)name));
+    mcov_region_file_close(f);
+    t_cleanup();
+    return 0;
+}
