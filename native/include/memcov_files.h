@@ -92,7 +92,7 @@ MCOV_API int mcov_region_file_check_path(const mcov_region_file *file);
 /* Map the first 64 MiB of this mapping's pages now, so later reads take no page faults. */
 MCOV_API void mcov_region_file_prefault(const mcov_region_file *file);
 /* Map the pages of the map up to byte UPTO of it (a count's reach: the allocation cursor) into
- * this mapping now, with one call, where a read of each would fault once: call it before reading
+ * this mapping now, with one call, instead of a page fault every few pages: call it before reading
  * them. Pages this handle mapped already (prefault, an earlier call) are not asked again; UPTO is
  * bounded by the capacity. Several threads may call it at once. */
 MCOV_API void mcov_region_file_fault_ahead(mcov_region_file *file, uint64_t upto);

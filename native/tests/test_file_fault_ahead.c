@@ -1,6 +1,6 @@
 /* mcov_region_file_fault_ahead maps a reader's view of the map up to where it will read, with one
- * call, so that a reader counting with its own kernels (the .NET library) does not fault once per
- * page, whatever the creator's prefault covered:
+ * call, so that a reader counting with its own kernels (the .NET library) takes no page fault
+ * while it reads, whatever the creator's prefault covered:
  * 1. a handle opened on a region whose pages workers wrote has none of the map resident; after
  *    fault_ahead to the cursor it has the pages up to the cursor, and not the ones beyond;
  * 2. a second call, or one to a smaller reach, maps nothing more; a reach beyond the capacity is

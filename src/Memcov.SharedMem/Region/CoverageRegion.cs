@@ -296,8 +296,8 @@ public sealed partial class CoverageRegion : IDisposable
 
     /// <summary>
     /// Maps this process's pages of the map [0, <paramref name="upto"/>) with one call before a read of
-    /// all of them, which would otherwise fault once per page (several microseconds each in a VM);
-    /// pages mapped already (the creator's first 64 MiB, an earlier read) are not asked again.
+    /// all of them, instead of a page fault every few pages; pages mapped already (the creator's first
+    /// 64 MiB, an earlier read) are not asked again.
     /// </summary>
     internal void FaultAhead(long upto)
     {
