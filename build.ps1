@@ -271,11 +271,17 @@ function Invoke-PythonTests {
 }
 
 # dotnet_tests: the .NET library's tests; the cross-process ones run the native release
-# build's mcov_worker.
+# build's mcov_worker. In a temporary directory of their own: the test platform leaves empty
+# directories in it.
 function Invoke-DotnetTests {
-    Invoke-WithEnv @{ MEMCOV_TEST_NATIVE_DIR = Join-Path $artifacts 'obj/native-release/native'; MEMCOV_SAMPLE_DIR = Join-Path $artifacts 'samples' } {
-        dotnet test (Join-Path $root 'Memcov.sln') -c Release --logger 'console;verbosity=normal'
-        Assert-ExitCode 'dotnet test'
+    $tmp = [System.IO.Directory]::CreateTempSubdirectory('memcov-dotnet-test-').FullName
+    try {
+        Invoke-WithEnv @{ TMPDIR = $tmp; MEMCOV_TEST_NATIVE_DIR = Join-Path $artifacts 'obj/native-release/native'; MEMCOV_SAMPLE_DIR = Join-Path $artifacts 'samples' } {
+            dotnet test (Join-Path $root 'Memcov.sln') -c Release --logger 'console;verbosity=normal'
+            Assert-ExitCode 'dotnet test'
+        }
+    } finally {
+        Remove-Item -Recurse -Force $tmp
     }
 }
 

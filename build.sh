@@ -180,8 +180,12 @@ cli_fuzz() {
 }
 
 # The .NET library's tests; the cross-process ones run the native release build's mcov_worker.
+# In a temporary directory of their own: the test platform leaves empty directories in it.
 dotnet_tests() {
-  MEMCOV_TEST_NATIVE_DIR="$artifacts/obj/native-release/native" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
+  local tmp
+  tmp="$(mktemp -d)"
+  trap "rm -rf '$tmp'" RETURN
+  TMPDIR="$tmp" MEMCOV_TEST_NATIVE_DIR="$artifacts/obj/native-release/native" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     dotnet test "$root/Memcov.sln" -c Release --logger "console;verbosity=normal"
 }
 
