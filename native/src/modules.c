@@ -90,8 +90,8 @@ static struct mcov_module *add_module(struct mcov_identity *id)
     }
     bool straight = mcov_rt.attached && id->mode == MCOV_MODE_CALLBACK;
     if (!grow_modules() ||
-        (!straight && !mcov_window_open_slice(mcov_rt.window, mcov_rt.used, span)) ||
-        !mcov_window_open_slice(mcov_rt.own, mcov_rt.used, span)) {
+        (!straight && !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span)) ||
+        !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span)) {
         mcov_identity_complete(id);
         warn_out_of_memory(id->path);
         return NULL;
@@ -122,7 +122,7 @@ static bool join_new_module(void)
     if (!m->fresh)
         return true;
     m->fresh = false;
-    bool mapped = mcov_window_open_slice(mcov_rt.window, m->local, m->span);
+    bool mapped = mcov_window_map_private(mcov_rt.window, m->local, m->span);
     if (!mapped) {
         warn_out_of_memory(m->id.path);
         mcov_rt.module_count--;

@@ -407,7 +407,7 @@ void mcov_region_fault_ahead(struct mcov_region *r, uint64_t upto)
 {
     /* Atomic: readers through one file handle may count from several threads; two that race map
      * the same pages twice, which is harmless. */
-    upto = upto < r->capacity ? mcov_round_up(upto, MCOV_EDGE_ALIGN) : r->capacity;
+    upto = upto < r->capacity ? mcov_round_up(upto, (uint64_t)mcov_page_size()) : r->capacity;
     uint64_t from = __atomic_load_n(&r->faulted, __ATOMIC_RELAXED);
     if (upto <= from)
         return;

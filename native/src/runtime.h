@@ -370,9 +370,9 @@ struct mcov_runtime {
     bool layout_asked; /* get_total was called: its layout bounds copy/set_hitmap */
     uint64_t layout_cursor;
     uint64_t layout_total;
-    /* The first modules' records, in this initialized structure's pages, which the loader has
-     * written already: a worker's start-up then calls no malloc (whose first call sets the heap
-     * up) and takes no page fault for a record. */
+    /* The first modules' records: a worker's start-up then calls no malloc (whose first call sets
+     * the heap up). Here, not in .bss, they end .data, on the page where .bss starts, which the
+     * loader writes (zeroing .bss's part of it): no page fault of their own. */
     struct mcov_module first_modules[MCOV_FIRST_MODULES];
 };
 
@@ -405,9 +405,6 @@ MCOV_HIDDEN void mcov_pages_start(struct mcov_pages *s, const uint8_t *p, uint64
 MCOV_HIDDEN uint64_t mcov_pages_run(struct mcov_pages *s, uint64_t i, bool *resident);
 /* Map fresh private pages over [local, local + span) of a window (mcov_rt.window or .own). */
 MCOV_HIDDEN bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span);
-/* Slots [local, local + span) of window, never mapped since the reservation (or left unmapped by a
- * failed mapping), made private, writable and zero. */
-MCOV_HIDDEN bool mcov_window_open_slice(uint8_t *window, uint64_t local, uint64_t span);
 /* Map the region's slots [base, base + span) over the window at local, from fd: a
  * descriptor of the region file opened and checked just now (mcov_region_lock). */
 MCOV_HIDDEN bool mcov_window_map_region(int fd, const struct mcov_region *r, uint64_t local,

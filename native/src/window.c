@@ -70,14 +70,13 @@ bool mcov_windows_ready(void)
                   mcov_page_size(), MCOV_EDGE_ALIGN);
         return false;
     }
-    /* Address space only, both windows in one reservation: a slice is made writable as its
-     * module registers. Writable reservations would spare that, but count 8 GiB against
+    /* Address space only, both windows in one reservation: a slice is mapped as its module
+     * registers. Writable reservations would spare that mapping, but count 8 GiB against
      * RLIMIT_DATA and strict overcommit (also at each fork), and mlockall would fault them all
      * in. */
     uint8_t *window = reserve(PROT_NONE, 2 * MCOV_WINDOW_BYTES);
     uint8_t *own = window ? window + MCOV_WINDOW_BYTES : NULL;
-    if (!window || !mcov_window_open_slice(window, 0, MCOV_SINK_BYTES) ||
-        !mcov_window_open_slice(own, 0, MCOV_SINK_BYTES)) {
+    if (!window || !map_private(window, MCOV_SINK_BYTES) || !map_private(own, MCOV_SINK_BYTES)) {
         mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing; "
                   "raise the address-space limit (ulimit -v, RLIMIT_AS) by 8 GiB",
                   (unsigned long long)(2 * MCOV_WINDOW_BYTES), strerror(errno));
@@ -132,15 +131,6 @@ uint64_t mcov_pages_run(struct mcov_pages *s, uint64_t i, bool *resident)
 bool mcov_window_map_private(uint8_t *window, uint64_t local, uint64_t span)
 {
     return map_private(window + local, span);
-}
-
-bool mcov_window_open_slice(uint8_t *window, uint64_t local, uint64_t span)
-{
-    /* mprotect changes the reservation in place, about half the cost of a fixed mapping here,
-     * and the slice merges with its writable neighbours. Slots a failed mapping left unmapped
-     * fail it (ENOMEM) and take a fresh mapping. */
-    return mprotect(window + local, span, PROT_READ | PROT_WRITE) == 0 ||
-           map_private(window + local, span);
 }
 
 /* Not populated: a page's first write in a process costs about as much after MADV_POPULATE_WRITE

@@ -3,19 +3,25 @@
  * while it reads, whatever the creator's prefault covered:
  * 1. a handle opened on a region whose pages workers wrote has none of the map resident; after
  *    fault_ahead to the cursor it has the pages up to the cursor, and not the ones beyond;
- * 2. a second call, or one to a smaller reach, maps nothing more; a reach beyond the capacity is
- *    bounded by it, and one that ends inside a page maps that page;
+ * 2. a reach that ends inside a page maps that page; one beyond the capacity is bounded by it;
  * 3. it changes no byte: a count of the map after it equals the bytes the workers set.
- * /proc/self/smaps tells how much of the region's mappings is resident in this process. */
+ * /proc/self/smaps tells how much of the region's mappings is resident in this process. A file
+ * system that caches in folios larger than a page (huge tmpfs pages, large folios elsewhere) maps
+ * up to a folio more: the bounds allow 2 MiB. A kernel without MADV_POPULATE_READ (before 5.14)
+ * maps nothing ahead, as documented: the test is skipped there. */
 #define _GNU_SOURCE
 #include "support.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "memcov_files.h"
 
-#define CAPACITY (8u << 20)
+#define CAPACITY (16u << 20)
 #define CLAIMED (5u << 20)
+#define SLACK_KIB 2048u
 
 /* Resident kilobytes of this process's mappings of PATH (the region file), from smaps. */
 static uint64_t resident_kib(const char *path)
@@ -57,21 +63,20 @@ static void reader(void *name)
     CHECK(c.alloc_cursor == CLAIMED, "cursor %llu", (unsigned long long)c.alloc_cursor);
     mcov_region_file_fault_ahead(f, c.alloc_cursor);
     uint64_t kib = resident_kib(path);
-    CHECK(kib >= CLAIMED / 1024 && kib < CLAIMED / 1024 + 64,
+    CHECK(kib >= CLAIMED / 1024 && kib < CLAIMED / 1024 + SLACK_KIB,
           "after fault_ahead to %u KiB of map, %llu KiB are resident", CLAIMED / 1024,
           (unsigned long long)kib);
 
-    mcov_region_file_fault_ahead(f, c.alloc_cursor);
-    mcov_region_file_fault_ahead(f, 4096);
-    CHECK(resident_kib(path) == kib, "a second call mapped more: %llu KiB",
-          (unsigned long long)resident_kib(path));
-
-    mcov_region_file_fault_ahead(f, CLAIMED + 1); /* inside the page after the cursor */
-    CHECK(resident_kib(path) == kib + 4, "a reach one byte into a page mapped %llu KiB more",
-          (unsigned long long)(resident_kib(path) - kib));
+    /* One byte into a page maps that page too (pages no worker wrote are mapped as well: the
+     * region's file holds every page of its map). */
+    mcov_region_file_fault_ahead(f, (CLAIMED + (2u << 20)) + 1);
+    kib = resident_kib(path);
+    CHECK(kib >= (CLAIMED + (2u << 20) + 4096) / 1024 &&
+              kib < (CLAIMED + (2u << 20)) / 1024 + SLACK_KIB,
+          "a reach one byte into a page left %llu KiB resident", (unsigned long long)kib);
     mcov_region_file_fault_ahead(f, UINT64_MAX);
     kib = resident_kib(path);
-    CHECK(kib >= CAPACITY / 1024 && kib < CAPACITY / 1024 + 64,
+    CHECK(kib >= CAPACITY / 1024 && kib < CAPACITY / 1024 + SLACK_KIB,
           "a reach beyond the capacity left %llu KiB resident", (unsigned long long)kib);
 
     const uint8_t *map = facts.base + facts.map_offset;
@@ -85,6 +90,12 @@ static void reader(void *name)
 
 int main(void)
 {
+    void *probe = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(probe != MAP_FAILED, "mmap: %s", strerror(errno));
+    bool populates = madvise(probe, 4096, MADV_POPULATE_READ) == 0;
+    munmap(probe, 4096);
+    if (!populates)
+        return T_SKIP;
     const char *name = t_region_name("fault-ahead");
     mcov_region_file *f = NULL;
     mcov_region_facts facts;

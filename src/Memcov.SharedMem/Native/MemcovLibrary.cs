@@ -25,6 +25,7 @@ internal static class MemcovLibrary
     private static readonly Lock s_lock = new();
     private static nint s_handle;
     private static bool s_useLibdl;
+    private static int s_faultAhead; // 0: not asked yet, 1: exported, -1: not
 
     /// <summary>The dlopen handle of the runtime, loaded on first use.</summary>
     /// <exception cref="DllNotFoundException">No libmemcov.so was found, or $MEMCOV_LIBRARY does not load.</exception>
@@ -41,6 +42,23 @@ internal static class MemcovLibrary
 
                 return s_handle;
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether the runtime exports <c>mcov_region_file_fault_ahead</c> (node MEMCOV_2.4): a copy loaded
+    /// already may be an older build of the same soname, whose last version node is an earlier one.
+    /// </summary>
+    internal static bool HasFaultAhead
+    {
+        get
+        {
+            if (s_faultAhead == 0)
+            {
+                s_faultAhead = NativeLibrary.TryGetExport(Handle, "mcov_region_file_fault_ahead", out _) ? 1 : -1;
+            }
+
+            return s_faultAhead > 0;
         }
     }
 

@@ -302,7 +302,10 @@ public sealed partial class CoverageRegion : IDisposable
     internal void FaultAhead(long upto)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Interop.Memcov.RegionFileFaultAhead(_view.Handle, (ulong)upto);
+        if (MemcovLibrary.HasFaultAhead)
+        {
+            Interop.Memcov.RegionFileFaultAhead(_view.Handle, (ulong)upto);
+        }
     }
 
     private Interop.Memcov.RegionCounters ReadCounters()
