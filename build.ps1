@@ -271,17 +271,11 @@ function Invoke-PythonTests {
 }
 
 # dotnet_tests: the .NET library's tests; the cross-process ones run the native release
-# build's mcov_worker. In a temporary directory of their own: the test platform leaves empty
-# directories in it.
+# build's mcov_worker.
 function Invoke-DotnetTests {
-    $tmp = [System.IO.Directory]::CreateTempSubdirectory('memcov-dotnet-test-').FullName
-    try {
-        Invoke-WithEnv @{ TMPDIR = $tmp; MEMCOV_TEST_NATIVE_DIR = Join-Path $artifacts 'obj/native-release/native'; MEMCOV_SAMPLE_DIR = Join-Path $artifacts 'samples' } {
-            dotnet test (Join-Path $root 'Memcov.sln') -c Release --logger 'console;verbosity=normal'
-            Assert-ExitCode 'dotnet test'
-        }
-    } finally {
-        Remove-Item -Recurse -Force $tmp
+    Invoke-WithEnv @{ MEMCOV_TEST_NATIVE_DIR = Join-Path $artifacts 'obj/native-release/native'; MEMCOV_SAMPLE_DIR = Join-Path $artifacts 'samples' } {
+        dotnet test (Join-Path $root 'Memcov.sln') -c Release --logger 'console;verbosity=normal'
+        Assert-ExitCode 'dotnet test'
     }
 }
 
@@ -478,6 +472,11 @@ function Invoke-Clean {
     if (Test-Path -LiteralPath $artifacts) { Remove-Item -LiteralPath $artifacts -Recurse -Force }
 }
 
+# Each dotnet call leaves empty directories in TMPDIR: a run's own, removed at its end, keeps
+# them out of the system's.
+$runTmp = [System.IO.Directory]::CreateTempSubdirectory('memcov-build-').FullName
+$env:TMPDIR = $runTmp
+$exitCode = 0
 try {
     switch -CaseSensitive ($Verb) {
         'build' { Invoke-Build }
@@ -488,13 +487,13 @@ try {
         'clean' { Invoke-Clean }
         default {
             [Console]::Error.WriteLine("usage: $PSCommandPath [build|test|pack|demo|bench|clean]")
-            exit 2
+            $exitCode = 2
         }
     }
 }
 catch {
     [Console]::Error.WriteLine("build.ps1: $($_.Exception.Message)")
-    if ($script:failedExitCode -ne 0) { exit $script:failedExitCode }
-    exit 1
+    $exitCode = if ($script:failedExitCode -ne 0) { $script:failedExitCode } else { 1 }
 }
-exit 0
+Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $runTmp
+exit $exitCode

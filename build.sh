@@ -5,6 +5,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 artifacts="$root/artifacts"
 
+# Each dotnet call leaves empty directories in TMPDIR: a run's own, removed at its end, keeps
+# them out of the system's.
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/memcov-build-XXXXXX")"
+trap 'rm -rf "$run_tmp"' EXIT
+export TMPDIR="$run_tmp"
+
 log() { printf '==> %s\n' "$*" >&2; }
 
 apt_install() {
@@ -180,12 +186,8 @@ cli_fuzz() {
 }
 
 # The .NET library's tests; the cross-process ones run the native release build's mcov_worker.
-# In a temporary directory of their own: the test platform leaves empty directories in it.
 dotnet_tests() {
-  local tmp
-  tmp="$(mktemp -d)"
-  trap "rm -rf '$tmp'" RETURN
-  TMPDIR="$tmp" MEMCOV_TEST_NATIVE_DIR="$artifacts/obj/native-release/native" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
+  MEMCOV_TEST_NATIVE_DIR="$artifacts/obj/native-release/native" MEMCOV_SAMPLE_DIR="$artifacts/samples" \
     dotnet test "$root/Memcov.sln" -c Release --logger "console;verbosity=normal"
 }
 
@@ -250,7 +252,7 @@ package_test() {
   local version work out library covered now modules
   version="$(dotnet msbuild "$root/src/Memcov.SharedMem/Memcov.SharedMem.csproj" -getProperty:Version)"
   work="$(mktemp -d)"
-  trap "rm -rf '$work'" EXIT
+  trap "rm -rf '$work'" RETURN
   mkdir "$work/feed"
   cp "$artifacts/packages/Memcov.SharedMem.$version.nupkg" "$work/feed/"
   cp "$root/tests/package/"* "$work/"
