@@ -292,6 +292,41 @@ int t_find_entry(const mcov_module_entry *e, uint32_t n, const char *part)
     return -1;
 }
 
+mcov_module_entry t_module_entry(uint8_t seed, uint64_t edges)
+{
+    mcov_module_entry e;
+    memset(&e, 0, sizeof e);
+    e.edge_count = edges;
+    e.mode = MCOV_MODE_CALLBACK;
+    e.id_kind = MCOV_ID_BUILD_ID;
+    e.id_len = 20;
+    memset(e.id, seed, 20);
+    snprintf(e.path, sizeof e.path, "/lib/tool-%u.so", seed);
+    return e;
+}
+
+uint64_t t_resident_kib(const char *path)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    CHECK(f, "cannot open /proc/self/smaps");
+    char line[8192];
+    int in_region = 0;
+    uint64_t kib = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long start, end;
+        unsigned long long v;
+        if (sscanf(line, "%lx-%lx ", &start, &end) == 2) { /* a mapping's first line */
+            size_t n = strcspn(line, "\n");
+            line[n] = 0;
+            in_region = n >= strlen(path) && strcmp(line + n - strlen(path), path) == 0;
+        } else if (in_region && sscanf(line, "Rss: %llu kB", &v) == 1) {
+            kib += v;
+        }
+    }
+    fclose(f);
+    return kib;
+}
+
 void t_pipe(int fds[2])
 {
     CHECK(pipe2(fds, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));

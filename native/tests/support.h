@@ -89,6 +89,11 @@ t_region_copy t_reference_union(void);
 uint32_t t_read_entries(const char *name, mcov_module_entry *out, uint32_t max);
 /* Index of the first entry whose path contains part (e.g. "sample_a"), or -1. */
 int t_find_entry(const mcov_module_entry *e, uint32_t n, const char *part);
+/* A callback module's entry as a tool claims it: a 20-byte build-id of seed bytes, edges edges,
+ * path /lib/tool-SEED.so. */
+mcov_module_entry t_module_entry(uint8_t seed, uint64_t edges);
+/* Resident kilobytes of this process's mappings of path (a region file), from /proc/self/smaps. */
+uint64_t t_resident_kib(const char *path);
 /* The lanes file of region name (the one its header's lanes_token names), opened read-only, and
  * its header in *header (NULL: not wanted). */
 int t_open_lanes(const char *name, mcov_lanes_header *header);

@@ -7,35 +7,12 @@
 
 #include <string.h>
 
-/* Resident kilobytes of this process's mappings of PATH (the region file), from smaps. */
-static uint64_t resident_kib(const char *path)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    CHECK(f, "cannot open /proc/self/smaps");
-    char line[8192];
-    int in_region = 0;
-    uint64_t kib = 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long start, end;
-        unsigned long long v;
-        if (sscanf(line, "%lx-%lx ", &start, &end) == 2) { /* a mapping's first line */
-            size_t n = strcspn(line, "\n");
-            line[n] = 0;
-            in_region = n >= strlen(path) && strcmp(line + n - strlen(path), path) == 0;
-        } else if (in_region && sscanf(line, "Rss: %llu kB", &v) == 1) {
-            kib += v;
-        }
-    }
-    fclose(f);
-    return kib;
-}
-
 static void attach_only(void *name)
 {
     char path[4096];
     t_region_path(name, path, sizeof path);
     CHECK(mcov_attach(name) == 0, "attach: %s", mcov_last_error());
-    uint64_t kib = resident_kib(path);
+    uint64_t kib = t_resident_kib(path);
     /* The header page is read at attach; the map is not touched. */
     CHECK(kib < 1024, "an attaching process has %llu KiB of the region resident",
           (unsigned long long)kib);
@@ -47,7 +24,7 @@ int main(void)
     char path[4096];
     t_region_path(name, path, sizeof path);
     CHECK(mcov_region_create(name, 4u << 20) == 0, "create: %s", mcov_last_error());
-    uint64_t kib = resident_kib(path);
+    uint64_t kib = t_resident_kib(path);
     CHECK(kib >= 4096, "after create, %llu KiB of the 4 MiB map are resident in the creator",
           (unsigned long long)kib);
 
@@ -56,7 +33,7 @@ int main(void)
     char big_path[4096];
     t_region_path(big, big_path, sizeof big_path);
     CHECK(mcov_region_create(big, 128u << 20) == 0, "create: %s", mcov_last_error());
-    kib = resident_kib(big_path);
+    kib = t_resident_kib(big_path);
     CHECK(kib >= (64u << 10) && kib < (65u << 10),
           "after create of 128 MiB, %llu KiB are resident (want the first 64 MiB)",
           (unsigned long long)kib);

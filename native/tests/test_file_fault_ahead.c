@@ -23,29 +23,6 @@
 #define CLAIMED (5u << 20)
 #define SLACK_KIB 2048u
 
-/* Resident kilobytes of this process's mappings of PATH (the region file), from smaps. */
-static uint64_t resident_kib(const char *path)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    CHECK(f, "cannot open /proc/self/smaps");
-    char line[8192];
-    int in_region = 0;
-    uint64_t kib = 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long start, end;
-        unsigned long long v;
-        if (sscanf(line, "%lx-%lx ", &start, &end) == 2) { /* a mapping's first line */
-            size_t n = strcspn(line, "\n");
-            line[n] = 0;
-            in_region = n >= strlen(path) && strcmp(line + n - strlen(path), path) == 0;
-        } else if (in_region && sscanf(line, "Rss: %llu kB", &v) == 1) {
-            kib += v;
-        }
-    }
-    fclose(f);
-    return kib;
-}
-
 /* A reader in a process of its own: nothing of the region is mapped in it yet. */
 static void reader(void *name)
 {
@@ -54,7 +31,7 @@ static void reader(void *name)
     mcov_region_file *f = NULL;
     mcov_region_facts facts;
     CHECK(mcov_region_file_open(NULL, name, &f, &facts) == 0, "open: %s", mcov_last_error());
-    uint64_t before = resident_kib(path);
+    uint64_t before = t_resident_kib(path);
     CHECK(before < 64, "a fresh handle has %llu KiB of the region resident",
           (unsigned long long)before);
 
@@ -62,7 +39,7 @@ static void reader(void *name)
     mcov_region_file_counters(f, &c);
     CHECK(c.alloc_cursor == CLAIMED, "cursor %llu", (unsigned long long)c.alloc_cursor);
     mcov_region_file_fault_ahead(f, c.alloc_cursor);
-    uint64_t kib = resident_kib(path);
+    uint64_t kib = t_resident_kib(path);
     CHECK(kib >= CLAIMED / 1024 && kib < CLAIMED / 1024 + SLACK_KIB,
           "after fault_ahead to %u KiB of map, %llu KiB are resident", CLAIMED / 1024,
           (unsigned long long)kib);
@@ -70,12 +47,12 @@ static void reader(void *name)
     /* One byte into a page maps that page too (pages no worker wrote are mapped as well: the
      * region's file holds every page of its map). */
     mcov_region_file_fault_ahead(f, (CLAIMED + (2u << 20)) + 1);
-    kib = resident_kib(path);
+    kib = t_resident_kib(path);
     CHECK(kib >= (CLAIMED + (2u << 20) + 4096) / 1024 &&
               kib < (CLAIMED + (2u << 20)) / 1024 + SLACK_KIB,
           "a reach one byte into a page left %llu KiB resident", (unsigned long long)kib);
     mcov_region_file_fault_ahead(f, UINT64_MAX);
-    kib = resident_kib(path);
+    kib = t_resident_kib(path);
     CHECK(kib >= CAPACITY / 1024 && kib < CAPACITY / 1024 + SLACK_KIB,
           "a reach beyond the capacity left %llu KiB resident", (unsigned long long)kib);
 
@@ -101,14 +78,7 @@ int main(void)
     mcov_region_facts facts;
     CHECK(mcov_region_file_create(NULL, name, CAPACITY, &f, &facts) == 0, "create: %s",
           mcov_last_error());
-    mcov_module_entry e;
-    memset(&e, 0, sizeof e);
-    e.edge_count = CLAIMED;
-    e.mode = MCOV_MODE_CALLBACK;
-    e.id_kind = MCOV_ID_BUILD_ID;
-    e.id_len = 20;
-    memset(e.id, 7, 20);
-    snprintf(e.path, sizeof e.path, "/lib/fault-ahead.so");
+    mcov_module_entry e = t_module_entry(7, CLAIMED);
     uint64_t base = 0, needed = 0;
     CHECK(mcov_region_file_claim(f, &e, 1, &base, &needed) == 0 && base == 0, "claim: %s",
           mcov_last_error());

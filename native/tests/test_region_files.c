@@ -16,19 +16,6 @@
 
 static char s_dir[] = "/tmp/memcov-files-XXXXXX";
 
-static mcov_module_entry entry(uint8_t seed, uint64_t edges)
-{
-    mcov_module_entry e;
-    memset(&e, 0, sizeof e);
-    e.edge_count = edges;
-    e.mode = MCOV_MODE_CALLBACK;
-    e.id_kind = MCOV_ID_BUILD_ID;
-    e.id_len = 20;
-    memset(e.id, seed, 20);
-    snprintf(e.path, sizeof e.path, "/lib/tool-%u.so", seed);
-    return e;
-}
-
 static void counters_are(mcov_region_file *f, uint32_t modules, uint64_t cursor, uint64_t edges)
 {
     mcov_region_counters c;
@@ -99,7 +86,8 @@ int main(void)
     counters_are(f, 0, 0, 0);
 
     /* Claim: new modules get ranges in order, known ones their range, all or nothing. */
-    mcov_module_entry a = entry(1, 100), b = entry(2, 5000), c = entry(3, 10);
+    mcov_module_entry a = t_module_entry(1, 100), b = t_module_entry(2, 5000),
+                      c = t_module_entry(3, 10);
     mcov_module_entry ab[2] = {a, b};
     uint64_t bases[3], needed = 0;
     CHECK(mcov_region_file_claim(f, ab, 2, bases, &needed) == 0, "claim: %s", mcov_last_error());
@@ -120,7 +108,7 @@ int main(void)
               needed == 16384 && strstr(mcov_last_error(), "16384"),
           "a region without room took a module: %s", mcov_last_error());
     counters_are(f, 2, 12288, 5100);
-    mcov_module_entry bad = entry(4, 10);
+    mcov_module_entry bad = t_module_entry(4, 10);
     bad.mode = 3;
     CHECK(mcov_region_file_claim(f, &bad, 1, bases, NULL) == MCOV_E_INVALID_ARG,
           "a module of mode 3 was claimed");
@@ -152,7 +140,7 @@ int main(void)
     CHECK(mcov_region_create(two, 1 << 16) == 0, "create: %s", mcov_last_error());
     mcov_detach();
     CHECK(mcov_region_file_open(NULL, two, &f, &facts) == 0, "open: %s", mcov_last_error());
-    mcov_module_entry first[3] = {entry(9, 4096), loaded[1], loaded[0]};
+    mcov_module_entry first[3] = {t_module_entry(9, 4096), loaded[1], loaded[0]};
     CHECK(mcov_region_file_claim(f, first, 3, bases, NULL) == 0 && bases[1] == 4096 &&
               bases[2] == 4096 + (((loaded[1].edge_count) + 4095) / 4096 * 4096),
           "claim: %s", mcov_last_error());
