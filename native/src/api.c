@@ -22,7 +22,7 @@ static int create_and_attach(const char *name, uint64_t capacity_edges, uint32_t
      * workers' edges. Its first read of each page, and of the code and tables a count uses,
      * would fault them in; do that now, before any worker starts, not when the parent waits
      * for the count. */
-    mcov_rt.region.faulted = mcov_region_prefault(&mcov_rt.region);
+    mcov_region_prefault(&mcov_rt.region);
     (void)mcov_count_view_locked();
     mcov_unlock();
     return MCOV_OK;

@@ -221,9 +221,9 @@ int mcov_region_file_check_path(const mcov_region_file *file)
 
 void mcov_region_file_prefault(const mcov_region_file *file)
 {
-    uint64_t n = mcov_region_prefault(&file->region);
-    /* The handle is this library's allocation, never a const object: record what is mapped. */
-    mcov_region_faulted_at_least(&((mcov_region_file *)file)->region, n);
+    /* The handle is this library's allocation, never a const object: the prefault records what it
+     * mapped in it. */
+    mcov_region_prefault(&((mcov_region_file *)file)->region);
 }
 
 void mcov_region_file_fault_ahead(mcov_region_file *file, uint64_t upto)

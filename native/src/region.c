@@ -388,14 +388,14 @@ void mcov_region_close(struct mcov_region *r)
 #define MCOV_PREFAULT_BYTES (64ull << 20)
 
 /* A read of each page. A fresh region's pages are zero-filled at their first touch, which is
- * most of the cost; on such pages MADV_POPULATE_READ measured slower. Returns the bytes faulted
- * in. */
-uint64_t mcov_region_prefault(const struct mcov_region *r)
+ * most of the cost; on such pages MADV_POPULATE_READ measured slower. Recorded in r->faulted, so
+ * that a count's fault-ahead starts past them. */
+void mcov_region_prefault(struct mcov_region *r)
 {
     uint64_t n = r->capacity < MCOV_PREFAULT_BYTES ? r->capacity : MCOV_PREFAULT_BYTES;
     for (uint64_t off = 0; off < n; off += MCOV_EDGE_ALIGN)
         (void)__atomic_load_n(r->map + off, __ATOMIC_RELAXED);
-    return n;
+    mcov_region_faulted_at_least(r, n);
 }
 
 /* Beyond what the process faulted in (past the creator's prefault; from 0 in a process that

@@ -174,8 +174,8 @@ MCOV_HIDDEN int mcov_region_sync(const struct mcov_region *r, int32_t own);
 MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
 /* Edges set in the current view (mcov_get_now64), under the lock. */
 MCOV_HIDDEN uint64_t mcov_count_view_locked(void);
-/* Map the first pages of this process's view of the map now (best effort). */
-MCOV_HIDDEN uint64_t mcov_region_prefault(const struct mcov_region *r);
+/* Map the first pages of this process's view of the map now (best effort), recorded in r->faulted. */
+MCOV_HIDDEN void mcov_region_prefault(struct mcov_region *r);
 /* Fault in the map's pages in [r->faulted, upto) with one call before a count reads them; upto
  * is rounded up to a page and bounded by the capacity. */
 MCOV_HIDDEN void mcov_region_fault_ahead(struct mcov_region *r, uint64_t upto);
