@@ -100,14 +100,14 @@ static void refuse_unmappable(struct mcov_region *r, const struct mcov_module *m
               m->id.path, r->name);
 }
 
-void mcov_modules_join(struct mcov_region *r, uint32_t first)
+void mcov_modules_join(struct mcov_region *r, uint32_t first, bool fd_checked)
 {
     bool any = false;
     for (uint32_t i = first; i < mcov_rt.module_count; i++)
         any |= mcov_rt.modules[i].region_base < 0;
     if (!any)
         return;
-    int lock = mcov_region_lock(r);
+    int lock = mcov_region_lock(r, fd_checked);
     if (lock < 0)
         return;
     int64_t few[16]; /* the usual join, at a module's registration, without a malloc */
@@ -115,7 +115,7 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
                          ? few
                          : calloc(mcov_rt.module_count, sizeof *bases);
     if (!bases) {
-        close(lock);
+        mcov_region_lock_close(r, lock);
         mcov_warn("out of memory joining region '%s': modules record privately", r->name);
         return;
     }
@@ -128,15 +128,16 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first)
             mcov_identity_complete(&m->id);
             refuse_unmappable(r, m);
         } else
-            bases[i] = mcov_region_claim_one(r, &m->id);
+            bases[i] = mcov_region_claim_one(r, lock, &m->id);
     }
     flock(lock, LOCK_UN);
     /* Map from the descriptor just checked to be the region, never from a number kept
-     * since attach: the host may have closed it or put another file there. */
+     * since an earlier call: the host may have closed it or put another file there. */
     for (uint32_t i = first; i < mcov_rt.module_count; i++)
         if (bases[i] >= 0)
             move_into_region(lock, r, &mcov_rt.modules[i], bases[i]);
-    close(lock);
+    if (lock != r->fd)
+        close(lock);
     if (bases != few)
         free(bases);
     mcov_inline_place_sections(false);
@@ -149,7 +150,7 @@ void mcov_attach_region_locked(struct mcov_region *r)
         mcov_detach_locked();
     mcov_rt.region = *r;
     mcov_rt.attached = true;
-    mcov_modules_join(&mcov_rt.region, 0);
+    mcov_modules_join(&mcov_rt.region, 0, true);
 }
 
 int mcov_attach_locked(const char *name)

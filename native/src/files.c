@@ -169,13 +169,13 @@ static int claim(mcov_region_file *file, const mcov_module_entry *modules, uint3
             mcov_identity_from_entry(&modules[i], &ids[i]);
     }
     if (rc == MCOV_OK) {
-        int lock = mcov_region_lock(&file->region);
+        int lock = mcov_region_lock(&file->region, false);
         file->region.lock_timed_out = false; /* a tool waits again each time it asks */
         if (lock < 0) {
             rc = lock;
         } else {
-            rc = mcov_region_claim_all(&file->region, ids, n, bases, needed_capacity);
-            close(lock); /* releases the flock */
+            rc = mcov_region_claim_all(&file->region, lock, ids, n, bases, needed_capacity);
+            mcov_region_lock_close(&file->region, lock);
         }
     }
     free(ids);

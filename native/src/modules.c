@@ -64,15 +64,20 @@ static struct mcov_module *find_same(const struct mcov_identity *id)
 }
 
 /* The region named by MEMCOV_REGION, attached at the first registration (before the module is
- * added, so that it registers straight into the region) unless the process attached already. */
-static void attach_from_env(void)
+ * added, so that it registers straight into the region) unless the process attached already.
+ * Whether it attached now. */
+static bool attach_from_env(void)
 {
     if (mcov_rt.env_checked)
-        return;
+        return false;
     mcov_rt.env_checked = true;
     const char *name = getenv("MEMCOV_REGION");
-    if (name && name[0] && !mcov_rt.attached && mcov_attach_locked(name) != MCOV_OK)
-        mcov_warn("MEMCOV_REGION='%.200s' could not be attached: recording privately", name);
+    if (!name || !name[0] || mcov_rt.attached)
+        return false;
+    if (mcov_attach_locked(name) == MCOV_OK)
+        return true;
+    mcov_warn("MEMCOV_REGION='%.200s' could not be attached: recording privately", name);
+    return false;
 }
 
 /* New local slots [local, local + span) in both windows, clear. A callback module of an attached
@@ -113,11 +118,11 @@ static struct mcov_module *add_module(struct mcov_identity *id)
  * pages now, and counting is decided again (a hit-count region counts only when every callback
  * module is in the lane). Without private pages it is dropped, its guards left at 0 (the sink),
  * and its slots stay taken: a failed mapping may have left them unmapped. */
-static bool join_new_module(void)
+static bool join_new_module(bool attached_now)
 {
     struct mcov_module *m = &mcov_rt.modules[mcov_rt.module_count - 1];
     if (mcov_rt.attached)
-        mcov_modules_join(&mcov_rt.region, mcov_rt.module_count - 1);
+        mcov_modules_join(&mcov_rt.region, mcov_rt.module_count - 1, attached_now);
     mcov_identity_complete(&m->id); /* no entry gave it its path */
     if (!m->fresh)
         return true;
@@ -148,9 +153,9 @@ static void register_guards_locked(uint32_t *start, uint32_t *stop)
         set_guards(start, edges, m->local);
         return;
     }
-    attach_from_env();
+    bool attached_now = attach_from_env();
     m = add_module(&id);
-    if (!m || !join_new_module())
+    if (!m || !join_new_module(attached_now))
         return;
     /* Numbered last: a guard's slot is mapped before any thread can hit it. */
     populate_guards(start, edges);
@@ -176,8 +181,9 @@ static void register_section_locked(uint8_t *start, uint8_t *stop, bool counters
     bool mappable = mcov_section_mappable(start, stop, &load_base);
     struct mcov_module *m = find_same(&id);
     bool reloaded = m && !m->section;
+    bool attached_now = false;
     if (!reloaded) { /* new, or a second copy whose section lives elsewhere */
-        attach_from_env();
+        attached_now = attach_from_env();
         m = add_module(&id);
         if (!m)
             return;
@@ -192,7 +198,7 @@ static void register_section_locked(uint8_t *start, uint8_t *stop, bool counters
     if (reloaded)
         mcov_inline_place_sections(false); /* its base kept the hits and the region range */
     else
-        (void)join_new_module();
+        (void)join_new_module(attached_now);
 }
 
 void mcov_register_guards(uint32_t *start, uint32_t *stop)

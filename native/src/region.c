@@ -155,7 +155,7 @@ static int map_validated(int fd, const struct stat *st, const char *name, struct
     out->capacity = h.capacity_edges;
     /* Without its lanes file a region still works: own views of no-call modules are private
      * memory then (mcov_lanes_open says so). */
-    mcov_lanes_open(out, h.lanes_token, h.lane_count);
+    mcov_lanes_open(out, h.lanes_token, h.lane_count, st->st_uid);
     void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED)
         mcov_lanes_close(out);
@@ -213,15 +213,18 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
                          name, out->path, strerror(e));
     }
     /* In use from now on; a sweeper that removed the file before this lock was taken has
-     * unlinked it, and the path no longer names it. */
+     * unlinked it, and the path no longer names it: it has no link left. A file with one link
+     * has kept the one it was opened by, unless it had a second one (made by hand) that is now
+     * its only name; one with more is looked up again. */
     rc = mcov_liveness_hold(fd, name, out->path, false);
     struct stat at, st;
     if (rc == MCOV_OK && fstat(fd, &st) != 0)
         rc = mcov_fail(MCOV_E_SYSTEM, "cannot stat region '%s' (%s): %s; remove it and create "
                                       "it again",
                        name, out->path, strerror(errno));
-    if (rc == MCOV_OK && (stat(out->path, &at) != 0 || at.st_dev != st.st_dev ||
-                          at.st_ino != st.st_ino))
+    if (rc == MCOV_OK && (st.st_nlink == 0 ||
+                          (st.st_nlink > 1 && (stat(out->path, &at) != 0 || at.st_dev != st.st_dev ||
+                                               at.st_ino != st.st_ino))))
         rc = mcov_fail(MCOV_E_NOT_FOUND,
                        "region '%s' (%s) was removed while it was being opened: create it "
                        "again",
@@ -617,7 +620,8 @@ int mcov_region_sync(const struct mcov_region *r, int32_t own)
  * descriptor), so only a stopped or stuck live holder makes a registration wait this long. */
 #define MCOV_LOCK_WAIT_NS (3ull * 1000000000ull)
 
-int mcov_region_lock(struct mcov_region *r)
+/* The region's path opened again and checked to be this file, or a negative code. */
+static int open_again(struct mcov_region *r)
 {
     /* A fresh open: flock belongs to the open file description, so a fork child never
      * shares it, and the kernel drops it when its holder dies. */
@@ -635,6 +639,14 @@ int mcov_region_lock(struct mcov_region *r)
                          "privately; attach again",
                          r->name, r->path);
     }
+    return fd;
+}
+
+int mcov_region_lock(struct mcov_region *r, bool fd_checked)
+{
+    int fd = fd_checked ? r->fd : open_again(r);
+    if (fd < 0)
+        return fd;
     /* Never block without bound: registration runs inside dlopen, under the loader's lock,
      * so a stuck holder would hang the host. After one timeout, later modules only try. */
     uint64_t deadline = mcov_monotonic_ns() + (r->lock_timed_out ? 0 : MCOV_LOCK_WAIT_NS);
@@ -648,7 +660,7 @@ int mcov_region_lock(struct mcov_region *r)
         if (e == EINTR)
             continue;
         if (e != EWOULDBLOCK) {
-            close(fd);
+            mcov_region_lock_close(r, fd);
             return mcov_fail(MCOV_E_SYSTEM,
                              "cannot lock region '%s' (%s): %s; new modules record privately, "
                              "check that the file system of MEMCOV_SHM_DIR supports flock",
@@ -660,13 +672,21 @@ int mcov_region_lock(struct mcov_region *r)
         nanosleep(&nap, NULL);
         nap_ns = nap_ns < 32000000 ? nap_ns * 2 : 50000000;
     }
-    close(fd);
+    mcov_region_lock_close(r, fd);
     r->lock_timed_out = true;
     return mcov_fail(MCOV_E_SYSTEM,
                      "region '%s' stayed locked by another process for %llu s (stopped or stuck "
                      "while registering a module? fuser %s finds it): new modules record "
                      "privately; resume or end that process, then attach again",
                      r->name, MCOV_LOCK_WAIT_NS / 1000000000ull, r->path);
+}
+
+void mcov_region_lock_close(const struct mcov_region *r, int fd)
+{
+    if (fd == r->fd)
+        (void)flock(fd, LOCK_UN); /* the liveness locks are record locks: they stay */
+    else
+        close(fd);
 }
 
 /* --- Claiming ranges (docs/region-format.md, "Registration protocol"), under the lock --- */
@@ -676,18 +696,62 @@ static mcov_module_entry *entry_at(const struct mcov_region *r, uint32_t i)
     return (mcov_module_entry *)(r->base + r->table_offset) + i;
 }
 
+/* The table as a claim reads it, under the registration lock: the header's count and cursor and
+ * the first entries in one pread from the locked descriptor, later entries through the mapping.
+ * A worker whose modules the table holds already then never touches the header's page, which
+ * nothing else in it reads: in a VM a page's first touch costs more than the read (the host fills
+ * its shadow page tables). Nothing but a registrant holding the lock writes these bytes. */
+#define MCOV_TABLE_READ_ENTRIES 7
+struct table_read {
+    uint32_t n;      /* entries, bounded as mcov_region_module_count bounds them */
+    uint64_t cursor; /* as mcov_region_cursor */
+    uint32_t held;   /* entries [0, held) are in first[] */
+    struct {
+        mcov_region_header header;
+        mcov_module_entry first[MCOV_TABLE_READ_ENTRIES];
+    } bytes;
+};
+
+static void read_table(const struct mcov_region *r, int fd, struct table_read *t)
+{
+    t->held = 0;
+    uint32_t want = r->table_capacity < MCOV_TABLE_READ_ENTRIES ? r->table_capacity
+                                                                 : MCOV_TABLE_READ_ENTRIES;
+    size_t len = sizeof t->bytes.header + want * sizeof(mcov_module_entry);
+    if (r->table_offset == sizeof t->bytes.header &&
+        pread(fd, &t->bytes, len, 0) == (ssize_t)len) {
+        const mcov_region_header *h = &t->bytes.header;
+        t->n = h->module_count < r->table_capacity ? h->module_count : r->table_capacity;
+        uint64_t c = h->alloc_cursor - h->alloc_cursor % MCOV_EDGE_ALIGN;
+        t->cursor = c < r->capacity ? c : r->capacity;
+        t->held = want;
+        return;
+    }
+    t->n = mcov_region_module_count(r);
+    t->cursor = mcov_region_cursor(r);
+}
+
+static bool table_entry(const struct mcov_region *r, const struct table_read *t, uint32_t i,
+                        mcov_module_entry *out)
+{
+    if (i >= t->held)
+        return mcov_region_read_entry(r, i, out);
+    *out = t->bytes.first[i];
+    return entry_valid(r, out);
+}
+
 /* The base of the valid entry matching id (copied into *match if not NULL), or -1; *cursor
  * becomes the first slot no valid entry reserves (a cursor another process wrote back never
  * overlaps an entry). */
-static int64_t find_range(const struct mcov_region *r, const struct mcov_identity *id,
-                          uint64_t *cursor, mcov_module_entry *match)
+static int64_t find_range(const struct mcov_region *r, const struct table_read *t,
+                          const struct mcov_identity *id, uint64_t *cursor,
+                          mcov_module_entry *match)
 {
-    uint32_t n = mcov_region_module_count(r);
-    uint64_t c = mcov_region_cursor(r);
+    uint64_t c = t->cursor;
     int64_t found = -1;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < t->n; i++) {
         mcov_module_entry e;
-        if (!mcov_region_read_entry(r, i, &e))
+        if (!table_entry(r, t, i, &e))
             continue;
         if (found < 0 && mcov_identity_matches(id, &e)) {
             found = (int64_t)e.base;
@@ -717,17 +781,19 @@ static void publish(const struct mcov_region *r, uint32_t n, const struct mcov_i
     __atomic_fetch_add(&h->edges_registered, id->edge_count, __ATOMIC_RELAXED);
 }
 
-int64_t mcov_region_claim_one(const struct mcov_region *r, struct mcov_identity *id)
+int64_t mcov_region_claim_one(const struct mcov_region *r, int fd, struct mcov_identity *id)
 {
+    struct table_read t;
+    read_table(r, fd, &t);
     uint64_t cursor;
     mcov_module_entry match;
-    int64_t base = find_range(r, id, &cursor, &match);
+    int64_t base = find_range(r, &t, id, &cursor, &match);
     if (base >= 0) {
         mcov_identity_adopt(id, &match);
         return base;
     }
     mcov_identity_complete(id); /* the entry written names the file */
-    uint32_t n = mcov_region_module_count(r);
+    uint32_t n = t.n;
     uint64_t need = mcov_round_up(id->edge_count, MCOV_EDGE_ALIGN);
     if (n < r->table_capacity && need <= r->capacity - cursor) {
         publish(r, n, id, cursor);
@@ -750,14 +816,16 @@ int64_t mcov_region_claim_one(const struct mcov_region *r, struct mcov_identity 
 /* A new module's place in bases[] until its range is known: no real base has this bit. */
 #define NEW_TAG (1ull << 63)
 
-int mcov_region_claim_all(const struct mcov_region *r, const struct mcov_identity *ids,
+int mcov_region_claim_all(const struct mcov_region *r, int fd, const struct mcov_identity *ids,
                           uint32_t count, uint64_t *bases, uint64_t *needed)
 {
+    struct table_read t;
+    read_table(r, fd, &t);
     uint64_t cursor = 0, need = 0;
     uint32_t fresh = 0;
     /* Every base is known before the first store, so a refusal leaves the table as it was. */
     for (uint32_t i = 0; i < count; i++) {
-        int64_t found = find_range(r, &ids[i], &cursor, NULL);
+        int64_t found = find_range(r, &t, &ids[i], &cursor, NULL);
         uint64_t base = found >= 0 ? (uint64_t)found : NEW_TAG | fresh;
         for (uint32_t j = 0; found < 0 && j < i; j++)
             if (mcov_identity_equal(&ids[j], &ids[i])) {
@@ -770,7 +838,7 @@ int mcov_region_claim_all(const struct mcov_region *r, const struct mcov_identit
         }
         bases[i] = base;
     }
-    uint32_t n = mcov_region_module_count(r);
+    uint32_t n = t.n;
     uint64_t want = cursor + need;
     if (want > MCOV_REGION_MAX_CAPACITY)
         want = MCOV_REGION_MAX_CAPACITY;

@@ -116,8 +116,10 @@ struct mcov_lanes {
  * (mcov_region_file, memcov_files.h). */
 struct mcov_region {
     /* The descriptor that holds the liveness locks (liveness.c), kept open while the region is
-     * held and used for nothing else: the host may close or reuse any fd number. Each
-     * registration opens the path again and checks it is still this file. -1 when none. */
+     * held. The host may close or reuse any fd number once a memcov call returns: only the call
+     * that opened it (an attach, or the registration that attached through MEMCOV_REGION) takes
+     * the registration lock and maps through it; later registrations open the path again and
+     * check it is still this file. -1 when none. */
     int fd;
     dev_t dev;
     ino_t ino;
@@ -169,9 +171,13 @@ MCOV_HIDDEN bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own);
 /* Fold every lane but own into the map, so that the map is the union (readers call it first);
  * with no lane but own taken, nothing, and no lock taken. */
 MCOV_HIDDEN int mcov_region_sync(const struct mcov_region *r, int32_t own);
-/* Open the region again, check it is the same file, and take the registration lock: returns a
- * descriptor to close (mappings of the region's slices are made from it), or a negative code. */
-MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r);
+/* Take the registration lock: on r->fd if fd_checked (the running call opened it), else on the
+ * path opened again and checked to be the same file. Returns the descriptor locked (mappings of
+ * the region's slices are made from it; mcov_region_lock_close ends with it), or a negative
+ * code. */
+MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r, bool fd_checked);
+/* Release the registration lock if still held, and close a descriptor opened again. */
+MCOV_HIDDEN void mcov_region_lock_close(const struct mcov_region *r, int fd);
 /* Edges set in the current view (mcov_get_now64), under the lock. */
 MCOV_HIDDEN uint64_t mcov_count_view_locked(void);
 /* Map the first pages of this process's view of the map now (best effort), recorded in r->faulted. */
@@ -194,14 +200,16 @@ MCOV_HIDDEN bool mcov_region_read_entry(const struct mcov_region *r, uint32_t i,
  * 1 to 2^32, a file size below 2^63, a mode and an identity kind this version defines, an
  * identity of 1 to 32 bytes. */
 MCOV_HIDDEN bool mcov_entry_identity_valid(const mcov_module_entry *e);
-/* Under the registration lock: id's base, found by identity or allocated at the cursor; -1 if
- * it does not fit (counted in the header, with one warning). A pending path is taken from the
- * entry found, or read before a new entry is written. */
-MCOV_HIDDEN int64_t mcov_region_claim_one(const struct mcov_region *r, struct mcov_identity *id);
-/* Under the registration lock: every identity's base, or MCOV_E_TOO_SMALL and nothing
- * written (*needed: the capacity that would hold them, if needed is not NULL). */
-MCOV_HIDDEN int mcov_region_claim_all(const struct mcov_region *r, const struct mcov_identity *ids,
-                                      uint32_t count, uint64_t *bases, uint64_t *needed);
+/* Under the registration lock, taken on fd (mcov_region_lock), which the table is read from:
+ * id's base, found by identity or allocated at the cursor; -1 if it does not fit (counted in the
+ * header, with one warning). A pending path is taken from the entry found, or read before a new
+ * entry is written. */
+MCOV_HIDDEN int64_t mcov_region_claim_one(const struct mcov_region *r, int fd, struct mcov_identity *id);
+/* Under the registration lock, taken on fd: every identity's base, or MCOV_E_TOO_SMALL and
+ * nothing written (*needed: the capacity that would hold them, if needed is not NULL). */
+MCOV_HIDDEN int mcov_region_claim_all(const struct mcov_region *r, int fd,
+                                      const struct mcov_identity *ids, uint32_t count,
+                                      uint64_t *bases, uint64_t *needed);
 /* The lanes_token of the region file open at fd, 0 if its header names none (this version's). */
 MCOV_HIDDEN uint64_t mcov_region_lanes_token(int fd);
 /* The region directory: dir if given, else $MEMCOV_SHM_DIR, else /dev/shm. */
@@ -234,8 +242,9 @@ MCOV_HIDDEN void mcov_lanes_remove_stale(const char *region_path, const char *na
 /* Remove the lanes files in dir of at least min_age_s seconds whose region is gone or names
  * another: returns how many, or a negative code. */
 MCOV_HIDDEN int64_t mcov_lanes_sweep(const char *dir, uint64_t min_age_s);
-/* Open, check and map the lanes file of r (its header validated): fills r->lanes. */
-MCOV_HIDDEN int mcov_lanes_open(struct mcov_region *r, uint64_t token, uint32_t count);
+/* Open, check and map the lanes file of r (its header validated): fills r->lanes. owner: the
+ * region file's owner, checked to be this process's user; the lanes file must be its too. */
+MCOV_HIDDEN int mcov_lanes_open(struct mcov_region *r, uint64_t token, uint32_t count, uid_t owner);
 MCOV_HIDDEN void mcov_lanes_close(struct mcov_region *r);
 MCOV_HIDDEN mcov_lane_entry *mcov_lane_at(const struct mcov_region *r, uint32_t k);
 /* The region's reset epoch (acquire). */
@@ -426,8 +435,9 @@ MCOV_HIDDEN bool mcov_set_counting(bool on);
 
 /* --- joining and leaving a region (attach.c), under the process lock --- */
 /* Give modules [first, module_count) a range of the region (under the region's file lock);
- * modules that do not fit stay private and are counted. Moves their private hits into it. */
-MCOV_HIDDEN void mcov_modules_join(struct mcov_region *r, uint32_t first);
+ * modules that do not fit stay private and are counted. Moves their private hits into it.
+ * fd_checked: the running call opened r->fd (mcov_region_lock). */
+MCOV_HIDDEN void mcov_modules_join(struct mcov_region *r, uint32_t first, bool fd_checked);
 MCOV_HIDDEN int mcov_attach_locked(const char *name);
 /* Attach to a region just opened (or created) by this process; takes it over. */
 MCOV_HIDDEN void mcov_attach_region_locked(struct mcov_region *r);

@@ -153,6 +153,43 @@ int main(void)
           "the process did not record into the ranges the tool claimed");
     mcov_region_file_close(f);
 
+    /* A table longer than the entries a claim reads in one go with the header: known modules are
+     * found anywhere in it, by a tool and by a process that loads them. */
+    const char *many = t_region_name("files-many");
+    CHECK(mcov_region_create(many, 1 << 17) == 0, "create: %s", mcov_last_error());
+    mcov_detach();
+    CHECK(mcov_region_file_open(NULL, many, &f, &facts) == 0, "open: %s", mcov_last_error());
+    enum { TOOL_MODULES = 12 };
+    mcov_module_entry mods[TOOL_MODULES], reversed[TOOL_MODULES];
+    uint64_t many_bases[TOOL_MODULES];
+    for (int i = 0; i < TOOL_MODULES; i++)
+        mods[i] = reversed[TOOL_MODULES - 1 - i] = t_module_entry((uint8_t)(20 + i), 100);
+    CHECK(mcov_region_file_claim(f, mods, TOOL_MODULES, many_bases, NULL) == 0, "claim: %s",
+          mcov_last_error());
+    CHECK(mcov_region_file_claim(f, reversed, TOOL_MODULES, many_bases, NULL) == 0, "claim: %s",
+          mcov_last_error());
+    for (int i = 0; i < TOOL_MODULES; i++)
+        CHECK(many_bases[i] == 4096u * (uint64_t)(TOOL_MODULES - 1 - i),
+              "module %d claimed again got base %llu", TOOL_MODULES - 1 - i,
+              (unsigned long long)many_bases[i]);
+    uint64_t tools_end = 4096u * TOOL_MODULES;
+    counters_are(f, TOOL_MODULES, tools_end, 100u * TOOL_MODULES);
+    t_wait_ok_within(t_fork(run_samples, (void *)many), 20000);
+    mcov_region_counters after_first;
+    mcov_region_file_counters(f, &after_first);
+    CHECK(after_first.module_count == TOOL_MODULES + 2, "%u modules: the samples did not register",
+          after_first.module_count);
+    uint64_t first_count = t_count(facts.base + facts.map_offset + tools_end,
+                                   (1u << 17) - tools_end);
+    t_wait_ok_within(t_fork(run_samples, (void *)many), 20000);
+    counters_are(f, TOOL_MODULES + 2, after_first.alloc_cursor, after_first.edges_registered);
+    CHECK(first_count > 0 &&
+              t_count(facts.base + facts.map_offset + tools_end, (1u << 17) - tools_end) ==
+                  first_count &&
+              t_count(facts.base + facts.map_offset, tools_end) == 0,
+          "a second process did not record into the ranges the first one claimed");
+    mcov_region_file_close(f);
+
     /* Remove. */
     CHECK(mcov_region_file_remove(s_dir, "tool") == 0, "remove");
     CHECK(mcov_region_file_remove(s_dir, "tool") == MCOV_E_NOT_FOUND, "removed twice");
