@@ -17,7 +17,7 @@ static int create_and_attach(const char *name, uint64_t capacity_edges, uint32_t
         return rc;
     mcov_lock_and_sync();
     mcov_rt.env_checked = true; /* an explicit attach wins over MEMCOV_REGION */
-    mcov_attach_region_locked(&r);
+    mcov_attach_region_locked(&r, false);
     /* The creator is the process that reads the map most: a parent counting or gathering its
      * workers' edges. Its first read of each page, and of the code and tables a count uses,
      * would fault them in; do that now, before any worker starts, not when the parent waits

@@ -115,7 +115,7 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first, bool fd_checked)
                          ? few
                          : calloc(mcov_rt.module_count, sizeof *bases);
     if (!bases) {
-        mcov_region_lock_close(r, lock);
+        mcov_region_lock_close(lock, fd_checked);
         mcov_warn("out of memory joining region '%s': modules record privately", r->name);
         return;
     }
@@ -136,7 +136,7 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first, bool fd_checked)
     for (uint32_t i = first; i < mcov_rt.module_count; i++)
         if (bases[i] >= 0)
             move_into_region(lock, r, &mcov_rt.modules[i], bases[i]);
-    if (lock != r->fd)
+    if (!fd_checked)
         close(lock);
     if (bases != few)
         free(bases);
@@ -144,13 +144,13 @@ void mcov_modules_join(struct mcov_region *r, uint32_t first, bool fd_checked)
     mcov_pcs_publish(r);
 }
 
-void mcov_attach_region_locked(struct mcov_region *r)
+void mcov_attach_region_locked(struct mcov_region *r, bool fd_checked)
 {
     if (mcov_rt.attached)
         mcov_detach_locked();
     mcov_rt.region = *r;
     mcov_rt.attached = true;
-    mcov_modules_join(&mcov_rt.region, 0, true);
+    mcov_modules_join(&mcov_rt.region, 0, fd_checked);
 }
 
 int mcov_attach_locked(const char *name)
@@ -159,7 +159,7 @@ int mcov_attach_locked(const char *name)
     int rc = mcov_region_open(NULL, name, &r);
     if (rc)
         return rc;
-    mcov_attach_region_locked(&r);
+    mcov_attach_region_locked(&r, true);
     return MCOV_OK;
 }
 

@@ -175,7 +175,7 @@ static int claim(mcov_region_file *file, const mcov_module_entry *modules, uint3
             rc = lock;
         } else {
             rc = mcov_region_claim_all(&file->region, lock, ids, n, bases, needed_capacity);
-            mcov_region_lock_close(&file->region, lock);
+            mcov_region_lock_close(lock, false);
         }
     }
     free(ids);

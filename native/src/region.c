@@ -213,9 +213,9 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
                          name, out->path, strerror(e));
     }
     /* In use from now on; a sweeper that removed the file before this lock was taken has
-     * unlinked it, and the path no longer names it: it has no link left. A file with one link
-     * has kept the one it was opened by, unless it had a second one (made by hand) that is now
-     * its only name; one with more is looked up again. */
+     * unlinked it, and the path no longer names it: it has no link left. One with more than one
+     * link is looked up by its path again; with one, a file renamed by hand meanwhile, or left
+     * with only a second name made by hand, is still opened (under its other name). */
     rc = mcov_liveness_hold(fd, name, out->path, false);
     struct stat at, st;
     if (rc == MCOV_OK && fstat(fd, &st) != 0)
@@ -660,7 +660,7 @@ int mcov_region_lock(struct mcov_region *r, bool fd_checked)
         if (e == EINTR)
             continue;
         if (e != EWOULDBLOCK) {
-            mcov_region_lock_close(r, fd);
+            mcov_region_lock_close(fd, fd_checked);
             return mcov_fail(MCOV_E_SYSTEM,
                              "cannot lock region '%s' (%s): %s; new modules record privately, "
                              "check that the file system of MEMCOV_SHM_DIR supports flock",
@@ -672,7 +672,7 @@ int mcov_region_lock(struct mcov_region *r, bool fd_checked)
         nanosleep(&nap, NULL);
         nap_ns = nap_ns < 32000000 ? nap_ns * 2 : 50000000;
     }
-    mcov_region_lock_close(r, fd);
+    mcov_region_lock_close(fd, fd_checked);
     r->lock_timed_out = true;
     return mcov_fail(MCOV_E_SYSTEM,
                      "region '%s' stayed locked by another process for %llu s (stopped or stuck "
@@ -681,9 +681,9 @@ int mcov_region_lock(struct mcov_region *r, bool fd_checked)
                      r->name, MCOV_LOCK_WAIT_NS / 1000000000ull, r->path);
 }
 
-void mcov_region_lock_close(const struct mcov_region *r, int fd)
+void mcov_region_lock_close(int fd, bool fd_checked)
 {
-    if (fd == r->fd)
+    if (fd_checked)
         (void)flock(fd, LOCK_UN); /* the liveness locks are record locks: they stay */
     else
         close(fd);
@@ -697,53 +697,73 @@ static mcov_module_entry *entry_at(const struct mcov_region *r, uint32_t i)
 }
 
 /* The table as a claim reads it, under the registration lock: the header's count and cursor and
- * the first entries in one pread from the locked descriptor, later entries through the mapping.
- * A worker whose modules the table holds already then never touches the header's page, which
- * nothing else in it reads: in a VM a page's first touch costs more than the read (the host fills
- * its shadow page tables). Nothing but a registrant holding the lock writes these bytes. */
+ * the entries with pread from the locked descriptor, a few entries at a time (2 KiB with the
+ * header: a larger buffer could reach a stack page the usual start-up never touches). A worker of callback
+ * modules on a flag region then never touches the header's page, which nothing else in it reads:
+ * in a VM a page's first touch costs more than a read (the host fills its shadow page tables).
+ * Only a registrant holding the lock writes module_count, alloc_cursor and the entries. */
 #define MCOV_TABLE_READ_ENTRIES 7
 struct table_read {
     uint32_t n;      /* entries, bounded as mcov_region_module_count bounds them */
     uint64_t cursor; /* as mcov_region_cursor */
-    uint32_t held;   /* entries [0, held) are in first[] */
+    int fd;          /* where entries are read from; -1: through the mapping */
+    uint32_t from;   /* entries [from, from + held) are in chunk[] */
+    uint32_t held;
     struct {
         mcov_region_header header;
-        mcov_module_entry first[MCOV_TABLE_READ_ENTRIES];
+        mcov_module_entry chunk[MCOV_TABLE_READ_ENTRIES];
     } bytes;
 };
 
-static void read_table(const struct mcov_region *r, int fd, struct table_read *t)
+static uint32_t chunk_at(const struct table_read *t, uint32_t i)
 {
-    t->held = 0;
-    uint32_t want = r->table_capacity < MCOV_TABLE_READ_ENTRIES ? r->table_capacity
-                                                                 : MCOV_TABLE_READ_ENTRIES;
-    size_t len = sizeof t->bytes.header + want * sizeof(mcov_module_entry);
-    if (r->table_offset == sizeof t->bytes.header &&
-        pread(fd, &t->bytes, len, 0) == (ssize_t)len) {
-        const mcov_region_header *h = &t->bytes.header;
-        t->n = h->module_count < r->table_capacity ? h->module_count : r->table_capacity;
-        uint64_t c = h->alloc_cursor - h->alloc_cursor % MCOV_EDGE_ALIGN;
-        t->cursor = c < r->capacity ? c : r->capacity;
-        t->held = want;
-        return;
-    }
-    t->n = mcov_region_module_count(r);
-    t->cursor = mcov_region_cursor(r);
+    return t->n - i < MCOV_TABLE_READ_ENTRIES ? t->n - i : MCOV_TABLE_READ_ENTRIES;
 }
 
-static bool table_entry(const struct mcov_region *r, const struct table_read *t, uint32_t i,
+static void read_table(const struct mcov_region *r, int fd, struct table_read *t)
+{
+    t->from = 0;
+    t->held = 0;
+    t->fd = fd;
+    /* With the first entries when they follow the header, as in the files this version makes. */
+    bool along = r->table_offset == sizeof t->bytes.header;
+    uint32_t first = along ? (r->table_capacity < MCOV_TABLE_READ_ENTRIES ? r->table_capacity
+                                                                          : MCOV_TABLE_READ_ENTRIES)
+                           : 0;
+    size_t len = sizeof t->bytes.header + first * sizeof(mcov_module_entry);
+    if (pread(fd, &t->bytes, len, 0) != (ssize_t)len) {
+        t->fd = -1;
+        t->n = mcov_region_module_count(r);
+        t->cursor = mcov_region_cursor(r);
+        return;
+    }
+    const mcov_region_header *h = &t->bytes.header;
+    t->n = h->module_count < r->table_capacity ? h->module_count : r->table_capacity;
+    uint64_t c = h->alloc_cursor - h->alloc_cursor % MCOV_EDGE_ALIGN;
+    t->cursor = c < r->capacity ? c : r->capacity;
+    t->held = first < t->n ? first : t->n;
+}
+
+static bool table_entry(const struct mcov_region *r, struct table_read *t, uint32_t i,
                         mcov_module_entry *out)
 {
-    if (i >= t->held)
-        return mcov_region_read_entry(r, i, out);
-    *out = t->bytes.first[i];
+    if (i < t->from || i - t->from >= t->held) {
+        uint32_t want = chunk_at(t, i);
+        size_t len = want * sizeof(mcov_module_entry);
+        off_t at = (off_t)(r->table_offset + (uint64_t)i * sizeof(mcov_module_entry));
+        if (t->fd < 0 || pread(t->fd, t->bytes.chunk, len, at) != (ssize_t)len)
+            return mcov_region_read_entry(r, i, out);
+        t->from = i;
+        t->held = want;
+    }
+    *out = t->bytes.chunk[i - t->from];
     return entry_valid(r, out);
 }
 
 /* The base of the valid entry matching id (copied into *match if not NULL), or -1; *cursor
  * becomes the first slot no valid entry reserves (a cursor another process wrote back never
  * overlaps an entry). */
-static int64_t find_range(const struct mcov_region *r, const struct table_read *t,
+static int64_t find_range(const struct mcov_region *r, struct table_read *t,
                           const struct mcov_identity *id, uint64_t *cursor,
                           mcov_module_entry *match)
 {

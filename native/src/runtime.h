@@ -173,11 +173,13 @@ MCOV_HIDDEN bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own);
 MCOV_HIDDEN int mcov_region_sync(const struct mcov_region *r, int32_t own);
 /* Take the registration lock: on r->fd if fd_checked (the running call opened it), else on the
  * path opened again and checked to be the same file. Returns the descriptor locked (mappings of
- * the region's slices are made from it; mcov_region_lock_close ends with it), or a negative
- * code. */
+ * the region's slices are made from it; mcov_region_lock_close with the same fd_checked ends
+ * with it), or a negative code. */
 MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r, bool fd_checked);
-/* Release the registration lock if still held, and close a descriptor opened again. */
-MCOV_HIDDEN void mcov_region_lock_close(const struct mcov_region *r, int fd);
+/* Release the registration lock if still held; a descriptor opened again (!fd_checked) is
+ * closed. Told, not inferred from the number: the host may have closed r->fd, and the open
+ * again got its number. */
+MCOV_HIDDEN void mcov_region_lock_close(int fd, bool fd_checked);
 /* Edges set in the current view (mcov_get_now64), under the lock. */
 MCOV_HIDDEN uint64_t mcov_count_view_locked(void);
 /* Map the first pages of this process's view of the map now (best effort), recorded in r->faulted. */
@@ -439,8 +441,10 @@ MCOV_HIDDEN bool mcov_set_counting(bool on);
  * fd_checked: the running call opened r->fd (mcov_region_lock). */
 MCOV_HIDDEN void mcov_modules_join(struct mcov_region *r, uint32_t first, bool fd_checked);
 MCOV_HIDDEN int mcov_attach_locked(const char *name);
-/* Attach to a region just opened (or created) by this process; takes it over. */
-MCOV_HIDDEN void mcov_attach_region_locked(struct mcov_region *r);
+/* Attach to a region just opened (or created) by this process; takes it over. fd_checked: modules
+ * join through r->fd (mcov_region_lock); a creator's r->fd holds its creator lock and is never
+ * mapped, since a mapping that fork children inherit would keep that lock after the creator. */
+MCOV_HIDDEN void mcov_attach_region_locked(struct mcov_region *r, bool fd_checked);
 MCOV_HIDDEN void mcov_detach_locked(void);
 
 /* --- no-call modules (inline.c) --- */

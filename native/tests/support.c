@@ -305,7 +305,7 @@ mcov_module_entry t_module_entry(uint8_t seed, uint64_t edges)
     return e;
 }
 
-uint64_t t_resident_kib(const char *path)
+uint64_t t_resident_kib_at(const char *path, long offset)
 {
     FILE *f = fopen("/proc/self/smaps", "r");
     CHECK(f, "cannot open /proc/self/smaps");
@@ -313,18 +313,24 @@ uint64_t t_resident_kib(const char *path)
     int in_region = 0;
     uint64_t kib = 0;
     while (fgets(line, sizeof line, f)) {
-        unsigned long start, end;
+        unsigned long start, end, at;
         unsigned long long v;
-        if (sscanf(line, "%lx-%lx ", &start, &end) == 2) { /* a mapping's first line */
+        if (sscanf(line, "%lx-%lx %*s %lx ", &start, &end, &at) == 3) { /* a mapping's first line */
             size_t n = strcspn(line, "\n");
             line[n] = 0;
-            in_region = n >= strlen(path) && strcmp(line + n - strlen(path), path) == 0;
+            in_region = n >= strlen(path) && strcmp(line + n - strlen(path), path) == 0 &&
+                        (offset < 0 || at == (unsigned long)offset);
         } else if (in_region && sscanf(line, "Rss: %llu kB", &v) == 1) {
             kib += v;
         }
     }
     fclose(f);
     return kib;
+}
+
+uint64_t t_resident_kib(const char *path)
+{
+    return t_resident_kib_at(path, -1);
 }
 
 void t_pipe(int fds[2])

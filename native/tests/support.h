@@ -92,8 +92,10 @@ int t_find_entry(const mcov_module_entry *e, uint32_t n, const char *part);
 /* A callback module's entry as a tool claims it: a 20-byte build-id of seed bytes, edges edges,
  * path /lib/tool-SEED.so. */
 mcov_module_entry t_module_entry(uint8_t seed, uint64_t edges);
-/* Resident kilobytes of this process's mappings of path (a region file), from /proc/self/smaps. */
+/* Resident kilobytes of this process's mappings of path (a region file), from /proc/self/smaps;
+ * _at: only those that map the file from offset. */
 uint64_t t_resident_kib(const char *path);
+uint64_t t_resident_kib_at(const char *path, long offset);
 /* The lanes file of region name (the one its header's lanes_token names), opened read-only, and
  * its header in *header (NULL: not wanted). */
 int t_open_lanes(const char *name, mcov_lanes_header *header);

@@ -1,6 +1,7 @@
 /* Who holds a region comes from the kernel (OFD locks on the region file): a region is held while
  * a process is attached to it or a tool has it open, and by its creator while the creator runs;
- * a fork child holds it through its own descriptor, so its parent's exit ends the creator's hold;
+ * a fork child holds it through its own descriptor, so its parent's exit ends the creator's hold
+ * (also when modules joined at the create: their slices are not mapped from the creator's);
  * nothing holds a region whose processes died. Only an unused region is swept, and a held one is
  * never removed. */
 #define _GNU_SOURCE
@@ -32,11 +33,17 @@ static void attach_and_wait(void *arg)
     }
 }
 
-/* A creator that forks a child holding the region, then exits; the child waits. */
+/* A creator that forks a child holding the region, then exits; the child waits. With a[4] "1",
+ * the samples register (privately) before the create, and join the region at it. */
 static void create_fork_and_exit(void *arg)
 {
     const char **a = arg;
-    CHECK(mcov_region_create(a[0], 4096) == 0, "create: %s", mcov_last_error());
+    if (strcmp(a[4], "1") == 0) {
+        t_run_inputs(0, 0, 0);
+        CHECK(mcov_private_module_count() == 2, "the samples did not register");
+    }
+    CHECK(mcov_region_create(a[0], 1 << 16) == 0, "create: %s", mcov_last_error());
+    CHECK(mcov_private_module_count() == 0, "the samples did not join the region");
     pid_t child = fork();
     CHECK(child >= 0, "fork");
     if (child == 0) {
@@ -84,22 +91,36 @@ int main(void)
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     CHECK_EQ_U64(liveness(held), 0);
+    close(ready[0]);
+    close(ready[1]);
+    close(hold[0]);
+    close(hold[1]);
 
     /* A creator's fork child holds the region after the creator exits, but not as creator. */
-    const char *forked = t_region_name("live-fork");
-    pid_t creator = t_fork(create_fork_and_exit, (void *)(const char *[]){forked, r1, h0, h1});
-    t_expect_byte(ready[0], 'r', creator, "the creator's child");
-    t_wait_ok_within(creator, 20000);
-    CHECK_EQ_U64(liveness(forked), MCOV_LIVE_ATTACHED);
-    /* The grandchild ends; it is not ours to wait for, so its exit is the end of the ready pipe
-     * (the last write end is its copy), and the kernel drops its locks as it exits. */
-    close(hold[1]);
-    close(ready[1]);
-    CHECK(t_read_byte(ready[0], 20000) == -2, "the grandchild did not end");
-    for (int i = 0; i < 1000 && liveness(forked) != 0; i++)
-        usleep(1000);
-    CHECK_EQ_U64(liveness(forked), 0);
-    CHECK(mcov_region_file_remove_unused(NULL, forked) == 0, "sweep: %s", mcov_last_error());
+    for (int modules = 0; modules < 2; modules++) {
+        const char *forked = t_region_name(modules ? "live-fork-modules" : "live-fork");
+        t_pipe(ready);
+        t_pipe(hold);
+        snprintf(r1, sizeof r1, "%d", ready[1]);
+        snprintf(h0, sizeof h0, "%d", hold[0]);
+        snprintf(h1, sizeof h1, "%d", hold[1]);
+        const char *fork_args[] = {forked, r1, h0, h1, modules ? "1" : "0"};
+        pid_t creator = t_fork(create_fork_and_exit, fork_args);
+        t_expect_byte(ready[0], 'r', creator, "the creator's child");
+        t_wait_ok_within(creator, 20000);
+        CHECK_EQ_U64(liveness(forked), MCOV_LIVE_ATTACHED);
+        /* The grandchild ends; it is not ours to wait for, so its exit is the end of the ready
+         * pipe (the last write end is its copy), and the kernel drops its locks as it exits. */
+        close(hold[1]);
+        close(ready[1]);
+        CHECK(t_read_byte(ready[0], 20000) == -2, "the grandchild did not end");
+        for (int i = 0; i < 1000 && liveness(forked) != 0; i++)
+            usleep(1000);
+        CHECK_EQ_U64(liveness(forked), 0);
+        CHECK(mcov_region_file_remove_unused(NULL, forked) == 0, "sweep: %s", mcov_last_error());
+        close(ready[0]);
+        close(hold[0]);
+    }
 
     /* This process's own attachment holds a region, as its creator. */
     const char *own = t_region_name("live-own");
@@ -108,8 +129,6 @@ int main(void)
     mcov_detach();
     CHECK_EQ_U64(liveness(own), 0);
 
-    close(ready[0]);
-    close(hold[0]);
     t_cleanup();
     return 0;
 }
