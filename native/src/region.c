@@ -683,9 +683,10 @@ int mcov_region_lock(struct mcov_region *r, bool fd_checked)
 
 void mcov_region_lock_close(int fd, bool fd_checked)
 {
-    if (fd_checked)
-        (void)flock(fd, LOCK_UN); /* the liveness locks are record locks: they stay */
-    else
+    /* Unlocked first: a fork in another thread of a tool may hold a copy of the descriptor. The
+     * liveness locks are record locks: they stay. */
+    (void)flock(fd, LOCK_UN);
+    if (!fd_checked)
         close(fd);
 }
 
@@ -696,17 +697,19 @@ static mcov_module_entry *entry_at(const struct mcov_region *r, uint32_t i)
     return (mcov_module_entry *)(r->base + r->table_offset) + i;
 }
 
-/* The table as a claim reads it, under the registration lock: the header's count and cursor and
- * the entries with pread from the locked descriptor, a few entries at a time (2 KiB with the
- * header: a larger buffer could reach a stack page the usual start-up never touches). A worker of callback
- * modules on a flag region then never touches the header's page, which nothing else in it reads:
- * in a VM a page's first touch costs more than a read (the host fills its shadow page tables).
- * Only a registrant holding the lock writes module_count, alloc_cursor and the entries. */
+/* The table as a claim reads it, under the registration lock: the header's count and cursor, and
+ * the entries on the header's page, with pread from the locked descriptor, a few entries at a
+ * time (2 KiB with the header: a larger buffer could reach a stack page the usual start-up never
+ * touches); later entries through the mapping. A worker of callback modules on a flag region
+ * then never touches the header's page, which nothing else in it reads: in a VM a page's first
+ * touch costs more than a read (the host fills its shadow page tables). Only a registrant holding
+ * the lock writes module_count, alloc_cursor and the entries. */
 #define MCOV_TABLE_READ_ENTRIES 7
 struct table_read {
     uint32_t n;      /* entries, bounded as mcov_region_module_count bounds them */
     uint64_t cursor; /* as mcov_region_cursor */
     int fd;          /* where entries are read from; -1: through the mapping */
+    uint32_t paged;  /* entries [0, paged) share the header's page */
     uint32_t from;   /* entries [from, from + held) are in chunk[] */
     uint32_t held;
     struct {
@@ -717,7 +720,8 @@ struct table_read {
 
 static uint32_t chunk_at(const struct table_read *t, uint32_t i)
 {
-    return t->n - i < MCOV_TABLE_READ_ENTRIES ? t->n - i : MCOV_TABLE_READ_ENTRIES;
+    uint32_t end = t->n < t->paged ? t->n : t->paged;
+    return end - i < MCOV_TABLE_READ_ENTRIES ? end - i : MCOV_TABLE_READ_ENTRIES;
 }
 
 static void read_table(const struct mcov_region *r, int fd, struct table_read *t)
@@ -725,6 +729,10 @@ static void read_table(const struct mcov_region *r, int fd, struct table_read *t
     t->from = 0;
     t->held = 0;
     t->fd = fd;
+    uint64_t page = (uint64_t)mcov_page_size();
+    t->paged = r->table_offset < page
+                   ? (uint32_t)((page - r->table_offset) / sizeof(mcov_module_entry))
+                   : 0;
     /* With the first entries when they follow the header, as in the files this version makes. */
     bool along = r->table_offset == sizeof t->bytes.header;
     uint32_t first = along ? (r->table_capacity < MCOV_TABLE_READ_ENTRIES ? r->table_capacity
@@ -748,11 +756,16 @@ static bool table_entry(const struct mcov_region *r, struct table_read *t, uint3
                         mcov_module_entry *out)
 {
     if (i < t->from || i - t->from >= t->held) {
+        if (t->fd < 0 || i >= t->paged)
+            return mcov_region_read_entry(r, i, out);
         uint32_t want = chunk_at(t, i);
         size_t len = want * sizeof(mcov_module_entry);
         off_t at = (off_t)(r->table_offset + (uint64_t)i * sizeof(mcov_module_entry));
-        if (t->fd < 0 || pread(t->fd, t->bytes.chunk, len, at) != (ssize_t)len)
+        if (pread(t->fd, t->bytes.chunk, len, at) != (ssize_t)len) {
+            t->held = 0; /* part of the chunk may be overwritten */
+            t->fd = -1;
             return mcov_region_read_entry(r, i, out);
+        }
         t->from = i;
         t->held = want;
     }

@@ -116,10 +116,10 @@ struct mcov_lanes {
  * (mcov_region_file, memcov_files.h). */
 struct mcov_region {
     /* The descriptor that holds the liveness locks (liveness.c), kept open while the region is
-     * held. The host may close or reuse any fd number once a memcov call returns: only the call
-     * that opened it (an attach, or the registration that attached through MEMCOV_REGION) takes
-     * the registration lock and maps through it; later registrations open the path again and
-     * check it is still this file. -1 when none. */
+     * held. The host may close or reuse any fd number once a memcov call returns: only the attach
+     * that opened it (mcov_attach, or the registration that attached through MEMCOV_REGION) takes
+     * the registration lock and maps through it; a create and later registrations open the path
+     * again and check it is still this file. -1 when none. */
     int fd;
     dev_t dev;
     ino_t ino;
@@ -171,13 +171,13 @@ MCOV_HIDDEN bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own);
 /* Fold every lane but own into the map, so that the map is the union (readers call it first);
  * with no lane but own taken, nothing, and no lock taken. */
 MCOV_HIDDEN int mcov_region_sync(const struct mcov_region *r, int32_t own);
-/* Take the registration lock: on r->fd if fd_checked (the running call opened it), else on the
+/* Take the registration lock: on r->fd if fd_checked (the running attach opened it), else on the
  * path opened again and checked to be the same file. Returns the descriptor locked (mappings of
  * the region's slices are made from it; mcov_region_lock_close with the same fd_checked ends
  * with it), or a negative code. */
 MCOV_HIDDEN int mcov_region_lock(struct mcov_region *r, bool fd_checked);
-/* Release the registration lock if still held; a descriptor opened again (!fd_checked) is
- * closed. Told, not inferred from the number: the host may have closed r->fd, and the open
+/* Release the registration lock (again if released already) and close a descriptor opened again
+ * (!fd_checked). Told, not inferred from the number: the host may have closed r->fd, and the open
  * again got its number. */
 MCOV_HIDDEN void mcov_region_lock_close(int fd, bool fd_checked);
 /* Edges set in the current view (mcov_get_now64), under the lock. */
@@ -438,7 +438,7 @@ MCOV_HIDDEN bool mcov_set_counting(bool on);
 /* --- joining and leaving a region (attach.c), under the process lock --- */
 /* Give modules [first, module_count) a range of the region (under the region's file lock);
  * modules that do not fit stay private and are counted. Moves their private hits into it.
- * fd_checked: the running call opened r->fd (mcov_region_lock). */
+ * fd_checked: join through r->fd, which the running attach opened (mcov_region_lock). */
 MCOV_HIDDEN void mcov_modules_join(struct mcov_region *r, uint32_t first, bool fd_checked);
 MCOV_HIDDEN int mcov_attach_locked(const char *name);
 /* Attach to a region just opened (or created) by this process; takes it over. fd_checked: modules

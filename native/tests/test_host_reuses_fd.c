@@ -1,6 +1,7 @@
 /* The host owns its descriptors: after it attaches, it may close any fd number or dup2 another
  * file over it. Modules loaded later, and a detach + attach, still map the region itself: the
- * edges land in the region and the host's file is never written or closed. */
+ * edges land in the region, the host's file is never written or closed, and no descriptor the
+ * runtime opened again is left open. */
 #define _GNU_SOURCE
 #include "support.h"
 
@@ -101,6 +102,30 @@ static void host(void *arg)
     close(decoy);
 }
 
+/* The host closes the region's descriptor and leaves its number free: a later registration opens
+ * the region again, gets that number, and closes it after, as any descriptor it opened again. */
+static void host_closes(void *arg)
+{
+    const char *name = arg;
+    CHECK(mcov_attach(name) == 0, "attach: %s", mcov_last_error());
+    int closed = 0;
+    for (int fd = 3; fd < T_MAX_FD; fd++) {
+        char path[64], target[4096] = "";
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        if (strstr(target, "/memcov-")) {
+            close(fd);
+            closed++;
+        }
+    }
+    CHECK(closed == 1, "the attach holds %d descriptors of the region", closed);
+    t_run_inputs(0, 0, 12); /* A and B register now, each opening the region again */
+    CHECK_EQ_U64(mcov_private_module_count(), 0);
+    const char none[T_MAX_FD] = {0};
+    check_fds(none, NULL);
+}
+
 int main(void)
 {
     t_region_copy ref = t_reference_union();
@@ -108,6 +133,7 @@ int main(void)
     CHECK(mcov_region_create(name, 1 << 16) == 0, "create: %s", mcov_last_error());
     mcov_detach();
     t_wait_ok_within(t_fork(host, (void *)name), 20000);
+    t_wait_ok_within(t_fork(host_closes, (void *)name), 20000);
     t_check_region_matches(name, &ref);
     t_free_region(&ref);
     t_cleanup();
