@@ -183,6 +183,18 @@ static int map_validated(int fd, const struct stat *st, const char *name, struct
     return MCOV_OK;
 }
 
+/* Whether path still names the open file whose fstat is *st. One a sweeper removed has no link
+ * left. One with more than one link is looked up by its path again; with one, a file renamed by
+ * hand meanwhile, or left with only a second name made by hand, counts as named (it is opened
+ * under its other name). */
+static bool still_named(const char *path, const struct stat *st)
+{
+    if (st->st_nlink <= 1)
+        return st->st_nlink == 1;
+    struct stat at;
+    return stat(path, &at) == 0 && at.st_dev == st->st_dev && at.st_ino == st->st_ino;
+}
+
 int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
 {
     memset(out, 0, sizeof *out);
@@ -213,18 +225,14 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
                          name, out->path, strerror(e));
     }
     /* In use from now on; a sweeper that removed the file before this lock was taken has
-     * unlinked it, and the path no longer names it: it has no link left. One with more than one
-     * link is looked up by its path again; with one, a file renamed by hand meanwhile, or left
-     * with only a second name made by hand, is still opened (under its other name). */
+     * unlinked it, and the path no longer names it. */
     rc = mcov_liveness_hold(fd, name, out->path, false);
-    struct stat at, st;
+    struct stat st;
     if (rc == MCOV_OK && fstat(fd, &st) != 0)
         rc = mcov_fail(MCOV_E_SYSTEM, "cannot stat region '%s' (%s): %s; remove it and create "
                                       "it again",
                        name, out->path, strerror(errno));
-    if (rc == MCOV_OK && (st.st_nlink == 0 ||
-                          (st.st_nlink > 1 && (stat(out->path, &at) != 0 || at.st_dev != st.st_dev ||
-                                               at.st_ino != st.st_ino))))
+    if (rc == MCOV_OK && !still_named(out->path, &st))
         rc = mcov_fail(MCOV_E_NOT_FOUND,
                        "region '%s' (%s) was removed while it was being opened: create it "
                        "again",
@@ -426,17 +434,26 @@ void mcov_region_faulted_at_least(struct mcov_region *r, uint64_t n)
     }
 }
 
-uint64_t mcov_region_cursor(const struct mcov_region *r)
+/* The header's alloc_cursor and module_count as read, bounded whatever another process wrote. */
+static uint64_t bounded_cursor(const struct mcov_region *r, uint64_t c)
 {
-    uint64_t c = __atomic_load_n(&r->header->alloc_cursor, __ATOMIC_ACQUIRE);
     c -= c % MCOV_EDGE_ALIGN;
     return c < r->capacity ? c : r->capacity;
 }
 
+static uint32_t bounded_count(const struct mcov_region *r, uint32_t n)
+{
+    return n < r->table_capacity ? n : r->table_capacity;
+}
+
+uint64_t mcov_region_cursor(const struct mcov_region *r)
+{
+    return bounded_cursor(r, __atomic_load_n(&r->header->alloc_cursor, __ATOMIC_ACQUIRE));
+}
+
 uint32_t mcov_region_module_count(const struct mcov_region *r)
 {
-    uint32_t n = __atomic_load_n(&r->header->module_count, __ATOMIC_ACQUIRE);
-    return n < r->table_capacity ? n : r->table_capacity;
+    return bounded_count(r, __atomic_load_n(&r->header->module_count, __ATOMIC_ACQUIRE));
 }
 
 bool mcov_entry_identity_valid(const mcov_module_entry *e)
@@ -706,8 +723,8 @@ static mcov_module_entry *entry_at(const struct mcov_region *r, uint32_t i)
  * the lock writes module_count, alloc_cursor and the entries. */
 #define MCOV_TABLE_READ_ENTRIES 7
 struct table_read {
-    uint32_t n;      /* entries, bounded as mcov_region_module_count bounds them */
-    uint64_t cursor; /* as mcov_region_cursor */
+    uint32_t n;      /* entries (bounded_count) */
+    uint64_t cursor; /* bounded_cursor */
     int fd;          /* where entries are read from; -1: through the mapping */
     uint32_t paged;  /* entries [0, paged) share the header's page */
     uint32_t from;   /* entries [from, from + held) are in chunk[] */
@@ -745,10 +762,8 @@ static void read_table(const struct mcov_region *r, int fd, struct table_read *t
         t->cursor = mcov_region_cursor(r);
         return;
     }
-    const mcov_region_header *h = &t->bytes.header;
-    t->n = h->module_count < r->table_capacity ? h->module_count : r->table_capacity;
-    uint64_t c = h->alloc_cursor - h->alloc_cursor % MCOV_EDGE_ALIGN;
-    t->cursor = c < r->capacity ? c : r->capacity;
+    t->n = bounded_count(r, t->bytes.header.module_count);
+    t->cursor = bounded_cursor(r, t->bytes.header.alloc_cursor);
     t->held = first < t->n ? first : t->n;
 }
 
