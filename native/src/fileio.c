@@ -47,6 +47,12 @@ bool mcov_write_all(int fd, const uint8_t *p, uint64_t n)
     return true;
 }
 
+bool mcov_fd_is(int fd, dev_t dev, ino_t ino)
+{
+    struct stat st;
+    return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
 int mcov_open_regular(const char *path, uint64_t *size)
 {
     /* O_NONBLOCK: a FIFO at the path never blocks the open; a regular file ignores it. */

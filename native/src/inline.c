@@ -382,14 +382,23 @@ static bool have_lane(void)
         return true;
     if (mcov_rt.lane_refused)
         return false;
-    mcov_rt.lane = mcov_lane_take(&mcov_rt.region, mcov_rt.region.fd);
+    const struct mcov_region *r = &mcov_rt.region;
+    mcov_rt.lane = mcov_lane_take(r, r->fd);
     if (mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
-        mcov_warn("region '%s' has no free lane (%u processes record into it at once): this "
-                  "process's no-call counters, and its no-call flags in own views, are private "
-                  "memory, which memcov calls and its exit put into the region; a crash loses what "
-                  "they recorded since",
-                  mcov_rt.region.name, mcov_rt.region.lanes.count);
+        if (mcov_fd_is(r->fd, r->dev, r->ino))
+            mcov_warn("region '%s' has no free lane (%u processes record into it at once): this "
+                      "process's no-call counters, and its no-call flags in own views, are private "
+                      "memory, which memcov calls and its exit put into the region; a crash loses "
+                      "what they recorded since",
+                      r->name, r->lanes.count);
+        else
+            mcov_warn("no lane of region '%s' for this process: the host closed the descriptor "
+                      "it holds the region through, or put another file at its number; its no-call "
+                      "counters, and its no-call flags in own views, are private memory, which "
+                      "memcov calls and its exit put into the region; a crash loses what they "
+                      "recorded since",
+                      r->name);
         return false;
     }
     return true;

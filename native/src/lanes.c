@@ -327,6 +327,42 @@ void mcov_lanes_close(struct mcov_region *r)
     l->fd = -1;
 }
 
+/* A descriptor of r's lanes file for one operation's reads, writes and mappings: r->lanes.fd
+ * while it holds the file, else the file opened again by its path. The host owns descriptor
+ * numbers: it may have closed that one, or put a file of its own there, which must never be
+ * written, punched or mapped. -1 (errno EBADF) when neither reaches the file. */
+static int lanes_io(const struct mcov_region *r)
+{
+    if (mcov_fd_is(r->lanes.fd, r->lanes.dev, r->lanes.ino))
+        return r->lanes.fd;
+    char path[4096];
+    int fd = -1;
+    if (mcov_lanes_path(r->path, r->name, r->lanes_token, path, sizeof path) == MCOV_OK)
+        fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && !mcov_fd_is(fd, r->lanes.dev, r->lanes.ino)) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0)
+        errno = EBADF;
+    return fd;
+}
+
+/* Closes a descriptor lanes_io opened again. One that got r->lanes.fd's number (the host had
+ * closed it) holds the lanes file at that number now, and stays for mcov_lanes_close. */
+static void lanes_io_done(const struct mcov_region *r, int fd)
+{
+    if (fd >= 0 && fd != r->lanes.fd)
+        close(fd);
+}
+
+/* Whether fd (r->fd) still holds the region file: lane locks go through it and through nothing
+ * else, so that they die with the process. */
+static bool holds_region(const struct mcov_region *r, int fd)
+{
+    return mcov_fd_is(fd, r->dev, r->ino);
+}
+
 mcov_lane_entry *mcov_lane_at(const struct mcov_region *r, uint32_t k)
 {
     return (mcov_lane_entry *)(r->lanes.base + sizeof(mcov_lanes_header)) + k;
@@ -356,7 +392,10 @@ uint64_t mcov_lane_extent(const struct mcov_region *r, uint32_t k)
 bool mcov_lane_read_mask(const struct mcov_region *r, uint32_t k, uint64_t from, uint8_t *buf,
                          uint64_t n)
 {
-    return mcov_read_at(r->lanes.fd, buf, n, lane_offset(r, k) + r->capacity + from);
+    int io = lanes_io(r);
+    bool read = io >= 0 && mcov_read_at(io, buf, n, lane_offset(r, k) + r->capacity + from);
+    lanes_io_done(r, io);
+    return read;
 }
 
 /* --- locks --- */
@@ -428,15 +467,14 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
         return rc;
     char self[64];
     snprintf(self, sizeof self, "/proc/self/fd/%d", r->lanes.fd);
-    struct stat st;
     int fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != r->lanes.dev || st.st_ino != r->lanes.ino)) {
+    if (fd >= 0 && !mcov_fd_is(fd, r->lanes.dev, r->lanes.ino)) {
         close(fd); /* the host put another file at that number */
         fd = -1;
     }
     if (fd < 0)
         fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != r->lanes.dev || st.st_ino != r->lanes.ino) {
+    if (fd < 0 || !mcov_fd_is(fd, r->lanes.dev, r->lanes.ino)) {
         if (fd >= 0)
             close(fd);
         return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed (%s)", r->name, r->path);
@@ -505,7 +543,7 @@ static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint
 
 /* Fold what lane k counts for into the map, through the file: lanes of other processes are not
  * mapped here. */
-static void fold_from_file(const struct mcov_region *r, uint32_t k, uint64_t epoch)
+static void fold_from_file(const struct mcov_region *r, int io, uint32_t k, uint64_t epoch)
 {
     enum mcov_lane_part part = mcov_lane_part(r, k, epoch);
     uint64_t n = mcov_lane_extent(r, k);
@@ -517,10 +555,10 @@ static void fold_from_file(const struct mcov_region *r, uint32_t k, uint64_t epo
     uint64_t at = lane_offset(r, k);
     for (uint64_t done = 0; done < n; done += b.size) {
         uint64_t want = n - done < b.size ? n - done : b.size;
-        if (!mcov_read_at(r->lanes.fd, buf, want, at + done))
+        if (!mcov_read_at(io, buf, want, at + done))
             break;
         if (part == MCOV_LANE_BEYOND_MASK &&
-            !mcov_read_at(r->lanes.fd, mask, want, at + r->capacity + done))
+            !mcov_read_at(io, mask, want, at + r->capacity + done))
             break;
         or_lane(r->map + done, buf, part == MCOV_LANE_BEYOND_MASK ? mask : NULL, want,
                 r->kind == MCOV_REGION_CLASSES);
@@ -529,14 +567,14 @@ static void fold_from_file(const struct mcov_region *r, uint32_t k, uint64_t epo
 }
 
 /* Give lane k's memory back and free it; the caller holds its lock. */
-static void free_lane(const struct mcov_region *r, uint32_t k)
+static void free_lane(const struct mcov_region *r, int io, uint32_t k)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     uint64_t extent = mcov_lane_extent(r, k);
     if (extent) {
-        fallocate(r->lanes.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+        fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                   (off_t)lane_offset(r, k), (off_t)extent);
-        fallocate(r->lanes.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+        fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                   (off_t)(lane_offset(r, k) + r->capacity), (off_t)extent);
     }
     __atomic_store_n(&e->extent, 0, __ATOMIC_RELEASE);
@@ -559,6 +597,11 @@ void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
 {
     if (!r->lanes.base)
         return;
+    int io = lanes_io(r);
+    if (io < 0)
+        return; /* nothing folded, so nothing freed: the lanes keep what they hold */
+    if (!holds_region(r, fd))
+        fd = -1; /* a lock through another file would take every lane for dead */
     uint64_t epoch = mcov_region_epoch(r);
     for (uint32_t k = 0; k < r->lanes.count; k++) {
         if ((int32_t)k == own ||
@@ -571,12 +614,13 @@ void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
          * (docs/semantics.md, "Hit counts"). */
         if (!dead && r->kind == MCOV_REGION_CLASSES)
             continue;
-        fold_from_file(r, k, epoch);
+        fold_from_file(r, io, k, epoch);
         if (dead) { /* its owner died: what it held is in the map now */
-            free_lane(r, k);
+            free_lane(r, io, k);
             lane_lock(fd, k, F_UNLCK);
         }
     }
+    lanes_io_done(r, io);
 }
 
 static bool all_zero(const uint8_t *p, uint64_t n)
@@ -589,7 +633,7 @@ static bool all_zero(const uint8_t *p, uint64_t n)
 
 /* A reset, for lane k: its owner lives (the caller could not lock it). Its mask becomes what it
  * holds now, so the union takes only what it gains from now on. */
-static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epoch)
+static void mask_live_lane(const struct mcov_region *r, int io, uint32_t k, uint64_t epoch)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     uint64_t n = mcov_lane_extent(r, k);
@@ -600,17 +644,17 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
     bool whole = true;
     for (uint64_t done = 0; whole && done < n; done += b.size) {
         uint64_t want = n - done < b.size ? n - done : b.size;
-        if (!(whole = mcov_read_at(r->lanes.fd, buf, want, at + done)))
+        if (!(whole = mcov_read_at(io, buf, want, at + done)))
             break;
         /* A chunk that holds nothing adds nothing now, but the lane may gain bytes there later:
          * what an earlier reset left in its mask must not hide them. Punching needs no room;
          * where it fails, the zeros are written below. */
         if (all_zero(buf, want) &&
-            fallocate(r->lanes.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+            fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                       (off_t)(at + r->capacity + done), (off_t)want) == 0)
             continue;
         /* No room for the mask: the lane counts for nothing until its owner folds it. */
-        whole = reserve_and_write(r->lanes.fd, buf, want, at + r->capacity + done);
+        whole = reserve_and_write(io, buf, want, at + r->capacity + done);
     }
     buffer_put(&b);
     if (whole)
@@ -620,7 +664,7 @@ static void mask_live_lane(const struct mcov_region *r, uint32_t k, uint64_t epo
 /* Before a reset changes anything: room for the mask of every live lane, as far as it reaches
  * now. A mask that cannot be written would leave its lane counting for nothing, and its owner's
  * next fold would drop what the lane gained after the reset. */
-static int reserve_masks(const struct mcov_region *r, int fd)
+static int reserve_masks(const struct mcov_region *r, int io, int fd)
 {
     for (uint32_t k = 0; k < r->lanes.count; k++) {
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
@@ -630,7 +674,7 @@ static int reserve_masks(const struct mcov_region *r, int fd)
             continue;
         }
         uint64_t n = mcov_lane_extent(r, k);
-        int err = n ? reserve(r->lanes.fd, lane_offset(r, k) + r->capacity, n) : 0;
+        int err = n ? reserve(io, lane_offset(r, k) + r->capacity, n) : 0;
         if (err)
             return mcov_fail(space_code(err),
                              "cannot reset region '%s': no room for the masks of the lanes of the "
@@ -643,24 +687,34 @@ static int reserve_masks(const struct mcov_region *r, int fd)
 
 int mcov_lanes_reset(const struct mcov_region *r, int fd)
 {
-    if (r->lanes.base) {
-        int rc = reserve_masks(r, fd);
-        if (rc)
-            return rc;
+    if (!r->lanes.base) {
+        __atomic_add_fetch(&r->header->reset_epoch, 1, __ATOMIC_ACQ_REL);
+        return MCOV_OK;
+    }
+    int io = lanes_io(r);
+    if (io < 0)
+        return mcov_fail(MCOV_E_NOT_FOUND,
+                         "cannot reset region '%s': its lanes file is gone; nothing was cleared",
+                         r->name);
+    if (!holds_region(r, fd))
+        fd = -1; /* no lane can be told dead: each is masked as a live one */
+    int rc = reserve_masks(r, io, fd);
+    if (rc) {
+        lanes_io_done(r, io);
+        return rc;
     }
     uint64_t epoch = __atomic_add_fetch(&r->header->reset_epoch, 1, __ATOMIC_ACQ_REL);
-    if (!r->lanes.base)
-        return MCOV_OK;
     for (uint32_t k = 0; k < r->lanes.count; k++) {
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
             continue;
         if (lane_lock(fd, k, F_WRLCK)) { /* dead: what it held is cleared with the map */
-            free_lane(r, k);
+            free_lane(r, io, k);
             lane_lock(fd, k, F_UNLCK);
         } else {
-            mask_live_lane(r, k, epoch);
+            mask_live_lane(r, io, k, epoch);
         }
     }
+    lanes_io_done(r, io);
     return MCOV_OK;
 }
 
@@ -677,14 +731,14 @@ int32_t mcov_lane_take(const struct mcov_region *r, int fd)
 }
 
 /* Take lane k if its byte can be locked on fd (a dead owner's lane is folded and freed first). */
-static bool take_lane(const struct mcov_region *r, int fd, uint32_t k)
+static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     if (!lane_lock(fd, k, F_WRLCK))
         return false; /* another process owns it */
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE) {
-        fold_from_file(r, k, mcov_region_epoch(r));
-        free_lane(r, k);
+        fold_from_file(r, io, k, mcov_region_epoch(r));
+        free_lane(r, io, k);
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -703,28 +757,38 @@ static bool take_lane(const struct mcov_region *r, int fd, uint32_t k)
  * taken, a dead owner's folded first, so that dead lanes stay in bounds when no one reads. */
 int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
 {
+    if (!holds_region(r, fd))
+        return -1; /* a lock through another file would not be this process's */
+    int io = lanes_io(r);
+    if (io < 0)
+        return -1;
     uint64_t budget = MCOV_OWNED_LANES_BUDGET;
     struct statvfs fs;
-    if (fstatvfs(r->lanes.fd, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize / 2 < budget)
+    if (fstatvfs(io, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize / 2 < budget)
         budget = (uint64_t)fs.f_bavail * fs.f_frsize / 2;
     uint64_t held = 0;
     for (uint32_t k = 0; k < r->lanes.count; k++)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE)
             held += mcov_lane_extent(r, k);
-    for (uint32_t k = 0; held < budget && k < r->lanes.count; k++)
+    int32_t taken = -1;
+    for (uint32_t k = 0; taken < 0 && held < budget && k < r->lanes.count; k++)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE &&
-            take_lane(r, fd, k))
-            return (int32_t)k;
-    for (uint32_t k = 0; k < r->lanes.count; k++)
-        if (take_lane(r, fd, k))
-            return (int32_t)k;
-    return -1;
+            take_lane(r, io, fd, k))
+            taken = (int32_t)k;
+    for (uint32_t k = 0; taken < 0 && k < r->lanes.count; k++)
+        if (take_lane(r, io, fd, k))
+            taken = (int32_t)k;
+    lanes_io_done(r, io);
+    return taken;
 }
 
 bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, const uint8_t *bytes,
                        uint64_t n)
 {
     uint64_t at = lane_offset(r, (uint32_t)k) + r->capacity + from;
+    int io = lanes_io(r);
+    if (io < 0)
+        return false;
     struct lane_buffer b;
     buffer_get(&b, 1);
     uint8_t *buf = b.p;
@@ -733,13 +797,14 @@ bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, co
         uint64_t want = n - done < b.size ? n - done : b.size;
         if (all_zero(bytes + done, want))
             continue;
-        if (!(written = mcov_read_at(r->lanes.fd, buf, want, at + done)))
+        if (!(written = mcov_read_at(io, buf, want, at + done)))
             break;
         for (uint64_t i = 0; i < want; i++)
             buf[i] |= bytes[done + i];
-        written = reserve_and_write(r->lanes.fd, buf, want, at + done);
+        written = reserve_and_write(io, buf, want, at + done);
     }
     buffer_put(&b);
+    lanes_io_done(r, io);
     return written;
 }
 
@@ -748,19 +813,25 @@ void mcov_lane_inherit_mask(const struct mcov_region *r, int32_t child, int32_t 
 {
     uint64_t src = lane_offset(r, (uint32_t)parent) + r->capacity + from;
     uint64_t dst = lane_offset(r, (uint32_t)child) + r->capacity + from;
+    int io = lanes_io(r);
+    if (io < 0) { /* no mask: the child's lane counts for nothing until it folds it */
+        __atomic_store_n(&mcov_lane_at(r, (uint32_t)child)->mask_epoch, 0, __ATOMIC_RELEASE);
+        return;
+    }
     struct lane_buffer b;
     buffer_get(&b, 1);
     uint8_t *buf = b.p;
     for (uint64_t done = 0; done < n; done += b.size) {
         uint64_t want = n - done < b.size ? n - done : b.size;
-        if (!mcov_read_at(r->lanes.fd, buf, want, src + done))
+        if (!mcov_read_at(io, buf, want, src + done))
             memset(buf, 0xff, want); /* unreadable: hide all of it rather than bring it back */
         if (all_zero(buf, want))
             continue;
-        if (!reserve_and_write(r->lanes.fd, buf, want, dst + done))
+        if (!reserve_and_write(io, buf, want, dst + done))
             __atomic_store_n(&mcov_lane_at(r, (uint32_t)child)->mask_epoch, 0, __ATOMIC_RELEASE);
     }
     buffer_put(&b);
+    lanes_io_done(r, io);
 }
 
 void mcov_lane_set_epochs(const struct mcov_region *r, int32_t k, uint64_t seen, uint64_t mask)
@@ -773,7 +844,9 @@ void mcov_lane_set_epochs(const struct mcov_region *r, int32_t k, uint64_t seen,
 int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from, uint64_t to)
 {
     mcov_lane_entry *e = mcov_lane_at(r, (uint32_t)k);
-    int err = reserve(r->lanes.fd, lane_offset(r, (uint32_t)k) + from, to - from);
+    int io = lanes_io(r);
+    int err = io < 0 ? EBADF : reserve(io, lane_offset(r, (uint32_t)k) + from, to - from);
+    lanes_io_done(r, io);
     if (err)
         return err;
     /* Published only once reserved: what a reader reads below it is the lane's, or holes that
@@ -786,8 +859,15 @@ int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from, uin
 bool mcov_lane_map(const struct mcov_region *r, int32_t k, uint64_t base, uint64_t span,
                    uint8_t *at)
 {
-    return mmap(at, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, r->lanes.fd,
-                (off_t)(lane_offset(r, (uint32_t)k) + base)) != MAP_FAILED;
+    int io = lanes_io(r);
+    if (io < 0)
+        return false;
+    bool mapped = mmap(at, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, io,
+                       (off_t)(lane_offset(r, (uint32_t)k) + base)) != MAP_FAILED;
+    int e = errno;
+    lanes_io_done(r, io);
+    errno = e;
+    return mapped;
 }
 
 void mcov_lane_adopt_epoch(const struct mcov_region *r, int32_t k, uint64_t epoch)
@@ -799,10 +879,15 @@ void mcov_lane_release(const struct mcov_region *r, int fd, int32_t k)
 {
     if (k < 0 || !r->lanes.base)
         return;
+    int io = lanes_io(r);
+    if (io < 0)
+        return; /* not emptied, so it stays taken: readers fold it once this process is gone */
     /* Under the shared lock: a reset never masks a lane as it is freed. */
     int lock = mcov_lanes_lock(r, false);
-    free_lane(r, (uint32_t)k);
-    lane_lock(fd, (uint32_t)k, F_UNLCK);
+    free_lane(r, io, (uint32_t)k);
+    if (holds_region(r, fd)) /* else the lock lives on the descriptor the host took, to exit */
+        lane_lock(fd, (uint32_t)k, F_UNLCK);
     if (lock >= 0)
         mcov_lanes_unlock(lock);
+    lanes_io_done(r, io);
 }

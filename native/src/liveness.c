@@ -80,7 +80,6 @@ void mcov_liveness_drop(int fd, dev_t dev, ino_t ino)
 {
     /* The host may have closed this number and opened something else there: close only the
      * region's own descriptor. */
-    struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+    if (mcov_fd_is(fd, dev, ino))
         close(fd);
 }

@@ -68,6 +68,9 @@ MCOV_HIDDEN bool mcov_read_all(int fd, uint8_t *buf, uint64_t n);
 MCOV_HIDDEN int mcov_open_regular(const char *path, uint64_t *size);
 /* Write all n bytes at the descriptor's offset: false on an error. */
 MCOV_HIDDEN bool mcov_write_all(int fd, const uint8_t *p, uint64_t n);
+/* Whether descriptor fd holds the file dev:ino: the host owns descriptor numbers and may have
+ * closed one the runtime kept, or put another file there. */
+MCOV_HIDDEN bool mcov_fd_is(int fd, dev_t dev, ino_t ino);
 
 /* --- module identity (identity.c) --- */
 struct mcov_identity {

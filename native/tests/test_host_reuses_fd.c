@@ -1,11 +1,13 @@
 /* The host owns its descriptors: after it attaches, it may close any fd number or dup2 another
  * file over it. Modules loaded later, and a detach + attach, still map the region itself: the
- * edges land in the region, the host's file is never written or closed, and no descriptor the
- * runtime opened again is left open. */
+ * edges land in the region, the host's file is never written, punched or closed, and no
+ * descriptor the runtime opened again is left open. With only the lanes file's descriptor taken,
+ * no-call modules still record into a lane: what they record survives an _exit. */
 #define _GNU_SOURCE
 #include "support.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,7 +50,8 @@ static void check_fds(const char covered[T_MAX_FD], const struct stat *st)
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
         ssize_t n = readlink(path, target, sizeof target - 1);
         target[n > 0 ? n : 0] = 0;
-        CHECK(strstr(target, "/memcov-") == NULL, "fd %d holds a region (%s)", fd, target);
+        CHECK(strstr(target, "/memcov-") == NULL && strstr(target, "/.memcov-lanes-") == NULL,
+              "fd %d holds a region or its lanes file (%s)", fd, target);
     }
 }
 
@@ -122,8 +125,62 @@ static void host_closes(void *arg)
     CHECK(closed == 1, "the attach holds %d descriptors of the region", closed);
     t_run_inputs(0, 0, 12); /* A and B register now, each opening the region again */
     CHECK_EQ_U64(mcov_private_module_count(), 0);
+    mcov_detach();
     const char none[T_MAX_FD] = {0};
     check_fds(none, NULL);
+}
+
+/* The number of the one descriptor whose target contains part, or -1. */
+static int fd_of(const char *part)
+{
+    int found = -1;
+    for (int fd = 3; fd < T_MAX_FD; fd++) {
+        char path[64], target[4096] = "";
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        if (strstr(target, part)) {
+            CHECK(found < 0, "two descriptors of %s: %d and %d", part, found, fd);
+            found = fd;
+        }
+    }
+    return found;
+}
+
+struct lanes_case {
+    const char *name;
+    bool dup2; /* another file put over the descriptor, else closed and its number left free */
+};
+
+/* Only the lanes file's descriptor is taken by the host. No flush, no exit handler: what the
+ * region holds of this process is what its lane held. */
+static void host_takes_lanes_fd(void *arg)
+{
+    const struct lanes_case *c = arg;
+    CHECK(mcov_region_create(c->name, 1 << 16) == 0, "create: %s", mcov_last_error());
+    int lanes = fd_of("/.memcov-lanes-");
+    CHECK(lanes >= 0, "the attach holds no descriptor of the lanes file");
+    struct stat st = {0};
+    if (c->dup2) {
+        char decoy_path[] = "/tmp/t-decoy-XXXXXX";
+        int decoy = mkostemp(decoy_path, O_CLOEXEC);
+        CHECK(decoy >= 0, "create %s", decoy_path);
+        unlink(decoy_path);
+        CHECK(ftruncate(decoy, 64 << 20) == 0, "ftruncate");
+        CHECK(fstat(decoy, &st) == 0, "fstat");
+        CHECK(dup2(decoy, lanes) == lanes, "dup2 over %d", lanes);
+        close(decoy);
+    } else {
+        close(lanes);
+    }
+    t_run_inputs(0, 0, t_input_count);
+    if (st.st_size)
+        check_decoy_untouched(lanes, &st);
+    mcov_detach();
+    char covered[T_MAX_FD] = {0};
+    covered[lanes] = st.st_size != 0;
+    check_fds(covered, &st);
+    _exit(0);
 }
 
 int main(void)
@@ -135,6 +192,12 @@ int main(void)
     t_wait_ok_within(t_fork(host, (void *)name), 20000);
     t_wait_ok_within(t_fork(host_closes, (void *)name), 20000);
     t_check_region_matches(name, &ref);
+    struct lanes_case cases[] = {{t_region_name("lanesdup"), true},
+                                 {t_region_name("lanesclose"), false}};
+    for (int i = 0; i < 2; i++) {
+        t_wait_ok_within(t_fork(host_takes_lanes_fd, &cases[i]), 20000);
+        t_check_region_matches(cases[i].name, &ref);
+    }
     t_free_region(&ref);
     t_cleanup();
     return 0;
