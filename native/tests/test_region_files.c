@@ -15,6 +15,14 @@
 #include "memcov_files.h"
 
 static char s_dir[] = "/tmp/memcov-files-XXXXXX";
+static pid_t s_dir_owner;
+
+/* At exit, a failed CHECK's too; not in a child that fails. */
+static void remove_dir(void)
+{
+    if (getpid() == s_dir_owner)
+        t_remove_dir(s_dir);
+}
 
 static void counters_are(mcov_region_file *f, uint32_t modules, uint64_t cursor, uint64_t edges)
 {
@@ -62,6 +70,8 @@ static void run_samples(void *name)
 int main(void)
 {
     CHECK(mkdtemp(s_dir), "mkdtemp: %s", strerror(errno));
+    s_dir_owner = getpid();
+    atexit(remove_dir);
     quiet();
 
     /* Create and open: the process stays detached. */
@@ -147,6 +157,7 @@ int main(void)
     t_wait_ok_within(t_fork(run_samples, (void *)two), 20000);
     counters_are(f, 3, bases[2] + (((loaded[0].edge_count) + 4095) / 4096 * 4096),
                  4096 + loaded[0].edge_count + loaded[1].edge_count);
+    CHECK(mcov_region_file_sync(f) == 0, "sync: %s", mcov_last_error()); /* no-call lanes */
     CHECK(t_count(facts.base + facts.map_offset + bases[1], loaded[1].edge_count) > 0 &&
               t_count(facts.base + facts.map_offset + bases[2], loaded[0].edge_count) > 0 &&
               t_count(facts.base + facts.map_offset, 4096) == 0,
@@ -177,12 +188,14 @@ int main(void)
     t_wait_ok_within(t_fork(run_samples, (void *)many), 20000);
     mcov_region_counters after_first;
     mcov_region_file_counters(f, &after_first);
+    CHECK(mcov_region_file_sync(f) == 0, "sync: %s", mcov_last_error());
     CHECK(after_first.module_count == TOOL_MODULES + 2, "%u modules: the samples did not register",
           after_first.module_count);
     uint64_t first_count = t_count(facts.base + facts.map_offset + tools_end,
                                    (1u << 17) - tools_end);
     t_wait_ok_within(t_fork(run_samples, (void *)many), 20000);
     counters_are(f, TOOL_MODULES + 2, after_first.alloc_cursor, after_first.edges_registered);
+    CHECK(mcov_region_file_sync(f) == 0, "sync: %s", mcov_last_error());
     CHECK(first_count > 0 &&
               t_count(facts.base + facts.map_offset + tools_end, (1u << 17) - tools_end) ==
                   first_count &&
@@ -196,7 +209,6 @@ int main(void)
     CHECK(mcov_region_file_open(s_dir, "tool", &f, NULL) == MCOV_E_NOT_FOUND && !f,
           "opened a removed region");
     mcov_region_file_remove(s_dir, "big");
-    t_remove_dir(s_dir);
     t_cleanup();
     return 0;
 }
