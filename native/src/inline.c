@@ -214,8 +214,10 @@ static void clear_words(uint8_t *lane, uint64_t n)
 }
 
 /* Fold module m's part of the lane into its base; with zero, clear it too. part says what of it
- * counts since the region's last reset (a reset elsewhere masks what the lane held then). */
-static void fold_module(const struct mcov_module *m, enum mcov_lane_part part, bool zero)
+ * counts since the region's last reset (a reset elsewhere masks what the lane held then). False,
+ * and the lane left as it is, when its mask cannot be read now: readers fold it beyond the mask
+ * meanwhile, so nothing it holds is lost. */
+static bool fold_module(const struct mcov_module *m, enum mcov_lane_part part, bool zero)
 {
     const struct mcov_region *r = &mcov_rt.region;
     uint64_t n = m->id.edge_count;
@@ -225,14 +227,14 @@ static void fold_module(const struct mcov_module *m, enum mcov_lane_part part, b
         (!(mask = malloc(n)) ||
          !mcov_lane_read_mask(r, (uint32_t)mcov_rt.lane, (uint64_t)m->region_base, mask, n))) {
         free(mask);
-        mask = NULL;
-        part = MCOV_LANE_NONE;
+        return false;
     }
     if (part != MCOV_LANE_NONE)
         fold_words(mcov_rt.window + m->local, lane, mask, n, zero);
     else if (zero) /* a reset found no room for its mask: none of it counts */
         clear_words(lane, n);
     free(mask);
+    return true;
 }
 
 /* Fold this process's lane into the base of each module in it; with zero, clear it too and count
@@ -246,10 +248,11 @@ static void lane_fold(bool zero)
     enum mcov_lane_part part = mcov_lane_part(r, (uint32_t)mcov_rt.lane, epoch);
     if (part == MCOV_LANE_NONE && !zero)
         return;
+    bool whole = true;
     for (uint32_t i = 0; i < mcov_rt.module_count; i++)
         if (mcov_rt.modules[i].in_lane)
-            fold_module(&mcov_rt.modules[i], part, zero);
-    if (!zero)
+            whole &= fold_module(&mcov_rt.modules[i], part, zero);
+    if (!zero || !whole) /* a later fold does the rest, beyond the same mask */
         return;
     /* A reset in another process while this fold ran masked the lane as it was before it was
      * cleared: stamping the epoch read before that reset would leave its mask hiding every later

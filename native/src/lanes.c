@@ -330,21 +330,21 @@ void mcov_lanes_close(struct mcov_region *r)
 /* A descriptor of r's lanes file for one operation's reads, writes and mappings: r->lanes.fd
  * while it holds the file, else the file opened again by its path. The host owns descriptor
  * numbers: it may have closed that one, or put a file of its own there, which must never be
- * written, punched or mapped. -1 (errno EBADF) when neither reaches the file. */
+ * opened, written, punched, locked or mapped. -1, with errno, when neither reaches the file. */
 static int lanes_io(const struct mcov_region *r)
 {
     if (mcov_fd_is(r->lanes.fd, r->lanes.dev, r->lanes.ino))
         return r->lanes.fd;
     char path[4096];
     int fd = -1;
+    errno = ENOENT;
     if (mcov_lanes_path(r->path, r->name, r->lanes_token, path, sizeof path) == MCOV_OK)
         fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd >= 0 && !mcov_fd_is(fd, r->lanes.dev, r->lanes.ino)) {
         close(fd);
         fd = -1;
+        errno = ENOENT; /* another file at the path: this one's name is gone */
     }
-    if (fd < 0)
-        errno = EBADF;
     return fd;
 }
 
@@ -467,9 +467,12 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
         return rc;
     char self[64];
     snprintf(self, sizeof self, "/proc/self/fd/%d", r->lanes.fd);
-    int fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    /* Checked before the open too: opening a device or FIFO the host put there acts on it. */
+    int fd = mcov_fd_is(r->lanes.fd, r->lanes.dev, r->lanes.ino)
+                 ? open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+                 : -1;
     if (fd >= 0 && !mcov_fd_is(fd, r->lanes.dev, r->lanes.ino)) {
-        close(fd); /* the host put another file at that number */
+        close(fd); /* the host put another file at that number meanwhile */
         fd = -1;
     }
     if (fd < 0)
@@ -593,13 +596,16 @@ bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own)
     return false;
 }
 
-void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
+int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
 {
     if (!r->lanes.base)
-        return;
+        return MCOV_OK;
     int io = lanes_io(r);
-    if (io < 0)
-        return; /* nothing folded, so nothing freed: the lanes keep what they hold */
+    if (io < 0) /* nothing folded, so nothing freed: the lanes keep what they hold */
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot read the lanes of region '%s' (%s): what processes recording "
+                         "into it hold in them is not in its map yet",
+                         r->name, strerror(errno));
     if (!holds_region(r, fd))
         fd = -1; /* a lock through another file would take every lane for dead */
     uint64_t epoch = mcov_region_epoch(r);
@@ -621,6 +627,7 @@ void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
         }
     }
     lanes_io_done(r, io);
+    return MCOV_OK;
 }
 
 static bool all_zero(const uint8_t *p, uint64_t n)
@@ -814,10 +821,8 @@ void mcov_lane_inherit_mask(const struct mcov_region *r, int32_t child, int32_t 
     uint64_t src = lane_offset(r, (uint32_t)parent) + r->capacity + from;
     uint64_t dst = lane_offset(r, (uint32_t)child) + r->capacity + from;
     int io = lanes_io(r);
-    if (io < 0) { /* no mask: the child's lane counts for nothing until it folds it */
-        __atomic_store_n(&mcov_lane_at(r, (uint32_t)child)->mask_epoch, 0, __ATOMIC_RELEASE);
+    if (io < 0) /* its mask stays clear: what the parent's hid may count again, nothing is lost */
         return;
-    }
     struct lane_buffer b;
     buffer_get(&b, 1);
     uint8_t *buf = b.p;

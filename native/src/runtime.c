@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,14 +74,15 @@ static void after_fork_parent(void)
 
 /* The child holds the region through a descriptor of its own: the inherited one shares the
  * parent's open file description, and with it the parent's locks (the creator's among them),
- * which would keep the parent looking alive after it exits. Only system calls here. */
+ * which would keep the parent looking alive after it exits. An attacher's mappings of the region
+ * keep that description too, so they still do until the child exits (docs/semantics.md, "Holding
+ * a region"). Only system calls here. */
 static bool own_descriptor(struct mcov_region *r)
 {
     int fd = open(r->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return false;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_dev != r->dev || st.st_ino != r->ino ||
+    if (!mcov_fd_is(fd, r->dev, r->ino) ||
         mcov_liveness_hold(fd, r->name, r->path, false) != MCOV_OK) {
         close(fd);
         return false; /* the inherited descriptor stays: shared with the parent, but held */

@@ -272,8 +272,9 @@ MCOV_HIDDEN void mcov_lanes_unlock(int fd);
  * flocks through (memcov_files.h calls), which would keep them locked while the child lives. */
 MCOV_HIDDEN void mcov_lanes_forget_locks(void);
 /* Under the shared lock: fold every lane but own into the map; free those whose owner died. fd
- * holds the region (lane locks are taken on it); -1 to fold only. */
-MCOV_HIDDEN void mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own);
+ * holds the region (lane locks are taken on it); -1 to fold only. An error, and nothing folded,
+ * when the lanes file cannot be reached. */
+MCOV_HIDDEN int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own);
 /* Under the exclusive lock: a new epoch, a mask for each live lane, dead lanes freed. The
  * caller clears the map after, if it returns MCOV_OK; without room for the masks it changes
  * nothing and returns MCOV_E_NO_SPACE. */
