@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -51,6 +52,24 @@ bool mcov_fd_is(int fd, dev_t dev, ino_t ino)
 {
     struct stat st;
     return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+uint64_t mcov_fd_tag(int fd)
+{
+    /* Above 1 TiB, below any file system's largest offset; distinct per call in a process. */
+    static uint64_t s_count;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t seed = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    uint64_t mixed = (seed ^ (__atomic_add_fetch(&s_count, 1, __ATOMIC_RELAXED) << 24)) *
+                     0x9e3779b97f4a7c15ull;
+    uint64_t tag = (1ull << 40) | (mixed >> 24);
+    return lseek(fd, (off_t)tag, SEEK_SET) == (off_t)tag ? tag : 0;
+}
+
+bool mcov_fd_own(int fd, dev_t dev, ino_t ino, uint64_t tag)
+{
+    return fd >= 0 && lseek(fd, 0, SEEK_CUR) == (off_t)tag && mcov_fd_is(fd, dev, ino);
 }
 
 int mcov_open_regular(const char *path, uint64_t *size)

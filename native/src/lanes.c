@@ -307,6 +307,7 @@ int mcov_lanes_open(struct mcov_region *r, uint64_t token, uint32_t count, uid_t
         return MCOV_E_CORRUPT;
     }
     l->fd = fd;
+    l->fd_tag = mcov_fd_tag(fd);
     l->dev = st.st_dev;
     l->ino = st.st_ino;
     l->base = base;
@@ -321,7 +322,7 @@ void mcov_lanes_close(struct mcov_region *r)
     struct mcov_lanes *l = &r->lanes;
     if (l->base) { /* the descriptor is open exactly while the table is mapped */
         munmap(l->base, l->table_bytes);
-        mcov_liveness_drop(l->fd, l->dev, l->ino);
+        mcov_liveness_drop(l->fd, l->dev, l->ino, l->fd_tag);
     }
     memset(l, 0, sizeof *l);
     l->fd = -1;
@@ -349,18 +350,22 @@ static int lanes_io(const struct mcov_region *r)
 }
 
 /* Closes a descriptor lanes_io opened again. One that got r->lanes.fd's number (the host had
- * closed it) holds the lanes file at that number now, and stays for mcov_lanes_close. */
+ * closed it) holds the lanes file at that number now: tagged as the kept one, it stays for
+ * mcov_lanes_close. */
 static void lanes_io_done(const struct mcov_region *r, int fd)
 {
     if (fd >= 0 && fd != r->lanes.fd)
         close(fd);
+    else if (fd >= 0)
+        (void)lseek(fd, (off_t)r->lanes.fd_tag, SEEK_SET);
 }
 
-/* Whether fd (r->fd) still holds the region file: lane locks go through it and through nothing
- * else, so that they die with the process. */
+/* Whether fd (r->fd) is still r's own descriptor of the region: lane locks go through it and
+ * through nothing else, not even another open of the region in this process, so that they are
+ * this process's and die with it. */
 static bool holds_region(const struct mcov_region *r, int fd)
 {
-    return mcov_fd_is(fd, r->dev, r->ino);
+    return mcov_fd_own(fd, r->dev, r->ino, r->fd_tag);
 }
 
 mcov_lane_entry *mcov_lane_at(const struct mcov_region *r, uint32_t k)

@@ -76,10 +76,10 @@ bool mcov_liveness_take_unused(int fd)
     return fcntl(fd, F_OFD_SETLK, &l) == 0;
 }
 
-void mcov_liveness_drop(int fd, dev_t dev, ino_t ino)
+void mcov_liveness_drop(int fd, dev_t dev, ino_t ino, uint64_t tag)
 {
     /* The host may have closed this number and opened something else there: close only the
      * region's own descriptor. */
-    if (mcov_fd_is(fd, dev, ino))
+    if (mcov_fd_own(fd, dev, ino, tag))
         close(fd);
 }

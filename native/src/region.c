@@ -245,6 +245,7 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
         return rc;
     }
     out->fd = fd; /* kept for its locks alone */
+    out->fd_tag = mcov_fd_tag(fd);
     return MCOV_OK;
 }
 
@@ -370,6 +371,7 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
             return rc;
         }
         opened->fd = fd;
+        opened->fd_tag = mcov_fd_tag(fd);
         return MCOV_OK;
     }
     close(fd);
@@ -390,7 +392,7 @@ void mcov_region_close(struct mcov_region *r)
     mcov_lanes_close(r);
     if (r->base)
         munmap(r->base, r->size);
-    mcov_liveness_drop(r->fd, r->dev, r->ino);
+    mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
     memset(r, 0, sizeof *r);
     r->fd = -1;
 }

@@ -87,8 +87,9 @@ static bool own_descriptor(struct mcov_region *r)
         close(fd);
         return false; /* the inherited descriptor stays: shared with the parent, but held */
     }
-    mcov_liveness_drop(r->fd, r->dev, r->ino);
+    mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
     r->fd = fd;
+    r->fd_tag = mcov_fd_tag(fd);
     return true;
 }
 

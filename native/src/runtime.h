@@ -71,6 +71,12 @@ MCOV_HIDDEN bool mcov_write_all(int fd, const uint8_t *p, uint64_t n);
 /* Whether descriptor fd holds the file dev:ino: the host owns descriptor numbers and may have
  * closed one the runtime kept, or put another file there. */
 MCOV_HIDDEN bool mcov_fd_is(int fd, dev_t dev, ino_t ino);
+/* Mark fd, a descriptor the runtime keeps, as its own: its file offset, which nothing uses
+ * (every read and write through it is positional), becomes a tag that no other open of the file
+ * has (a tool's handle, opened at a number the host freed). The tag; 0 if it cannot be set. */
+MCOV_HIDDEN uint64_t mcov_fd_tag(int fd);
+/* Whether fd is the runtime's own descriptor of dev:ino, which mcov_fd_tag gave tag. */
+MCOV_HIDDEN bool mcov_fd_own(int fd, dev_t dev, ino_t ino, uint64_t tag);
 
 /* --- module identity (identity.c) --- */
 struct mcov_identity {
@@ -112,6 +118,7 @@ struct mcov_lanes {
     uint64_t offset;     /* where lane 0 starts */
     dev_t dev;
     ino_t ino;
+    uint64_t fd_tag;     /* mcov_fd_tag of fd */
 };
 
 /* --- region files (region.c): no process state --- */
@@ -126,6 +133,7 @@ struct mcov_region {
     int fd;
     dev_t dev;
     ino_t ino;
+    uint64_t fd_tag; /* mcov_fd_tag of fd */
     uint8_t *base; /* the whole file, MAP_SHARED */
     uint64_t size;
     mcov_region_header *header;
@@ -229,8 +237,8 @@ MCOV_HIDDEN int mcov_liveness_hold(int fd, const char *name, const char *path, b
 MCOV_HIDDEN uint32_t mcov_liveness_of(int fd);
 /* Write-lock MCOV_LOCK_ATTACHED if no one holds the region; false if someone does. */
 MCOV_HIDDEN bool mcov_liveness_take_unused(int fd);
-/* Close fd if it still is the region's descriptor (dev, ino). */
-MCOV_HIDDEN void mcov_liveness_drop(int fd, dev_t dev, ino_t ino);
+/* Close fd if it still is the runtime's own descriptor of the file (mcov_fd_own). */
+MCOV_HIDDEN void mcov_liveness_drop(int fd, dev_t dev, ino_t ino, uint64_t tag);
 
 /* --- lanes (lanes.c) --- */
 MCOV_HIDDEN int mcov_lanes_path(const char *region_path, const char *name, uint64_t token,

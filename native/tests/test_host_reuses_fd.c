@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "support.h"
 
+#include "memcov_files.h"
+
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
@@ -206,6 +208,39 @@ static void host_takes_lanes_fd(void *arg)
     _exit(0);
 }
 
+/* The host closes the region's descriptor and puts another open of the region at its number (a
+ * tool's handle, memcov_files.h): the runtime takes no lane through it (a lock of the handle's
+ * would not be the process's, and the handle's folds would free the lane), and never closes it. */
+static void host_opens_region_too(void *arg)
+{
+    const char *name = arg;
+    CHECK(mcov_attach(name) == 0, "attach: %s", mcov_last_error());
+    int kept = fd_of("/memcov-");
+    CHECK(kept >= 0, "the attach holds no descriptor of the region");
+    char before[T_MAX_FD], now[T_MAX_FD];
+    open_fds(before);
+    mcov_region_file *f = NULL;
+    CHECK(mcov_region_file_open(NULL, name, &f, NULL) == 0, "open: %s", mcov_last_error());
+    open_fds(now);
+    int tool = -1;
+    for (int fd = 3; fd < T_MAX_FD && tool < 0; fd++) {
+        char path[64], target[4096] = "";
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        if (now[fd] && !before[fd] && strstr(target, "/memcov-"))
+            tool = fd;
+    }
+    CHECK(tool >= 0, "the handle holds no descriptor of the region");
+    CHECK(dup2(tool, kept) == kept, "dup2 over %d", kept);
+    t_run_inputs(0, 0, t_input_count); /* A and B register now */
+    CHECK(mcov_region_file_sync(f) == 0, "sync: %s", mcov_last_error());
+    mcov_detach();
+    CHECK(fcntl(kept, F_GETFD) != -1, "the detach closed the handle's descriptor at %d", kept);
+    mcov_region_file_close(f);
+    close(kept);
+}
+
 int main(void)
 {
     t_region_copy ref = t_reference_union();
@@ -221,6 +256,11 @@ int main(void)
         t_wait_ok_within(t_fork(host_takes_lanes_fd, &cases[i]), 20000);
         t_check_region_matches(cases[i].name, &ref);
     }
+    const char *too = t_region_name("opentoo");
+    CHECK(mcov_region_create(too, 1 << 16) == 0, "create: %s", mcov_last_error());
+    mcov_detach();
+    t_wait_ok_within(t_fork(host_opens_region_too, (void *)too), 20000);
+    t_check_region_matches(too, &ref);
     t_free_region(&ref);
     t_cleanup();
     return 0;
