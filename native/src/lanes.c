@@ -346,18 +346,17 @@ static int lanes_io(const struct mcov_region *r)
         fd = -1;
         errno = ENOENT; /* another file at the path: this one's name is gone */
     }
+    if (fd >= 0 && fd == r->lanes.fd) /* the number the host left free: kept there, as its own */
+        (void)lseek(fd, (off_t)r->lanes.fd_tag, SEEK_SET);
     return fd;
 }
 
-/* Closes a descriptor lanes_io opened again. One that got r->lanes.fd's number (the host had
- * closed it) holds the lanes file at that number now: tagged as the kept one, it stays for
+/* Closes a descriptor lanes_io opened again; one at r->lanes.fd's number stays for
  * mcov_lanes_close. */
 static void lanes_io_done(const struct mcov_region *r, int fd)
 {
     if (fd >= 0 && fd != r->lanes.fd)
         close(fd);
-    else if (fd >= 0)
-        (void)lseek(fd, (off_t)r->lanes.fd_tag, SEEK_SET);
 }
 
 /* Whether fd (r->fd) is still r's own descriptor of the region: lane locks go through it and
