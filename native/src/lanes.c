@@ -549,28 +549,29 @@ static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint
 }
 
 /* Fold what lane k counts for into the map, through the file: lanes of other processes are not
- * mapped here. */
-static void fold_from_file(const struct mcov_region *r, int io, uint32_t k, uint64_t epoch)
+ * mapped here. False if part of it could not be read: the lane must not be freed then. */
+static bool fold_from_file(const struct mcov_region *r, int io, uint32_t k, uint64_t epoch)
 {
     enum mcov_lane_part part = mcov_lane_part(r, k, epoch);
     uint64_t n = mcov_lane_extent(r, k);
     if (part == MCOV_LANE_NONE || n == 0)
-        return;
+        return true;
     struct lane_buffer b;
     buffer_get(&b, 2);
     uint8_t *buf = b.p, *mask = b.p + b.size;
     uint64_t at = lane_offset(r, k);
-    for (uint64_t done = 0; done < n; done += b.size) {
+    bool whole = true;
+    for (uint64_t done = 0; whole && done < n; done += b.size) {
         uint64_t want = n - done < b.size ? n - done : b.size;
-        if (!mcov_read_at(io, buf, want, at + done))
-            break;
-        if (part == MCOV_LANE_BEYOND_MASK &&
-            !mcov_read_at(io, mask, want, at + r->capacity + done))
-            break;
-        or_lane(r->map + done, buf, part == MCOV_LANE_BEYOND_MASK ? mask : NULL, want,
-                r->kind == MCOV_REGION_CLASSES);
+        whole = mcov_read_at(io, buf, want, at + done) &&
+                (part != MCOV_LANE_BEYOND_MASK ||
+                 mcov_read_at(io, mask, want, at + r->capacity + done));
+        if (whole)
+            or_lane(r->map + done, buf, part == MCOV_LANE_BEYOND_MASK ? mask : NULL, want,
+                    r->kind == MCOV_REGION_CLASSES);
     }
     buffer_put(&b);
+    return whole;
 }
 
 /* Give lane k's memory back and free it; the caller holds its lock. */
@@ -624,11 +625,11 @@ int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
          * (docs/semantics.md, "Hit counts"). */
         if (!dead && r->kind == MCOV_REGION_CLASSES)
             continue;
-        fold_from_file(r, io, k, epoch);
-        if (dead) { /* its owner died: what it held is in the map now */
+        bool whole = fold_from_file(r, io, k, epoch);
+        if (dead && whole) /* its owner died: what it held is in the map now */
             free_lane(r, io, k);
+        if (dead)
             lane_lock(fd, k, F_UNLCK);
-        }
     }
     lanes_io_done(r, io);
     return MCOV_OK;
@@ -748,7 +749,10 @@ static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
     if (!lane_lock(fd, k, F_WRLCK))
         return false; /* another process owns it */
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE) {
-        fold_from_file(r, io, k, mcov_region_epoch(r));
+        if (!fold_from_file(r, io, k, mcov_region_epoch(r))) {
+            lane_lock(fd, k, F_UNLCK); /* left for a later fold */
+            return false;
+        }
         free_lane(r, io, k);
     }
     struct timespec ts;
