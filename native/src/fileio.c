@@ -56,20 +56,27 @@ bool mcov_fd_is(int fd, dev_t dev, ino_t ino)
 
 uint64_t mcov_fd_tag(int fd)
 {
-    /* Above 1 TiB, below any file system's largest offset; distinct per call in a process. */
+    /* Distinct per call in a process. Beyond 1 TiB first; a file system whose files are smaller
+     * (ext2, FAT, some network ones) refuses that offset, and a smaller range is tried. */
     static uint64_t s_count;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t seed = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     uint64_t mixed = (seed ^ (__atomic_add_fetch(&s_count, 1, __ATOMIC_RELAXED) << 24)) *
                      0x9e3779b97f4a7c15ull;
-    uint64_t tag = (1ull << 40) | (mixed >> 24);
-    return lseek(fd, (off_t)tag, SEEK_SET) == (off_t)tag ? tag : 0;
+    for (unsigned bits = 40; bits >= 20; bits -= 10) {
+        uint64_t tag = (1ull << bits) | (mixed >> (64 - bits));
+        if (lseek(fd, (off_t)tag, SEEK_SET) == (off_t)tag)
+            return tag;
+    }
+    return MCOV_FD_UNTAGGED;
 }
 
 bool mcov_fd_own(int fd, dev_t dev, ino_t ino, uint64_t tag)
 {
-    return fd >= 0 && lseek(fd, 0, SEEK_CUR) == (off_t)tag && mcov_fd_is(fd, dev, ino);
+    /* The file first: lseek on whatever the host put at the number would act on it. */
+    return mcov_fd_is(fd, dev, ino) &&
+           (tag == MCOV_FD_UNTAGGED || lseek(fd, 0, SEEK_CUR) == (off_t)tag);
 }
 
 int mcov_open_regular(const char *path, uint64_t *size)

@@ -359,12 +359,12 @@ static void lanes_io_done(const struct mcov_region *r, int fd)
         close(fd);
 }
 
-/* Whether fd (r->fd) is still r's own descriptor of the region: lane locks go through it and
- * through nothing else, not even another open of the region in this process, so that they are
- * this process's and die with it. */
+/* Whether fd (r->fd) is still r's own descriptor of the region, opened in this process: lane
+ * locks go through it and through nothing else (not another open of the region, nor a
+ * description a fork shares with the parent), so that they are this process's and die with it. */
 static bool holds_region(const struct mcov_region *r, int fd)
 {
-    return mcov_fd_own(fd, r->dev, r->ino, r->fd_tag);
+    return r->fd_pid == getpid() && mcov_fd_own(fd, r->dev, r->ino, r->fd_tag);
 }
 
 mcov_lane_entry *mcov_lane_at(const struct mcov_region *r, uint32_t k)
@@ -614,6 +614,7 @@ int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
     if (!holds_region(r, fd))
         fd = -1; /* a lock through another file would take every lane for dead */
     uint64_t epoch = mcov_region_epoch(r);
+    bool all = true;
     for (uint32_t k = 0; k < r->lanes.count; k++) {
         if ((int32_t)k == own ||
             __atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
@@ -626,12 +627,18 @@ int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
         if (!dead && r->kind == MCOV_REGION_CLASSES)
             continue;
         bool whole = fold_from_file(r, io, k, epoch);
+        all &= whole;
         if (dead && whole) /* its owner died: what it held is in the map now */
             free_lane(r, io, k);
         if (dead)
             lane_lock(fd, k, F_UNLCK);
     }
     lanes_io_done(r, io);
+    if (!all)
+        return mcov_fail(MCOV_E_SYSTEM,
+                         "cannot read all of the lanes of region '%s': what processes recording "
+                         "into it hold in them may not be in its map yet",
+                         r->name);
     return MCOV_OK;
 }
 

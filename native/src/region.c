@@ -246,6 +246,7 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
     }
     out->fd = fd; /* kept for its locks alone */
     out->fd_tag = mcov_fd_tag(fd);
+    out->fd_pid = getpid();
     return MCOV_OK;
 }
 
@@ -372,6 +373,7 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
         }
         opened->fd = fd;
         opened->fd_tag = mcov_fd_tag(fd);
+        opened->fd_pid = getpid();
         return MCOV_OK;
     }
     close(fd);

@@ -90,6 +90,7 @@ static bool own_descriptor(struct mcov_region *r)
     mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
     r->fd = fd;
     r->fd_tag = mcov_fd_tag(fd);
+    r->fd_pid = getpid();
     return true;
 }
 

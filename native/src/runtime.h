@@ -73,7 +73,9 @@ MCOV_HIDDEN bool mcov_write_all(int fd, const uint8_t *p, uint64_t n);
 MCOV_HIDDEN bool mcov_fd_is(int fd, dev_t dev, ino_t ino);
 /* Mark fd, a descriptor the runtime keeps, as its own: its file offset, which nothing uses
  * (every read and write through it is positional), becomes a tag that no other open of the file
- * has (a tool's handle, opened at a number the host freed). The tag; 0 if it cannot be set. */
+ * has (a tool's handle, opened at a number the host freed). The tag, or MCOV_FD_UNTAGGED where
+ * the file cannot be seeked (then only the file tells it). */
+#define MCOV_FD_UNTAGGED UINT64_MAX
 MCOV_HIDDEN uint64_t mcov_fd_tag(int fd);
 /* Whether fd is the runtime's own descriptor of dev:ino, which mcov_fd_tag gave tag. */
 MCOV_HIDDEN bool mcov_fd_own(int fd, dev_t dev, ino_t ino, uint64_t tag);
@@ -134,6 +136,9 @@ struct mcov_region {
     dev_t dev;
     ino_t ino;
     uint64_t fd_tag; /* mcov_fd_tag of fd */
+    /* The process fd was opened in: a fork child shares its description, and with it the lane
+     * locks taken through it, which are then not the child's to take or release. */
+    pid_t fd_pid;
     uint8_t *base; /* the whole file, MAP_SHARED */
     uint64_t size;
     mcov_region_header *header;
