@@ -56,14 +56,14 @@ bool mcov_fd_is(int fd, dev_t dev, ino_t ino)
 
 uint64_t mcov_fd_tag(int fd)
 {
-    /* Distinct per call in a process. Beyond 1 TiB first; a file system whose files are smaller
-     * (ext2, FAT, some network ones) refuses that offset, and a smaller range is tried. */
-    static uint64_t s_count;
+    /* Distinct for descriptors open at once (the number) and opened at other times (the clock);
+     * no counter in memory, whose page's first write would be a fault at every start-up. Beyond
+     * 1 TiB first; a file system whose files are smaller (ext2, FAT, some network ones) refuses
+     * that offset, and a smaller range is tried. */
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t seed = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-    uint64_t mixed = (seed ^ (__atomic_add_fetch(&s_count, 1, __ATOMIC_RELAXED) << 24)) *
-                     0x9e3779b97f4a7c15ull;
+    uint64_t mixed = (seed ^ ((uint64_t)(unsigned)fd << 44)) * 0x9e3779b97f4a7c15ull;
     for (unsigned bits = 40; bits >= 20; bits -= 10) {
         uint64_t tag = (1ull << bits) | (mixed >> (64 - bits));
         if (lseek(fd, (off_t)tag, SEEK_SET) == (off_t)tag)
