@@ -56,10 +56,10 @@ bool mcov_fd_is(int fd, dev_t dev, ino_t ino)
 
 uint64_t mcov_fd_tag(int fd)
 {
-    /* Distinct for descriptors open at once (the number) and opened at other times (the clock);
-     * no counter in memory, whose page's first write would be a fault at every start-up. Beyond
-     * 1 TiB first; a file system whose files are smaller (ext2, FAT, some network ones) refuses
-     * that offset, and a smaller range is tried. */
+    /* A hash of the clock and the number, so another open of the file almost surely has another
+     * tag; no counter in memory, whose page's first write would be a fault at every start-up.
+     * Beyond 1 TiB first; a file system whose files are smaller (ext2, FAT, some network ones)
+     * refuses that offset, and a smaller range is tried. */
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t seed = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;

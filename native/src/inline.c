@@ -215,8 +215,8 @@ static void clear_words(uint8_t *lane, uint64_t n)
 
 /* Fold module m's part of the lane into its base; with zero, clear it too. part says what of it
  * counts since the region's last reset (a reset elsewhere masks what the lane held then). False,
- * and the lane left as it is, when its mask cannot be read now: readers fold it beyond the mask
- * meanwhile, so nothing it holds is lost. */
+ * and the lane left as it is, when its mask cannot be read now: a later fold, or a reader once
+ * this process is gone, folds it beyond the mask, so nothing it holds is lost. */
 static bool fold_module(const struct mcov_module *m, enum mcov_lane_part part, bool zero)
 {
     const struct mcov_region *r = &mcov_rt.region;
@@ -238,22 +238,23 @@ static bool fold_module(const struct mcov_module *m, enum mcov_lane_part part, b
 }
 
 /* Fold this process's lane into the base of each module in it; with zero, clear it too and count
- * all of it from the region's current epoch on. */
-static void lane_fold(bool zero)
+ * all of it from the region's current epoch on. False if a module's part could not be folded:
+ * the lane keeps it. */
+static bool lane_fold(bool zero)
 {
     if (mcov_rt.lane < 0 || !mcov_rt.attached)
-        return;
+        return true;
     const struct mcov_region *r = &mcov_rt.region;
     uint64_t epoch = mcov_region_epoch(r);
     enum mcov_lane_part part = mcov_lane_part(r, (uint32_t)mcov_rt.lane, epoch);
     if (part == MCOV_LANE_NONE && !zero)
-        return;
+        return true;
     bool whole = true;
     for (uint32_t i = 0; i < mcov_rt.module_count; i++)
         if (mcov_rt.modules[i].in_lane)
             whole &= fold_module(&mcov_rt.modules[i], part, zero);
     if (!zero || !whole) /* a later fold does the rest, beyond the same mask */
-        return;
+        return whole;
     /* A reset in another process while this fold ran masked the lane as it was before it was
      * cleared: stamping the epoch read before that reset would leave its mask hiding every later
      * first hit of those edges. What the lane holds now was hit during or after that reset, and
@@ -266,6 +267,7 @@ static void lane_fold(bool zero)
             break;
         epoch = now;
     }
+    return true;
 }
 
 void mcov_inline_sync(void)
@@ -507,8 +509,8 @@ void mcov_inline_leave_lanes(void)
     }
     if (mcov_rt.lane < 0)
         return;
-    lane_fold(false);
-    bool held_back = false;
+    /* Not folded whole: the lane stays taken, for readers to fold once this process is gone. */
+    bool held_back = !lane_fold(false);
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
         held_back |= m->section && m->place == MCOV_SECTION_LANE;
@@ -518,7 +520,7 @@ void mcov_inline_leave_lanes(void)
         own_view_out_of_lane(m, held);
         free(held);
     }
-    /* A section that could not leave keeps writing into the lane: it stays taken. */
+    /* A section that could not leave keeps writing into the lane: it stays taken, too. */
     if (!held_back)
         mcov_lane_release(&mcov_rt.region, mcov_rt.region.fd, mcov_rt.lane);
     mcov_rt.lane = -1;

@@ -334,7 +334,8 @@ void mcov_lanes_close(struct mcov_region *r)
  * opened, written, punched, locked or mapped. -1, with errno, when neither reaches the file. */
 static int lanes_io(const struct mcov_region *r)
 {
-    if (mcov_fd_is(r->lanes.fd, r->lanes.dev, r->lanes.ino))
+    /* Own, not any open of the file: the lanes lock's read-only one may be at a freed number. */
+    if (mcov_fd_own(r->lanes.fd, r->lanes.dev, r->lanes.ino, r->lanes.fd_tag))
         return r->lanes.fd;
     char path[4096];
     int fd = -1;
@@ -574,20 +575,37 @@ static bool fold_from_file(const struct mcov_region *r, int io, uint32_t k, uint
     return whole;
 }
 
-/* Give lane k's memory back and free it; the caller holds its lock. */
-static void free_lane(const struct mcov_region *r, int io, uint32_t k)
+/* Zeros over [at, at + n) of the lanes file: a hole where one can be punched, else written. */
+static bool clear_range(int io, uint64_t at, uint64_t n)
+{
+    if (fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)at, (off_t)n) == 0)
+        return true;
+    struct lane_buffer b;
+    buffer_get(&b, 1);
+    memset(b.p, 0, b.size);
+    bool written = true;
+    for (uint64_t done = 0; written && done < n; done += b.size) {
+        uint64_t want = n - done < b.size ? n - done : b.size;
+        written = pwrite(io, b.p, want, (off_t)(at + done)) == (ssize_t)want;
+    }
+    buffer_put(&b);
+    return written;
+}
+
+/* Give lane k's memory back and free it; the caller holds its lock. False, and the lane left
+ * taken, if what it held cannot be cleared: a reserve does not clear, so its next owner's lane
+ * and mask would start with it. */
+static bool free_lane(const struct mcov_region *r, int io, uint32_t k)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     uint64_t extent = mcov_lane_extent(r, k);
-    if (extent) {
-        fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  (off_t)lane_offset(r, k), (off_t)extent);
-        fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  (off_t)(lane_offset(r, k) + r->capacity), (off_t)extent);
-    }
+    if (extent && (!clear_range(io, lane_offset(r, k), extent) ||
+                   !clear_range(io, lane_offset(r, k) + r->capacity, extent)))
+        return false;
     __atomic_store_n(&e->extent, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&e->mask_epoch, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&e->state, MCOV_LANE_FREE, __ATOMIC_RELEASE);
+    return true;
 }
 
 bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own)
@@ -727,7 +745,7 @@ int mcov_lanes_reset(const struct mcov_region *r, int fd)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
             continue;
         if (lane_lock(fd, k, F_WRLCK)) { /* dead: what it held is cleared with the map */
-            free_lane(r, io, k);
+            free_lane(r, io, k); /* or left with the last epoch's stamps: none of it counts */
             lane_lock(fd, k, F_UNLCK);
         } else {
             mask_live_lane(r, io, k, epoch);
@@ -739,7 +757,7 @@ int mcov_lanes_reset(const struct mcov_region *r, int fd)
 
 int32_t mcov_lane_take(const struct mcov_region *r, int fd)
 {
-    if (!r->lanes.base || fd < 0)
+    if (!r->lanes.base || !holds_region(r, fd))
         return -1;
     int lock = mcov_lanes_lock(r, false);
     if (lock < 0)
@@ -756,11 +774,10 @@ static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
     if (!lane_lock(fd, k, F_WRLCK))
         return false; /* another process owns it */
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE) {
-        if (!fold_from_file(r, io, k, mcov_region_epoch(r))) {
+        if (!fold_from_file(r, io, k, mcov_region_epoch(r)) || !free_lane(r, io, k)) {
             lane_lock(fd, k, F_UNLCK); /* left for a later fold */
             return false;
         }
-        free_lane(r, io, k);
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -904,8 +921,10 @@ void mcov_lane_release(const struct mcov_region *r, int fd, int32_t k)
         return; /* not emptied, so it stays taken: readers fold it once this process is gone */
     /* Under the shared lock: a reset never masks a lane as it is freed. */
     int lock = mcov_lanes_lock(r, false);
-    free_lane(r, io, (uint32_t)k);
-    if (holds_region(r, fd)) /* else the lock lives on the descriptor the host took, to exit */
+    /* Not cleared: it stays this process's, for readers to fold and free once it is gone. Nor
+     * unlocked through a descriptor that is not this process's own: the lock lives on until exit
+     * in the description the region's mapping keeps. */
+    if (free_lane(r, io, (uint32_t)k) && holds_region(r, fd))
         lane_lock(fd, (uint32_t)k, F_UNLCK);
     if (lock >= 0)
         mcov_lanes_unlock(lock);

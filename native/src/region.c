@@ -652,8 +652,7 @@ static int open_again(struct mcov_region *r)
                          "region '%s' was removed (%s): new modules record privately; "
                          "attach again to a live region",
                          r->name, r->path);
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_dev != r->dev || st.st_ino != r->ino) {
+    if (!mcov_fd_is(fd, r->dev, r->ino)) {
         close(fd);
         return mcov_fail(MCOV_E_NOT_FOUND,
                          "region '%s' was removed and replaced (%s): new modules record "

@@ -285,8 +285,8 @@ MCOV_HIDDEN void mcov_lanes_unlock(int fd);
  * flocks through (memcov_files.h calls), which would keep them locked while the child lives. */
 MCOV_HIDDEN void mcov_lanes_forget_locks(void);
 /* Under the shared lock: fold every lane but own into the map; free those whose owner died. fd
- * holds the region (lane locks are taken on it); -1 to fold only. An error, and nothing folded,
- * when the lanes file cannot be reached. */
+ * holds the region (lane locks are taken on it); -1 to fold only. An error when the lanes file
+ * cannot be reached (nothing folded) or a lane cannot be read whole (the others folded). */
 MCOV_HIDDEN int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own);
 /* Under the exclusive lock: a new epoch, a mask for each live lane, dead lanes freed. The
  * caller clears the map after, if it returns MCOV_OK; without room for the masks it changes

@@ -180,6 +180,32 @@ struct lanes_case {
     bool dup2; /* another file put over the descriptor, else closed and its number left free */
 };
 
+static void run_second_half(void *arg)
+{
+    (void)arg;
+    t_run_inputs(0, t_input_count / 2, t_input_count - t_input_count / 2);
+}
+
+/* Every lane of region name is free, and holds zeros, and so does its mask. */
+static void check_lanes_free_and_clear(const char *name)
+{
+    mcov_lanes_header h;
+    int fd = t_open_lanes(name, &h);
+    uint8_t buf[4096];
+    for (uint32_t k = 0; k < h.lane_count; k++) {
+        CHECK(t_lane_entry(fd, k).state == MCOV_LANE_FREE, "lane %u is still taken", k);
+        uint64_t at = h.lanes_offset + 2 * (uint64_t)k * h.capacity_edges;
+        for (uint64_t off = 0; off < 2 * h.capacity_edges; off += sizeof buf) {
+            CHECK(pread(fd, buf, sizeof buf, (off_t)(at + off)) == (ssize_t)sizeof buf,
+                  "read lane %u", k);
+            for (size_t i = 0; i < sizeof buf; i++)
+                CHECK(buf[i] == 0, "free lane %u holds byte %llu", k,
+                      (unsigned long long)(off + i));
+        }
+    }
+    close(fd);
+}
+
 /* Only the lanes file's descriptor is taken by the host. No detach, no flush, no exit handler:
  * what the region holds of this process is what its lane held, which a reader folds once the
  * process is gone. */
@@ -196,9 +222,23 @@ static void host_takes_lanes_fd(void *arg)
         CHECK(dup2(decoy, lanes) == lanes, "dup2 over %d", lanes);
         close(decoy);
     } else {
+        /* The host holds every lower number, so that the next descriptor opened gets this one. */
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        CHECK(null >= 0, "open /dev/null");
         close(lanes);
+        for (int fd = 3; fd < lanes; fd++)
+            if (fcntl(fd, F_GETFD) == -1)
+                CHECK(dup2(null, fd) == fd, "dup2 over %d", fd);
+        if (null > lanes)
+            close(null);
+        /* A fork child records the second half of the inputs and leaves its lane behind. This
+         * process's count folds and frees it under the lanes lock, whose read-only descriptor
+         * gets the number the host freed: the lane is cleared through a writable one. */
+        t_wait_ok_within(t_fork(run_second_half, NULL), 20000);
+        (void)mcov_get_now64();
+        check_lanes_free_and_clear(c->name);
     }
-    t_run_inputs(0, 0, t_input_count);
+    t_run_inputs(0, 0, c->dup2 ? t_input_count : t_input_count / 2);
     if (c->dup2)
         check_decoy_untouched(lanes, &st);
     else if (!strcmp(t_samples(), "inline") || !strcmp(t_samples(), "mixed"))
@@ -234,6 +274,14 @@ static void host_opens_region_too(void *arg)
     CHECK(tool >= 0, "the handle holds no descriptor of the region");
     CHECK(dup2(tool, kept) == kept, "dup2 over %d", kept);
     t_run_inputs(0, 0, t_input_count); /* A and B register now */
+    mcov_lanes_header h;
+    int lanes = t_open_lanes(name, &h);
+    for (uint32_t k = 0; k < h.lane_count; k++) {
+        mcov_lane_entry e = t_lane_entry(lanes, k);
+        CHECK(e.state == MCOV_LANE_FREE || e.owner_pid != (uint64_t)getpid(),
+              "lane %u was taken through the handle's descriptor", k);
+    }
+    close(lanes);
     CHECK(mcov_region_file_sync(f) == 0, "sync: %s", mcov_last_error());
     mcov_detach();
     CHECK(fcntl(kept, F_GETFD) != -1, "the detach closed the handle's descriptor at %d", kept);
