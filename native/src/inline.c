@@ -391,7 +391,7 @@ static bool have_lane(void)
     mcov_rt.lane = mcov_lane_take(r, r->fd);
     if (mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
-        if (mcov_fd_own(r->fd, r->dev, r->ino, r->fd_tag))
+        if (mcov_region_fd_own(r, r->fd))
             mcov_warn("region '%s' has no free lane (%u processes record into it at once): this "
                       "process's no-call counters, and its no-call flags in own views, are private "
                       "memory, which memcov calls and its exit put into the region; a crash loses "

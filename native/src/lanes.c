@@ -360,14 +360,6 @@ static void lanes_io_done(const struct mcov_region *r, int fd)
         close(fd);
 }
 
-/* Whether fd (r->fd) is still r's own descriptor of the region, opened in this process: lane
- * locks go through it and through nothing else (not another open of the region, nor a
- * description a fork shares with the parent), so that they are this process's and die with it. */
-static bool holds_region(const struct mcov_region *r, int fd)
-{
-    return r->fd_pid == getpid() && mcov_fd_own(fd, r->dev, r->ino, r->fd_tag);
-}
-
 mcov_lane_entry *mcov_lane_at(const struct mcov_region *r, uint32_t k)
 {
     return (mcov_lane_entry *)(r->lanes.base + sizeof(mcov_lanes_header)) + k;
@@ -629,7 +621,7 @@ int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
                          "cannot read the lanes of region '%s' (%s): what processes recording "
                          "into it hold in them is not in its map yet",
                          r->name, strerror(errno));
-    if (!holds_region(r, fd))
+    if (!mcov_region_fd_own(r, fd))
         fd = -1; /* a lock through another file would take every lane for dead */
     uint64_t epoch = mcov_region_epoch(r);
     bool all = true;
@@ -733,7 +725,7 @@ int mcov_lanes_reset(const struct mcov_region *r, int fd)
         return mcov_fail(MCOV_E_NOT_FOUND,
                          "cannot reset region '%s': its lanes file is gone; nothing was cleared",
                          r->name);
-    if (!holds_region(r, fd))
+    if (!mcov_region_fd_own(r, fd))
         fd = -1; /* no lane can be told dead: each is masked as a live one */
     int rc = reserve_masks(r, io, fd);
     if (rc) {
@@ -753,18 +745,6 @@ int mcov_lanes_reset(const struct mcov_region *r, int fd)
     }
     lanes_io_done(r, io);
     return MCOV_OK;
-}
-
-int32_t mcov_lane_take(const struct mcov_region *r, int fd)
-{
-    if (!r->lanes.base || !holds_region(r, fd))
-        return -1;
-    int lock = mcov_lanes_lock(r, false);
-    if (lock < 0)
-        return -1;
-    int32_t taken = mcov_lane_take_locked(r, fd);
-    mcov_lanes_unlock(lock);
-    return taken;
 }
 
 /* Take lane k if its byte can be locked on fd (a dead owner's lane is folded and freed first). */
@@ -794,10 +774,8 @@ static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
  * ago; folding it here would fault the region's pages in first, most of a short-lived worker's
  * start-up. Beyond the budget, or when no lane is free, the first lane that can be locked is
  * taken, a dead owner's folded first, so that dead lanes stay in bounds when no one reads. */
-int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
+static int32_t take_under_lock(const struct mcov_region *r, int fd)
 {
-    if (!holds_region(r, fd))
-        return -1; /* a lock through another file would not be this process's */
     int io = lanes_io(r);
     if (io < 0)
         return -1;
@@ -819,6 +797,24 @@ int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
             taken = (int32_t)k;
     lanes_io_done(r, io);
     return taken;
+}
+
+/* Only through r's own descriptor: a lock through another file would not be this process's. */
+int32_t mcov_lane_take(const struct mcov_region *r, int fd)
+{
+    if (!r->lanes.base || !mcov_region_fd_own(r, fd))
+        return -1;
+    int lock = mcov_lanes_lock(r, false);
+    if (lock < 0)
+        return -1;
+    int32_t taken = take_under_lock(r, fd);
+    mcov_lanes_unlock(lock);
+    return taken;
+}
+
+int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
+{
+    return mcov_region_fd_own(r, fd) ? take_under_lock(r, fd) : -1;
 }
 
 bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, const uint8_t *bytes,
@@ -924,7 +920,7 @@ void mcov_lane_release(const struct mcov_region *r, int fd, int32_t k)
     /* Not cleared: it stays this process's, for readers to fold and free once it is gone. Nor
      * unlocked through a descriptor that is not this process's own: the lock lives on until exit
      * in the description the region's mapping keeps. */
-    if (free_lane(r, io, (uint32_t)k) && holds_region(r, fd))
+    if (free_lane(r, io, (uint32_t)k) && mcov_region_fd_own(r, fd))
         lane_lock(fd, (uint32_t)k, F_UNLCK);
     if (lock >= 0)
         mcov_lanes_unlock(lock);

@@ -244,9 +244,7 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
         out->fd = -1;
         return rc;
     }
-    out->fd = fd; /* kept for its locks alone */
-    out->fd_tag = mcov_fd_tag(fd);
-    out->fd_pid = getpid();
+    mcov_region_keep_fd(out, fd); /* kept for its locks alone */
     return MCOV_OK;
 }
 
@@ -371,9 +369,7 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
             opened->fd = -1;
             return rc;
         }
-        opened->fd = fd;
-        opened->fd_tag = mcov_fd_tag(fd);
-        opened->fd_pid = getpid();
+        mcov_region_keep_fd(opened, fd);
         return MCOV_OK;
     }
     close(fd);
@@ -387,6 +383,18 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
                          "writable local tmpfs directory",
                          name, path, strerror(err));
     return MCOV_OK;
+}
+
+void mcov_region_keep_fd(struct mcov_region *r, int fd)
+{
+    r->fd = fd;
+    r->fd_tag = mcov_fd_tag(fd);
+    r->fd_pid = getpid();
+}
+
+bool mcov_region_fd_own(const struct mcov_region *r, int fd)
+{
+    return r->fd_pid == getpid() && mcov_fd_own(fd, r->dev, r->ino, r->fd_tag);
 }
 
 void mcov_region_close(struct mcov_region *r)

@@ -88,9 +88,7 @@ static bool own_descriptor(struct mcov_region *r)
         return false; /* the inherited descriptor stays: shared with the parent, but held */
     }
     mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
-    r->fd = fd;
-    r->fd_tag = mcov_fd_tag(fd);
-    r->fd_pid = getpid();
+    mcov_region_keep_fd(r, fd);
     return true;
 }
 

@@ -173,6 +173,12 @@ MCOV_HIDDEN int mcov_region_create_file(const char *dir, const char *name, uint6
                                         uint32_t kind, struct mcov_region *opened);
 MCOV_HIDDEN int mcov_region_open(const char *dir, const char *name, struct mcov_region *out);
 MCOV_HIDDEN void mcov_region_close(struct mcov_region *r);
+/* Keep fd as r->fd, tagged as the runtime's own (mcov_fd_tag), opened by this process. */
+MCOV_HIDDEN void mcov_region_keep_fd(struct mcov_region *r, int fd);
+/* Whether fd is still r's own descriptor of the region, opened in this process: lane locks go
+ * through it and through nothing else (not another open of the region, nor a description a fork
+ * shares with the parent), so that they are this process's and die with it. */
+MCOV_HIDDEN bool mcov_region_fd_own(const struct mcov_region *r, int fd);
 MCOV_HIDDEN int mcov_region_remove_file(const char *dir, const char *name);
 /* Remove the file only if no process holds it (MCOV_E_IN_USE otherwise). */
 MCOV_HIDDEN int mcov_region_remove_unused(const char *dir, const char *name);
