@@ -1041,7 +1041,8 @@ def targets(rec, gat, net, rep=None, cmp=None):
         for edges in sizes:
             for mode, base, what in (("region", "serialize", "exec'd, mcov_attach"),
                                      ("region-env", "serialize", "exec'd, MEMCOV_REGION"),
-                                     ("python-region", "python-serialize", "Python spawn")):
+                                     ("python-region", "python-serialize", "Python spawn"),
+                                     ("lane", "serialize", "exec'd, lane workers")):
                 w = gat[(edges, mode)]["wall_ns"] / gat[(edges, base)]["wall_ns"]
                 add(f"Gathering 200 workers at {edges_label(edges)} edges ({what}): wall time ≤ 1.0× serialize's",
                     w, w <= 1.0)
