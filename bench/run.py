@@ -237,6 +237,15 @@ GATHER_FIELDS = ("parent_ns", "wall_ns", "number_ns", "register_ns", "attach_ns"
                  "own_faults", "warm_count_ns")
 
 
+# At 64 Ki edges a round of exec'd workers takes 0.1-1 s and the designs differ by a few percent:
+# more rounds there, so that the medians are steadier than that difference.
+SMALL_GATHER_EDGES, SMALL_GATHER_ROUNDS = 64 << 10, 15
+
+
+def exec_rounds(edges, reps):
+    return max(reps, SMALL_GATHER_ROUNDS) if edges <= SMALL_GATHER_EDGES and reps > 1 else reps
+
+
 def gather(build_dir, sizes, workers, reps):
     parallel = os.cpu_count() or 2
     log(f"gathering: {workers} workers, {parallel} at a time, sizes {sizes}, {reps} rounds")
@@ -246,11 +255,13 @@ def gather(build_dir, sizes, workers, reps):
     for edges in sizes:
         # Rounds alternate the modes, so that a slow minute of the machine is no one mode's.
         runs = {m: [] for m in GATHER_MODES + ("python-serialize", "python-region")}
-        for _ in range(reps):
+        for round_ in range(exec_rounds(edges, reps)):
             for mode in GATHER_MODES:
                 runs[mode].append(parse_fields(run(
                     [str(build_dir / "bench_gather"), mode, str(edges), str(workers), str(parallel)],
                     stdout=subprocess.PIPE, env=native_env()).stdout.strip()))
+            if round_ >= reps:
+                continue
             for mode in ("serialize", "region"):
                 runs["python-" + mode].append(parse_fields(run(
                     [sys.executable, str(ROOT / "bench/gather_python.py"), mode,
@@ -295,9 +306,12 @@ def gather(build_dir, sizes, workers, reps):
                      f"{e['faults']:.0f} | {ms(g['startup']['own_ns'])} | {g['startup']['own_faults']:.0f} | "
                      f"{ms(ln['register_ns'])} | "
                      f"{ms(ln['attach_ns'])} |")
+    small = [e for e in sizes if exec_rounds(e, reps) != reps]
+    small_rounds = (f"; exec'd workers at {', '.join(edges_label(e) for e in small)} edges, "
+                    f"{exec_rounds(small[0], reps)} rounds" if small else "")
     text = (f"{workers} worker processes, {parallel} at a time, each numbering the guards of a module of the size "
             f"given and hitting 65536 pseudo-random edges of it; medians of {reps} rounds (the modes alternate "
-            f"within a round). Ratios: region over serialize, below 1.00× the region is faster.\n\n"
+            f"within a round){small_rounds}. Ratios: region over serialize, below 1.00× the region is faster.\n\n"
             f"Exec'd workers (bench/native/gather.c): *serialize* numbers the guards as memcov's guard init does, "
             f"records into a private bitmap and writes memcov's blob to a file, and the parent reads and ORs every "
             f"file; *region, mcov_attach* registers privately with libmemcov's guard init and then calls "
