@@ -391,19 +391,25 @@ static bool have_lane(void)
     mcov_rt.lane = mcov_lane_take(r, r->fd);
     if (mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
-        if (mcov_region_fd_own(r, r->fd))
+        const char *why = !mcov_region_fd_own(r, r->fd)
+                              ? "the host closed the descriptor it holds the region through, or "
+                                "put another file at its number"
+                          : !r->lanes.base ? "the region has no lanes file"
+                          : mcov_rt.lane == MCOV_LANE_UNREACHABLE
+                              /* mcov_lane_take printed why, with the last error */
+                              ? "its lanes cannot be reached (the line above says why)"
+                              : NULL;
+        if (!why)
             mcov_warn("region '%s' has no free lane (%u processes record into it at once): this "
                       "process's no-call counters, and its no-call flags in own views, are private "
                       "memory, which memcov calls and its exit put into the region; a crash loses "
                       "what they recorded since",
                       r->name, r->lanes.count);
         else
-            mcov_warn("no lane of region '%s' for this process: the host closed the descriptor "
-                      "it holds the region through, or put another file at its number; its no-call "
-                      "counters, and its no-call flags in own views, are private memory, which "
-                      "memcov calls and its exit put into the region; a crash loses what they "
-                      "recorded since",
-                      r->name);
+            mcov_warn("no lane of region '%s' for this process: %s; its no-call counters, and its "
+                      "no-call flags in own views, are private memory, which memcov calls and its "
+                      "exit put into the region; a crash loses what they recorded since",
+                      r->name, why);
         return false;
     }
     return true;

@@ -777,8 +777,11 @@ static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
 static int32_t take_under_lock(const struct mcov_region *r, int fd)
 {
     int io = lanes_io(r);
-    if (io < 0)
-        return -1;
+    if (io < 0) {
+        mcov_fail(MCOV_E_SYSTEM, "cannot open the lanes of region '%s' (%s)", r->name,
+                  strerror(errno));
+        return MCOV_LANE_UNREACHABLE;
+    }
     uint64_t budget = MCOV_OWNED_LANES_BUDGET;
     struct statvfs fs;
     if (fstatvfs(io, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize / 2 < budget)
@@ -787,7 +790,7 @@ static int32_t take_under_lock(const struct mcov_region *r, int fd)
     for (uint32_t k = 0; k < r->lanes.count; k++)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE)
             held += mcov_lane_extent(r, k);
-    int32_t taken = -1;
+    int32_t taken = MCOV_LANE_NONE_FREE;
     for (uint32_t k = 0; taken < 0 && held < budget && k < r->lanes.count; k++)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE &&
             take_lane(r, io, fd, k))
@@ -803,10 +806,10 @@ static int32_t take_under_lock(const struct mcov_region *r, int fd)
 int32_t mcov_lane_take(const struct mcov_region *r, int fd)
 {
     if (!r->lanes.base || !mcov_region_fd_own(r, fd))
-        return -1;
+        return MCOV_LANE_UNREACHABLE;
     int lock = mcov_lanes_lock(r, false);
     if (lock < 0)
-        return -1;
+        return MCOV_LANE_UNREACHABLE;
     int32_t taken = take_under_lock(r, fd);
     mcov_lanes_unlock(lock);
     return taken;
@@ -814,7 +817,7 @@ int32_t mcov_lane_take(const struct mcov_region *r, int fd)
 
 int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
 {
-    return mcov_region_fd_own(r, fd) ? take_under_lock(r, fd) : -1;
+    return mcov_region_fd_own(r, fd) ? take_under_lock(r, fd) : MCOV_LANE_UNREACHABLE;
 }
 
 bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, const uint8_t *bytes,

@@ -299,8 +299,12 @@ MCOV_HIDDEN int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own
  * nothing and returns MCOV_E_NO_SPACE. */
 MCOV_HIDDEN int mcov_lanes_reset(const struct mcov_region *r, int fd);
 /* Take a lane with a lock on fd: a free one while the owned lanes are within their budget, else
- * the first that can be locked (a dead owner's, folded first); -1 if none can be. The
- * _locked form runs under a shared lanes lock the caller holds. */
+ * the first that can be locked (a dead owner's, folded first); MCOV_LANE_NONE_FREE if none can
+ * be, MCOV_LANE_UNREACHABLE if the lanes cannot be reached (no lanes file, fd not r's own, the
+ * lanes lock or file failed: the reason is the last error). The _locked form runs under a
+ * shared lanes lock the caller holds. */
+#define MCOV_LANE_NONE_FREE (-1)
+#define MCOV_LANE_UNREACHABLE (-2)
 MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
 MCOV_HIDDEN int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd);
 /* Under a shared lanes lock: OR bytes[0, n) into lane k's mask from slot from on (false if it

@@ -55,35 +55,40 @@ static void check_range(unsigned density, size_t start, size_t n)
 }
 
 /* A lane, its mask and a map of random bytes at densities that give every case of a byte (lane
- * clear, equal to its mask, beyond it; map clear or set) and, every other round, lanes whose
- * bytes are set only in some stretches of 64 (the vector loop skips blocks of none); the map is
- * compared after the fold with the byte loop's, at every start and length around the vector
- * width. */
+ * clear, equal to its mask, beyond it; map clear or set). Rounds vary the pattern: lanes set only
+ * in stretches of 7, 16 or 64 bytes at a random phase (the vector loop skips blocks of none and
+ * must test each of its four vectors), maps set almost everywhere and masks equal to their lane
+ * almost everywhere (blocks with lane bytes and nothing to gain). The map is compared after the
+ * fold with the byte loop's, at every start within a block and every length up to three blocks
+ * and more. */
 static void check_fold_flags(void)
 {
     enum { N = 16 * 40 + 64 };
-    static uint8_t lane[N], mask[N], map[N], want[N];
-    for (int round = 0; round < 64; round++) {
+    static const size_t widths[] = {7, 16, 64};
+    static uint8_t lane[N], mask[N], map[N], want[N], got[N];
+    for (int round = 0; round < 24; round++) {
+        size_t width = widths[(round / 2) % 3], phase = (size_t)(next_random() % 64);
         for (size_t i = 0; i < N; i++) {
             uint64_t r = next_random();
             lane[i] = (r & 3) ? (uint8_t)(r >> 8) : 0;
-            if (round & 1 && (i / 64) % 3 != 1)
+            if (round & 1 && ((i + phase) / width) % 3 != 1)
                 lane[i] = 0;
-            mask[i] = (r & 12) == 0 ? lane[i] : (uint8_t)(r >> 16);
-            map[i] = (r & 48) == 0 ? 1 : 0;
+            mask[i] = (r & 12) == 0 || (round % 8 >= 6 && (r & 0x3f00000) != 0) ? lane[i]
+                                                                               : (uint8_t)(r >> 16);
+            map[i] = (r & 48) == 0 || (round % 8 == 4 && (r & 0xfc000000) != 0) ? 1 : 0;
         }
-        for (size_t start = 0; start < 20; start++)
-            for (size_t n = 0; start + n <= N; n += n < 40 ? 1 : 13) {
+        for (size_t start = 0; start < 64; start++)
+            for (size_t n = 0; start + n <= N; n += n < 200 ? 1 : 13) {
                 for (int masked = 0; masked <= 1; masked++) {
                     memcpy(want, map, N);
                     for (size_t i = start; i < start + n; i++)
                         if (lane[i] && (!masked || lane[i] != mask[i]))
                             want[i] = 1;
-                    static uint8_t got[N];
                     memcpy(got, map, N);
                     mcov_fold_flags(got + start, lane + start, masked ? mask + start : NULL, n);
-                    CHECK(memcmp(got, want, N) == 0, "fold, start %zu, length %zu, %s: the map differs",
-                          start, n, masked ? "masked" : "no mask");
+                    CHECK(memcmp(got, want, N) == 0,
+                          "fold, round %d, start %zu, length %zu, %s: the map differs", round, start,
+                          n, masked ? "masked" : "no mask");
                 }
             }
     }

@@ -289,6 +289,51 @@ static void host_opens_region_too(void *arg)
     close(kept);
 }
 
+/* The lanes file's name is removed while this process is attached, and the host puts another
+ * file at its number: a no-call module that registers then can take no lane. Its stderr says
+ * why (the lanes lock's line) and that the counters are private, never that no lane is free;
+ * modules that need no lane print nothing about one. */
+static void lanes_unreachable(void *arg)
+{
+    const char *name = arg;
+    char err_path[] = "/tmp/t-stderr-XXXXXX";
+    int err = mkstemp(err_path);
+    CHECK(err >= 0, "mkstemp");
+    unlink(err_path);
+    int saved = dup(STDERR_FILENO);
+    CHECK(saved >= 0 && dup2(err, STDERR_FILENO) == STDERR_FILENO, "redirect stderr");
+    CHECK(mcov_region_create(name, 1 << 16) == 0, "create: %s", mcov_last_error());
+    int lanes = fd_of("/.memcov-lanes-");
+    CHECK(lanes >= 0, "the creator holds no descriptor of the lanes file");
+    char self[64], lanes_path[4096] = "";
+    snprintf(self, sizeof self, "/proc/self/fd/%d", lanes);
+    ssize_t len = readlink(self, lanes_path, sizeof lanes_path - 1);
+    CHECK(len > 0 && unlink(lanes_path) == 0, "unlink the lanes file");
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    CHECK(null >= 0 && dup2(null, lanes) == lanes, "dup2 over %d", lanes);
+    close(null);
+    t_run_inputs(0, 0, t_input_count);
+    CHECK(dup2(saved, STDERR_FILENO) == STDERR_FILENO, "restore stderr");
+    char text[8192] = "";
+    ssize_t n = pread(err, text, sizeof text - 1, 0);
+    text[n > 0 ? n : 0] = 0;
+    close(err);
+    /* No-call counters record into a lane; callback modules and flags on the base view do not. */
+    if (!strcmp(t_samples(), "inline") || !strcmp(t_samples(), "mixed")) {
+        CHECK(strstr(text, "was removed") && strstr(text, "its lanes cannot be reached") &&
+                  strstr(text, "are private memory"),
+              "stderr does not say why no lane was taken:\n%s", text);
+        CHECK(!strstr(text, "no free lane"), "stderr says no lane is free:\n%s", text);
+        CHECK(mcov_module_count() == 2 && mcov_private_module_count() == 0,
+              "the modules did not register into the region");
+    } else {
+        CHECK(!strstr(text, "lane"), "stderr speaks of a lane:\n%s", text);
+        CHECK(mcov_module_count() == 2 && mcov_private_module_count() == 0,
+              "the modules did not register into the region");
+    }
+    _exit(0);
+}
+
 int main(void)
 {
     t_region_copy ref = t_reference_union();
@@ -309,6 +354,9 @@ int main(void)
     mcov_detach();
     t_wait_ok_within(t_fork(host_opens_region_too, (void *)too), 20000);
     t_check_region_matches(too, &ref);
+    const char *unreachable = t_region_name("unreachable");
+    t_wait_ok_within(t_fork(lanes_unreachable, (void *)unreachable), 20000);
+    mcov_region_remove(unreachable);
     t_free_region(&ref);
     t_cleanup();
     return 0;
