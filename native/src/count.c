@@ -121,11 +121,12 @@ void mcov_fold_flags(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uin
             continue;
         /* andnot(a, b) is ~a & b: lane byte not zero (and not its mask byte), map byte zero. */
         for (unsigned k = 0; k < 4; k++) {
-            g[k] = _mm_andnot_si128(_mm_cmpeq_epi8(l[k], zero),
-                                    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(map + i + 16 * k)), zero));
-            if (mask)
-                g[k] = _mm_andnot_si128(
-                    _mm_cmpeq_epi8(l[k], _mm_loadu_si128((const __m128i *)(mask + i + 16 * k))), g[k]);
+            __m128i map_v = _mm_loadu_si128((const __m128i *)(map + i + 16 * k));
+            g[k] = _mm_andnot_si128(_mm_cmpeq_epi8(l[k], zero), _mm_cmpeq_epi8(map_v, zero));
+            if (mask) {
+                __m128i mask_v = _mm_loadu_si128((const __m128i *)(mask + i + 16 * k));
+                g[k] = _mm_andnot_si128(_mm_cmpeq_epi8(l[k], mask_v), g[k]);
+            }
         }
         if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(g[0], g[1]), _mm_or_si128(g[2], g[3]))))
             continue;

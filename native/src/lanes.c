@@ -622,7 +622,7 @@ int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
                          "into it hold in them is not in its map yet",
                          r->name, strerror(errno));
     if (!mcov_region_fd_own(r, fd))
-        fd = -1; /* a lock through another file would take every lane for dead */
+        fd = -1; /* through another file or the parent's description, every lane locks as dead */
     uint64_t epoch = mcov_region_epoch(r);
     bool all = true;
     for (uint32_t k = 0; k < r->lanes.count; k++) {

@@ -639,7 +639,7 @@ int mcov_region_sync(const struct mcov_region *r, int32_t own)
     int lock = mcov_lanes_lock(r, false);
     if (lock < 0)
         return lock;
-    int rc = mcov_lanes_fold(r, r->fd_shared ? -1 : r->fd, own);
+    int rc = mcov_lanes_fold(r, r->fd, own);
     mcov_lanes_unlock(lock);
     return rc;
 }

@@ -100,13 +100,10 @@ static void after_fork_child(void)
      * descriptor keeps no one looking alive: without lanes (callback modules on a flag region)
      * it needs no descriptor of its own, and saves the open and the lock per input. */
     bool lanes = mcov_rt.inline_count > 0 || mcov_rt.region.kind != MCOV_REGION_FLAGS;
-    if (mcov_rt.attached && mcov_rt.serving_fork && !lanes)
-        mcov_rt.region.fd_shared = true;
-    else if (mcov_rt.attached) { /* a lane is owned through a descriptor of the child's own, or not at all */
-        bool own = own_descriptor(&mcov_rt.region);
-        mcov_rt.region.fd_shared = !own;
-        mcov_inline_after_fork(own);
-    }
+    /* A lane is owned through a descriptor of the child's own, or not at all: one still the
+     * parent's (fd_pid) takes, folds and frees no lane. */
+    if (mcov_rt.attached && (!mcov_rt.serving_fork || lanes))
+        mcov_inline_after_fork(own_descriptor(&mcov_rt.region));
     mcov_unlock();
 }
 

@@ -157,10 +157,6 @@ struct mcov_region {
     struct mcov_lanes lanes;
     bool lock_timed_out; /* the last registration gave up waiting: the next one does not wait */
     uint64_t faulted;    /* bytes of the map this process faulted in ahead of its counts */
-    /* A fork child that could not open the region again: fd is its parent's open file
-     * description, whose OFD locks (the parent's lane among them) are the parent's too, so no
-     * lane lock taken through it tells whether a lane's owner died. */
-    bool fd_shared;
     char name[MCOV_REGION_NAME_MAX + 1];
     char path[4096];
 };

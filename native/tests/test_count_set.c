@@ -87,8 +87,8 @@ static void check_fold_flags(void)
                     memcpy(got, map, N);
                     mcov_fold_flags(got + start, lane + start, masked ? mask + start : NULL, n);
                     CHECK(memcmp(got, want, N) == 0,
-                          "fold, round %d, start %zu, length %zu, %s: the map differs", round, start,
-                          n, masked ? "masked" : "no mask");
+                          "fold, round %d, start %zu, length %zu, %s: the map differs", round,
+                          start, n, masked ? "masked" : "no mask");
                 }
             }
     }
