@@ -16,6 +16,14 @@
 
 #define T_MAX_FD 1024
 
+/* Whether a descriptor's target (/proc/self/fd/N) is a file whose name starts with prefix: its
+ * directory (MEMCOV_SHM_DIR) may hold any text. */
+static bool names_file(const char *target, const char *prefix)
+{
+    const char *slash = strrchr(target, '/');
+    return slash && strncmp(slash + 1, prefix, strlen(prefix)) == 0;
+}
+
 static void open_fds(char open[T_MAX_FD])
 {
     for (int fd = 0; fd < T_MAX_FD; fd++)
@@ -52,7 +60,7 @@ static void check_fds(const char covered[T_MAX_FD], const struct stat *st)
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
         ssize_t n = readlink(path, target, sizeof target - 1);
         target[n > 0 ? n : 0] = 0;
-        CHECK(strstr(target, "/memcov-") == NULL && strstr(target, "/.memcov-lanes-") == NULL,
+        CHECK(!names_file(target, "memcov-") && !names_file(target, ".memcov-lanes-"),
               "fd %d holds a region or its lanes file (%s)", fd, target);
     }
 }
@@ -145,7 +153,7 @@ static void host_closes(void *arg)
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
         ssize_t n = readlink(path, target, sizeof target - 1);
         target[n > 0 ? n : 0] = 0;
-        if (strstr(target, "/memcov-")) {
+        if (names_file(target, "memcov-")) {
             close(fd);
             closed++;
         }
@@ -158,8 +166,8 @@ static void host_closes(void *arg)
     check_fds(none, NULL);
 }
 
-/* The number of the one descriptor whose target contains part, or -1. */
-static int fd_of(const char *part)
+/* The number of the one descriptor of a file whose name starts with prefix, or -1. */
+static int fd_of(const char *prefix)
 {
     int found = -1;
     for (int fd = 3; fd < T_MAX_FD; fd++) {
@@ -167,8 +175,8 @@ static int fd_of(const char *part)
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
         ssize_t n = readlink(path, target, sizeof target - 1);
         target[n > 0 ? n : 0] = 0;
-        if (strstr(target, part)) {
-            CHECK(found < 0, "two descriptors of %s: %d and %d", part, found, fd);
+        if (names_file(target, prefix)) {
+            CHECK(found < 0, "two descriptors of %s: %d and %d", prefix, found, fd);
             found = fd;
         }
     }
@@ -213,7 +221,7 @@ static void host_takes_lanes_fd(void *arg)
 {
     const struct lanes_case *c = arg;
     CHECK(mcov_region_create(c->name, 1 << 16) == 0, "create: %s", mcov_last_error());
-    int lanes = fd_of("/.memcov-lanes-");
+    int lanes = fd_of(".memcov-lanes-");
     CHECK(lanes >= 0, "the attach holds no descriptor of the lanes file");
     struct stat st = {0};
     if (c->dup2) {
@@ -244,7 +252,7 @@ static void host_takes_lanes_fd(void *arg)
     else if (!strcmp(t_samples(), "inline") || !strcmp(t_samples(), "mixed"))
         /* No-call counters took a lane: the lanes file opened again got the number the host
          * left free, and kept it. */
-        CHECK(fd_of("/.memcov-lanes-") == lanes, "the lanes file is not at %d", lanes);
+        CHECK(fd_of(".memcov-lanes-") == lanes, "the lanes file is not at %d", lanes);
     _exit(0);
 }
 
@@ -255,7 +263,7 @@ static void host_opens_region_too(void *arg)
 {
     const char *name = arg;
     CHECK(mcov_attach(name) == 0, "attach: %s", mcov_last_error());
-    int kept = fd_of("/memcov-");
+    int kept = fd_of("memcov-");
     CHECK(kept >= 0, "the attach holds no descriptor of the region");
     char before[T_MAX_FD], now[T_MAX_FD];
     open_fds(before);
@@ -268,7 +276,7 @@ static void host_opens_region_too(void *arg)
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
         ssize_t n = readlink(path, target, sizeof target - 1);
         target[n > 0 ? n : 0] = 0;
-        if (now[fd] && !before[fd] && strstr(target, "/memcov-"))
+        if (now[fd] && !before[fd] && names_file(target, "memcov-"))
             tool = fd;
     }
     CHECK(tool >= 0, "the handle holds no descriptor of the region");
@@ -303,7 +311,7 @@ static void lanes_unreachable(void *arg)
     int saved = dup(STDERR_FILENO);
     CHECK(saved >= 0 && dup2(err, STDERR_FILENO) == STDERR_FILENO, "redirect stderr");
     CHECK(mcov_region_create(name, 1 << 16) == 0, "create: %s", mcov_last_error());
-    int lanes = fd_of("/.memcov-lanes-");
+    int lanes = fd_of(".memcov-lanes-");
     CHECK(lanes >= 0, "the creator holds no descriptor of the lanes file");
     char self[64], lanes_path[4096] = "";
     snprintf(self, sizeof self, "/proc/self/fd/%d", lanes);
