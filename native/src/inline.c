@@ -24,9 +24,11 @@
 #include <limits.h>
 #include <link.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "bytes.h"
 #include "runtime.h"
@@ -380,6 +382,32 @@ static void place_section(struct mcov_module *m)
                     true);
 }
 
+/* One stderr line for a process that took no lane (got: what the take returned): why, and what
+ * that means for its no-call modules. An unreachable lane's reason is the last error, repeated
+ * here: its own line is printed once per process, maybe before this one's fork. */
+static void warn_no_lane(const struct mcov_region *r, int32_t got, const char *who)
+{
+    char why[512];
+    if (!r->lanes.base)
+        snprintf(why, sizeof why, "the region has no lanes file");
+    else if (r->fd_pid != getpid())
+        snprintf(why, sizeof why, "it holds the region through its parent's descriptor (a "
+                                  "fork server's child, or one that could not open the region "
+                                  "again)");
+    else if (!mcov_region_fd_own(r, r->fd))
+        snprintf(why, sizeof why, "the host closed the descriptor it holds the region through, or "
+                                  "put another file at its number");
+    else if (got == MCOV_LANE_UNREACHABLE)
+        snprintf(why, sizeof why, "%s", mcov_last_error());
+    else
+        snprintf(why, sizeof why, "none is free (%u processes record into it at once)",
+                 r->lanes.count);
+    mcov_warn("no lane of region '%s' for this %s: %s; its no-call counters, and its no-call flags "
+              "in own views, are private memory, which memcov calls and its exit put into the "
+              "region; a crash loses what they recorded since",
+              r->name, who, why);
+}
+
 /* The lane a joined process records its own views into: taken when the first one opens. */
 static bool have_lane(void)
 {
@@ -391,25 +419,7 @@ static bool have_lane(void)
     mcov_rt.lane = mcov_lane_take(r, r->fd);
     if (mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
-        const char *why = !mcov_region_fd_own(r, r->fd)
-                              ? "the host closed the descriptor it holds the region through, or "
-                                "put another file at its number"
-                          : !r->lanes.base ? "the region has no lanes file"
-                          : mcov_rt.lane == MCOV_LANE_UNREACHABLE
-                              /* mcov_lane_take printed why, with the last error */
-                              ? "its lanes cannot be reached (the line above says why)"
-                              : NULL;
-        if (!why)
-            mcov_warn("region '%s' has no free lane (%u processes record into it at once): this "
-                      "process's no-call counters, and its no-call flags in own views, are private "
-                      "memory, which memcov calls and its exit put into the region; a crash loses "
-                      "what they recorded since",
-                      r->name, r->lanes.count);
-        else
-            mcov_warn("no lane of region '%s' for this process: %s; its no-call counters, and its "
-                      "no-call flags in own views, are private memory, which memcov calls and its "
-                      "exit put into the region; a crash loses what they recorded since",
-                      r->name, why);
+        warn_no_lane(r, mcov_rt.lane, "process");
         return false;
     }
     return true;
@@ -513,6 +523,7 @@ void mcov_inline_leave_lanes(void)
         if (m->section && m->place != MCOV_SECTION_OWN_MEMORY)
             section_to_own_memory(m);
     }
+    mcov_rt.lane_refused = false; /* the next attachment asks again */
     if (mcov_rt.lane < 0)
         return;
     /* Not folded whole: the lane stays taken, for readers to fold once this process is gone. */
@@ -530,7 +541,6 @@ void mcov_inline_leave_lanes(void)
     if (!held_back)
         mcov_lane_release(&mcov_rt.region, mcov_rt.region.fd, mcov_rt.lane);
     mcov_rt.lane = -1;
-    mcov_rt.lane_refused = false;
     update_counting();
 }
 
@@ -552,8 +562,9 @@ void mcov_inline_after_fork(bool own_fd)
     int32_t parent = mcov_rt.lane;
     /* Under the shared lock, so no reset masks the parent's lane between the child's copy of
      * its state and of its mask. */
-    int lock = (own_view || counters) && own_fd ? mcov_lanes_lock(r, false) : -1;
-    mcov_rt.lane = lock >= 0 ? mcov_lane_take_locked(r, r->fd) : -1;
+    bool wants = own_view || counters;
+    int lock = wants && own_fd ? mcov_lanes_lock(r, false) : -1;
+    mcov_rt.lane = lock >= 0 ? mcov_lane_take_locked(r, r->fd) : MCOV_LANE_UNREACHABLE;
     if (mcov_rt.lane >= 0 && own_view) {
         /* The copy of the parent's own view counts for the union as the parent's lane does:
          * after a reset elsewhere, only beyond the parent's mask. On the base view the child's
@@ -585,13 +596,9 @@ void mcov_inline_after_fork(bool own_fd)
     if (lock >= 0)
         mcov_lanes_unlock(lock);
     update_counting();
-    if ((own_view || counters) && mcov_rt.lane < 0) {
+    if (wants && mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;
-        mcov_warn("region '%s' has %s: its no-call counters, and its no-call flags in own views, "
-                  "are private memory, which memcov calls and its exit put into the region",
-                  r->name,
-                  own_fd ? "no free lane for this fork child"
-                         : "no lane for this fork child, which could not open the region again");
+        warn_no_lane(r, mcov_rt.lane, "fork child");
     }
 }
 

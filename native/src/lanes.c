@@ -475,9 +475,17 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
     if (fd < 0)
         fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0 || !mcov_fd_is(fd, r->lanes.dev, r->lanes.ino)) {
+        int e = fd < 0 ? errno : 0;
         if (fd >= 0)
             close(fd);
-        return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed (%s)", r->name, r->path);
+        struct stat st;
+        if (stat(r->path, &st) != 0 || st.st_dev != r->dev || st.st_ino != r->ino)
+            return mcov_fail(MCOV_E_NOT_FOUND, "region '%s' was removed (%s)", r->name, r->path);
+        if (e)
+            return mcov_fail(MCOV_E_NOT_FOUND, "cannot open the lanes file of region '%s' (%s): %s",
+                             r->name, path, strerror(e));
+        return mcov_fail(MCOV_E_NOT_FOUND, "the lanes file of region '%s' is another file now (%s)",
+                         r->name, path);
     }
     track_lock(fd);
     uint64_t deadline = mcov_monotonic_ns() + MCOV_LANES_WAIT_NS;

@@ -100,10 +100,15 @@ static void after_fork_child(void)
      * descriptor keeps no one looking alive: without lanes (callback modules on a flag region)
      * it needs no descriptor of its own, and saves the open and the lock per input. */
     bool lanes = mcov_rt.inline_count > 0 || mcov_rt.region.kind != MCOV_REGION_FLAGS;
+    bool wants_own = !mcov_rt.serving_fork || lanes;
+    bool own = mcov_rt.attached && wants_own && own_descriptor(&mcov_rt.region);
     /* A lane is owned through a descriptor of the child's own, or not at all: one still the
-     * parent's (fd_pid) takes, folds and frees no lane. */
-    if (mcov_rt.attached && (!mcov_rt.serving_fork || lanes))
-        mcov_inline_after_fork(own_descriptor(&mcov_rt.region));
+     * parent's takes, folds and frees no lane (fd_pid 0: no process's, even where a pid
+     * namespace gives the child its parent's pid number). */
+    if (mcov_rt.attached && !own)
+        mcov_rt.region.fd_pid = 0;
+    if (mcov_rt.attached && wants_own)
+        mcov_inline_after_fork(own);
     mcov_unlock();
 }
 

@@ -136,8 +136,9 @@ struct mcov_region {
     dev_t dev;
     ino_t ino;
     uint64_t fd_tag; /* mcov_fd_tag of fd */
-    /* The process fd was opened in: a fork child shares its description, and with it the lane
-     * locks taken through it, which are then not the child's to take or release. */
+    /* The process fd was opened in (0: a fork child's, still its parent's): a fork child shares
+     * its description, and with it the lane locks taken through it, which are then not the
+     * child's to take or release. */
     pid_t fd_pid;
     uint8_t *base; /* the whole file, MAP_SHARED */
     uint64_t size;
@@ -296,9 +297,9 @@ MCOV_HIDDEN int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own
 MCOV_HIDDEN int mcov_lanes_reset(const struct mcov_region *r, int fd);
 /* Take a lane with a lock on fd: a free one while the owned lanes are within their budget, else
  * the first that can be locked (a dead owner's, folded first); MCOV_LANE_NONE_FREE if none can
- * be, MCOV_LANE_UNREACHABLE if the lanes cannot be reached (no lanes file, fd not r's own, the
- * lanes lock or file failed: the reason is the last error). The _locked form runs under a
- * shared lanes lock the caller holds. */
+ * be, MCOV_LANE_UNREACHABLE if the lanes cannot be reached (no lanes file or fd not r's own,
+ * with no error set; the lanes lock or file failed, with the reason as the last error). The
+ * _locked form runs under a shared lanes lock the caller holds. */
 #define MCOV_LANE_NONE_FREE (-1)
 #define MCOV_LANE_UNREACHABLE (-2)
 MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
@@ -398,7 +399,7 @@ struct mcov_runtime {
     uint32_t inline_count;          /* no-call modules registered */
     bool serving_fork;              /* the fork server is forking a child (forkserver.c) */
     int32_t lane;                   /* the lane this process owns in the attached region, or -1 */
-    bool lane_refused;              /* no lane was free: do not ask again in this attachment */
+    bool lane_refused;              /* no lane was taken: do not ask again in this attachment */
     unsigned long long dl_subs;     /* objects unloaded so far (dlpi_subs), at the last check */
     bool own_written;  /* an own view was opened once: the own window holds bytes to clear */
     bool layout_asked; /* get_total was called: its layout bounds copy/set_hitmap */

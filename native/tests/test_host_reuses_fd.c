@@ -297,22 +297,12 @@ static void host_opens_region_too(void *arg)
     close(kept);
 }
 
-/* The lanes file's name is removed while this process is attached, and the host puts another
- * file at its number: a no-call module that registers then can take no lane. Its stderr says
- * why (the lanes lock's line) and that the counters are private, never that no lane is free;
- * modules that need no lane print nothing about one. */
-static void lanes_unreachable(void *arg)
+/* Takes the lanes file out of reach of this process: its name removed, another file at its
+ * descriptor's number. */
+static void unlink_lanes_file(void)
 {
-    const char *name = arg;
-    char err_path[] = "/tmp/t-stderr-XXXXXX";
-    int err = mkstemp(err_path);
-    CHECK(err >= 0, "mkstemp");
-    unlink(err_path);
-    int saved = dup(STDERR_FILENO);
-    CHECK(saved >= 0 && dup2(err, STDERR_FILENO) == STDERR_FILENO, "redirect stderr");
-    CHECK(mcov_region_create(name, 1 << 16) == 0, "create: %s", mcov_last_error());
     int lanes = fd_of(".memcov-lanes-");
-    CHECK(lanes >= 0, "the creator holds no descriptor of the lanes file");
+    CHECK(lanes >= 0, "the process holds no descriptor of the lanes file");
     char self[64], lanes_path[4096] = "";
     snprintf(self, sizeof self, "/proc/self/fd/%d", lanes);
     ssize_t len = readlink(self, lanes_path, sizeof lanes_path - 1);
@@ -320,25 +310,95 @@ static void lanes_unreachable(void *arg)
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     CHECK(null >= 0 && dup2(null, lanes) == lanes, "dup2 over %d", lanes);
     close(null);
-    t_run_inputs(0, 0, t_input_count);
-    CHECK(dup2(saved, STDERR_FILENO) == STDERR_FILENO, "restore stderr");
-    char text[8192] = "";
-    ssize_t n = pread(err, text, sizeof text - 1, 0);
+}
+
+struct stderr_capture {
+    int file, saved;
+};
+
+static struct stderr_capture capture_stderr(void)
+{
+    char path[] = "/tmp/t-stderr-XXXXXX";
+    struct stderr_capture c = {mkstemp(path), dup(STDERR_FILENO)};
+    CHECK(c.file >= 0 && c.saved >= 0, "mkstemp, dup");
+    unlink(path);
+    CHECK(dup2(c.file, STDERR_FILENO) == STDERR_FILENO, "redirect stderr");
+    return c;
+}
+
+/* What was written to stderr since capture_stderr, which now goes where it went before. */
+static void captured_stderr(struct stderr_capture c, char *text, size_t size)
+{
+    CHECK(dup2(c.saved, STDERR_FILENO) == STDERR_FILENO, "restore stderr");
+    ssize_t n = pread(c.file, text, size - 1, 0);
     text[n > 0 ? n : 0] = 0;
-    close(err);
+    close(c.file);
+    close(c.saved);
+}
+
+/* A no-call module's process, or fork child, that can take no lane says why on stderr (the
+ * lanes lock's reason) and that its counters are private, never that no lane is free; modules
+ * that need no lane print nothing about one. who: "process" or "fork child". */
+static void check_no_lane_said(const char *text, const char *who)
+{
     /* No-call counters record into a lane; callback modules and flags on the base view do not. */
     if (!strcmp(t_samples(), "inline") || !strcmp(t_samples(), "mixed")) {
-        CHECK(strstr(text, "was removed") && strstr(text, "its lanes cannot be reached") &&
+        char says[64];
+        snprintf(says, sizeof says, "for this %s: cannot open the lanes file", who);
+        CHECK(strstr(text, says) && strstr(text, "No such file or directory") &&
                   strstr(text, "are private memory"),
-              "stderr does not say why no lane was taken:\n%s", text);
-        CHECK(!strstr(text, "no free lane"), "stderr says no lane is free:\n%s", text);
-        CHECK(mcov_module_count() == 2 && mcov_private_module_count() == 0,
-              "the modules did not register into the region");
+              "stderr does not say why the %s took no lane:\n%s", who, text);
+        CHECK(!strstr(text, "none is free") && !strstr(text, "was removed"),
+              "stderr gives another reason:\n%s", text);
     } else {
-        CHECK(!strstr(text, "lane"), "stderr speaks of a lane:\n%s", text);
-        CHECK(mcov_module_count() == 2 && mcov_private_module_count() == 0,
-              "the modules did not register into the region");
+        CHECK(!strstr(text, "no lane of region"), "stderr speaks of a lane:\n%s", text);
     }
+}
+
+static void fork_child_records(void *arg)
+{
+    (void)arg;
+    t_run_inputs(0, 0, t_input_count);
+    _exit(0);
+}
+
+/* The lanes file goes out of reach while this process is attached: a no-call module that
+ * registers then, and a fork child of a process that had a lane, take no lane, and say why. */
+static void lanes_unreachable(void *arg)
+{
+    const char *const *names = arg;
+    unsetenv("MEMCOV_QUIET");
+    char text[8192];
+
+    CHECK(mcov_region_create(names[0], 1 << 16) == 0, "create: %s", mcov_last_error());
+    unlink_lanes_file();
+    struct stderr_capture c = capture_stderr();
+    t_run_inputs(0, 0, t_input_count);
+    captured_stderr(c, text, sizeof text);
+    check_no_lane_said(text, "process");
+    CHECK(mcov_module_count() == 2 && mcov_private_module_count() == 0,
+          "the modules did not register into the region");
+
+    /* The next attachment asks for a lane again, and gets one. */
+    CHECK(mcov_region_create(names[1], 1 << 16) == 0, "create: %s", mcov_last_error());
+    t_run_inputs(0, 0, t_input_count / 2);
+    if (!strcmp(t_samples(), "inline") || !strcmp(t_samples(), "mixed")) {
+        mcov_lanes_header h;
+        int lanes = t_open_lanes(names[1], &h);
+        bool owns = false;
+        for (uint32_t k = 0; k < h.lane_count; k++) {
+            mcov_lane_entry e = t_lane_entry(lanes, k);
+            owns |= e.state != MCOV_LANE_FREE && e.owner_pid == (uint64_t)getpid();
+        }
+        close(lanes);
+        CHECK(owns, "refused a lane in one region, the process takes none in the next");
+    }
+    /* A process with a lane forks once the lanes file is out of reach: its child takes none. */
+    unlink_lanes_file();
+    c = capture_stderr();
+    t_wait_ok_within(t_fork(fork_child_records, NULL), 20000);
+    captured_stderr(c, text, sizeof text);
+    check_no_lane_said(text, "fork child");
     _exit(0);
 }
 
@@ -362,9 +422,10 @@ int main(void)
     mcov_detach();
     t_wait_ok_within(t_fork(host_opens_region_too, (void *)too), 20000);
     t_check_region_matches(too, &ref);
-    const char *unreachable = t_region_name("unreachable");
+    const char *unreachable[] = {t_region_name("unreachable"), t_region_name("unreachfork")};
     t_wait_ok_within(t_fork(lanes_unreachable, (void *)unreachable), 20000);
-    mcov_region_remove(unreachable);
+    mcov_region_remove(unreachable[0]);
+    mcov_region_remove(unreachable[1]);
     t_free_region(&ref);
     t_cleanup();
     return 0;
