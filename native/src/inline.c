@@ -416,6 +416,10 @@ static bool have_lane(void)
     if (mcov_rt.lane_refused)
         return false;
     const struct mcov_region *r = &mcov_rt.region;
+    /* Still its server's descriptor (fd_pid 0; a child that could not open the region again was
+     * refused at the fork): its first no-call module loaded after the fork. */
+    if (r->fd_pid == 0)
+        (void)mcov_region_own_descriptor();
     mcov_rt.lane = mcov_lane_take(r, r->fd);
     if (mcov_rt.lane < 0) {
         mcov_rt.lane_refused = true;

@@ -92,6 +92,11 @@ static bool own_descriptor(struct mcov_region *r)
     return true;
 }
 
+bool mcov_region_own_descriptor(void)
+{
+    return own_descriptor(&mcov_rt.region);
+}
+
 static void after_fork_child(void)
 {
     mcov_lanes_forget_locks();

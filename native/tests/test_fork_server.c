@@ -167,6 +167,29 @@ int main(void)
     CHECK(mcov_server_stop(c, 1000) == MCOV_OK, "stop");
     CHECK(mcov_server_stop(s, 1000) == MCOV_OK, "stop");
 
+    /* Callback modules alone at start-up, on a flag region: a child needs no lane at the fork and
+     * keeps its server's descriptor. One that then loads a no-call module takes a lane of its own,
+     * so what the module counted stays recorded when the child crashes. */
+    const char *late = t_region_name("latelane");
+    CHECK(mcov_region_create(late, 1 << 16) == 0, "create: %s", mcov_last_error());
+    const char *callback_argv[] = {MCOV_TEST_FORK_TARGET_CALLBACK, slot_path, NULL};
+    mcov_server *d = start_server(MCOV_TEST_FORK_TARGET_CALLBACK, callback_argv, late, slot, &st2);
+    CHECK(d != NULL, "callback-only server: %s", mcov_last_error());
+    fill(slot, "!dlopen-crash libmcov_sample_counts_inline.so");
+    o = run(d, 10000);
+    CHECK(o.kind == MCOV_RUN_ENDED && WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGABRT,
+          "dlopen and crash: kind %d status %#x", o.kind, (unsigned)o.status);
+    CHECK(mcov_server_stop(d, 1000) == MCOV_OK, "stop");
+    t_region_copy lr = t_read_region(late);
+    mcov_module_entry e[8];
+    uint32_t n = t_read_entries(late, e, 8);
+    int k = t_find_entry(e, n, "sample_counts");
+    CHECK(k >= 0, "the loaded module has no entry");
+    CHECK(e[k].base + e[k].edge_count <= lr.cursor, "the entry is past the cursor");
+    CHECK(t_count(lr.map + e[k].base, e[k].edge_count) > 0,
+          "what the no-call module loaded after the fork counted was lost in the child's crash");
+    t_free_region(&lr);
+
     /* Instrumented code only dlopen'ed (mcov_worker), or a program the started one execs: no server. */
     const char *worker_argv[] = {MCOV_TEST_WORKER, "0", "1", NULL};
     int32_t ended = 0;
