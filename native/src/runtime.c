@@ -87,7 +87,9 @@ static bool own_descriptor(struct mcov_region *r)
         close(fd);
         return false; /* the inherited descriptor stays: shared with the parent, but held */
     }
-    mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
+    /* The same number where the host had closed the old one: nothing of the old to drop. */
+    if (fd != r->fd)
+        mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
     mcov_region_keep_fd(r, fd);
     return true;
 }
@@ -103,7 +105,8 @@ static void after_fork_child(void)
     mcov_rt.region.faulted = 0; /* a fork copies no page table entries of shared file mappings */
     /* A fork server's child never outlives its server (it dies with it), so sharing the server's
      * descriptor keeps no one looking alive: without lanes (callback modules on a flag region)
-     * it needs no descriptor of its own, and saves the open and the lock per input. */
+     * it opens none of its own until a no-call module it loads needs a lane (have_lane), and
+     * saves the open and the lock per input. */
     bool lanes = mcov_rt.inline_count > 0 || mcov_rt.region.kind != MCOV_REGION_FLAGS;
     bool wants_own = !mcov_rt.serving_fork || lanes;
     bool own = mcov_rt.attached && wants_own && own_descriptor(&mcov_rt.region);
