@@ -108,15 +108,17 @@ static void after_fork_child(void)
      * it opens none of its own until a no-call module it loads needs a lane (have_lane), and
      * saves the open and the lock per input. */
     bool lanes = mcov_rt.inline_count > 0 || mcov_rt.region.kind != MCOV_REGION_FLAGS;
-    bool wants_own = !mcov_rt.serving_fork || lanes;
-    bool own = mcov_rt.attached && wants_own && own_descriptor(&mcov_rt.region);
-    /* A lane is owned through a descriptor of the child's own, or not at all: one still the
-     * parent's takes, folds and frees no lane (fd_pid 0: no process's, even where a pid
-     * namespace gives the child its parent's pid number). */
-    if (mcov_rt.attached && !own)
-        mcov_rt.region.fd_pid = 0;
-    if (mcov_rt.attached && wants_own)
-        mcov_inline_after_fork(own);
+    if (mcov_rt.attached) {
+        bool wants_own = !mcov_rt.serving_fork || lanes;
+        bool own = wants_own && own_descriptor(&mcov_rt.region);
+        /* A lane is owned through a descriptor of the child's own, or not at all: one still the
+         * parent's takes, folds and frees no lane (fd_pid 0: no process's, even where a pid
+         * namespace gives the child its parent's pid number). */
+        if (!own)
+            mcov_rt.region.fd_pid = 0;
+        if (wants_own)
+            mcov_inline_after_fork(own);
+    }
     mcov_unlock();
 }
 

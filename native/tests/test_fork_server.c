@@ -77,6 +77,23 @@ static mcov_run_outcome run(mcov_server *s, int32_t timeout_ms)
     return run_path(s, NULL, timeout_ms);
 }
 
+/* A server of program on the new region named region, whose first child aborts on text: the
+ * server lives on. */
+static mcov_server *start_and_crash(const char *program, const char *const *argv,
+                                    const char *region, int slot, const char *text)
+{
+    CHECK(mcov_region_create(region, 1 << 16) == 0, "create: %s", mcov_last_error());
+    int32_t status = 0;
+    mcov_server *s = start_server(program, argv, region, slot, &status);
+    CHECK(s != NULL, "server of %s: %s (status %d)", program, mcov_last_error(), (int)status);
+    fill(slot, text);
+    mcov_run_outcome o = run(s, 10000);
+    CHECK(o.kind == MCOV_RUN_ENDED && WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGABRT &&
+              !o.server_ended,
+          "%s: kind %d status %#x", text, o.kind, (unsigned)o.status);
+    return s;
+}
+
 int main(void)
 {
     int slot = memfd_create("fork-server-input", MFD_CLOEXEC);
@@ -150,15 +167,7 @@ int main(void)
     CHECK(o.kind == MCOV_RUN_TIMED_OUT && !o.server_ended && WIFSIGNALED(o.status),
           "hang: kind %d, server ended %u", o.kind, o.server_ended);
     const char *crashed = t_region_name("crashed");
-    CHECK(mcov_region_create(crashed, 1 << 16) == 0, "create: %s", mcov_last_error());
-    int32_t st2 = 0;
-    mcov_server *c = start_server(MCOV_TEST_FORK_TARGET, argv, crashed, slot, &st2);
-    CHECK(c != NULL, "second server: %s", mcov_last_error());
-    fill(slot, "!crash");
-    o = run(c, 10000);
-    CHECK(o.kind == MCOV_RUN_ENDED && WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGABRT &&
-              !o.server_ended,
-          "crash: kind %d status %#x", o.kind, (unsigned)o.status);
+    mcov_server *c = start_and_crash(MCOV_TEST_FORK_TARGET, argv, crashed, slot, "!crash");
     CHECK(t_region_edges(crashed) > 5, "the crashed child's edges stay: %llu",
           (unsigned long long)t_region_edges(crashed));
     fill(slot, "1+2");
@@ -171,15 +180,9 @@ int main(void)
      * keeps its server's descriptor. One that then loads a no-call module and opens its own view
      * takes a lane of its own, so what the module recorded stays when the child crashes. */
     const char *late = t_region_name("latelane");
-    CHECK(mcov_region_create(late, 1 << 16) == 0, "create: %s", mcov_last_error());
     const char *callback_argv[] = {MCOV_TEST_FORK_TARGET_CALLBACK, slot_path, NULL};
-    mcov_server *d = start_server(MCOV_TEST_FORK_TARGET_CALLBACK, callback_argv, late, slot, &st2);
-    CHECK(d != NULL, "callback-only server: %s", mcov_last_error());
-    fill(slot, "!dlopen-crash libmcov_sample_counts_inline.so");
-    o = run(d, 10000);
-    CHECK(o.kind == MCOV_RUN_ENDED && WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGABRT &&
-              !o.server_ended,
-          "dlopen and crash: kind %d status %#x", o.kind, (unsigned)o.status);
+    mcov_server *d = start_and_crash(MCOV_TEST_FORK_TARGET_CALLBACK, callback_argv, late, slot,
+                                     "!dlopen-crash libmcov_sample_counts_inline.so");
     CHECK(mcov_server_stop(d, 1000) == MCOV_OK, "stop");
     t_region_copy lr = t_read_region(late);
     mcov_module_entry e[8];

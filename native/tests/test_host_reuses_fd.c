@@ -24,6 +24,15 @@ static bool names_file(const char *target, const char *prefix)
     return slash && strncmp(slash + 1, prefix, strlen(prefix)) == 0;
 }
 
+/* What descriptor fd opens, as /proc/self/fd shows it ("" if nothing). */
+static void fd_target(int fd, char target[4096])
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, target, 4095);
+    target[n > 0 ? n : 0] = 0;
+}
+
 static void open_fds(char open[T_MAX_FD])
 {
     for (int fd = 0; fd < T_MAX_FD; fd++)
@@ -56,10 +65,8 @@ static void check_fds(const char covered[T_MAX_FD], const struct stat *st)
         if (covered[fd])
             CHECK(fstat(fd, &s) == 0 && s.st_dev == st->st_dev && s.st_ino == st->st_ino,
                   "fd %d no longer holds the host's file", fd);
-        char path[64], target[4096] = "";
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(path, target, sizeof target - 1);
-        target[n > 0 ? n : 0] = 0;
+        char target[4096];
+        fd_target(fd, target);
         CHECK(!names_file(target, "memcov-") && !names_file(target, ".memcov-lanes-"),
               "fd %d holds a region or its lanes file (%s)", fd, target);
     }
@@ -149,10 +156,8 @@ static void host_closes(void *arg)
     CHECK(mcov_attach(name) == 0, "attach: %s", mcov_last_error());
     int closed = 0;
     for (int fd = 3; fd < T_MAX_FD; fd++) {
-        char path[64], target[4096] = "";
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(path, target, sizeof target - 1);
-        target[n > 0 ? n : 0] = 0;
+        char target[4096];
+        fd_target(fd, target);
         if (names_file(target, "memcov-")) {
             close(fd);
             closed++;
@@ -171,10 +176,8 @@ static int fd_of(const char *prefix)
 {
     int found = -1;
     for (int fd = 3; fd < T_MAX_FD; fd++) {
-        char path[64], target[4096] = "";
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(path, target, sizeof target - 1);
-        target[n > 0 ? n : 0] = 0;
+        char target[4096];
+        fd_target(fd, target);
         if (names_file(target, prefix)) {
             CHECK(found < 0, "two descriptors of %s: %d and %d", prefix, found, fd);
             found = fd;
@@ -272,10 +275,8 @@ static void host_opens_region_too(void *arg)
     open_fds(now);
     int tool = -1;
     for (int fd = 3; fd < T_MAX_FD && tool < 0; fd++) {
-        char path[64], target[4096] = "";
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(path, target, sizeof target - 1);
-        target[n > 0 ? n : 0] = 0;
+        char target[4096];
+        fd_target(fd, target);
         if (now[fd] && !before[fd] && names_file(target, "memcov-"))
             tool = fd;
     }
@@ -303,10 +304,9 @@ static void unlink_lanes_file(void)
 {
     int lanes = fd_of(".memcov-lanes-");
     CHECK(lanes >= 0, "the process holds no descriptor of the lanes file");
-    char self[64], lanes_path[4096] = "";
-    snprintf(self, sizeof self, "/proc/self/fd/%d", lanes);
-    ssize_t len = readlink(self, lanes_path, sizeof lanes_path - 1);
-    CHECK(len > 0 && unlink(lanes_path) == 0, "unlink the lanes file");
+    char lanes_path[4096];
+    fd_target(lanes, lanes_path);
+    CHECK(lanes_path[0] && unlink(lanes_path) == 0, "unlink the lanes file");
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     CHECK(null >= 0 && dup2(null, lanes) == lanes, "dup2 over %d", lanes);
     close(null);
