@@ -294,8 +294,8 @@ void mcov_inline_fold_lane(bool at_exit)
      * a read before then would make the classes of partial counts stick. */
     if (mcov_counts_classes() && !at_exit)
         return;
-    /* A flag region's lane is left at exit for readers, which fold a dead owner's lane through
-     * mappings they have: folding it here would fault in the region's pages first. */
+    /* A flag region's lane is left at exit, as after _exit: the next process taking a lane, or a
+     * reader, folds it once this process is gone, and a fold here would be done again then. */
     if (at_exit && !mcov_counts_classes())
         return;
     /* At exit a count ends: cleared with its fold, so that nothing counted by destructors and

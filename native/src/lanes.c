@@ -69,6 +69,11 @@ static void buffer_put(struct lane_buffer *b)
  * directory (a container's is often 64 MiB). */
 #define MCOV_OWNED_LANES_BUDGET (256ull << 20)
 
+/* How many owned lanes a process taking one tries to lock, looking for a dead owner's to reuse (a
+ * system call each), and up to what size it keeps a reused lane's pages. */
+#define MCOV_DEAD_LANE_TRIES 8u
+#define MCOV_LANE_REUSE_BYTES (1ull << 20)
+
 const char *mcov_dir_of(const char *region_path, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", region_path);
@@ -575,10 +580,12 @@ static bool fold_from_file(const struct mcov_region *r, int io, uint32_t k, uint
     return whole;
 }
 
-/* Zeros over [at, at + n) of the lanes file: a hole where one can be punched, else written. */
-static bool clear_range(int io, uint64_t at, uint64_t n)
+/* Zeros over [at, at + n) of the lanes file: a hole where one can be punched (unless keep_pages),
+ * else written. */
+static bool clear_range(int io, uint64_t at, uint64_t n, bool keep_pages)
 {
-    if (fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)at, (off_t)n) == 0)
+    if (!keep_pages &&
+        fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)at, (off_t)n) == 0)
         return true;
     struct lane_buffer b;
     buffer_get(&b, 1);
@@ -592,15 +599,17 @@ static bool clear_range(int io, uint64_t at, uint64_t n)
     return written;
 }
 
-/* Give lane k's memory back and free it; the caller holds its lock. False, and the lane left
- * taken, if what it held cannot be cleared: a reserve does not clear, so its next owner's lane
- * and mask would start with it. */
-static bool free_lane(const struct mcov_region *r, int io, uint32_t k)
+/* Give lane k's memory back and free it; the caller holds its lock. With keep_pages its bytes are
+ * zeroed in place instead, for the caller to take it next. False, and the lane left taken, if what
+ * it held cannot be cleared: a reserve does not clear, so its next owner's lane and mask would
+ * start with it. */
+static bool free_lane(const struct mcov_region *r, int io, uint32_t k, bool keep_pages)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     uint64_t extent = mcov_lane_extent(r, k);
-    if (extent && (!clear_range(io, lane_offset(r, k), extent) ||
-                   !clear_range(io, lane_offset(r, k) + r->capacity, extent)))
+    /* A kept lane's mask is punched all the same: it is seldom more than holes. */
+    if (extent && (!clear_range(io, lane_offset(r, k), extent, keep_pages) ||
+                   !clear_range(io, lane_offset(r, k) + r->capacity, extent, false)))
         return false;
     __atomic_store_n(&e->extent, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&e->mask_epoch, 0, __ATOMIC_RELEASE);
@@ -647,7 +656,7 @@ int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
         bool whole = fold_from_file(r, io, k, epoch);
         all &= whole;
         if (dead && whole) /* its owner died: what it held is in the map now */
-            free_lane(r, io, k);
+            free_lane(r, io, k, false);
         if (dead)
             lane_lock(fd, k, F_UNLCK);
     }
@@ -745,7 +754,7 @@ int mcov_lanes_reset(const struct mcov_region *r, int fd)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE)
             continue;
         if (lane_lock(fd, k, F_WRLCK)) { /* dead: what it held is cleared with the map */
-            free_lane(r, io, k); /* or left with the last epoch's stamps: none of it counts */
+            free_lane(r, io, k, false); /* or left with the last epoch's stamps: none counts */
             lane_lock(fd, k, F_UNLCK);
         } else {
             mask_live_lane(r, io, k, epoch);
@@ -755,14 +764,18 @@ int mcov_lanes_reset(const struct mcov_region *r, int fd)
     return MCOV_OK;
 }
 
-/* Take lane k if its byte can be locked on fd (a dead owner's lane is folded and freed first). */
+/* Take lane k if its byte can be locked on fd. A dead owner's lane is folded first, then cleared in
+ * place up to MCOV_LANE_REUSE_BYTES: its pages are the taker's next, whose first write to each
+ * then finds it allocated (a first write to a punched page allocates and zeroes it, several times
+ * the cost in a VM); a larger one gives its memory back. */
 static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     if (!lane_lock(fd, k, F_WRLCK))
         return false; /* another process owns it */
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE) {
-        if (!fold_from_file(r, io, k, mcov_region_epoch(r)) || !free_lane(r, io, k)) {
+        bool keep = mcov_lane_extent(r, k) <= MCOV_LANE_REUSE_BYTES;
+        if (!fold_from_file(r, io, k, mcov_region_epoch(r)) || !free_lane(r, io, k, keep)) {
             lane_lock(fd, k, F_UNLCK); /* left for a later fold */
             return false;
         }
@@ -777,11 +790,12 @@ static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
     return true;
 }
 
-/* A free lane first, while the owned lanes hold less than the budget (MCOV_OWNED_LANES_BUDGET). A
- * dead owner's lane is left to readers, which fold it through mappings of the map they made long
- * ago; folding it here would fault the region's pages in first, most of a short-lived worker's
- * start-up. Beyond the budget, or when no lane is free, the first lane that can be locked is
- * taken, a dead owner's folded first, so that dead lanes stay in bounds when no one reads. */
+/* A dead owner's lane first, among the first MCOV_DEAD_LANE_TRIES owned lanes (a lock attempt
+ * each): its fold costs less than the page faults its kept pages save, and a campaign of
+ * short-lived workers leaves about as many lanes as run at once. Then a free lane, while the owned
+ * lanes hold less than the budget (MCOV_OWNED_LANES_BUDGET). Beyond the budget, or when no lane is
+ * free, the first lane that can be locked is taken, so that dead lanes stay in bounds when no one
+ * reads. */
 static int32_t take_under_lock(const struct mcov_region *r, int fd)
 {
     int io = lanes_io(r);
@@ -799,6 +813,14 @@ static int32_t take_under_lock(const struct mcov_region *r, int fd)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE)
             held += mcov_lane_extent(r, k);
     int32_t taken = MCOV_LANE_NONE_FREE;
+    for (uint32_t k = 0, tries = 0; taken < 0 && tries < MCOV_DEAD_LANE_TRIES && k < r->lanes.count;
+         k++) {
+        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_OWNED)
+            continue;
+        tries++;
+        if (take_lane(r, io, fd, k))
+            taken = (int32_t)k;
+    }
     for (uint32_t k = 0; taken < 0 && held < budget && k < r->lanes.count; k++)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE &&
             take_lane(r, io, fd, k))
@@ -931,7 +953,7 @@ void mcov_lane_release(const struct mcov_region *r, int fd, int32_t k)
     /* Not cleared: it stays this process's, for readers to fold and free once it is gone. Nor
      * unlocked through a descriptor that is not this process's own: the lock lives on until exit
      * in the description the region's mapping keeps. */
-    if (free_lane(r, io, (uint32_t)k) && mcov_region_fd_own(r, fd))
+    if (free_lane(r, io, (uint32_t)k, false) && mcov_region_fd_own(r, fd))
         lane_lock(fd, (uint32_t)k, F_UNLCK);
     if (lock >= 0)
         mcov_lanes_unlock(lock);

@@ -1,0 +1,174 @@
+/* A process that ends in a flag region leaves its lane to readers, and the next process to take a
+ * lane takes that dead owner's: it folds the lane into the map first, and clears it, so that it
+ * starts from zero. Two workers that count with the counters sample one after the other (the
+ * first ending with _exit, the second with exit) leave one owned lane, the second's; the map then
+ * holds the first's edges, and a reader's count is the union of both, as one process doing both
+ * counts. In a hit-count region, two workers that
+ * each count once and end without destructors (_exit, so that neither folds its own lane) leave
+ * the classes of one count, not of two: the second worker's counts did not start from the
+ * first's. */
+#define _GNU_SOURCE
+#include "support.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct work {
+    const char *name;
+    int once;       /* run counts_once */
+    int loop_times; /* run counts_loop this many times */
+    int quick;      /* end with _exit: no destructor folds the lane */
+};
+
+/* Attach, count, and end with exit (destructors run), as a worker that returns from main, or
+ * with _exit. */
+static void worker(void *arg)
+{
+    const struct work *w = arg;
+    if (mcov_attach(w->name) != 0)
+        _exit(3);
+    void *lib = t_load("libmcov_sample_counts_inline.so");
+    int64_t (*once)(void) = (int64_t (*)(void))dlsym(lib, "counts_once");
+    int64_t (*loop)(int64_t) = (int64_t (*)(int64_t))dlsym(lib, "counts_loop");
+    if (!once || !loop)
+        _exit(4);
+    if (w->once)
+        once();
+    if (w->loop_times)
+        loop(w->loop_times);
+    if (w->quick)
+        _exit(0);
+    exit(0);
+}
+
+/* The lanes of region name that are owned: their owners' pids in owners[] and their numbers in
+ * lanes[], how many. */
+static int owned_lanes(const char *name, pid_t *owners, uint32_t *lanes)
+{
+    int fd = t_open_lanes(name, NULL);
+    int n = 0;
+    for (uint32_t k = 0; k < MCOV_LANE_COUNT; k++) {
+        mcov_lane_entry e = t_lane_entry(fd, k);
+        if (e.state != MCOV_LANE_FREE) {
+            CHECK(e.extent > 0, "owned lane %u holds nothing", k);
+            lanes[n] = k;
+            owners[n++] = (pid_t)e.owner_pid;
+        }
+    }
+    close(fd);
+    return n;
+}
+
+/* The edges region name's map holds, read from its file as it is: no lane folded first. */
+static uint64_t map_edges(const char *name)
+{
+    char path[4096];
+    t_region_path(name, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW);
+    struct stat st;
+    CHECK(fd >= 0 && fstat(fd, &st) == 0, "open %s", path);
+    uint8_t *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    CHECK(base != MAP_FAILED, "mmap %s", path);
+    const mcov_region_header *h = (const mcov_region_header *)base;
+    CHECK(h->map_offset + h->alloc_cursor <= (uint64_t)st.st_size, "size of %s", path);
+    uint64_t n = t_count(base + h->map_offset, h->alloc_cursor);
+    munmap(base, (size_t)st.st_size);
+    close(fd);
+    return n;
+}
+
+static uint64_t count_as_reader(const char *name)
+{
+    CHECK(mcov_attach(name) == 0, "attach: %s", mcov_last_error());
+    uint64_t edges = mcov_get_now64();
+    mcov_detach();
+    return edges;
+}
+
+/* A region made by this process, which then lets go of it. */
+static const char *new_region(const char *tag, int counts)
+{
+    const char *name = t_region_name(tag);
+    CHECK((counts ? mcov_region_create_counts(name, 1 << 16) : mcov_region_create(name, 1 << 16)) ==
+              0,
+          "create: %s", mcov_last_error());
+    mcov_detach();
+    return name;
+}
+
+static void flags(void)
+{
+    pid_t owners[MCOV_LANE_COUNT];
+    uint32_t lanes[MCOV_LANE_COUNT];
+    /* References: one process counting once, one doing both counts. */
+    const char *once = new_region("once", 0);
+    struct work first_only = {once, 1, 0, 0};
+    t_wait_ok(t_fork(worker, &first_only));
+    uint64_t once_edges = count_as_reader(once);
+    const char *one = new_region("one", 0);
+    struct work both = {one, 1, 5, 0};
+    t_wait_ok(t_fork(worker, &both));
+    uint64_t reference = count_as_reader(one);
+    CHECK(once_edges > 0 && reference > once_edges,
+          "the counters sample reached %llu, then %llu edges", (unsigned long long)once_edges,
+          (unsigned long long)reference);
+    CHECK_EQ_U64(owned_lanes(one, owners, lanes), 0);
+
+    const char *name = new_region("two", 0);
+    struct work first = {name, 1, 0, 1}, second = {name, 0, 5, 0};
+    pid_t a = t_fork(worker, &first);
+    t_wait_ok(a);
+    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
+    CHECK(owners[0] == a, "the lane left is pid %d's, not the first worker's (%d)", (int)owners[0],
+          (int)a);
+    uint32_t lane = lanes[0];
+    CHECK_EQ_U64(map_edges(name), 0); /* left to readers */
+    pid_t b = t_fork(worker, &second);
+    t_wait_ok(b);
+    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
+    CHECK(owners[0] == b && lanes[0] == lane,
+          "the lane left is pid %d's, lane %u, not the second worker's (%d), lane %u",
+          (int)owners[0], lanes[0], (int)b, lane);
+    CHECK_EQ_U64(map_edges(name), once_edges); /* the first's, folded by the second */
+    CHECK_EQ_U64(count_as_reader(name), reference);
+    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 0);
+}
+
+static void counts(void)
+{
+    pid_t owners[MCOV_LANE_COUNT];
+    uint32_t lanes[MCOV_LANE_COUNT];
+    const char *one = new_region("counts-one", 1);
+    struct work once = {one, 1, 0, 1};
+    t_wait_ok(t_fork(worker, &once));
+    CHECK(count_as_reader(one) > 0, "the counters sample reached no edges");
+    t_region_copy reference = t_read_region(one);
+
+    const char *name = new_region("counts-two", 1);
+    struct work first = {name, 1, 0, 1};
+    t_wait_ok(t_fork(worker, &first));
+    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
+    uint32_t lane = lanes[0];
+    pid_t b = t_fork(worker, &first);
+    t_wait_ok(b);
+    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
+    CHECK(owners[0] == b && lanes[0] == lane,
+          "the lane left is pid %d's, lane %u, not the second worker's (%d), lane %u",
+          (int)owners[0], lanes[0], (int)b, lane);
+    count_as_reader(name);
+    t_check_region_matches(name, &reference);
+    t_free_region(&reference);
+}
+
+int main(void)
+{
+    flags();
+    counts();
+    t_cleanup();
+    return 0;
+}
