@@ -17,7 +17,8 @@
  *   lane        Memcov, no-call mode: it registers a module of EDGES counters laid out as
  *               memcov-inline.ld lays them out, attaches (which also takes a lane and maps it over
  *               the counters) and counts as the compiler's NeverZero increments do; its lane
- *               outlives it, and the parent's count folds every lane into the map.
+ *               outlives it: the next worker to take a lane folds it into the map and reuses it, and the
+ *               parent's count folds the lanes left.
  *   startup     Memcov's own part of region-env's start-up: the worker faults its guard pages in
  *               and times a numbering of them (the stores a guard init makes), clears them, then
  *               times the guard init with MEMCOV_REGION set; own_ns is the difference, and

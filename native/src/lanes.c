@@ -64,13 +64,13 @@ static void buffer_put(struct lane_buffer *b)
 }
 
 /* How many bytes the owned lanes (live or dead) may hold before a process taking a lane folds a
- * dead owner's rather than take a free one; also never more than half of what the file system
- * has free, so that dead lanes do not crowd out the lanes of live processes in a small shm
- * directory (a container's is often 64 MiB). */
+ * dead owner's of any size rather than take a free one; also never more than half of what the
+ * file system has free, so that dead lanes do not crowd out the lanes of live processes in a small
+ * shm directory (a container's is often 64 MiB). */
 #define MCOV_OWNED_LANES_BUDGET (256ull << 20)
 
-/* How many owned lanes a process taking one tries to lock, looking for a dead owner's to reuse (a
- * system call each), and up to what size it keeps a reused lane's pages. */
+/* Up to what extent a process taking a lane reuses a dead owner's first, keeping its pages, and
+ * how many such owned lanes it tries to lock (a system call each). */
 #define MCOV_DEAD_LANE_TRIES 8u
 #define MCOV_LANE_REUSE_BYTES (1ull << 20)
 
@@ -554,13 +554,57 @@ static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint
     }
 }
 
+static bool has_data(const uint8_t *p, uint64_t n)
+{
+    uint64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w)
+            return true;
+    }
+    for (; i < n; i++)
+        if (p[i])
+            return true;
+    return false;
+}
+
+/* Zeros over the pages of [at, at + n) of the lanes file whose bytes, read into buf, hold one that
+ * is not zero: a run of them at a time, from buf itself. Pages of zeros are left alone: a write
+ * would fill a hole among them. False if a write fails. */
+static uint64_t page_end(uint64_t i, uint64_t n)
+{
+    return i + 4096 < n ? i + 4096 : n;
+}
+
+static bool zero_pages_with_data(int io, uint8_t *buf, uint64_t n, uint64_t at)
+{
+    for (uint64_t i = 0; i < n;) {
+        uint64_t from = i;
+        while (i < n && has_data(buf + i, page_end(i, n) - i))
+            i = page_end(i, n);
+        if (i == from) {
+            i = page_end(i, n);
+            continue;
+        }
+        memset(buf + from, 0, i - from);
+        if (pwrite(io, buf + from, i - from, (off_t)(at + from)) != (ssize_t)(i - from))
+            return false;
+    }
+    return true;
+}
+
 /* Fold what lane k counts for into the map, through the file: lanes of other processes are not
- * mapped here. False if part of it could not be read: the lane must not be freed then. */
-static bool fold_from_file(const struct mcov_region *r, int io, uint32_t k, uint64_t epoch)
+ * mapped here. With *clear, each chunk's pages that hold data are then written with zeros (its
+ * owner is dead: the caller holds its lock); *clear ends false if a write failed. False if part of
+ * the lane could not be read: the lane must not be freed then. */
+static bool fold_from_file(const struct mcov_region *r, int io, uint32_t k, uint64_t epoch,
+                           bool *clear)
 {
     enum mcov_lane_part part = mcov_lane_part(r, k, epoch);
     uint64_t n = mcov_lane_extent(r, k);
-    if (part == MCOV_LANE_NONE || n == 0)
+    bool clearing = clear && *clear;
+    if (n == 0 || (part == MCOV_LANE_NONE && !clearing))
         return true;
     struct lane_buffer b;
     buffer_get(&b, 2);
@@ -572,44 +616,51 @@ static bool fold_from_file(const struct mcov_region *r, int io, uint32_t k, uint
         whole = mcov_read_at(io, buf, want, at + done) &&
                 (part != MCOV_LANE_BEYOND_MASK ||
                  mcov_read_at(io, mask, want, at + r->capacity + done));
-        if (whole)
+        if (whole && part != MCOV_LANE_NONE)
             or_lane(r->map + done, buf, part == MCOV_LANE_BEYOND_MASK ? mask : NULL, want,
                     r->kind == MCOV_REGION_CLASSES);
+        if (whole && clearing && !zero_pages_with_data(io, buf, want, at + done))
+            clearing = false;
     }
     buffer_put(&b);
+    if (clear)
+        *clear = clearing;
     return whole;
 }
 
-/* Zeros over [at, at + n) of the lanes file: a hole where one can be punched (unless keep_pages),
- * else written. */
-static bool clear_range(int io, uint64_t at, uint64_t n, bool keep_pages)
+/* Zeros over [at, at + punch) of the lanes file, a hole; where none can be punched, zeros written
+ * over [at, at + write) (write <= punch: what lies beyond holds zeros already). */
+static bool clear_range(int io, uint64_t at, uint64_t punch, uint64_t write)
 {
-    if (!keep_pages &&
-        fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)at, (off_t)n) == 0)
+    if (fallocate(io, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)at, (off_t)punch) == 0)
         return true;
     struct lane_buffer b;
     buffer_get(&b, 1);
     memset(b.p, 0, b.size);
     bool written = true;
-    for (uint64_t done = 0; written && done < n; done += b.size) {
-        uint64_t want = n - done < b.size ? n - done : b.size;
+    for (uint64_t done = 0; written && done < write; done += b.size) {
+        uint64_t want = write - done < b.size ? write - done : b.size;
         written = pwrite(io, b.p, want, (off_t)(at + done)) == (ssize_t)want;
     }
     buffer_put(&b);
     return written;
 }
 
-/* Give lane k's memory back and free it; the caller holds its lock. With keep_pages its bytes are
- * zeroed in place instead, for the caller to take it next. False, and the lane left taken, if what
- * it held cannot be cleared: a reserve does not clear, so its next owner's lane and mask would
- * start with it. */
-static bool free_lane(const struct mcov_region *r, int io, uint32_t k, bool keep_pages)
+/* Give lane k's memory back and free it; the caller holds its lock. With lane_clear, its bytes are
+ * zero already (cleared in place by the fold, for the caller to take it next), and only its mask
+ * is punched. Otherwise the punch reaches past its extent to MCOV_LANE_REUSE_BYTES: a lane reused
+ * in place keeps the pages its earlier owner's extent reached. False, and the lane left taken,
+ * if what it held cannot be cleared: a reserve does not clear, so its next owner's lane and mask
+ * would start with it. */
+static bool free_lane(const struct mcov_region *r, int io, uint32_t k, bool lane_clear)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     uint64_t extent = mcov_lane_extent(r, k);
-    /* A kept lane's mask is punched all the same: it is seldom more than holes. */
-    if (extent && (!clear_range(io, lane_offset(r, k), extent, keep_pages) ||
-                   !clear_range(io, lane_offset(r, k) + r->capacity, extent, false)))
+    uint64_t at = lane_offset(r, k);
+    uint64_t kept = r->capacity < MCOV_LANE_REUSE_BYTES ? r->capacity : MCOV_LANE_REUSE_BYTES;
+    if (!lane_clear && !clear_range(io, at, extent > kept ? extent : kept, extent))
+        return false;
+    if (extent && !clear_range(io, at + r->capacity, extent, extent))
         return false;
     __atomic_store_n(&e->extent, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&e->mask_epoch, 0, __ATOMIC_RELEASE);
@@ -653,7 +704,7 @@ int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
          * (docs/semantics.md, "Hit counts"). */
         if (!dead && r->kind == MCOV_REGION_CLASSES)
             continue;
-        bool whole = fold_from_file(r, io, k, epoch);
+        bool whole = fold_from_file(r, io, k, epoch, NULL);
         all &= whole;
         if (dead && whole) /* its owner died: what it held is in the map now */
             free_lane(r, io, k, false);
@@ -764,18 +815,20 @@ int mcov_lanes_reset(const struct mcov_region *r, int fd)
     return MCOV_OK;
 }
 
-/* Take lane k if its byte can be locked on fd. A dead owner's lane is folded first, then cleared in
- * place up to MCOV_LANE_REUSE_BYTES: its pages are the taker's next, whose first write to each
- * then finds it allocated (a first write to a punched page allocates and zeroes it, several times
- * the cost in a VM); a larger one gives its memory back. */
+/* Take lane k if its byte can be locked on fd. A dead owner's lane is folded first; up to
+ * MCOV_LANE_REUSE_BYTES it is cleared in place as it is folded, so that its pages are the taker's
+ * next, whose first write to each then finds it allocated (a first write to a punched page
+ * allocates and zeroes it, several times the cost in a VM); a larger one, or one whose clearing
+ * failed, is punched out. */
 static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     if (!lane_lock(fd, k, F_WRLCK))
         return false; /* another process owns it */
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE) {
-        bool keep = mcov_lane_extent(r, k) <= MCOV_LANE_REUSE_BYTES;
-        if (!fold_from_file(r, io, k, mcov_region_epoch(r)) || !free_lane(r, io, k, keep)) {
+        bool cleared = mcov_lane_extent(r, k) <= MCOV_LANE_REUSE_BYTES;
+        if (!fold_from_file(r, io, k, mcov_region_epoch(r), &cleared) ||
+            !free_lane(r, io, k, cleared)) {
             lane_lock(fd, k, F_UNLCK); /* left for a later fold */
             return false;
         }
@@ -790,12 +843,13 @@ static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
     return true;
 }
 
-/* A dead owner's lane first, among the first MCOV_DEAD_LANE_TRIES owned lanes (a lock attempt
- * each): its fold costs less than the page faults its kept pages save, and a campaign of
- * short-lived workers leaves about as many lanes as run at once. Then a free lane, while the owned
- * lanes hold less than the budget (MCOV_OWNED_LANES_BUDGET). Beyond the budget, or when no lane is
- * free, the first lane that can be locked is taken, so that dead lanes stay in bounds when no one
- * reads. */
+/* A dead owner's lane of up to MCOV_LANE_REUSE_BYTES first, among the first MCOV_DEAD_LANE_TRIES
+ * such owned lanes (a lock attempt each): its fold costs less than the page faults its kept pages
+ * save, and a campaign of short-lived workers leaves about as many lanes as run at once. Then a
+ * free lane, while the owned lanes hold less than the budget (MCOV_OWNED_LANES_BUDGET): a larger
+ * dead lane is left to readers, as its fold would cost the taker more than it saves. Beyond the
+ * budget, or when no lane is free, the first lane that can be locked is taken, so that dead lanes
+ * stay in bounds when no one reads. */
 static int32_t take_under_lock(const struct mcov_region *r, int fd)
 {
     int io = lanes_io(r);
@@ -815,7 +869,8 @@ static int32_t take_under_lock(const struct mcov_region *r, int fd)
     int32_t taken = MCOV_LANE_NONE_FREE;
     for (uint32_t k = 0, tries = 0; taken < 0 && tries < MCOV_DEAD_LANE_TRIES && k < r->lanes.count;
          k++) {
-        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_OWNED)
+        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_OWNED ||
+            mcov_lane_extent(r, k) > MCOV_LANE_REUSE_BYTES)
             continue;
         tries++;
         if (take_lane(r, io, fd, k))

@@ -298,11 +298,12 @@ MCOV_HIDDEN int mcov_lanes_reset(const struct mcov_region *r, int fd);
 /* The process's region held through a descriptor of its own, opened again (false: it kept
  * the one it had). A fork server's child that needs no lane at the fork keeps its server's. */
 MCOV_HIDDEN bool mcov_region_own_descriptor(void);
-/* Take a lane with a lock on fd: a free one while the owned lanes are within their budget, else
- * the first that can be locked (a dead owner's, folded first); MCOV_LANE_NONE_FREE if none can
- * be, MCOV_LANE_UNREACHABLE if the lanes cannot be reached (no lanes file or fd not r's own,
- * with no error set; the lanes lock or file failed, with the reason as the last error). The
- * _locked form runs under a shared lanes lock the caller holds. */
+/* Take a lane with a lock on fd: a small dead owner's first (folded, and cleared in place), else a
+ * free one while the owned lanes are within their budget, else the first that can be locked (a
+ * dead owner's, folded first); MCOV_LANE_NONE_FREE if none can be, MCOV_LANE_UNREACHABLE if the
+ * lanes cannot be reached (no lanes file or fd not r's own, with no error set; the lanes lock or
+ * file failed, with the reason as the last error). The _locked form runs under a shared lanes
+ * lock the caller holds. */
 #define MCOV_LANE_NONE_FREE (-1)
 #define MCOV_LANE_UNREACHABLE (-2)
 MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);

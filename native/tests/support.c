@@ -465,6 +465,15 @@ int t_open_lanes(const char *name, mcov_lanes_header *header)
     return fd;
 }
 
+void t_check_lanes_hold_no_page(int fd, const mcov_lanes_header *lh)
+{
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0, "fstat lanes");
+    CHECK((uint64_t)st.st_blocks * 512u <= lh->lanes_offset,
+          "the lanes file holds %llu bytes once its lanes were freed, its table %llu",
+          (unsigned long long)st.st_blocks * 512u, (unsigned long long)lh->lanes_offset);
+}
+
 mcov_lane_entry t_lane_entry(int fd, uint32_t k)
 {
     mcov_lane_entry e;

@@ -101,6 +101,9 @@ uint64_t t_resident_kib_at(const char *path, long offset);
 int t_open_lanes(const char *name, mcov_lanes_header *header);
 /* Entry k of the lane table of the lanes file open at fd. */
 mcov_lane_entry t_lane_entry(int fd, uint32_t k);
+/* CHECK that the lanes file open at fd holds no page beyond its table (header lh): every lane's
+ * memory was given back. */
+void t_check_lanes_hold_no_page(int fd, const mcov_lanes_header *lh);
 
 /* pipe(2) with O_CLOEXEC, CHECKed. */
 void t_pipe(int fds[2]);

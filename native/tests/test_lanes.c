@@ -150,11 +150,7 @@ static void killed_workers_leave_no_lane(const t_region_copy *ref)
         CHECK(e.state == MCOV_LANE_FREE && e.extent == 0, "lane %u: state %u, extent %" PRIu64,
               k, e.state, e.extent);
     }
-    struct stat st;
-    CHECK(fstat(lanes, &st) == 0, "fstat lanes");
-    CHECK((uint64_t)st.st_blocks * 512u <= lh.lanes_offset,
-          "the lanes file holds %llu bytes after every lane was freed, its table %llu",
-          (unsigned long long)st.st_blocks * 512u, (unsigned long long)lh.lanes_offset);
+    t_check_lanes_hold_no_page(lanes, &lh);
     close(lanes);
     close(ready[0]);
     close(ready[1]);

@@ -3,7 +3,8 @@
  * starts from zero. Two workers that count with the counters sample one after the other (the
  * first ending with _exit, the second with exit) leave one owned lane, the second's; the map then
  * holds the first's edges, and a reader's count is the union of both, as one process doing both
- * counts. In a hit-count region, two workers that
+ * counts. The first also runs the no-call sample A, so its lane reaches further than the
+ * second's: once a reader has freed the lane, the lanes file holds no page of it. In a hit-count region, two workers that
  * each count once and end without destructors (_exit, so that neither folds its own lane) leave
  * the classes of one count, not of two: the second worker's counts did not start from the
  * first's. */
@@ -23,6 +24,7 @@ struct work {
     int once;       /* run counts_once */
     int loop_times; /* run counts_loop this many times */
     int quick;      /* end with _exit: no destructor folds the lane */
+    int sample_a;   /* load the no-call sample A too, after the counters sample */
 };
 
 /* Attach, count, and end with exit (destructors run), as a worker that returns from main, or
@@ -37,6 +39,8 @@ static void worker(void *arg)
     int64_t (*loop)(int64_t) = (int64_t (*)(int64_t))dlsym(lib, "counts_loop");
     if (!once || !loop)
         _exit(4);
+    if (w->sample_a)
+        t_sym(t_load("libmcov_sample_a_inline.so"), "sample_a_run")("1+2*3");
     if (w->once)
         once();
     if (w->loop_times)
@@ -105,13 +109,13 @@ static void flags(void)
 {
     pid_t owners[MCOV_LANE_COUNT];
     uint32_t lanes[MCOV_LANE_COUNT];
-    /* References: one process counting once, one doing both counts. */
+    /* References: one process doing the first's work, one doing both workers'. */
     const char *once = new_region("once", 0);
-    struct work first_only = {once, 1, 0, 0};
+    struct work first_only = {once, 1, 0, 0, 1};
     t_wait_ok(t_fork(worker, &first_only));
     uint64_t once_edges = count_as_reader(once);
     const char *one = new_region("one", 0);
-    struct work both = {one, 1, 5, 0};
+    struct work both = {one, 1, 5, 0, 1};
     t_wait_ok(t_fork(worker, &both));
     uint64_t reference = count_as_reader(one);
     CHECK(once_edges > 0 && reference > once_edges,
@@ -120,7 +124,7 @@ static void flags(void)
     CHECK_EQ_U64(owned_lanes(one, owners, lanes), 0);
 
     const char *name = new_region("two", 0);
-    struct work first = {name, 1, 0, 1}, second = {name, 0, 5, 0};
+    struct work first = {name, 1, 0, 1, 1}, second = {name, 0, 5, 0, 0};
     pid_t a = t_fork(worker, &first);
     t_wait_ok(a);
     CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
@@ -137,6 +141,11 @@ static void flags(void)
     CHECK_EQ_U64(map_edges(name), once_edges); /* the first's, folded by the second */
     CHECK_EQ_U64(count_as_reader(name), reference);
     CHECK_EQ_U64(owned_lanes(name, owners, lanes), 0);
+    /* Freed, the lane holds no page: neither the second's nor those the first's reached beyond. */
+    mcov_lanes_header lh;
+    int fd = t_open_lanes(name, &lh);
+    t_check_lanes_hold_no_page(fd, &lh);
+    close(fd);
 }
 
 static void counts(void)
@@ -144,13 +153,13 @@ static void counts(void)
     pid_t owners[MCOV_LANE_COUNT];
     uint32_t lanes[MCOV_LANE_COUNT];
     const char *one = new_region("counts-one", 1);
-    struct work once = {one, 1, 0, 1};
+    struct work once = {one, 1, 0, 1, 0};
     t_wait_ok(t_fork(worker, &once));
     CHECK(count_as_reader(one) > 0, "the counters sample reached no edges");
     t_region_copy reference = t_read_region(one);
 
     const char *name = new_region("counts-two", 1);
-    struct work first = {name, 1, 0, 1};
+    struct work first = {name, 1, 0, 1, 0};
     t_wait_ok(t_fork(worker, &first));
     CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
     uint32_t lane = lanes[0];
