@@ -550,8 +550,9 @@ void mcov_inline_leave_lanes(void)
 
 void mcov_inline_after_fork(bool own_fd)
 {
-    if (!own_fd) /* a lock on the parent's descriptor would be the parent's too */
-        mcov_rt.lane_refused = true;
+    /* A lock on the parent's descriptor would be the parent's too; with one of its own, the child
+     * asks again, whatever its parent was told. */
+    mcov_rt.lane_refused = !own_fd;
     if (mcov_rt.lane < 0)
         return;
     /* The parent's lane is mapped here, shared, and the child must never write into it. An own
