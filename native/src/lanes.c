@@ -569,14 +569,14 @@ static bool has_data(const uint8_t *p, uint64_t n)
     return false;
 }
 
-/* Zeros over the pages of [at, at + n) of the lanes file whose bytes, read into buf, hold one that
- * is not zero: a run of them at a time, from buf itself. Pages of zeros are left alone: a write
- * would fill a hole among them. False if a write fails. */
 static uint64_t page_end(uint64_t i, uint64_t n)
 {
     return i + 4096 < n ? i + 4096 : n;
 }
 
+/* Zeros over the pages of [at, at + n) of the lanes file whose bytes, read into buf, hold one that
+ * is not zero: a run of them at a time, from buf itself. Pages of zeros are left alone: a write
+ * would fill a hole among them. False if a write fails. */
 static bool zero_pages_with_data(int io, uint8_t *buf, uint64_t n, uint64_t at)
 {
     for (uint64_t i = 0; i < n;) {
