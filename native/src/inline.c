@@ -408,12 +408,17 @@ static void warn_no_lane(const struct mcov_region *r, int32_t got, const char *w
               r->name, who, why);
 }
 
+static enum mcov_lane_refusal refusal_of(const struct mcov_region *r)
+{
+    return mcov_region_fd_own(r, r->fd) ? MCOV_LANE_REFUSED_REGION : MCOV_LANE_REFUSED_DESCRIPTOR;
+}
+
 /* The lane a joined process records its own views into: taken when the first one opens. */
 static bool have_lane(void)
 {
     if (mcov_rt.lane >= 0)
         return true;
-    if (mcov_rt.lane_refused)
+    if (mcov_rt.lane_refusal != MCOV_LANE_ASK)
         return false;
     const struct mcov_region *r = &mcov_rt.region;
     /* Still its server's descriptor (fd_pid 0; a child that could not open the region again was
@@ -422,7 +427,7 @@ static bool have_lane(void)
         (void)mcov_region_own_descriptor();
     mcov_rt.lane = mcov_lane_take(r, r->fd);
     if (mcov_rt.lane < 0) {
-        mcov_rt.lane_refused = true;
+        mcov_rt.lane_refusal = refusal_of(r);
         warn_no_lane(r, mcov_rt.lane, "process");
         return false;
     }
@@ -527,7 +532,7 @@ void mcov_inline_leave_lanes(void)
         if (m->section && m->place != MCOV_SECTION_OWN_MEMORY)
             section_to_own_memory(m);
     }
-    mcov_rt.lane_refused = false; /* the next attachment asks again */
+    mcov_rt.lane_refusal = MCOV_LANE_ASK; /* the next attachment asks again */
     if (mcov_rt.lane < 0)
         return;
     /* Not folded whole: the lane stays taken, for readers to fold once this process is gone. */
@@ -550,9 +555,13 @@ void mcov_inline_leave_lanes(void)
 
 void mcov_inline_after_fork(bool own_fd)
 {
-    /* A lock on the parent's descriptor would be the parent's too; with one of its own, the child
-     * asks again, whatever its parent was told. */
-    mcov_rt.lane_refused = !own_fd;
+    /* A lock on the parent's descriptor would be the parent's too. With one of its own, the child
+     * asks again where the parent's descriptor was the reason; where the region's lanes were (a
+     * stuck lock among them), it does not wait again for what its parent gave up on. */
+    if (!own_fd)
+        mcov_rt.lane_refusal = MCOV_LANE_REFUSED_DESCRIPTOR;
+    else if (mcov_rt.lane_refusal == MCOV_LANE_REFUSED_DESCRIPTOR)
+        mcov_rt.lane_refusal = MCOV_LANE_ASK;
     if (mcov_rt.lane < 0)
         return;
     /* The parent's lane is mapped here, shared, and the child must never write into it. An own
@@ -602,7 +611,7 @@ void mcov_inline_after_fork(bool own_fd)
         mcov_lanes_unlock(lock);
     update_counting();
     if (wants && mcov_rt.lane < 0) {
-        mcov_rt.lane_refused = true;
+        mcov_rt.lane_refusal = refusal_of(r);
         warn_no_lane(r, mcov_rt.lane, "fork child");
     }
 }

@@ -112,6 +112,10 @@ MCOV_HIDDEN void mcov_identity_from_entry(const mcov_module_entry *e, struct mco
 MCOV_HIDDEN uint64_t mcov_identity_hash(const mcov_module_entry *e);
 
 /* --- the lanes file of an open region (lanes.c) --- */
+/* Why a process took no lane: nothing (it asks), its descriptor of the region (its parent's, or
+ * one the host closed or replaced), or the region's lanes (none free, their lock stuck, no file,
+ * no room). */
+enum mcov_lane_refusal { MCOV_LANE_ASK, MCOV_LANE_REFUSED_DESCRIPTOR, MCOV_LANE_REFUSED_REGION };
 struct mcov_lanes {
     int fd;              /* kept while the region is open; -1 when the region has none usable */
     uint8_t *base;       /* the lanes header and table, MAP_SHARED */
@@ -403,7 +407,9 @@ struct mcov_runtime {
     uint32_t inline_count;          /* no-call modules registered */
     bool serving_fork;              /* the fork server is forking a child (forkserver.c) */
     int32_t lane;                   /* the lane this process owns in the attached region, or -1 */
-    bool lane_refused;              /* no lane was taken: do not ask again in this attachment */
+    /* No lane was taken, and why: it asks again at its next attach, and a fork child with a
+     * descriptor of its own asks again where its parent's descriptor was the reason. */
+    enum mcov_lane_refusal lane_refusal;
     unsigned long long dl_subs;     /* objects unloaded so far (dlpi_subs), at the last check */
     bool own_written;  /* an own view was opened once: the own window holds bytes to clear */
     bool layout_asked; /* get_total was called: its layout bounds copy/set_hitmap */

@@ -1,15 +1,18 @@
-/* A fork child asks for a lane of its own whatever its parent was told: a parent refused a lane
- * (here the lanes lock was held elsewhere while its counters module joined, so its take gave up
- * after 3 s) forks a child once the lock is free; the child opens an own view, which needs a lane,
- * and takes one, so what it records there is in shared memory: after it aborts, a reader finds
- * its edges. Before, the child inherited the refusal with the parent's memory, asked for no lane,
- * and its own view's counters were private memory that the abort lost. */
+/* A fork child asks for a lane again where its parent was refused one for the parent's own
+ * descriptor: here the host closed the descriptor the runtime holds the region through, so the
+ * parent's counters module gets no lane (its counters are private memory). A fork child opens the
+ * region again; the own view it opens takes a lane, so what it records there is in shared memory: after it
+ * aborts, a reader finds its edges. Before, the child inherited the refusal with the parent's
+ * memory, asked for no lane, and the abort lost its own view's counters. */
 #define _GNU_SOURCE
 #include "support.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,34 +27,93 @@ static void child(void *arg)
     abort();
 }
 
-int main(void)
+/* Closes this process's descriptors of the file at path (by device and inode: the creator's was
+ * opened under another name), as a host closing descriptors it does not know does; how many. */
+static int close_descriptors_of(const char *path)
 {
-    const char *name = t_region_name("asks-again");
-    CHECK(mcov_region_create(name, 1 << 16) == 0, "create: %s", mcov_last_error());
-    int lanes = t_open_lanes(name, NULL);
-    CHECK(flock(lanes, LOCK_EX) == 0, "flock");
-    setenv("MEMCOV_QUIET", "1", 1); /* the refusal's line */
-    void *lib = t_load("libmcov_sample_counts_inline.so");
-    s_loop = (int64_t (*)(int64_t))dlsym(lib, "counts_loop");
-    CHECK(s_loop != NULL, "counts_loop");
-    CHECK(flock(lanes, LOCK_UN) == 0, "unlock");
-    for (uint32_t k = 0; k < MCOV_LANE_COUNT; k++)
-        CHECK(t_lane_entry(lanes, k).state == MCOV_LANE_FREE, "lane %u is taken: the parent was "
-              "not refused", k);
+    struct stat want;
+    CHECK(stat(path, &want) == 0, "stat %s", path);
+    DIR *d = opendir("/proc/self/fd");
+    CHECK(d != NULL, "opendir /proc/self/fd");
+    int fds[64], n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL && n < 64;) {
+        struct stat st;
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] != '.' && fd != dirfd(d) && fstat(fd, &st) == 0 &&
+            st.st_dev == want.st_dev && st.st_ino == want.st_ino)
+            fds[n++] = fd;
+    }
+    closedir(d);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    return n;
+}
 
-    pid_t pid = t_fork(child, NULL);
-    int status;
-    CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
-          "the child did not abort");
+/* The lanes of region name that pid owns. */
+static int owned_by(const char *name, pid_t pid)
+{
+    int lanes = t_open_lanes(name, NULL);
     int owned = 0;
     for (uint32_t k = 0; k < MCOV_LANE_COUNT; k++) {
         mcov_lane_entry e = t_lane_entry(lanes, k);
         owned += e.state == MCOV_LANE_OWNED && e.owner_pid == (uint64_t)pid;
     }
-    CHECK_EQ_U64(owned, 1);
     close(lanes);
-    /* The parent has counted nothing: what a reader finds is the child's. */
+    return owned;
+}
+
+static void fork_and_abort(pid_t *pid)
+{
+    *pid = t_fork(child, NULL);
+    int status;
+    CHECK(waitpid(*pid, &status, 0) == *pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+          "the child did not abort");
+}
+
+/* Refused for the region's lanes (their lock held elsewhere for the 3 s a take waits), a parent's
+ * child does not ask again, even once the lock is free: it would wait as long again, at each fork
+ * while the lock stays held. */
+static void refused_for_the_lanes(void)
+{
+    const char *name = t_region_name("lanes-refused");
+    CHECK(mcov_region_create(name, 1 << 16) == 0, "create: %s", mcov_last_error());
+    mcov_detach();
+    int lanes = t_open_lanes(name, NULL);
+    CHECK(flock(lanes, LOCK_EX) == 0, "flock");
+    CHECK(mcov_attach(name) == 0, "attach: %s", mcov_last_error()); /* the counters module asks */
+    CHECK(flock(lanes, LOCK_UN) == 0, "unlock");
+    close(lanes);
+    CHECK_EQ_U64(owned_by(name, getpid()), 0);
+    pid_t pid;
+    fork_and_abort(&pid);
+    CHECK_EQ_U64(owned_by(name, pid), 0);
+}
+
+int main(void)
+{
+    setenv("MEMCOV_QUIET", "1", 1); /* the refusals' lines */
+    const char *name = t_region_name("asks-again");
+    CHECK(mcov_region_create(name, 1 << 16) == 0, "create: %s", mcov_last_error());
+    char path[4096];
+    t_region_path(name, path, sizeof path);
+    CHECK(close_descriptors_of(path) == 1, "the runtime holds the region through one descriptor");
+    void *lib = t_load("libmcov_sample_counts_inline.so");
+    s_loop = (int64_t (*)(int64_t))dlsym(lib, "counts_loop");
+    CHECK(s_loop != NULL, "counts_loop");
+    /* Counters want a lane at once (where the layout plugin is built: otherwise the sample's
+     * flags need none on the base view, and the parent is not refused). */
+    int lanes = t_open_lanes(name, NULL);
+    for (uint32_t k = 0; k < MCOV_LANE_COUNT; k++)
+        CHECK(t_lane_entry(lanes, k).state == MCOV_LANE_FREE, "lane %u is taken: the parent was "
+              "not refused", k);
+
+    close(lanes);
+    pid_t pid;
+    fork_and_abort(&pid);
+    CHECK_EQ_U64(owned_by(name, pid), 1);
+    /* The parent has counted nothing into the region: what a reader finds is the child's. */
     CHECK(t_region_edges(name) > 0, "the child's edges were lost");
+    refused_for_the_lanes();
     t_cleanup();
     return 0;
 }
