@@ -648,19 +648,19 @@ static bool clear_range(int io, uint64_t at, uint64_t punch, uint64_t write)
 
 /* Give lane k's memory back and free it; the caller holds its lock. With lane_clear, its bytes are
  * zero already (cleared in place by the fold, for the caller to take it next), and only its mask
- * is punched. Otherwise the punch reaches past its extent to MCOV_LANE_REUSE_BYTES: a lane reused
- * in place keeps the pages its earlier owner's extent reached. False, and the lane left taken,
- * if what it held cannot be cleared: a reserve does not clear, so its next owner's lane and mask
+ * is punched. The punches cover the whole lane and mask, holes past the extent costing nothing: a
+ * lane reused in place keeps the pages an earlier owner's extent reached, and a fork child's
+ * inherited mask is written before its range is reserved. False, and the lane left taken, if
+ * what it held cannot be cleared: a reserve does not clear, so its next owner's lane and mask
  * would start with it. */
 static bool free_lane(const struct mcov_region *r, int io, uint32_t k, bool lane_clear)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     uint64_t extent = mcov_lane_extent(r, k);
     uint64_t at = lane_offset(r, k);
-    uint64_t kept = r->capacity < MCOV_LANE_REUSE_BYTES ? r->capacity : MCOV_LANE_REUSE_BYTES;
-    if (!lane_clear && !clear_range(io, at, extent > kept ? extent : kept, extent))
+    if (!lane_clear && !clear_range(io, at, r->capacity, extent))
         return false;
-    if (extent && !clear_range(io, at + r->capacity, extent, extent))
+    if (!clear_range(io, at + r->capacity, r->capacity, extent))
         return false;
     __atomic_store_n(&e->extent, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&e->mask_epoch, 0, __ATOMIC_RELEASE);
