@@ -148,12 +148,13 @@ class CampaignSyncTest(unittest.TestCase):
         env.pop("MEMCOV_REGION", None)
         return env
 
-    def run_host(self, host, inputs, campaign, jobs=1, wait=True, extra=()):
-        """memcov run of a host over INPUTS into region r-HOST, kept, synced with CAMPAIGN."""
+    def run_host(self, host, inputs, campaign, jobs=1, wait=True, extra=(), command=()):
+        """memcov run of a host over INPUTS into region r-HOST, kept, synced with CAMPAIGN; the sample,
+        or COMMAND given the input."""
         cmd = [CLI, "run", "--jobs", str(jobs), "--region", f"r-{host}", "--keep", "--json", "--inputs", str(inputs), *extra]
         if campaign:
             cmd += ["--redis", self.server.url, "--campaign", campaign, "--host", host]
-        proc = subprocess.Popen([*cmd, "--", str(SAMPLE), "{}"], env=CampaignSyncTest.env(self, host),
+        proc = subprocess.Popen([*cmd, "--", *(command or (str(SAMPLE),)), "{}"], env=CampaignSyncTest.env(self, host),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if not wait:
             return proc
@@ -225,21 +226,30 @@ class CampaignSyncTest(unittest.TestCase):
         self.assertEqual(png.read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
 
     def test_server_restarted_without_persistence_is_caught_up(self):
-        # Slow enough that the server goes away and comes back while they run.
-        parts = self.split(3)
-        big = []
-        for i, part in enumerate(parts):
-            d = self.tmp / f"big-{i}"
-            d.mkdir(exist_ok=True)
-            for copy in range(12):
-                for f in part.iterdir():
-                    shutil.copyfile(f, d / f"{copy:02d}-{f.name}")
-            big.append(d)
-        procs = [self.run_host(f"k{i}", big[i], "restart", wait=False, extra=("--no-fork-server",)) for i in range(3)]
-        time.sleep(1.5)
+        # The hosts publish, then wait at their last input (a gate the test opens), so that the
+        # server goes away and comes back while every one of them runs, however fast the machine.
+        gate = self.tmp / "restart-gate"
+        parts = []
+        for i, part in enumerate(self.split(3)):
+            d = self.tmp / f"restart-{i}"
+            shutil.copytree(part, d, dirs_exist_ok=True)
+            shutil.copyfile(sorted(part.iterdir())[0], d / "zzzz-gate")
+            parts.append(d)
+        script = (f'if [ "${{1##*/}}" = zzzz-gate ]; then while [ ! -e {gate} ]; do sleep 0.02; done; fi; '
+                  f'exec {SAMPLE} "$1"')
+        procs = [self.run_host(f"k{i}", parts[i], "restart", wait=False,
+                               extra=("--no-fork-server", "--timeout", "120"), command=("sh", "-c", script, "sh"))
+                 for i in range(3)]
+        deadline = time.monotonic() + 60
+        module = next(iter(self.reference.values()))
+        while not any(self.union_in_redis("restart", module)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(2.5)  # two sync periods: every host has pushed
+        self.assertEqual([p.poll() for p in procs], [None] * 3, "a host ended before the server went")
         self.server.kill()  # everything the campaign had is gone: no persistence
         time.sleep(1.5)
         self.server.start()
+        gate.touch()
         for p in procs:
             out, err = p.communicate(timeout=300)
             self.assertEqual(p.returncode, 0, err)
