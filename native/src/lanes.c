@@ -554,19 +554,19 @@ static void or_lane(uint8_t *map, const uint8_t *lane, const uint8_t *mask, uint
     }
 }
 
-static bool has_data(const uint8_t *p, uint64_t n)
+static bool all_zero(const uint8_t *p, uint64_t n)
 {
     uint64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
         if (w)
-            return true;
+            return false;
     }
     for (; i < n; i++)
         if (p[i])
-            return true;
-    return false;
+            return false;
+    return true;
 }
 
 static uint64_t page_end(uint64_t i, uint64_t n)
@@ -581,7 +581,7 @@ static bool zero_pages_with_data(int io, uint8_t *buf, uint64_t n, uint64_t at)
 {
     for (uint64_t i = 0; i < n;) {
         uint64_t from = i;
-        while (i < n && has_data(buf + i, page_end(i, n) - i))
+        while (i < n && !all_zero(buf + i, page_end(i, n) - i))
             i = page_end(i, n);
         if (i == from) {
             i = page_end(i, n);
@@ -718,14 +718,6 @@ int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
                          "into it hold in them may not be in its map yet",
                          r->name);
     return MCOV_OK;
-}
-
-static bool all_zero(const uint8_t *p, uint64_t n)
-{
-    for (uint64_t i = 0; i < n; i++)
-        if (p[i])
-            return false;
-    return true;
 }
 
 /* A reset, for lane k: its owner lives (the caller could not lock it). Its mask becomes what it

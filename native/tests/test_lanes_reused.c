@@ -50,22 +50,37 @@ static void worker(void *arg)
     exit(0);
 }
 
-/* The lanes of region name that are owned: their owners' pids in owners[] and their numbers in
- * lanes[], how many. */
-static int owned_lanes(const char *name, pid_t *owners, uint32_t *lanes)
+/* The lanes of region name that are owned, how many; the first one's owner and number in *owner
+ * and *lane (NULL: not wanted). */
+static int owned_lanes(const char *name, pid_t *owner, uint32_t *lane)
 {
     int fd = t_open_lanes(name, NULL);
     int n = 0;
     for (uint32_t k = 0; k < MCOV_LANE_COUNT; k++) {
         mcov_lane_entry e = t_lane_entry(fd, k);
-        if (e.state != MCOV_LANE_FREE) {
-            CHECK(e.extent > 0, "owned lane %u holds nothing", k);
-            lanes[n] = k;
-            owners[n++] = (pid_t)e.owner_pid;
+        if (e.state == MCOV_LANE_FREE)
+            continue;
+        CHECK(e.extent > 0, "owned lane %u holds nothing", k);
+        if (n++ == 0 && owner && lane) {
+            *owner = (pid_t)e.owner_pid;
+            *lane = k;
         }
     }
     close(fd);
     return n;
+}
+
+/* Runs worker w to its end; the number of the one lane its region then has owned, CHECKed to be
+ * the worker's. */
+static uint32_t lane_left_by(const struct work *w)
+{
+    pid_t pid = t_fork(worker, (void *)w);
+    t_wait_ok(pid);
+    pid_t owner = 0;
+    uint32_t lane = 0;
+    CHECK_EQ_U64(owned_lanes(w->name, &owner, &lane), 1);
+    CHECK(owner == pid, "the lane left is pid %d's, not the worker's (%d)", (int)owner, (int)pid);
+    return lane;
 }
 
 /* The edges region name's map holds, read from its file as it is: no lane folded first. */
@@ -107,8 +122,6 @@ static const char *new_region(const char *tag, int counts)
 
 static void flags(void)
 {
-    pid_t owners[MCOV_LANE_COUNT];
-    uint32_t lanes[MCOV_LANE_COUNT];
     /* References: one process doing the first's work, one doing both workers'. */
     const char *once = new_region("once", 0);
     struct work first_only = {once, 1, 0, 0, 1};
@@ -121,26 +134,16 @@ static void flags(void)
     CHECK(once_edges > 0 && reference > once_edges,
           "the counters sample reached %llu, then %llu edges", (unsigned long long)once_edges,
           (unsigned long long)reference);
-    CHECK_EQ_U64(owned_lanes(one, owners, lanes), 0);
+    CHECK_EQ_U64(owned_lanes(one, NULL, NULL), 0);
 
     const char *name = new_region("two", 0);
     struct work first = {name, 1, 0, 1, 1}, second = {name, 0, 5, 0, 0};
-    pid_t a = t_fork(worker, &first);
-    t_wait_ok(a);
-    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
-    CHECK(owners[0] == a, "the lane left is pid %d's, not the first worker's (%d)", (int)owners[0],
-          (int)a);
-    uint32_t lane = lanes[0];
+    uint32_t lane = lane_left_by(&first);
     CHECK_EQ_U64(map_edges(name), 0); /* left to readers */
-    pid_t b = t_fork(worker, &second);
-    t_wait_ok(b);
-    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
-    CHECK(owners[0] == b && lanes[0] == lane,
-          "the lane left is pid %d's, lane %u, not the second worker's (%d), lane %u",
-          (int)owners[0], lanes[0], (int)b, lane);
+    CHECK_EQ_U64(lane_left_by(&second), lane);
     CHECK_EQ_U64(map_edges(name), once_edges); /* the first's, folded by the second */
     CHECK_EQ_U64(count_as_reader(name), reference);
-    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 0);
+    CHECK_EQ_U64(owned_lanes(name, NULL, NULL), 0);
     /* Freed, the lane holds no page: neither the second's nor those the first's reached beyond. */
     mcov_lanes_header lh;
     int fd = t_open_lanes(name, &lh);
@@ -150,8 +153,6 @@ static void flags(void)
 
 static void counts(void)
 {
-    pid_t owners[MCOV_LANE_COUNT];
-    uint32_t lanes[MCOV_LANE_COUNT];
     const char *one = new_region("counts-one", 1);
     struct work once = {one, 1, 0, 1, 0};
     t_wait_ok(t_fork(worker, &once));
@@ -159,16 +160,9 @@ static void counts(void)
     t_region_copy reference = t_read_region(one);
 
     const char *name = new_region("counts-two", 1);
-    struct work first = {name, 1, 0, 1, 0};
-    t_wait_ok(t_fork(worker, &first));
-    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
-    uint32_t lane = lanes[0];
-    pid_t b = t_fork(worker, &first);
-    t_wait_ok(b);
-    CHECK_EQ_U64(owned_lanes(name, owners, lanes), 1);
-    CHECK(owners[0] == b && lanes[0] == lane,
-          "the lane left is pid %d's, lane %u, not the second worker's (%d), lane %u",
-          (int)owners[0], lanes[0], (int)b, lane);
+    struct work each = {name, 1, 0, 1, 0};
+    uint32_t lane = lane_left_by(&each);
+    CHECK_EQ_U64(lane_left_by(&each), lane);
     count_as_reader(name);
     t_check_region_matches(name, &reference);
     t_free_region(&reference);
