@@ -493,8 +493,8 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
                          r->name, path);
     }
     track_lock(fd);
-    uint64_t deadline = mcov_monotonic_ns() + MCOV_LANES_WAIT_NS;
-    long nap_ns = 100000;
+    struct mcov_lock_wait wait;
+    mcov_lock_wait_start(&wait, MCOV_LANES_WAIT_NS, 16000000);
     /* flock lets new readers in while a writer waits, so readers in a loop would starve a reset:
      * a reset says it waits, and readers let it go first (for as long as it says, at most). */
     uint64_t *waiting = &((mcov_lanes_header *)r->lanes.base)->reset_waiting_until_ns;
@@ -512,7 +512,7 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
             e = errno;
         if (e == EINTR)
             continue;
-        if (e != EWOULDBLOCK || mcov_monotonic_ns() >= deadline) {
+        if (e != EWOULDBLOCK || !mcov_lock_wait(&wait)) {
             if (exclusive)
                 __atomic_store_n(waiting, 0, __ATOMIC_RELEASE);
             mcov_lanes_unlock(fd);
@@ -522,9 +522,6 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
                              "finds it): resume or end it",
                              r->name, MCOV_LANES_WAIT_NS / 1000000000ull, path);
         }
-        struct timespec nap = {0, nap_ns};
-        nanosleep(&nap, NULL);
-        nap_ns = nap_ns < 16000000 ? nap_ns * 2 : 16000000;
     }
     if (exclusive)
         __atomic_store_n(waiting, 0, __ATOMIC_RELEASE);

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -26,21 +25,22 @@ static struct flock byte_lock(short type, uint64_t byte)
 }
 
 /* A sweeper holds the write lock on MCOV_LOCK_ATTACHED for the instant it takes to unlink the
- * file; wait for it as the registration lock is waited for (3 s at most, short sleeps). */
+ * file; wait for it as the registration lock is waited for (3 s at most). */
 static bool read_lock(int fd, uint64_t byte)
 {
-    long nap_ns = 100000;
-    for (int tries = 0; tries < 200; tries++) {
+    struct mcov_lock_wait wait;
+    mcov_lock_wait_start(&wait, 3000000000ull, 16000000);
+    for (;;) {
         struct flock l = byte_lock(F_RDLCK, byte);
         if (fcntl(fd, F_OFD_SETLK, &l) == 0)
             return true;
         if (errno != EAGAIN && errno != EACCES && errno != EINTR)
             return false;
-        struct timespec nap = {0, nap_ns};
-        nanosleep(&nap, NULL);
-        nap_ns = nap_ns < 16000000 ? nap_ns * 2 : 16000000;
+        if (!mcov_lock_wait(&wait)) {
+            errno = EAGAIN;
+            return false;
+        }
     }
-    return false;
 }
 
 int mcov_liveness_hold(int fd, const char *name, const char *path, bool creator)

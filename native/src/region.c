@@ -677,8 +677,8 @@ int mcov_region_lock(struct mcov_region *r, bool fd_checked)
         return fd;
     /* Never block without bound: registration runs inside dlopen, under the loader's lock,
      * so a stuck holder would hang the host. After one timeout, later modules only try. */
-    uint64_t deadline = mcov_monotonic_ns() + (r->lock_timed_out ? 0 : MCOV_LOCK_WAIT_NS);
-    long nap_ns = 1000000;
+    struct mcov_lock_wait wait;
+    mcov_lock_wait_start(&wait, r->lock_timed_out ? 0 : MCOV_LOCK_WAIT_NS, 50000000);
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
             r->lock_timed_out = false;
@@ -694,11 +694,8 @@ int mcov_region_lock(struct mcov_region *r, bool fd_checked)
                              "check that the file system of MEMCOV_SHM_DIR supports flock",
                              r->name, r->path, strerror(e));
         }
-        if (mcov_monotonic_ns() >= deadline)
+        if (!mcov_lock_wait(&wait))
             break;
-        struct timespec nap = {0, nap_ns};
-        nanosleep(&nap, NULL);
-        nap_ns = nap_ns < 32000000 ? nap_ns * 2 : 50000000;
     }
     mcov_region_lock_close(fd, fd_checked);
     r->lock_timed_out = true;

@@ -24,6 +24,17 @@
 MCOV_HIDDEN uint64_t mcov_monotonic_ns(void);
 MCOV_HIDDEN int64_t mcov_monotonic_ms(void);
 
+/* A wait for a lock another process holds (lockwait.c): try the lock, and while it is held and
+ * mcov_lock_wait says so (false once max_wait_ns passed), try again. */
+struct mcov_lock_wait {
+    uint64_t spin_until;
+    uint64_t deadline;
+    long nap_ns;
+    long max_nap_ns;
+};
+MCOV_HIDDEN void mcov_lock_wait_start(struct mcov_lock_wait *w, uint64_t max_wait_ns, long max_nap_ns);
+MCOV_HIDDEN bool mcov_lock_wait(struct mcov_lock_wait *w);
+
 static inline uint64_t mcov_round_up(uint64_t v, uint64_t align)
 {
     return (v + align - 1) / align * align;
