@@ -9,8 +9,8 @@
  *               each), records into a private bitmap (one bit per edge) and writes it as memcov's
  *               blob (u32 now | u32 byte_size | bits) to a file; when all workers are done the
  *               parent reads every file and ORs it into the union.
- *   region      Memcov: libmemcov's guard init registers the module (privately), mcov_attach
- *               joins the parent's region, and the hits go through the runtime's callback, so
+ *   region      Memcov: the guard init registers the module (privately), mcov_attach
+ *               joins the parent's region, and the hits go through Memcov's callback, so
  *               they are in the region already; the parent only counts the region's map.
  *   region-env  Memcov as workers usually join: exec'd with MEMCOV_REGION set, the guard init
  *               registers the module straight into the region; no memcov call.
@@ -24,12 +24,15 @@
  *               times the guard init with MEMCOV_REGION set; own_ns is the difference, and
  *               own_faults the page faults during the guard init. No wall time is compared for
  *               it.
+ * This program links Memcov's hook object and libmemcov as memcov_instrument() links an
+ * instrumented target: the guard and counter inits and each hit's callback are the hook object's,
+ * called directly; they register with libmemcov, whose calls do the rest.
  * Prints one line:
  *   mode=M edges=E workers=W covered=C parent_ns=P wall_ns=T number_ns=N register_ns=R
  *   attach_ns=A hits_ns=H faults=F own_ns=O own_faults=G warm_count_ns=K
  * parent_ns is the parent's work once every worker exited and reported; wall_ns runs from the
  * first spawn (before the region's creation) to the count. The rest are medians over the
- * workers: number_ns the serialize worker's numbering; register_ns libmemcov's guard init
+ * workers: number_ns the serialize worker's numbering; register_ns the guard init
  * (numbering included; with region-env, joining the region too); attach_ns mcov_attach;
  * hits_ns the hits (their first touch of each page of the map or bitmap included); faults the
  * worker's page faults, exec to exit; warm_count_ns a second count, once the parent's mapping of
@@ -166,7 +169,7 @@ static int worker_region(uint32_t edges, uint64_t seed, const char *region)
 {
     struct worker_report report = {0};
     uint64_t t0 = now_ns();
-    __sanitizer_cov_trace_pc_guard_init(s_guards, s_guards + edges); /* libmemcov's, as -lmemcov links it */
+    __sanitizer_cov_trace_pc_guard_init(s_guards, s_guards + edges); /* the hook object's */
     uint64_t t1 = now_ns();
     if (mcov_attach(region) != 0 || mcov_private_module_count() != 0) {
         fprintf(stderr, "bench_gather worker: attach %s: %s\n", region, mcov_last_error());
@@ -180,7 +183,7 @@ static int worker_region(uint32_t edges, uint64_t seed, const char *region)
     return send_report(&report);
 }
 
-/* libmemcov's guard init with MEMCOV_REGION set by the parent, which registers the module
+/* The guard init with MEMCOV_REGION set by the parent, which registers the module
  * straight into the region; *ns is its time. 0 if the module joined. */
 static int register_through_env(uint32_t edges, uint64_t *ns)
 {
@@ -237,7 +240,7 @@ static int worker_lane(uint32_t edges, uint64_t seed, const char *region)
     struct worker_report report = {0};
     memcpy(s_counters + edges, k_marker, sizeof k_marker);
     uint64_t t0 = now_ns();
-    __sanitizer_cov_8bit_counters_init(s_counters, s_counters + edges); /* libmemcov's */
+    __sanitizer_cov_8bit_counters_init(s_counters, s_counters + edges); /* the hook object's */
     uint64_t t1 = now_ns();
     if (mcov_attach(region) != 0 || mcov_private_module_count() != 0) {
         fprintf(stderr, "bench_gather worker: attach %s: %s\n", region, mcov_last_error());

@@ -1,7 +1,8 @@
 /* A module of MODULE_EDGES guards for the Python spawn workers of bench/gather_python.py, built
- * as a shared library linked to libmemcov, as an instrumented library is: its constructor
- * registers the guards (the call clang's trace-pc-guard emits), and bench_module_hits makes
- * pseudo-random hits, the same sequence as bench_gather's workers for a seed. */
+ * as a shared library linked to Memcov's hook object and libmemcov, as memcov_instrument() links
+ * an instrumented library: its constructor registers the guards (the call clang's trace-pc-guard
+ * emits), and bench_module_hits makes pseudo-random hits, the same sequence as bench_gather's
+ * workers for a seed. */
 #include <stdint.h>
 
 void __sanitizer_cov_trace_pc_guard(uint32_t *guard);
