@@ -220,9 +220,7 @@ static void serve(int requests, int replies, int input_fd)
                 _exit(0);
             continue;
         }
-        mcov_rt.serving_fork = true;
         pid_t pid = fork();
-        mcov_rt.serving_fork = false;
         if (pid == 0) {
             close(requests);
             close(replies);

@@ -392,8 +392,7 @@ static void warn_no_lane(const struct mcov_region *r, int32_t got, const char *w
         snprintf(why, sizeof why, "the region has no lanes file");
     else if (r->fd_pid != getpid())
         snprintf(why, sizeof why, "it holds the region through its parent's descriptor (a "
-                                  "fork server's child, or one that could not open the region "
-                                  "again)");
+                                  "fork child that could not open the region again)");
     else if (!mcov_region_fd_own(r, r->fd))
         snprintf(why, sizeof why, "the host closed the descriptor it holds the region through, or "
                                   "put another file at its number");
@@ -421,8 +420,8 @@ static bool have_lane(void)
     if (mcov_rt.lane_refusal != MCOV_LANE_ASK)
         return false;
     const struct mcov_region *r = &mcov_rt.region;
-    /* Still its server's descriptor (fd_pid 0; a child that could not open the region again was
-     * refused at the fork): its first no-call module loaded after the fork. */
+    /* Still its parent's descriptor (fd_pid 0: a fork child that needed no lane at the fork; one
+     * that could not open the region again was refused there): its first no-call module. */
     if (r->fd_pid == 0)
         (void)mcov_region_own_descriptor();
     mcov_rt.lane = mcov_lane_take(r, r->fd);

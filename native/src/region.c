@@ -199,6 +199,7 @@ int mcov_region_open(const char *dir, const char *name, struct mcov_region *out)
 {
     memset(out, 0, sizeof *out);
     out->fd = -1;
+    out->share_fd = -1;
     out->lanes.fd = -1;
     int rc = mcov_region_path_of(dir, name, out->path, sizeof out->path);
     if (rc)
@@ -352,6 +353,7 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
         snprintf(opened->path, sizeof opened->path, "%s", path);
         struct stat made, named;
         int by_name = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        opened->share_fd = -1;
         if (by_name < 0 || fstat(fd, &made) != 0 || fstat(by_name, &named) != 0 ||
             made.st_dev != named.st_dev || made.st_ino != named.st_ino)
             rc = mcov_fail(MCOV_E_SYSTEM,
@@ -362,12 +364,20 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
             unlink(path); /* a region its creator cannot map is of no use to anyone */
             mcov_lanes_remove(path, name, token);
         }
-        if (by_name >= 0)
-            close(by_name);
         if (rc) {
+            if (by_name >= 0)
+                close(by_name);
             close(fd);
             opened->fd = -1;
             return rc;
+        }
+        /* Kept, held as attached alone, for fork children to share (struct mcov_region); without
+         * that hold they open the region again at the fork. */
+        if (mcov_liveness_hold(by_name, name, path, false) == MCOV_OK) {
+            opened->share_fd = by_name;
+            opened->share_tag = mcov_fd_tag(by_name);
+        } else {
+            close(by_name);
         }
         mcov_region_keep_fd(opened, fd);
         return MCOV_OK;
@@ -403,8 +413,11 @@ void mcov_region_close(struct mcov_region *r)
     if (r->base)
         munmap(r->base, r->size);
     mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
+    if (r->share_fd >= 0)
+        mcov_liveness_drop(r->share_fd, r->dev, r->ino, r->share_tag);
     memset(r, 0, sizeof *r);
     r->fd = -1;
+    r->share_fd = -1;
 }
 
 /* Up to 64 MiB of map: at most 16 Ki page-table entries. */

@@ -8,7 +8,9 @@
 #include "runtime.h"
 
 struct mcov_runtime mcov_rt = {
-    .lock = PTHREAD_MUTEX_INITIALIZER, .region = {.fd = -1, .lanes = {.fd = -1}}, .lane = -1};
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .region = {.fd = -1, .share_fd = -1, .lanes = {.fd = -1}},
+    .lane = -1};
 
 void mcov_lock(void)
 {
@@ -72,11 +74,28 @@ static void after_fork_parent(void)
     mcov_unlock();
 }
 
-/* The child holds the region through a descriptor of its own: the inherited one shares the
- * parent's open file description, and with it the parent's locks (the creator's among them),
- * which would keep the parent looking alive after it exits. An attacher's mappings of the region
- * keep that description too, so they still do until the child exits (docs/semantics.md, "Holding
- * a region"). Only system calls here. */
+/* A fork child's descriptor of the region: the inherited ones share the parent's open file
+ * descriptions, and with them the parent's locks. Its lane must be locked through one of its own
+ * (own_descriptor), but until it takes one, sharing the parent's attached lock holds the region
+ * as well; the parent's mappings, which the child inherited, keep that description anyway until
+ * it exits or execs (docs/semantics.md, "Holding a region"). A creator's descriptor holds its
+ * creator lock too, which no child keeps: the child drops its copy and shares share_fd, which
+ * holds the attached lock alone. False where share_fd is not the runtime's any more (the host
+ * closed or reused its number). Only system calls here, as in own_descriptor. */
+static bool share_parent_descriptor(struct mcov_region *r)
+{
+    if (r->share_fd < 0)
+        return true;
+    if (!mcov_fd_own(r->share_fd, r->dev, r->ino, r->share_tag))
+        return false;
+    mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
+    r->fd = r->share_fd;
+    r->fd_tag = r->share_tag;
+    r->share_fd = -1;
+    return true;
+}
+
+/* A descriptor of the child's own, holding the attached lock; the inherited ones are dropped. */
 static bool own_descriptor(struct mcov_region *r)
 {
     int fd = open(r->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -90,6 +109,9 @@ static bool own_descriptor(struct mcov_region *r)
     /* The same number where the host had closed the old one: nothing of the old to drop. */
     if (fd != r->fd)
         mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
+    if (r->share_fd >= 0 && r->share_fd != fd)
+        mcov_liveness_drop(r->share_fd, r->dev, r->ino, r->share_tag);
+    r->share_fd = -1;
     mcov_region_keep_fd(r, fd);
     return true;
 }
@@ -103,20 +125,20 @@ static void after_fork_child(void)
 {
     mcov_lanes_forget_locks();
     mcov_rt.region.faulted = 0; /* a fork copies no page table entries of shared file mappings */
-    /* A fork server's child never outlives its server (it dies with it), so sharing the server's
-     * descriptor keeps no one looking alive: without lanes (callback modules on a flag region)
-     * it opens none of its own until a no-call module it loads needs a lane (have_lane), and
-     * saves the open and the lock per input. */
+    /* Without lanes (callback modules on a flag region) the child shares its parent's descriptor
+     * until a no-call module it loads needs a lane (have_lane): a child forked to exec, or a fork
+     * server's child running one input, opens nothing. With lanes at the fork it takes its own
+     * now, and a lane where the parent's state needs one. */
     bool lanes = mcov_rt.inline_count > 0 || mcov_rt.region.kind != MCOV_REGION_FLAGS;
     if (mcov_rt.attached) {
-        bool wants_own = !mcov_rt.serving_fork || lanes;
-        bool own = wants_own && own_descriptor(&mcov_rt.region);
+        bool shares = !lanes && share_parent_descriptor(&mcov_rt.region);
+        bool own = !shares && own_descriptor(&mcov_rt.region);
         /* A lane is owned through a descriptor of the child's own, or not at all: one still the
          * parent's takes, folds and frees no lane (fd_pid 0: no process's, even where a pid
          * namespace gives the child its parent's pid number). */
         if (!own)
             mcov_rt.region.fd_pid = 0;
-        if (wants_own)
+        if (!shares)
             mcov_inline_after_fork(own);
     }
     mcov_unlock();

@@ -155,6 +155,12 @@ struct mcov_region {
      * its description, and with it the lane locks taken through it, which are then not the
      * child's to take or release. */
     pid_t fd_pid;
+    /* A creator's fd holds its creator lock too: share_fd is the descriptor it mapped the region
+     * through, holding the attached lock alone, which its fork children share instead of fd
+     * until they open their own. -1 when none (not a creator, or a fork child, which keeps it as
+     * fd). */
+    int share_fd;
+    uint64_t share_tag; /* mcov_fd_tag of share_fd */
     uint8_t *base; /* the whole file, MAP_SHARED */
     uint64_t size;
     mcov_region_header *header;
@@ -416,7 +422,6 @@ struct mcov_runtime {
     size_t stack_len;
     size_t stack_cap;
     uint32_t inline_count;          /* no-call modules registered */
-    bool serving_fork;              /* the fork server is forking a child (forkserver.c) */
     int32_t lane;                   /* the lane this process owns in the attached region, or -1 */
     /* No lane was taken, and why: it asks again at its next attach, and a fork child with a
      * descriptor of its own asks again where its parent's descriptor was the reason. */

@@ -1,9 +1,9 @@
 /* Who holds a region comes from the kernel (OFD locks on the region file): a region is held while
  * a process is attached to it or a tool has it open, and by its creator while the creator runs;
- * a fork child holds it through its own descriptor, so its parent's exit ends the creator's hold
- * (also when modules joined at the create: their slices are not mapped from the creator's);
- * nothing holds a region whose processes died. Only an unused region is swept, and a held one is
- * never removed. */
+ * a fork child holds it through a descriptor without the creator lock, so its parent's exit ends
+ * the creator's hold (also when modules joined at the create: their slices are not mapped from
+ * the creator's); nothing holds a region whose processes died. Only an unused region is swept,
+ * and a held one is never removed. */
 #define _GNU_SOURCE
 #include "support.h"
 
