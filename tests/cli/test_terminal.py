@@ -55,10 +55,17 @@ def run_in_terminal(args, timeout=120, rows=50, cols=140, on_screen=None):
 
 class LiveViewTest(unittest.TestCase):
     def test_run_draws_the_live_view_in_place_then_the_summary(self):
-        corpus = ROOT / "samples" / "corpus"
+        # The sample corpus and one input that hangs until its 1 s limit: the run lasts longer than
+        # a few redraws (every 250 ms) on any machine, however fast the corpus runs.
+        corpus = Path(tempfile.mkdtemp(prefix="memcov-live-view-"))
+        self.addCleanup(shutil.rmtree, corpus)
+        for f in (ROOT / "samples" / "corpus").iterdir():
+            shutil.copy(f, corpus / f.name)
+        shutil.copy(ROOT / "samples" / "corpus-bad" / "hang.ms", corpus / "zz-hang.ms")
         total = len(list(corpus.iterdir()))
         code, raw, screen = run_in_terminal(
-            [CLI, "run", "--jobs", "4", "--inputs", str(corpus), "--", str(SAMPLES / "memcov-sample"), "{}"])
+            [CLI, "run", "--jobs", "4", "--timeout", "1", "--inputs", str(corpus), "--",
+             str(SAMPLES / "memcov-sample"), "{}"])
         self.assertEqual(code, 0, screen[-2000:])
         # The live view: its own rows, redrawn in place with cursor movement.
         self.assertIn("new edges/s", screen)
