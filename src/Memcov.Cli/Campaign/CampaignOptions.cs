@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text;
 using Memcov.Redis;
 using Memcov.SharedMem;
@@ -64,16 +65,22 @@ internal sealed class CampaignOptions
             {
                 r.AddError("--redis-password-file and --host need --redis URL --campaign NAME.");
             }
-            else if (campaign && !CampaignKeys.IsValidName(r.GetValue(Campaign)))
+            else if (HasArgument(r.GetResult(Campaign)) && !CampaignKeys.IsValidName(r.GetValue(Campaign)))
             {
                 r.AddError($"Invalid campaign name '{r.GetValue(Campaign)}': it must match [A-Za-z0-9][A-Za-z0-9._-]{{0,99}}.");
             }
-            else if (Host is not null && r.GetResult(Host) is not null && !CampaignKeys.IsValidName(r.GetValue(Host)))
+            else if (Host is not null && HasArgument(r.GetResult(Host)) && !CampaignKeys.IsValidName(r.GetValue(Host)))
             {
                 r.AddError($"Invalid host name '{r.GetValue(Host)}': it must match [A-Za-z0-9][A-Za-z0-9._-]{{0,99}}.");
             }
         });
     }
+
+    /// <summary>
+    /// Whether the option was given with its value. Without one the parser reports the missing
+    /// argument itself, and reading the value would throw.
+    /// </summary>
+    private static bool HasArgument(OptionResult? result) => result is not null && result.Tokens.Count > 0;
 
     /// <summary>Whether the command line names a campaign.</summary>
     public bool IsGiven(ParseResult parse) => parse.GetValue(Redis) is not null;
