@@ -114,7 +114,8 @@ MCOV_API int mcov_region_file_put_pcs(mcov_region_file *file, const mcov_module_
 /* Who holds region NAME, from the kernel's locks (docs/region-format.md, "Liveness"). */
 enum mcov_liveness {
     MCOV_LIVE_ATTACHED = 1, /* some process holds the region: a runtime attached, a tool open */
-    MCOV_LIVE_CREATOR = 2,  /* the process that created it still runs (or a fork child of it) */
+    MCOV_LIVE_CREATOR = 2,  /* the process that created it still runs (or a fork child of it that
+                               could not open the region again) */
 };
 /* *state receives the MCOV_LIVE_* bits of region NAME; NAME need not be a valid region file. */
 MCOV_API int mcov_region_file_liveness(const char *dir, const char *name, uint32_t *state);

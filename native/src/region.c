@@ -372,14 +372,18 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
             return rc;
         }
         /* Kept, held as attached alone, for fork children to share (struct mcov_region); without
-         * that hold they open the region again at the fork. */
+         * that hold they open the region again at the fork. The create succeeded either way. */
+        char saved[1024];
+        mcov_save_error(saved);
         if (mcov_liveness_hold(by_name, name, path, false) == MCOV_OK) {
             opened->share_fd = by_name;
             opened->share_tag = mcov_fd_tag(by_name);
         } else {
             close(by_name);
         }
+        mcov_restore_error(saved);
         mcov_region_keep_fd(opened, fd);
+        opened->creator = true;
         return MCOV_OK;
     }
     close(fd);

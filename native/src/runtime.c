@@ -85,13 +85,14 @@ static void after_fork_parent(void)
 static bool share_parent_descriptor(struct mcov_region *r)
 {
     if (r->share_fd < 0)
-        return true;
+        return !r->creator; /* a creator that could not keep one: the child opens its own */
     if (!mcov_fd_own(r->share_fd, r->dev, r->ino, r->share_tag))
         return false;
     mcov_liveness_drop(r->fd, r->dev, r->ino, r->fd_tag);
     r->fd = r->share_fd;
     r->fd_tag = r->share_tag;
     r->share_fd = -1;
+    r->creator = false;
     return true;
 }
 
@@ -112,6 +113,7 @@ static bool own_descriptor(struct mcov_region *r)
     if (r->share_fd >= 0 && r->share_fd != fd)
         mcov_liveness_drop(r->share_fd, r->dev, r->ino, r->share_tag);
     r->share_fd = -1;
+    r->creator = false;
     mcov_region_keep_fd(r, fd);
     return true;
 }

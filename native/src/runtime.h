@@ -161,6 +161,7 @@ struct mcov_region {
      * fd). */
     int share_fd;
     uint64_t share_tag; /* mcov_fd_tag of share_fd */
+    bool creator;       /* fd holds the creator lock */
     uint8_t *base; /* the whole file, MAP_SHARED */
     uint64_t size;
     mcov_region_header *header;
