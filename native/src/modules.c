@@ -123,12 +123,14 @@ static bool join_new_module(bool attached_now)
     struct mcov_module *m = &mcov_rt.modules[mcov_rt.module_count - 1];
     if (mcov_rt.attached)
         mcov_modules_join(&mcov_rt.region, mcov_rt.module_count - 1, attached_now);
-    mcov_identity_complete(&m->id); /* no entry gave it its path */
+    /* A private module's pending path stays pending: a later join may take it from the region's
+     * entry, and what writes the identity (a claim, serialize, a PC file) reads it first. */
     if (!m->fresh)
         return true;
     m->fresh = false;
     bool mapped = mcov_window_map_private(mcov_rt.window, m->local, m->span);
     if (!mapped) {
+        mcov_identity_complete(&m->id);
         warn_out_of_memory(m->id.path);
         mcov_rt.module_count--;
     }

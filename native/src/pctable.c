@@ -138,6 +138,7 @@ static void tell_not_kept(const struct mcov_region *r, const struct mcov_module 
 static void publish_one(const struct mcov_region *r, struct mcov_module *m)
 {
     m->pcs_token = r->lanes_token; /* one try per module and region */
+    mcov_identity_complete(&m->id); /* the PC file's entry names the file */
     mcov_module_entry e;
     mcov_entry_of_identity(&m->id, &e);
     char path[4096];

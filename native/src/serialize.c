@@ -38,9 +38,10 @@ static size_t view_modules(struct mcov_map_source **out, uint8_t ***merged, size
         list[n++].edges = mcov_rt.region.map + e.base;
     }
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
-        const struct mcov_module *m = &mcov_rt.modules[i];
+        struct mcov_module *m = &mcov_rt.modules[i];
         if (region_wide && m->region_base >= 0)
             continue;
+        mcov_identity_complete(&m->id); /* the entry written names the file */
         const uint8_t *bytes = (mcov_rt.view == MCOV_VIEW_OWN ? mcov_rt.own : mcov_rt.window) +
                                m->local;
         size_t same = n;
