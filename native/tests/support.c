@@ -483,6 +483,36 @@ mcov_lane_entry t_lane_entry(int fd, uint32_t k)
     return e;
 }
 
+int t_lanes_owned_by(const char *name, pid_t pid)
+{
+    int lanes = t_open_lanes(name, NULL);
+    int owned = 0;
+    for (uint32_t k = 0; k < MCOV_LANE_COUNT; k++) {
+        mcov_lane_entry e = t_lane_entry(lanes, k);
+        owned += e.state == MCOV_LANE_OWNED && e.owner_pid == (uint64_t)pid;
+    }
+    close(lanes);
+    return owned;
+}
+
+int t_descriptors_of(const char *path, int *fds, int max)
+{
+    struct stat want;
+    CHECK(stat(path, &want) == 0, "stat %s", path);
+    DIR *d = opendir("/proc/self/fd");
+    CHECK(d != NULL, "opendir /proc/self/fd");
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL && n < max;) {
+        struct stat st;
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] != '.' && fd != dirfd(d) && fstat(fd, &st) == 0 &&
+            st.st_dev == want.st_dev && st.st_ino == want.st_ino)
+            fds[n++] = fd;
+    }
+    closedir(d);
+    return n;
+}
+
 int t_count_entries(const char *dir, const char *prefix)
 {
     DIR *d = opendir(dir);

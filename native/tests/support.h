@@ -101,6 +101,11 @@ uint64_t t_resident_kib_at(const char *path, long offset);
 int t_open_lanes(const char *name, mcov_lanes_header *header);
 /* Entry k of the lane table of the lanes file open at fd. */
 mcov_lane_entry t_lane_entry(int fd, uint32_t k);
+/* How many lanes of region name are owned by pid. */
+int t_lanes_owned_by(const char *name, pid_t pid);
+/* This process's descriptors of the file at path, by device and inode (the runtime may have opened
+ * it under another name), at most max of them into fds; how many. */
+int t_descriptors_of(const char *path, int *fds, int max);
 /* CHECK that the lanes file open at fd holds no page beyond its table (header lh): every lane's
  * memory was given back. */
 void t_check_lanes_hold_no_page(int fd, const mcov_lanes_header *lh);

@@ -7,14 +7,12 @@
 #define _GNU_SOURCE
 #include "support.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,20 +23,10 @@
  * description exactly when its offset is one of the parent's. */
 static int region_fd_offsets(const char *path, long long *offsets)
 {
-    struct stat want;
-    CHECK(stat(path, &want) == 0, "stat %s", path);
-    DIR *d = opendir("/proc/self/fd");
-    CHECK(d != NULL, "opendir /proc/self/fd");
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL && n < MAX_FDS;) {
-        struct stat st;
-        int fd = atoi(e->d_name);
-        if (e->d_name[0] == '.' || fd == dirfd(d) || fstat(fd, &st) != 0 ||
-            st.st_dev != want.st_dev || st.st_ino != want.st_ino)
-            continue;
-        offsets[n++] = (long long)lseek(fd, 0, SEEK_CUR);
-    }
-    closedir(d);
+    int fds[MAX_FDS];
+    int n = t_descriptors_of(path, fds, MAX_FDS);
+    for (int i = 0; i < n; i++)
+        offsets[i] = (long long)lseek(fds[i], 0, SEEK_CUR);
     return n;
 }
 
@@ -71,18 +59,6 @@ static void child(void *arg)
     abort();
 }
 
-static int owned_by(const char *name, pid_t pid)
-{
-    int lanes = t_open_lanes(name, NULL);
-    int owned = 0;
-    for (uint32_t k = 0; k < MCOV_LANE_COUNT; k++) {
-        mcov_lane_entry e = t_lane_entry(lanes, k);
-        owned += e.state == MCOV_LANE_OWNED && e.owner_pid == (uint64_t)pid;
-    }
-    close(lanes);
-    return owned;
-}
-
 static void fork_from(bool creator)
 {
     const char *name = t_region_name(creator ? "share-creator" : "share-attacher");
@@ -107,7 +83,7 @@ static void fork_from(bool creator)
     int status;
     CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
           "the child did not abort");
-    CHECK_EQ_U64(owned_by(name, pid), 1);
+    CHECK_EQ_U64(t_lanes_owned_by(name, pid), 1);
     mcov_module_entry e[8];
     uint32_t n = t_read_entries(name, e, 8);
     int k = t_find_entry(e, n < 8 ? n : 8, "counts_inline");

@@ -7,12 +7,10 @@
 #define _GNU_SOURCE
 #include "support.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,39 +25,15 @@ static void child(void *arg)
     abort();
 }
 
-/* Closes this process's descriptors of the file at path (by device and inode: the creator's was
- * opened under another name), as a host closing descriptors it does not know does; how many. */
+/* Closes this process's descriptors of the file at path, as a host closing descriptors it does
+ * not know does; how many. */
 static int close_descriptors_of(const char *path)
 {
-    struct stat want;
-    CHECK(stat(path, &want) == 0, "stat %s", path);
-    DIR *d = opendir("/proc/self/fd");
-    CHECK(d != NULL, "opendir /proc/self/fd");
-    int fds[64], n = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL && n < 64;) {
-        struct stat st;
-        int fd = atoi(e->d_name);
-        if (e->d_name[0] != '.' && fd != dirfd(d) && fstat(fd, &st) == 0 &&
-            st.st_dev == want.st_dev && st.st_ino == want.st_ino)
-            fds[n++] = fd;
-    }
-    closedir(d);
+    int fds[64];
+    int n = t_descriptors_of(path, fds, 64);
     for (int i = 0; i < n; i++)
         close(fds[i]);
     return n;
-}
-
-/* The lanes of region name that pid owns. */
-static int owned_by(const char *name, pid_t pid)
-{
-    int lanes = t_open_lanes(name, NULL);
-    int owned = 0;
-    for (uint32_t k = 0; k < MCOV_LANE_COUNT; k++) {
-        mcov_lane_entry e = t_lane_entry(lanes, k);
-        owned += e.state == MCOV_LANE_OWNED && e.owner_pid == (uint64_t)pid;
-    }
-    close(lanes);
-    return owned;
 }
 
 static void fork_and_abort(pid_t *pid)
@@ -83,10 +57,10 @@ static void refused_for_the_lanes(void)
     CHECK(mcov_attach(name) == 0, "attach: %s", mcov_last_error()); /* the counters module asks */
     CHECK(flock(lanes, LOCK_UN) == 0, "unlock");
     close(lanes);
-    CHECK_EQ_U64(owned_by(name, getpid()), 0);
+    CHECK_EQ_U64(t_lanes_owned_by(name, getpid()), 0);
     pid_t pid;
     fork_and_abort(&pid);
-    CHECK_EQ_U64(owned_by(name, pid), 0);
+    CHECK_EQ_U64(t_lanes_owned_by(name, pid), 0);
 }
 
 int main(void)
@@ -111,7 +85,7 @@ int main(void)
     close(lanes);
     pid_t pid;
     fork_and_abort(&pid);
-    CHECK_EQ_U64(owned_by(name, pid), 1);
+    CHECK_EQ_U64(t_lanes_owned_by(name, pid), 1);
     /* The parent has counted nothing into the region: what a reader finds is the child's. */
     CHECK(t_region_edges(name) > 0, "the child's edges were lost");
     refused_for_the_lanes();
