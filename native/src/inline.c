@@ -412,8 +412,9 @@ static enum mcov_lane_refusal refusal_of(const struct mcov_region *r)
     return mcov_region_fd_own(r, r->fd) ? MCOV_LANE_REFUSED_REGION : MCOV_LANE_REFUSED_DESCRIPTOR;
 }
 
-/* The lane a joined process records its own views into: taken when the first one opens. */
-static bool have_lane(void)
+/* The lane a joined process records its own views into: taken when the first one opens, under
+ * claim's lock, which the caller ends once it folded what a dead owner left in it. */
+static bool have_lane(struct mcov_lane_claim *claim)
 {
     if (mcov_rt.lane >= 0)
         return true;
@@ -424,8 +425,11 @@ static bool have_lane(void)
      * that could not open the region again was refused there): its first no-call module. */
     if (r->fd_pid == 0)
         (void)mcov_region_own_descriptor();
-    mcov_rt.lane = mcov_lane_take(r, r->fd);
+    mcov_lane_claim(r, r->fd, claim);
+    mcov_rt.lane = claim->lane;
+    mcov_rt.lane_kept = false;
     if (mcov_rt.lane < 0) {
+        mcov_lane_claim_end(r, claim);
         mcov_rt.lane_refusal = refusal_of(r);
         warn_no_lane(r, mcov_rt.lane, "process");
         return false;
@@ -433,27 +437,35 @@ static bool have_lane(void)
     return true;
 }
 
-/* The module's own-window slice moves into the lane, holding held (n bytes, or NULL: empty). */
-static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held)
+/* The module's own-window slice moves into the lane, holding held (n bytes, or NULL: empty).
+ * Within a claim (NULL: none), what a dead owner left in the lane there is folded and cleared
+ * first. */
+static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held,
+                               const struct mcov_lane_claim *claim)
 {
     const struct mcov_region *r = &mcov_rt.region;
     uint8_t *own = mcov_rt.own + m->local;
     uint64_t n = m->id.edge_count;
+    int io = claim ? claim->io : -1;
     int err = mcov_lane_reserve(r, mcov_rt.lane, (uint64_t)m->region_base,
-                                (uint64_t)m->region_base + m->span);
+                                (uint64_t)m->region_base + m->span, io);
     if (err) {
         mcov_warn("cannot reserve module %s's part of its lane in region '%s' (%s): its own views "
                   "are private memory; free space in MEMCOV_SHM_DIR",
                   m->id.path, r->name, strerror(err));
         return false;
     }
-    if (!mcov_lane_map(r, mcov_rt.lane, (uint64_t)m->region_base, m->span, own)) {
+    if (!mcov_lane_map(r, mcov_rt.lane, (uint64_t)m->region_base, m->span, own, io)) {
         int e = errno;
         if (mcov_remap_recover(own, m->span, held, held ? n : 0) == MCOV_SLICE_LOST)
             mcov_warn("cannot map the lane nor private pages over the own view of module %s (%s)",
                       m->id.path, strerror(e));
         return false;
     }
+    uint64_t base = (uint64_t)m->region_base, inherited = claim ? claim->inherited : 0;
+    if (inherited > base)
+        mcov_lane_fold_mapped(r, mcov_rt.window + m->local, own,
+                              inherited - base < m->span ? inherited - base : m->span);
     /* The lane's part is clear (freshly reserved, or cleared when the module left it): it takes
      * the values held, so that a mask copied with them still matches them. */
     for (uint64_t i = 0; held && i < n; i++)
@@ -461,6 +473,33 @@ static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held)
             __atomic_store_n(&own[i], held[i], __ATOMIC_RELAXED);
     m->in_lane = true;
     return true;
+}
+
+/* Fold and clear, through the file, what a dead owner left in the lane below inherited outside
+ * the modules now in it (each folded its part through its mapping). */
+static void fold_inherited_rest(const struct mcov_lane_claim *claim)
+{
+    for (uint64_t at = 0; at < claim->inherited;) {
+        uint64_t next = claim->inherited;
+        bool covered = false;
+        for (uint32_t i = 0; i < mcov_rt.module_count && !covered; i++) {
+            const struct mcov_module *m = &mcov_rt.modules[i];
+            uint64_t base = (uint64_t)m->region_base;
+            if (!m->in_lane)
+                continue;
+            if (base <= at && at < base + m->span) {
+                at = base + m->span;
+                covered = true;
+            } else if (base > at && base < next) {
+                next = base;
+            }
+        }
+        if (covered)
+            continue;
+        if (!mcov_lane_fold_inherited(&mcov_rt.region, claim, at, next))
+            mcov_rt.lane_kept = true;
+        at = next;
+    }
 }
 
 /* The module's own-window slice gets private pages holding held (NULL: clear). */
@@ -507,16 +546,20 @@ void mcov_inline_place_sections(bool own_view_empty)
 {
     if (!mcov_rt.inline_count && !mcov_counts_classes())
         return;
+    struct mcov_lane_claim claim = {.lane = MCOV_LANE_UNREACHABLE, .lock = -1, .io = -1};
     for (uint32_t i = 0; i < mcov_rt.module_count; i++) {
         struct mcov_module *m = &mcov_rt.modules[i];
         if (wants_lane(m) && !m->in_lane && m->region_base >= 0 && mcov_rt.attached &&
-            have_lane()) {
+            have_lane(&claim)) {
             uint8_t *held = own_view_empty ? NULL : copy_own_view(m);
-            own_view_into_lane(m, held);
+            own_view_into_lane(m, held, &claim);
             free(held);
         }
         place_section(m);
     }
+    if (claim.inherited)
+        fold_inherited_rest(&claim);
+    mcov_lane_claim_end(&mcov_rt.region, &claim);
     update_counting();
 }
 
@@ -546,7 +589,7 @@ void mcov_inline_leave_lanes(void)
         free(held);
     }
     /* A section that could not leave keeps writing into the lane: it stays taken, too. */
-    if (!held_back)
+    if (!held_back && !mcov_rt.lane_kept)
         mcov_lane_release(&mcov_rt.region, mcov_rt.region.fd, mcov_rt.lane);
     mcov_rt.lane = -1;
     update_counting();
@@ -578,6 +621,7 @@ void mcov_inline_after_fork(bool own_fd)
     bool wants = own_view || counters;
     int lock = wants && own_fd ? mcov_lanes_lock(r, false) : -1;
     mcov_rt.lane = lock >= 0 ? mcov_lane_take_locked(r, r->fd) : MCOV_LANE_UNREACHABLE;
+    mcov_rt.lane_kept = false; /* the parent's lane's, not the child's */
     if (mcov_rt.lane >= 0 && own_view) {
         /* The copy of the parent's own view counts for the union as the parent's lane does:
          * after a reset elsewhere, only beyond the parent's mask. On the base view the child's
@@ -601,7 +645,7 @@ void mcov_inline_after_fork(bool own_fd)
         if (m->section && m->place == MCOV_SECTION_LANE)
             section_to_own_memory(m); /* the own view is in held: the section starts clear */
         m->in_lane = false;
-        if (mcov_rt.lane < 0 || !own_view_into_lane(m, held))
+        if (mcov_rt.lane < 0 || !own_view_into_lane(m, held, NULL))
             own_view_out_of_lane(m, held);
         free(held);
         place_section(m);

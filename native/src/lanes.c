@@ -460,26 +460,25 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
     if (!r->lanes.base)
         return MCOV_E_NOT_FOUND; /* no lanes file: nothing to fold, nothing to mask */
     /* A fresh open: flock belongs to the open file description, which a fork child shares.
-     * Through the descriptor this handle keeps first, so that the lanes are still folded and
-     * masked after the file's name went away (mcov_region_remove while processes stay attached,
-     * or someone removing the file): its lanes are still there, and so are their owners. */
+     * By its name, which is quick; where the name went away (mcov_region_remove while processes
+     * stay attached, or someone removing the file) through the descriptor this handle keeps, so
+     * that its lanes are still folded and masked: they are still there, and so are their owners. */
     char path[4096];
     int rc = mcov_lanes_path(r->path, r->name, r->lanes_token, path, sizeof path);
     if (rc)
         return rc;
-    char self[64];
-    snprintf(self, sizeof self, "/proc/self/fd/%d", r->lanes.fd);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    bool lanes = fd >= 0 && mcov_fd_is(fd, r->lanes.dev, r->lanes.ino);
     /* Checked before the open too: opening a device or FIFO the host put there acts on it. */
-    int fd = mcov_fd_is(r->lanes.fd, r->lanes.dev, r->lanes.ino)
-                 ? open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-                 : -1;
-    if (fd >= 0 && !mcov_fd_is(fd, r->lanes.dev, r->lanes.ino)) {
-        close(fd); /* the host put another file at that number meanwhile */
-        fd = -1;
+    if (!lanes && mcov_fd_is(r->lanes.fd, r->lanes.dev, r->lanes.ino)) {
+        if (fd >= 0)
+            close(fd); /* another file at the name */
+        char self[64];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", r->lanes.fd);
+        fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        lanes = fd >= 0 && mcov_fd_is(fd, r->lanes.dev, r->lanes.ino);
     }
-    if (fd < 0)
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0 || !mcov_fd_is(fd, r->lanes.dev, r->lanes.ino)) {
+    if (!lanes) {
         int e = fd < 0 ? errno : 0;
         if (fd >= 0)
             close(fd);
@@ -591,25 +590,25 @@ static bool zero_pages_with_data(int io, uint8_t *buf, uint64_t n, uint64_t at)
     return true;
 }
 
-/* Fold what lane k counts for into the map, through the file: lanes of other processes are not
- * mapped here. With *clear, each chunk's pages that hold data are then written with zeros (its
- * owner is dead: the caller holds its lock); *clear ends false if a write failed. False if part of
- * the lane could not be read: the lane must not be freed then. */
+/* Fold what lane k's bytes [from, to) count for into the map, through the file: lanes of other
+ * processes are not mapped here. With *clear, each chunk's pages that hold data are then written
+ * with zeros (its owner is dead, or it is the caller's and nothing writes there: the caller holds
+ * its lock); *clear ends false if a write failed. False if part of it could not be read: the lane
+ * must not be freed then. */
 static bool fold_from_file(const struct mcov_region *r, int io, uint32_t k, uint64_t epoch,
-                           bool *clear)
+                           uint64_t from, uint64_t to, bool *clear)
 {
     enum mcov_lane_part part = mcov_lane_part(r, k, epoch);
-    uint64_t n = mcov_lane_extent(r, k);
     bool clearing = clear && *clear;
-    if (n == 0 || (part == MCOV_LANE_NONE && !clearing))
+    if (from >= to || (part == MCOV_LANE_NONE && !clearing))
         return true;
     struct lane_buffer b;
     buffer_get(&b, 2);
     uint8_t *buf = b.p, *mask = b.p + b.size;
     uint64_t at = lane_offset(r, k);
     bool whole = true;
-    for (uint64_t done = 0; whole && done < n; done += b.size) {
-        uint64_t want = n - done < b.size ? n - done : b.size;
+    for (uint64_t done = from; whole && done < to; done += b.size) {
+        uint64_t want = to - done < b.size ? to - done : b.size;
         whole = mcov_read_at(io, buf, want, at + done) &&
                 (part != MCOV_LANE_BEYOND_MASK ||
                  mcov_read_at(io, mask, want, at + r->capacity + done));
@@ -701,7 +700,7 @@ int mcov_lanes_fold(const struct mcov_region *r, int fd, int32_t own)
          * (docs/semantics.md, "Hit counts"). */
         if (!dead && r->kind == MCOV_REGION_CLASSES)
             continue;
-        bool whole = fold_from_file(r, io, k, epoch, NULL);
+        bool whole = fold_from_file(r, io, k, epoch, 0, mcov_lane_extent(r, k), NULL);
         all &= whole;
         if (dead && whole) /* its owner died: what it held is in the map now */
             free_lane(r, io, k, false);
@@ -808,23 +807,34 @@ int mcov_lanes_reset(const struct mcov_region *r, int fd)
  * MCOV_LANE_REUSE_BYTES it is cleared in place as it is folded, so that its pages are the taker's
  * next, whose first write to each then finds it allocated (a first write to a punched page
  * allocates and zeroes it, several times the cost in a VM); a larger one, or one whose clearing
- * failed, is punched out. */
-static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
+ * failed, is punched out. With inherited, such a small lane all of whose bytes count (no reset
+ * since its owner stamped its epoch) keeps them instead, for the taker to fold and clear through
+ * its own mapping of the lane: *inherited is how far they reach. */
+static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k, uint64_t *inherited)
 {
     mcov_lane_entry *e = mcov_lane_at(r, k);
     if (!lane_lock(fd, k, F_WRLCK))
         return false; /* another process owns it */
+    uint64_t epoch = mcov_region_epoch(r);
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE) {
-        bool cleared = mcov_lane_extent(r, k) <= MCOV_LANE_REUSE_BYTES;
-        if (!fold_from_file(r, io, k, mcov_region_epoch(r), &cleared) ||
-            !free_lane(r, io, k, cleared)) {
+        uint64_t n = mcov_lane_extent(r, k);
+        bool cleared = n <= MCOV_LANE_REUSE_BYTES;
+        bool kept = inherited && cleared && mcov_lane_part(r, k, epoch) == MCOV_LANE_ALL;
+        /* Kept: never FREE meanwhile, so that a reader always finds the bytes in an owned lane. */
+        if (kept ? !clear_range(io, lane_offset(r, k) + r->capacity, r->capacity, n)
+                 : !fold_from_file(r, io, k, epoch, 0, n, &cleared) ||
+                       !free_lane(r, io, k, cleared)) {
             lane_lock(fd, k, F_UNLCK); /* left for a later fold */
             return false;
+        }
+        if (kept) {
+            __atomic_store_n(&e->mask_epoch, 0, __ATOMIC_RELEASE);
+            *inherited = n;
         }
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    __atomic_store_n(&e->seen_epoch, mcov_region_epoch(r), __ATOMIC_RELEASE);
+    __atomic_store_n(&e->seen_epoch, epoch, __ATOMIC_RELEASE);
     __atomic_store_n(&e->owner_pid, (uint64_t)getpid(), __ATOMIC_RELAXED);
     __atomic_store_n(&e->taken_ns, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
                      __ATOMIC_RELAXED);
@@ -838,14 +848,21 @@ static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k)
  * free lane, while the owned lanes hold less than the budget (MCOV_OWNED_LANES_BUDGET): a larger
  * dead lane is left to readers, as its fold would cost the taker more than it saves. Beyond the
  * budget, or when no lane is free, the first lane that can be locked is taken, so that dead lanes
- * stay in bounds when no one reads. */
-static int32_t take_under_lock(const struct mcov_region *r, int fd)
+ * stay in bounds when no one reads. io is lanes_io's; inherited as for take_lane. */
+static int32_t take_under_lock(const struct mcov_region *r, int fd, int io, uint64_t *inherited)
 {
-    int io = lanes_io(r);
     if (io < 0) {
         mcov_fail(MCOV_E_SYSTEM, "cannot open the lanes of region '%s' (%s)", r->name,
                   strerror(errno));
         return MCOV_LANE_UNREACHABLE;
+    }
+    for (uint32_t k = 0, tries = 0; tries < MCOV_DEAD_LANE_TRIES && k < r->lanes.count; k++) {
+        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_OWNED ||
+            mcov_lane_extent(r, k) > MCOV_LANE_REUSE_BYTES)
+            continue;
+        tries++;
+        if (take_lane(r, io, fd, k, inherited))
+            return (int32_t)k;
     }
     uint64_t budget = MCOV_OWNED_LANES_BUDGET;
     struct statvfs fs;
@@ -856,22 +873,20 @@ static int32_t take_under_lock(const struct mcov_region *r, int fd)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_FREE)
             held += mcov_lane_extent(r, k);
     int32_t taken = MCOV_LANE_NONE_FREE;
-    for (uint32_t k = 0, tries = 0; taken < 0 && tries < MCOV_DEAD_LANE_TRIES && k < r->lanes.count;
-         k++) {
-        if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) != MCOV_LANE_OWNED ||
-            mcov_lane_extent(r, k) > MCOV_LANE_REUSE_BYTES)
-            continue;
-        tries++;
-        if (take_lane(r, io, fd, k))
-            taken = (int32_t)k;
-    }
     for (uint32_t k = 0; taken < 0 && held < budget && k < r->lanes.count; k++)
         if (__atomic_load_n(&mcov_lane_at(r, k)->state, __ATOMIC_ACQUIRE) == MCOV_LANE_FREE &&
-            take_lane(r, io, fd, k))
+            take_lane(r, io, fd, k, inherited))
             taken = (int32_t)k;
     for (uint32_t k = 0; taken < 0 && k < r->lanes.count; k++)
-        if (take_lane(r, io, fd, k))
+        if (take_lane(r, io, fd, k, inherited))
             taken = (int32_t)k;
+    return taken;
+}
+
+static int32_t take_with_io(const struct mcov_region *r, int fd, uint64_t *inherited)
+{
+    int io = lanes_io(r);
+    int32_t taken = take_under_lock(r, fd, io, inherited);
     lanes_io_done(r, io);
     return taken;
 }
@@ -884,14 +899,57 @@ int32_t mcov_lane_take(const struct mcov_region *r, int fd)
     int lock = mcov_lanes_lock(r, false);
     if (lock < 0)
         return MCOV_LANE_UNREACHABLE;
-    int32_t taken = take_under_lock(r, fd);
+    int32_t taken = take_with_io(r, fd, NULL);
     mcov_lanes_unlock(lock);
     return taken;
 }
 
 int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
 {
-    return mcov_region_fd_own(r, fd) ? take_under_lock(r, fd) : MCOV_LANE_UNREACHABLE;
+    return mcov_region_fd_own(r, fd) ? take_with_io(r, fd, NULL) : MCOV_LANE_UNREACHABLE;
+}
+
+void mcov_lane_claim(const struct mcov_region *r, int fd, struct mcov_lane_claim *c)
+{
+    c->lane = MCOV_LANE_UNREACHABLE;
+    c->lock = -1;
+    c->io = -1;
+    c->inherited = 0;
+    if (!r->lanes.base || !mcov_region_fd_own(r, fd))
+        return;
+    /* The file before the lock: opened again where the host closed it, it takes back the number
+     * the host left free (lanes_io), which the lock's own open would take otherwise. */
+    c->io = lanes_io(r);
+    if ((c->lock = mcov_lanes_lock(r, false)) >= 0)
+        c->lane = take_under_lock(r, fd, c->io, &c->inherited);
+}
+
+void mcov_lane_fold_mapped(const struct mcov_region *r, uint8_t *map, uint8_t *lane, uint64_t n)
+{
+    or_lane(map, lane, NULL, n, r->kind == MCOV_REGION_CLASSES);
+    /* Pages of zeros are left alone: a write would fault each in for nothing. */
+    for (uint64_t i = 0; i < n; i = page_end(i, n))
+        if (!all_zero(lane + i, page_end(i, n) - i))
+            memset(lane + i, 0, page_end(i, n) - i);
+}
+
+bool mcov_lane_fold_inherited(const struct mcov_region *r, const struct mcov_lane_claim *c,
+                              uint64_t from, uint64_t to)
+{
+    bool cleared = true;
+    return c->io >= 0 &&
+           fold_from_file(r, c->io, (uint32_t)c->lane, mcov_region_epoch(r), from, to, &cleared) &&
+           cleared;
+}
+
+void mcov_lane_claim_end(const struct mcov_region *r, struct mcov_lane_claim *c)
+{
+    if (c->lock >= 0)
+        mcov_lanes_unlock(c->lock);
+    lanes_io_done(r, c->io);
+    c->lock = -1;
+    c->io = -1;
+    c->inherited = 0;
 }
 
 bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from, const uint8_t *bytes,
@@ -951,12 +1009,24 @@ void mcov_lane_set_epochs(const struct mcov_region *r, int32_t k, uint64_t seen,
     __atomic_store_n(&e->seen_epoch, seen, __ATOMIC_RELEASE);
 }
 
-int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from, uint64_t to)
+/* The lanes file for I/O: io if the caller has it open (>= 0), else lanes_io's. */
+static int io_or_own(const struct mcov_region *r, int io)
+{
+    return io >= 0 ? io : lanes_io(r);
+}
+
+static void io_or_own_done(const struct mcov_region *r, int io, int used)
+{
+    if (io < 0)
+        lanes_io_done(r, used);
+}
+
+int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from, uint64_t to, int io)
 {
     mcov_lane_entry *e = mcov_lane_at(r, (uint32_t)k);
-    int io = lanes_io(r);
-    int err = io < 0 ? EBADF : reserve(io, lane_offset(r, (uint32_t)k) + from, to - from);
-    lanes_io_done(r, io);
+    int used = io_or_own(r, io);
+    int err = used < 0 ? EBADF : reserve(used, lane_offset(r, (uint32_t)k) + from, to - from);
+    io_or_own_done(r, io, used);
     if (err)
         return err;
     /* Published only once reserved: what a reader reads below it is the lane's, or holes that
@@ -967,15 +1037,15 @@ int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from, uin
 }
 
 bool mcov_lane_map(const struct mcov_region *r, int32_t k, uint64_t base, uint64_t span,
-                   uint8_t *at)
+                   uint8_t *at, int io)
 {
-    int io = lanes_io(r);
-    if (io < 0)
+    int used = io_or_own(r, io);
+    if (used < 0)
         return false;
-    bool mapped = mmap(at, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, io,
+    bool mapped = mmap(at, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, used,
                        (off_t)(lane_offset(r, (uint32_t)k) + base)) != MAP_FAILED;
     int e = errno;
-    lanes_io_done(r, io);
+    io_or_own_done(r, io, used);
     errno = e;
     return mapped;
 }

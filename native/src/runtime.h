@@ -330,6 +330,30 @@ MCOV_HIDDEN bool mcov_region_own_descriptor(void);
 #define MCOV_LANE_UNREACHABLE (-2)
 MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
 MCOV_HIDDEN int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd);
+/* A lane taken for a process's own modules, under the shared lanes lock it holds until
+ * mcov_lane_claim_end, so that no reset comes between the take and the fold of what a dead owner
+ * left in it. lane is as mcov_lane_take returns; io the lanes file open for I/O meanwhile (-1:
+ * not open); the dead owner's bytes [0, inherited) are left in the lane (0: none), for the taker
+ * to fold and clear before anything records into them: through its mapping
+ * (mcov_lane_fold_mapped) where it maps the lane, through the file (mcov_lane_fold_inherited)
+ * elsewhere. */
+struct mcov_lane_claim {
+    int32_t lane;
+    int lock;
+    int io;
+    uint64_t inherited;
+};
+MCOV_HIDDEN void mcov_lane_claim(const struct mcov_region *r, int fd, struct mcov_lane_claim *c);
+/* OR lane[0, n), a mapping of the claimed lane, into map[0, n) (the region's bytes at the same
+ * slots), then clear its pages that hold data. */
+MCOV_HIDDEN void mcov_lane_fold_mapped(const struct mcov_region *r, uint8_t *map, uint8_t *lane,
+                                       uint64_t n);
+/* The same through the file, for the claimed lane's slots [from, to): false if they could not be
+ * read or cleared, and then they stay in the lane, which must not be freed. */
+MCOV_HIDDEN bool mcov_lane_fold_inherited(const struct mcov_region *r,
+                                          const struct mcov_lane_claim *c, uint64_t from,
+                                          uint64_t to);
+MCOV_HIDDEN void mcov_lane_claim_end(const struct mcov_region *r, struct mcov_lane_claim *c);
 /* Under a shared lanes lock: OR bytes[0, n) into lane k's mask from slot from on (false if it
  * could not be written). */
 MCOV_HIDDEN bool mcov_lane_mask_or(const struct mcov_region *r, int32_t k, uint64_t from,
@@ -341,12 +365,12 @@ MCOV_HIDDEN void mcov_lane_inherit_mask(const struct mcov_region *r, int32_t chi
 MCOV_HIDDEN void mcov_lane_set_epochs(const struct mcov_region *r, int32_t k, uint64_t seen,
                                       uint64_t mask);
 /* Reserve bytes [from, to) of lane k (and publish the extent, the end of what it reserved): 0 or
- * an errno. */
+ * an errno. io is the lanes file open for I/O (a claim's), or -1 to open it here. */
 MCOV_HIDDEN int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from,
-                                  uint64_t to);
-/* Map lane k's bytes [base, base + span) at at (MAP_FIXED). */
+                                  uint64_t to, int io);
+/* Map lane k's bytes [base, base + span) at at (MAP_FIXED); io as for mcov_lane_reserve. */
 MCOV_HIDDEN bool mcov_lane_map(const struct mcov_region *r, int32_t k, uint64_t base,
-                               uint64_t span, uint8_t *at);
+                               uint64_t span, uint8_t *at, int io);
 /* The owner folded and cleared its lane: all of it counts from epoch on. */
 MCOV_HIDDEN void mcov_lane_adopt_epoch(const struct mcov_region *r, int32_t k, uint64_t epoch);
 /* Give lane k back: its memory freed, free, unlocked (on fd). Nothing may map it any more. */
@@ -427,6 +451,9 @@ struct mcov_runtime {
     /* No lane was taken, and why: it asks again at its next attach, and a fork child with a
      * descriptor of its own asks again where its parent's descriptor was the reason. */
     enum mcov_lane_refusal lane_refusal;
+    /* The lane holds bytes its dead owner left that could not be folded: never released, for
+     * readers to fold once this process is gone. */
+    bool lane_kept;
     unsigned long long dl_subs;     /* objects unloaded so far (dlpi_subs), at the last check */
     bool own_written;  /* an own view was opened once: the own window holds bytes to clear */
     bool layout_asked; /* get_total was called: its layout bounds copy/set_hitmap */

@@ -1,12 +1,14 @@
 /* A process that ends in a flag region leaves its lane to readers, and the next process to take a
  * lane takes that dead owner's: it folds the lane into the map first, and clears it, so that it
- * starts from zero. Two workers that count with the counters sample one after the other (the
- * first ending with _exit, the second with exit) leave one owned lane, the second's; the map then
- * holds the first's edges, and a reader's count is the union of both, as one process doing both
- * counts. The first also runs the no-call sample A, so its lane reaches further than the
- * second's: once a reader has freed the lane, the lanes file holds no page of it. In a hit-count region, two workers that
- * each count once and end without destructors (_exit, so that neither folds its own lane) leave
- * the classes of one count, not of two: the second worker's counts did not start from the
+ * starts from zero (through its own mapping where its modules map the lane, through the file
+ * beyond them). Two workers that count with the counters sample one after the other (the first
+ * ending with _exit, the second with exit) leave one owned lane, the second's; the map then holds
+ * the first's edges, and a reader's count is the union of both, as one process doing both counts.
+ * The first also runs the no-call sample A, so its lane reaches further than the second's: once a
+ * reader has freed the lane, the lanes file holds no page of it. A second worker in an own view
+ * finds it empty, although its lane held the first's counts. In a hit-count region, two workers
+ * that each count once and end without destructors (_exit, so that neither folds its own lane)
+ * leave the classes of one count, not of two: the second worker's counts did not start from the
  * first's. */
 #define _GNU_SOURCE
 #include "support.h"
@@ -151,6 +153,44 @@ static void flags(void)
     close(fd);
 }
 
+/* Attach, open an own view, load the counters sample (its lane is taken now): the own view is
+ * empty; after one count it holds edges. */
+static void own_view_worker(void *arg)
+{
+    if (mcov_attach((const char *)arg) != 0)
+        _exit(3);
+    mcov_reset();
+    void *lib = t_load("libmcov_sample_counts_inline.so");
+    int64_t (*once)(void) = (int64_t (*)(void))dlsym(lib, "counts_once");
+    if (!once)
+        _exit(4);
+    CHECK_EQ_U64(mcov_get_now(), 0);
+    once();
+    CHECK(mcov_get_now() > 0, "the own view holds nothing after a count");
+    exit(0);
+}
+
+static void own_view(void)
+{
+    const char *once = new_region("own-once", 0);
+    struct work first_only = {once, 1, 0, 0, 1};
+    t_wait_ok(t_fork(worker, &first_only));
+    uint64_t once_edges = count_as_reader(once);
+
+    const char *name = new_region("own", 0);
+    struct work first = {name, 1, 0, 1, 1};
+    uint32_t lane = lane_left_by(&first);
+    pid_t second = t_fork(own_view_worker, (void *)name);
+    t_wait_ok(second);
+    pid_t owner = 0;
+    uint32_t left = 0;
+    CHECK_EQ_U64(owned_lanes(name, &owner, &left), 1);
+    CHECK(owner == second && left == lane, "lane %u of pid %d left, not %u of %d", left, (int)owner,
+          lane, (int)second);
+    CHECK_EQ_U64(map_edges(name), once_edges); /* the first's, folded by the second */
+    CHECK_EQ_U64(count_as_reader(name), once_edges);
+}
+
 static void counts(void)
 {
     const char *one = new_region("counts-one", 1);
@@ -171,6 +211,7 @@ static void counts(void)
 int main(void)
 {
     flags();
+    own_view();
     counts();
     t_cleanup();
     return 0;
