@@ -239,6 +239,35 @@ static bool fold_module(const struct mcov_module *m, enum mcov_lane_part part, b
     return true;
 }
 
+/* Fold and clear, through the file (io: a claim's, or -1), what the lane holds below limit
+ * outside the modules in it: what a dead owner left there (each module folded its own range
+ * through its mapping). False if part of it could not be. */
+static bool fold_outside_modules(uint64_t limit, int io)
+{
+    bool whole = true;
+    for (uint64_t at = 0; at < limit;) {
+        uint64_t next = limit;
+        bool covered = false;
+        for (uint32_t i = 0; i < mcov_rt.module_count && !covered; i++) {
+            const struct mcov_module *m = &mcov_rt.modules[i];
+            uint64_t base = (uint64_t)m->region_base;
+            if (!m->in_lane)
+                continue;
+            if (base <= at && at < base + m->span) {
+                at = base + m->span;
+                covered = true;
+            } else if (base > at && base < next) {
+                next = base;
+            }
+        }
+        if (covered)
+            continue;
+        whole &= mcov_lane_fold_range(&mcov_rt.region, mcov_rt.lane, io, at, next);
+        at = next;
+    }
+    return whole;
+}
+
 /* Fold this process's lane into the base of each module in it; with zero, clear it too and count
  * all of it from the region's current epoch on. False if a module's part could not be folded:
  * the lane keeps it. */
@@ -246,12 +275,16 @@ static bool lane_fold(bool zero)
 {
     if (mcov_rt.lane < 0 || !mcov_rt.attached)
         return true;
+    /* What a dead owner left outside the modules first: a new epoch adopted before that would
+     * make what a reset masked of it count again. */
+    bool whole = true;
+    if (mcov_rt.lane_leftover && (whole = fold_outside_modules(mcov_rt.lane_leftover, -1)))
+        mcov_rt.lane_leftover = 0;
     const struct mcov_region *r = &mcov_rt.region;
     uint64_t epoch = mcov_region_epoch(r);
     enum mcov_lane_part part = mcov_lane_part(r, (uint32_t)mcov_rt.lane, epoch);
     if (part == MCOV_LANE_NONE && !zero)
-        return true;
-    bool whole = true;
+        return whole;
     for (uint32_t i = 0; i < mcov_rt.module_count; i++)
         if (mcov_rt.modules[i].in_lane)
             whole &= fold_module(&mcov_rt.modules[i], part, zero);
@@ -427,7 +460,7 @@ static bool have_lane(struct mcov_lane_claim *claim)
         (void)mcov_region_own_descriptor();
     mcov_lane_claim(r, r->fd, claim);
     mcov_rt.lane = claim->lane;
-    mcov_rt.lane_kept = false;
+    mcov_rt.lane_leftover = 0;
     if (mcov_rt.lane < 0) {
         mcov_lane_claim_end(r, claim);
         mcov_rt.lane_refusal = refusal_of(r);
@@ -435,6 +468,15 @@ static bool have_lane(struct mcov_lane_claim *claim)
         return false;
     }
     return true;
+}
+
+/* Whether a module in the lane has the range at base. */
+static bool range_in_lane(int64_t base)
+{
+    for (uint32_t i = 0; i < mcov_rt.module_count; i++)
+        if (mcov_rt.modules[i].in_lane && mcov_rt.modules[i].region_base == base)
+            return true;
+    return false;
 }
 
 /* The module's own-window slice moves into the lane, holding held (n bytes, or NULL: empty).
@@ -462,8 +504,10 @@ static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held,
                       m->id.path, strerror(e));
         return false;
     }
+    /* Once per range: a second copy of a module (same identity, same range) finds the first's
+     * section recording there already. */
     uint64_t base = (uint64_t)m->region_base, inherited = claim ? claim->inherited : 0;
-    if (inherited > base)
+    if (inherited > base && !range_in_lane(m->region_base))
         mcov_lane_fold_mapped(r, mcov_rt.window + m->local, own,
                               inherited - base < m->span ? inherited - base : m->span);
     /* The lane's part is clear (freshly reserved, or cleared when the module left it): it takes
@@ -473,33 +517,6 @@ static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held,
             __atomic_store_n(&own[i], held[i], __ATOMIC_RELAXED);
     m->in_lane = true;
     return true;
-}
-
-/* Fold and clear, through the file, what a dead owner left in the lane below inherited outside
- * the modules now in it (each folded its part through its mapping). */
-static void fold_inherited_rest(const struct mcov_lane_claim *claim)
-{
-    for (uint64_t at = 0; at < claim->inherited;) {
-        uint64_t next = claim->inherited;
-        bool covered = false;
-        for (uint32_t i = 0; i < mcov_rt.module_count && !covered; i++) {
-            const struct mcov_module *m = &mcov_rt.modules[i];
-            uint64_t base = (uint64_t)m->region_base;
-            if (!m->in_lane)
-                continue;
-            if (base <= at && at < base + m->span) {
-                at = base + m->span;
-                covered = true;
-            } else if (base > at && base < next) {
-                next = base;
-            }
-        }
-        if (covered)
-            continue;
-        if (!mcov_lane_fold_inherited(&mcov_rt.region, claim, at, next))
-            mcov_rt.lane_kept = true;
-        at = next;
-    }
 }
 
 /* The module's own-window slice gets private pages holding held (NULL: clear). */
@@ -557,8 +574,8 @@ void mcov_inline_place_sections(bool own_view_empty)
         }
         place_section(m);
     }
-    if (claim.inherited)
-        fold_inherited_rest(&claim);
+    if (claim.inherited && !fold_outside_modules(claim.inherited, claim.io))
+        mcov_rt.lane_leftover = claim.inherited;
     mcov_lane_claim_end(&mcov_rt.region, &claim);
     update_counting();
 }
@@ -589,7 +606,7 @@ void mcov_inline_leave_lanes(void)
         free(held);
     }
     /* A section that could not leave keeps writing into the lane: it stays taken, too. */
-    if (!held_back && !mcov_rt.lane_kept)
+    if (!held_back)
         mcov_lane_release(&mcov_rt.region, mcov_rt.region.fd, mcov_rt.lane);
     mcov_rt.lane = -1;
     update_counting();
@@ -621,7 +638,7 @@ void mcov_inline_after_fork(bool own_fd)
     bool wants = own_view || counters;
     int lock = wants && own_fd ? mcov_lanes_lock(r, false) : -1;
     mcov_rt.lane = lock >= 0 ? mcov_lane_take_locked(r, r->fd) : MCOV_LANE_UNREACHABLE;
-    mcov_rt.lane_kept = false; /* the parent's lane's, not the child's */
+    mcov_rt.lane_leftover = 0; /* the parent's lane's, not the child's */
     if (mcov_rt.lane >= 0 && own_view) {
         /* The copy of the parent's own view counts for the union as the parent's lane does:
          * after a reset elsewhere, only beyond the parent's mask. On the base view the child's

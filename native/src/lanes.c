@@ -365,6 +365,18 @@ static void lanes_io_done(const struct mcov_region *r, int fd)
         close(fd);
 }
 
+/* The lanes file for I/O: io if the caller has it open (>= 0), else lanes_io's. */
+static int io_or_own(const struct mcov_region *r, int io)
+{
+    return io >= 0 ? io : lanes_io(r);
+}
+
+static void io_or_own_done(const struct mcov_region *r, int io, int used)
+{
+    if (io < 0)
+        lanes_io_done(r, used);
+}
+
 mcov_lane_entry *mcov_lane_at(const struct mcov_region *r, uint32_t k)
 {
     return (mcov_lane_entry *)(r->lanes.base + sizeof(mcov_lanes_header)) + k;
@@ -469,7 +481,8 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
         return rc;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     bool lanes = fd >= 0 && mcov_fd_is(fd, r->lanes.dev, r->lanes.ino);
-    /* Checked before the open too: opening a device or FIFO the host put there acts on it. */
+    /* The descriptor is checked before its open: opening a device or FIFO the host put at that
+     * number acts on it. One put at the name is opened as lanes_io opens it, and refused. */
     if (!lanes && mcov_fd_is(r->lanes.fd, r->lanes.dev, r->lanes.ino)) {
         if (fd >= 0)
             close(fd); /* another file at the name */
@@ -892,18 +905,6 @@ static int32_t take_with_io(const struct mcov_region *r, int fd, uint64_t *inher
 }
 
 /* Only through r's own descriptor: a lock through another file would not be this process's. */
-int32_t mcov_lane_take(const struct mcov_region *r, int fd)
-{
-    if (!r->lanes.base || !mcov_region_fd_own(r, fd))
-        return MCOV_LANE_UNREACHABLE;
-    int lock = mcov_lanes_lock(r, false);
-    if (lock < 0)
-        return MCOV_LANE_UNREACHABLE;
-    int32_t taken = take_with_io(r, fd, NULL);
-    mcov_lanes_unlock(lock);
-    return taken;
-}
-
 int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd)
 {
     return mcov_region_fd_own(r, fd) ? take_with_io(r, fd, NULL) : MCOV_LANE_UNREACHABLE;
@@ -920,7 +921,14 @@ void mcov_lane_claim(const struct mcov_region *r, int fd, struct mcov_lane_claim
     /* The file before the lock: opened again where the host closed it, it takes back the number
      * the host left free (lanes_io), which the lock's own open would take otherwise. */
     c->io = lanes_io(r);
-    if ((c->lock = mcov_lanes_lock(r, false)) >= 0)
+    int io_errno = errno;
+    /* The lock's failure first: it tells a removed region from a lanes file gone. */
+    if ((c->lock = mcov_lanes_lock(r, false)) < 0)
+        return;
+    if (c->io < 0)
+        mcov_fail(MCOV_E_SYSTEM, "cannot open the lanes of region '%s' (%s)", r->name,
+                  strerror(io_errno));
+    else
         c->lane = take_under_lock(r, fd, c->io, &c->inherited);
 }
 
@@ -933,13 +941,15 @@ void mcov_lane_fold_mapped(const struct mcov_region *r, uint8_t *map, uint8_t *l
             memset(lane + i, 0, page_end(i, n) - i);
 }
 
-bool mcov_lane_fold_inherited(const struct mcov_region *r, const struct mcov_lane_claim *c,
-                              uint64_t from, uint64_t to)
+bool mcov_lane_fold_range(const struct mcov_region *r, int32_t k, int io, uint64_t from,
+                          uint64_t to)
 {
+    int used = io_or_own(r, io);
     bool cleared = true;
-    return c->io >= 0 &&
-           fold_from_file(r, c->io, (uint32_t)c->lane, mcov_region_epoch(r), from, to, &cleared) &&
-           cleared;
+    bool folded = used >= 0 && fold_from_file(r, used, (uint32_t)k, mcov_region_epoch(r), from, to,
+                                              &cleared);
+    io_or_own_done(r, io, used);
+    return folded && cleared;
 }
 
 void mcov_lane_claim_end(const struct mcov_region *r, struct mcov_lane_claim *c)
@@ -1007,18 +1017,6 @@ void mcov_lane_set_epochs(const struct mcov_region *r, int32_t k, uint64_t seen,
     mcov_lane_entry *e = mcov_lane_at(r, (uint32_t)k);
     __atomic_store_n(&e->mask_epoch, mask, __ATOMIC_RELEASE);
     __atomic_store_n(&e->seen_epoch, seen, __ATOMIC_RELEASE);
-}
-
-/* The lanes file for I/O: io if the caller has it open (>= 0), else lanes_io's. */
-static int io_or_own(const struct mcov_region *r, int io)
-{
-    return io >= 0 ? io : lanes_io(r);
-}
-
-static void io_or_own_done(const struct mcov_region *r, int io, int used)
-{
-    if (io < 0)
-        lanes_io_done(r, used);
 }
 
 int mcov_lane_reserve(const struct mcov_region *r, int32_t k, uint64_t from, uint64_t to, int io)

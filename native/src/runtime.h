@@ -320,23 +320,22 @@ MCOV_HIDDEN int mcov_lanes_reset(const struct mcov_region *r, int fd);
 /* The process's region held through a descriptor of its own, opened again (false: it kept
  * the one it had). A fork server's child that needs no lane at the fork keeps its server's. */
 MCOV_HIDDEN bool mcov_region_own_descriptor(void);
-/* Take a lane with a lock on fd: a small dead owner's first (folded, and cleared in place), else a
- * free one while the owned lanes are within their budget, else the first that can be locked (a
- * dead owner's, folded first); MCOV_LANE_NONE_FREE if none can be, MCOV_LANE_UNREACHABLE if the
- * lanes cannot be reached (no lanes file or fd not r's own, with no error set; the lanes lock or
- * file failed, with the reason as the last error). The _locked form runs under a shared lanes
- * lock the caller holds. */
+/* Take a lane with a lock on fd, under a shared lanes lock the caller holds (a fork child's): a
+ * small dead owner's first (folded, and cleared in place), else a free one while the owned lanes
+ * are within their budget, else the first that can be locked (a dead owner's, folded first);
+ * MCOV_LANE_NONE_FREE if none can be, MCOV_LANE_UNREACHABLE if the lanes cannot be reached (no
+ * lanes file or fd not r's own, with no error set; the lanes file failed, with the reason as the
+ * last error). */
 #define MCOV_LANE_NONE_FREE (-1)
 #define MCOV_LANE_UNREACHABLE (-2)
-MCOV_HIDDEN int32_t mcov_lane_take(const struct mcov_region *r, int fd);
 MCOV_HIDDEN int32_t mcov_lane_take_locked(const struct mcov_region *r, int fd);
-/* A lane taken for a process's own modules, under the shared lanes lock it holds until
- * mcov_lane_claim_end, so that no reset comes between the take and the fold of what a dead owner
- * left in it. lane is as mcov_lane_take returns; io the lanes file open for I/O meanwhile (-1:
- * not open); the dead owner's bytes [0, inherited) are left in the lane (0: none), for the taker
- * to fold and clear before anything records into them: through its mapping
- * (mcov_lane_fold_mapped) where it maps the lane, through the file (mcov_lane_fold_inherited)
- * elsewhere. */
+/* A lane taken as mcov_lane_take_locked takes one, for a process's own modules, under the shared
+ * lanes lock the claim holds until mcov_lane_claim_end (MCOV_LANE_UNREACHABLE also when that lock
+ * failed), so that no reset comes between the take and the fold of what a dead owner left in it.
+ * io is the lanes file open for I/O meanwhile (-1: not open). A small dead owner's lane all of
+ * whose bytes count keeps them, [0, inherited) (0: none), for the taker to fold and clear before
+ * it places a section there: through its mapping (mcov_lane_fold_mapped) where it maps the lane,
+ * through the file (mcov_lane_fold_range) elsewhere. */
 struct mcov_lane_claim {
     int32_t lane;
     int lock;
@@ -344,15 +343,15 @@ struct mcov_lane_claim {
     uint64_t inherited;
 };
 MCOV_HIDDEN void mcov_lane_claim(const struct mcov_region *r, int fd, struct mcov_lane_claim *c);
-/* OR lane[0, n), a mapping of the claimed lane, into map[0, n) (the region's bytes at the same
+/* OR lane[0, n), a mapping of a claimed lane, into map[0, n) (the region's bytes at the same
  * slots), then clear its pages that hold data. */
 MCOV_HIDDEN void mcov_lane_fold_mapped(const struct mcov_region *r, uint8_t *map, uint8_t *lane,
                                        uint64_t n);
-/* The same through the file, for the claimed lane's slots [from, to): false if they could not be
- * read or cleared, and then they stay in the lane, which must not be freed. */
-MCOV_HIDDEN bool mcov_lane_fold_inherited(const struct mcov_region *r,
-                                          const struct mcov_lane_claim *c, uint64_t from,
-                                          uint64_t to);
+/* Fold what lane k's slots [from, to) count for into the map through the file, and clear them (io
+ * as for mcov_lane_reserve): false if they could not be read or cleared, and then the lane keeps
+ * what it could not clear. */
+MCOV_HIDDEN bool mcov_lane_fold_range(const struct mcov_region *r, int32_t k, int io,
+                                      uint64_t from, uint64_t to);
 MCOV_HIDDEN void mcov_lane_claim_end(const struct mcov_region *r, struct mcov_lane_claim *c);
 /* Under a shared lanes lock: OR bytes[0, n) into lane k's mask from slot from on (false if it
  * could not be written). */
@@ -451,9 +450,10 @@ struct mcov_runtime {
     /* No lane was taken, and why: it asks again at its next attach, and a fork child with a
      * descriptor of its own asks again where its parent's descriptor was the reason. */
     enum mcov_lane_refusal lane_refusal;
-    /* The lane holds bytes its dead owner left that could not be folded: never released, for
-     * readers to fold once this process is gone. */
-    bool lane_kept;
+    /* A dead owner's bytes below this, outside the modules in the lane, that a fold through the
+     * file has yet to put into the map and clear (0: none); before it has, the lane adopts no
+     * new epoch and is not released. */
+    uint64_t lane_leftover;
     unsigned long long dl_subs;     /* objects unloaded so far (dlpi_subs), at the last check */
     bool own_written;  /* an own view was opened once: the own window holds bytes to clear */
     bool layout_asked; /* get_total was called: its layout bounds copy/set_hitmap */

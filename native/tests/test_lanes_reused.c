@@ -6,14 +6,16 @@
  * the first's edges, and a reader's count is the union of both, as one process doing both counts.
  * The first also runs the no-call sample A, so its lane reaches further than the second's: once a
  * reader has freed the lane, the lanes file holds no page of it. A second worker in an own view
- * finds it empty, although its lane held the first's counts. In a hit-count region, two workers
- * that each count once and end without destructors (_exit, so that neither folds its own lane)
- * leave the classes of one count, not of two: the second worker's counts did not start from the
- * first's. */
+ * finds it empty, although its lane held the first's counts; one that loaded two copies of the
+ * counters sample keeps its own view as the lane is folded for the first copy. In a hit-count
+ * region, two workers that each count once and end without destructors (_exit, so that neither
+ * folds its own lane) leave the classes of one count, not of two: the second worker's counts did
+ * not start from the first's. */
 #define _GNU_SOURCE
 #include "support.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,14 @@ static int owned_lanes(const char *name, pid_t *owner, uint32_t *lane)
     }
     close(fd);
     return n;
+}
+
+static uint64_t lane_extent(const char *name, uint32_t k)
+{
+    int fd = t_open_lanes(name, NULL);
+    uint64_t extent = t_lane_entry(fd, k).extent;
+    close(fd);
+    return extent;
 }
 
 /* Runs worker w to its end; the number of the one lane its region then has owned, CHECKed to be
@@ -180,6 +190,7 @@ static void own_view(void)
     const char *name = new_region("own", 0);
     struct work first = {name, 1, 0, 1, 1};
     uint32_t lane = lane_left_by(&first);
+    uint64_t extent = lane_extent(name, lane);
     pid_t second = t_fork(own_view_worker, (void *)name);
     t_wait_ok(second);
     pid_t owner = 0;
@@ -187,8 +198,53 @@ static void own_view(void)
     CHECK_EQ_U64(owned_lanes(name, &owner, &left), 1);
     CHECK(owner == second && left == lane, "lane %u of pid %d left, not %u of %d", left, (int)owner,
           lane, (int)second);
+    /* Taken with the first's bytes, whose extent (sample A's range beyond the counters') it
+     * keeps, rather than freed and reserved again. */
+    CHECK_EQ_U64(lane_extent(name, lane), extent);
     CHECK_EQ_U64(map_edges(name), once_edges); /* the first's, folded by the second */
     CHECK_EQ_U64(count_as_reader(name), once_edges);
+}
+
+/* The counters sample loaded twice (a copy of the file: the same identity, two sections sharing
+ * one range), counted once through the first copy in an own view while detached, then attached
+ * to a region with a dead owner's lane: the lane the own view moves into is folded and cleared
+ * once, so the own view keeps the count. */
+static void second_copy_worker(void *arg)
+{
+    mcov_reset();
+    void *first = t_load("libmcov_sample_counts_inline.so");
+    struct link_map *map = NULL;
+    CHECK(dlinfo(first, RTLD_DI_LINKMAP, &map) == 0, "dlinfo: %s", dlerror());
+    char dir[] = "/tmp/memcov-copy-XXXXXX", copy[4096], cmd[8192];
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(copy, sizeof copy, "%s/copy.so", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", map->l_name, copy);
+    CHECK(system(cmd) == 0, "%s", cmd);
+    void *second = dlopen(copy, RTLD_NOW | RTLD_LOCAL);
+    unlink(copy);
+    rmdir(dir);
+    CHECK(second != NULL, "dlopen %s: %s", copy, dlerror());
+    int64_t (*once)(void) = (int64_t (*)(void))dlsym(first, "counts_once");
+    CHECK(once != NULL, "counts_once");
+    once();
+    uint32_t own = mcov_get_now();
+    CHECK(own > 0, "the own view holds nothing after a count");
+    CHECK(mcov_attach((const char *)arg) == 0, "attach: %s", mcov_last_error());
+    /* In the lane both copies map the range, and each counts it. */
+    CHECK(mcov_get_now() >= own, "the own view went from %u to %u edges", own, mcov_get_now());
+    _exit(0);
+}
+
+static void second_copy(void)
+{
+    const char *name = new_region("copies", 0);
+    struct work first = {name, 1, 0, 1, 1};
+    uint32_t lane = lane_left_by(&first);
+    t_wait_ok(t_fork(second_copy_worker, (void *)name));
+    pid_t owner = 0;
+    uint32_t left = 0;
+    CHECK_EQ_U64(owned_lanes(name, &owner, &left), 1);
+    CHECK_EQ_U64(left, lane); /* the second worker took the first's lane */
 }
 
 static void counts(void)
@@ -212,6 +268,7 @@ int main(void)
 {
     flags();
     own_view();
+    second_copy();
     counts();
     t_cleanup();
     return 0;
