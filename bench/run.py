@@ -242,9 +242,10 @@ GATHER_PAIRS = (("region", "serialize"), ("region-env", "serialize"), ("lane", "
                 ("python-region", "python-serialize"))
 
 
-# At 64 Ki edges a round of exec'd workers takes 0.1-1 s and the designs differ by a few percent:
-# more rounds there, so that the medians are steadier than that difference.
-SMALL_GATHER_EDGES, SMALL_GATHER_ROUNDS = 64 << 10, 15
+# At 64 Ki edges a round of exec'd workers takes 0.1-1 s and the designs differ by a few percent,
+# while one round's ratio moves by 5 % on this kind of host: more rounds there, so that the
+# medians are steadier than that difference.
+SMALL_GATHER_EDGES, SMALL_GATHER_ROUNDS = 64 << 10, 41
 
 
 def exec_rounds(edges, reps):
@@ -258,10 +259,12 @@ def gather(build_dir, sizes, workers, reps):
     py_env = native_env()
     py_env["MEMCOV_LIBRARY"] = str(build_dir / "memcov/native/libmemcov.so.2")
     for edges in sizes:
-        # Rounds alternate the modes, so that a slow minute of the machine is no one mode's.
+        # Rounds alternate the modes, so that a slow minute of the machine is no one mode's, each
+        # round in another order, so that no mode always runs first, or right after another.
         runs = {m: [] for m in GATHER_MODES + ("python-serialize", "python-region")}
         for round_ in range(exec_rounds(edges, reps)):
-            for mode in GATHER_MODES:
+            turn = round_ % len(GATHER_MODES)
+            for mode in GATHER_MODES[turn:] + GATHER_MODES[:turn]:
                 runs[mode].append(parse_fields(run(
                     [str(build_dir / "bench_gather"), mode, str(edges), str(workers), str(parallel)],
                     stdout=subprocess.PIPE, env=native_env()).stdout.strip()))
@@ -321,7 +324,7 @@ def gather(build_dir, sizes, workers, reps):
                     f"{exec_rounds(small[0], reps)} rounds" if small else "")
     text = (f"{workers} worker processes, {parallel} at a time, each numbering the guards of a module of the size "
             f"given and hitting 65536 pseudo-random edges of it; medians of {reps} rounds (the modes alternate "
-            f"within a round){small_rounds}. Wall ratios: each round's region wall over that round's serialize wall, "
+            f"within a round, each round in another order){small_rounds}. Wall ratios: each round's region wall over that round's serialize wall, "
             f"the median over the rounds; below 1.00× the region is faster.\n\n"
             f"Exec'd workers (bench/native/gather.c): *serialize* numbers the guards as memcov's guard init does, "
             f"records into a private bitmap and writes memcov's blob to a file, and the parent reads and ORs every "
