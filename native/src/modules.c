@@ -96,7 +96,7 @@ static struct mcov_module *add_module(struct mcov_identity *id)
     bool straight = mcov_rt.attached && id->mode == MCOV_MODE_CALLBACK;
     if (!grow_modules() ||
         (!straight && !mcov_window_map_private(mcov_rt.window, mcov_rt.used, span)) ||
-        !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span)) {
+        (mcov_rt.own_ready && !mcov_window_map_private(mcov_rt.own, mcov_rt.used, span))) {
         mcov_identity_complete(id);
         warn_out_of_memory(id->path);
         return NULL;

@@ -1,6 +1,7 @@
 /* Views: what a process's memcov calls see. The base view is the region's union (or the
  * private map when detached); reset and push open own views. Hits reach the base, and every
  * byte of an own view is in the base too (but see docs/semantics.md on a region reset). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,8 +44,10 @@ static void clear_own(void)
     }
 }
 
-static void enter_own_view(void)
+static bool enter_own_view(void)
 {
+    if (!mcov_own_window_ready())
+        return false;
     /* The lane and mirrored sections into the base first: the lane is the own view, and its
      * bytes may not be in the base yet. */
     mcov_inline_own_cleared();
@@ -55,14 +58,16 @@ static void enter_own_view(void)
         mcov_set_own_pointer(mcov_rt.own);
         mcov_inline_place_sections(true); /* no-call sections record into the lane from now on */
     }
+    return true;
 }
 
 void mcov_reset(void)
 {
     mcov_clear_error();
     mcov_lock_and_sync();
-    if (mcov_windows_ready())
-        enter_own_view();
+    if (mcov_windows_ready() && !enter_own_view())
+        mcov_fail(MCOV_E_SYSTEM, "cannot map pages for an own view (%s): mcov_reset opened none",
+                  strerror(errno));
     mcov_unlock();
 }
 
@@ -72,6 +77,13 @@ void mcov_push_coverage(void)
     mcov_lock_and_sync();
     if (!mcov_windows_ready()) {
         mcov_unlock();
+        return;
+    }
+    if (!mcov_own_window_ready()) {
+        int e = errno;
+        mcov_unlock();
+        mcov_fail(MCOV_E_SYSTEM, "cannot map pages for an own view (%s): nothing pushed",
+                  strerror(e));
         return;
     }
     if (mcov_rt.stack_len == mcov_rt.stack_cap) {
@@ -97,7 +109,7 @@ void mcov_push_coverage(void)
         memcpy(saved.bytes, mcov_rt.own, saved.len);
     }
     mcov_rt.stack[mcov_rt.stack_len++] = saved;
-    enter_own_view();
+    (void)enter_own_view(); /* the own window is ready */
     mcov_unlock();
 }
 

@@ -76,7 +76,7 @@ bool mcov_windows_ready(void)
      * in. */
     uint8_t *window = reserve(PROT_NONE, 2 * MCOV_WINDOW_BYTES);
     uint8_t *own = window ? window + MCOV_WINDOW_BYTES : NULL;
-    if (!window || !map_private(window, MCOV_SINK_BYTES) || !map_private(own, MCOV_SINK_BYTES)) {
+    if (!window || !map_private(window, MCOV_SINK_BYTES)) {
         mcov_warn("cannot reserve %llu bytes of address space (%s): recording nothing; "
                   "raise the address-space limit (ulimit -v, RLIMIT_AS) by 8 GiB",
                   (unsigned long long)(2 * MCOV_WINDOW_BYTES), strerror(errno));
@@ -176,10 +176,29 @@ void mcov_set_own_pointer(uint8_t *own)
     publish_hot();
 }
 
+bool mcov_own_window_ready(void)
+{
+    if (mcov_rt.own_ready)
+        return true;
+    bool mapped = map_private(mcov_rt.own, MCOV_SINK_BYTES);
+    for (uint32_t i = 0; mapped && i < mcov_rt.module_count; i++) {
+        const struct mcov_module *m = &mcov_rt.modules[i];
+        mapped = m->in_lane || map_private(mcov_rt.own + m->local, m->span);
+    }
+    mcov_rt.own_ready = mapped; /* where it failed, the next call maps it all again */
+    return mapped;
+}
+
 bool mcov_set_counting(bool on)
 {
     if (on == (mcov_hot.count != NULL))
         return true;
+    if (on && !mcov_own_window_ready()) {
+        mcov_warn("cannot map pages to count hits in (%s): callback modules record class 1 for "
+                  "each edge",
+                  strerror(errno));
+        return false;
+    }
     if (on && !s_zeros && !(s_zeros = reserve(PROT_READ, MCOV_WINDOW_BYTES))) {
         mcov_warn("cannot reserve %llu bytes of address space for a hit-count region (%s): "
                   "callback modules record class 1 for each edge",
