@@ -102,8 +102,6 @@ static int open_file(const char *dir, const char *name, mcov_region_file **out,
         return mcov_fail(MCOV_E_SYSTEM, "out of memory opening region '%.200s'",
                          name ? name : "");
     int rc = mcov_region_open(dir, name, &f->region);
-    if (rc == MCOV_OK) /* a tool's handle reads lanes, and says how many there are */
-        (void)mcov_lanes_ready(&f->region);
     if (facts)
         facts_of(&f->region, facts);
     if (rc) {

@@ -421,7 +421,7 @@ static void place_section(struct mcov_module *m)
 static void warn_no_lane(const struct mcov_region *r, int32_t got, const char *who)
 {
     char why[512];
-    if (!r->lanes.base && !r->lanes.pending)
+    if (!r->lanes.base)
         snprintf(why, sizeof why, "the region has no lanes file");
     else if (r->fd_pid != getpid())
         snprintf(why, sizeof why, "it holds the region through its parent's descriptor (a "
@@ -458,7 +458,6 @@ static bool have_lane(struct mcov_lane_claim *claim)
      * that could not open the region again was refused there): its first no-call module. */
     if (r->fd_pid == 0)
         (void)mcov_region_own_descriptor();
-    (void)mcov_lanes_ready(&mcov_rt.region);
     mcov_lane_claim(r, r->fd, claim);
     mcov_rt.lane = claim->lane;
     mcov_rt.lane_leftover = 0;
@@ -637,7 +636,7 @@ void mcov_inline_after_fork(bool own_fd)
     /* Under the shared lock, so no reset masks the parent's lane between the child's copy of
      * its state and of its mask. */
     bool wants = own_view || counters;
-    int lock = wants && own_fd && mcov_lanes_ready(&mcov_rt.region) ? mcov_lanes_lock(r, false) : -1;
+    int lock = wants && own_fd ? mcov_lanes_lock(r, false) : -1;
     mcov_rt.lane = lock >= 0 ? mcov_lane_take_locked(r, r->fd) : MCOV_LANE_UNREACHABLE;
     mcov_rt.lane_leftover = 0; /* the parent's lane's, not the child's */
     if (mcov_rt.lane >= 0 && own_view) {

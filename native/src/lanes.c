@@ -322,14 +322,6 @@ int mcov_lanes_open(struct mcov_region *r, uint64_t token, uint32_t count, uid_t
     return MCOV_OK;
 }
 
-bool mcov_lanes_ready(struct mcov_region *r)
-{
-    struct mcov_lanes *l = &r->lanes;
-    if (l->pending) /* opening clears it, and says why where it fails */
-        (void)mcov_lanes_open(r, r->lanes_token, l->pending_count, l->owner);
-    return l->base != NULL;
-}
-
 void mcov_lanes_close(struct mcov_region *r)
 {
     struct mcov_lanes *l = &r->lanes;

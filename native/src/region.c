@@ -153,13 +153,12 @@ static int map_validated(int fd, const struct stat *st, const char *name, struct
     memcpy(out->name, name, name_len);
     out->name[name_len] = 0;
     out->capacity = h.capacity_edges;
-    /* Opened at its first need (mcov_lanes_ready). Without its lanes file a region still works:
-     * own views of no-call modules are private memory then (mcov_lanes_open says so). */
-    out->lanes.fd = -1;
-    out->lanes.pending = true;
-    out->lanes.pending_count = h.lane_count;
-    out->lanes.owner = st->st_uid;
+    /* Without its lanes file a region still works: own views of no-call modules are private
+     * memory then (mcov_lanes_open says so). */
+    mcov_lanes_open(out, h.lanes_token, h.lane_count, st->st_uid);
     void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED)
+        mcov_lanes_close(out);
     if (base == MAP_FAILED)
         return mcov_fail(MCOV_E_SYSTEM,
                          "cannot map region '%s' (%llu bytes): %s; raise the address-space "
@@ -385,9 +384,6 @@ int mcov_region_create_file(const char *dir, const char *name, uint64_t capacity
         mcov_restore_error(saved);
         mcov_region_keep_fd(opened, fd);
         opened->creator = true;
-        /* At once: the creator is the process that reads its workers' lanes, also once the
-         * region's name is gone. */
-        (void)mcov_lanes_ready(opened);
         return MCOV_OK;
     }
     close(fd);
@@ -635,11 +631,11 @@ static void clear_map(const struct mcov_region *r)
             __atomic_store_n(&words[i], 0, __ATOMIC_RELAXED);
 }
 
-int mcov_region_clear(struct mcov_region *r)
+int mcov_region_clear(const struct mcov_region *r)
 {
     /* Without its lanes file (a copy, or the file removed) no lane can be masked: the epoch stays,
      * so live lanes keep counting whole, and what they held comes back when they are folded. */
-    if (!mcov_lanes_ready(r)) {
+    if (!r->lanes.base) {
         clear_map(r);
         return MCOV_OK;
     }
@@ -653,9 +649,9 @@ int mcov_region_clear(struct mcov_region *r)
     return rc;
 }
 
-int mcov_region_sync(struct mcov_region *r, int32_t own)
+int mcov_region_sync(const struct mcov_region *r, int32_t own)
 {
-    if (!mcov_lanes_ready(r) || !mcov_lanes_any_taken(r, own))
+    if (!mcov_lanes_any_taken(r, own))
         return MCOV_OK;
     int lock = mcov_lanes_lock(r, false);
     if (lock < 0)

@@ -128,10 +128,6 @@ MCOV_HIDDEN uint64_t mcov_identity_hash(const mcov_module_entry *e);
  * no room). */
 enum mcov_lane_refusal { MCOV_LANE_ASK, MCOV_LANE_REFUSED_DESCRIPTOR, MCOV_LANE_REFUSED_REGION };
 struct mcov_lanes {
-    /* Not opened yet (mcov_lanes_ready): the header's lane count, and the region file's owner. */
-    bool pending;
-    uint32_t pending_count;
-    uid_t owner;
     int fd;              /* kept while the region is open; -1 when the region has none usable */
     uint8_t *base;       /* the lanes header and table, MAP_SHARED */
     uint64_t table_bytes;
@@ -209,13 +205,13 @@ MCOV_HIDDEN int mcov_region_remove_unused(const char *dir, const char *name);
 MCOV_HIDDEN int mcov_region_liveness(const char *dir, const char *name, uint32_t *state);
 /* Clear the region for every reader: a new epoch, masks over the live lanes, the map zeroed (the
  * only way edges leave a region). */
-MCOV_HIDDEN int mcov_region_clear(struct mcov_region *r);
+MCOV_HIDDEN int mcov_region_clear(const struct mcov_region *r);
 /* Whether a lane other than own is taken: a count with none has nothing to fold, and no lock to
  * take (a lane taken meanwhile holds hits made after the count began). */
 MCOV_HIDDEN bool mcov_lanes_any_taken(const struct mcov_region *r, int32_t own);
 /* Fold every lane but own into the map, so that the map is the union (readers call it first);
  * with no lane but own taken, nothing, and no lock taken. */
-MCOV_HIDDEN int mcov_region_sync(struct mcov_region *r, int32_t own);
+MCOV_HIDDEN int mcov_region_sync(const struct mcov_region *r, int32_t own);
 /* Take the registration lock: on r->fd if fd_checked (the running attach opened it), else on the
  * path opened again and checked to be the same file. Returns the descriptor locked (mappings of
  * the region's slices are made from it; mcov_region_lock_close with the same fd_checked ends
@@ -292,9 +288,6 @@ MCOV_HIDDEN int64_t mcov_lanes_sweep(const char *dir, uint64_t min_age_s);
 /* Open, check and map the lanes file of r (its header validated): fills r->lanes. owner: the
  * region file's owner, checked to be this process's user; the lanes file must be its too. */
 MCOV_HIDDEN int mcov_lanes_open(struct mcov_region *r, uint64_t token, uint32_t count, uid_t owner);
-/* An opened region's lanes file is opened at its first need, by this: most processes that join a
- * region never touch a lane. Whether r has usable lanes. */
-MCOV_HIDDEN bool mcov_lanes_ready(struct mcov_region *r);
 MCOV_HIDDEN void mcov_lanes_close(struct mcov_region *r);
 MCOV_HIDDEN mcov_lane_entry *mcov_lane_at(const struct mcov_region *r, uint32_t k);
 /* The region's reset epoch (acquire). */

@@ -180,11 +180,18 @@ bool mcov_own_window_ready(void)
 {
     if (mcov_rt.own_ready)
         return true;
-    bool mapped = map_private(mcov_rt.own, MCOV_SINK_BYTES);
+    /* All of [0, used) but the lanes (modules hold their slots in registration order): a push
+     * copies all of it, the slots of a module dropped at registration too. */
+    bool mapped = true;
+    uint64_t at = 0;
     for (uint32_t i = 0; mapped && i < mcov_rt.module_count; i++) {
         const struct mcov_module *m = &mcov_rt.modules[i];
-        mapped = m->in_lane || map_private(mcov_rt.own + m->local, m->span);
+        if (!m->in_lane)
+            continue;
+        mapped = m->local == at || map_private(mcov_rt.own + at, m->local - at);
+        at = m->local + m->span;
     }
+    mapped = mapped && (at == mcov_rt.used || map_private(mcov_rt.own + at, mcov_rt.used - at));
     mcov_rt.own_ready = mapped; /* where it failed, the next call maps it all again */
     return mapped;
 }
