@@ -260,7 +260,7 @@ def gather(build_dir, sizes, workers, reps):
     py_env["MEMCOV_LIBRARY"] = str(build_dir / "memcov/native/libmemcov.so.2")
     for edges in sizes:
         # Rounds alternate the modes, so that a slow minute of the machine is no one mode's, each
-        # round in another order, so that no mode always runs first, or right after another.
+        # round in another order (a rotation), so that no mode always runs first.
         runs = {m: [] for m in GATHER_MODES + ("python-serialize", "python-region")}
         for round_ in range(exec_rounds(edges, reps)):
             turn = round_ % len(GATHER_MODES)

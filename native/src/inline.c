@@ -489,15 +489,26 @@ static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held,
     uint8_t *own = mcov_rt.own + m->local;
     uint64_t n = m->id.edge_count;
     int io = claim ? claim->io : -1;
-    int err = mcov_lane_reserve(r, mcov_rt.lane, (uint64_t)m->region_base,
-                                (uint64_t)m->region_base + m->span, io);
+    uint64_t base = (uint64_t)m->region_base;
+    /* A dead owner's bytes an earlier pass could not fold: through the file first, as far as
+     * what of them counts goes (a reset may have masked them since), and never into the view. */
+    if (mcov_rt.lane_leftover > base && !range_in_lane(m->region_base) &&
+        !mcov_lane_fold_range(r, mcov_rt.lane, io, base,
+                              mcov_rt.lane_leftover - base < m->span ? mcov_rt.lane_leftover
+                                                                      : base + m->span)) {
+        mcov_warn("cannot fold what a dead process left in module %s's part of its lane in "
+                  "region '%s': its own views are private memory",
+                  m->id.path, r->name);
+        return false;
+    }
+    int err = mcov_lane_reserve(r, mcov_rt.lane, base, base + m->span, io);
     if (err) {
         mcov_warn("cannot reserve module %s's part of its lane in region '%s' (%s): its own views "
                   "are private memory; free space in MEMCOV_SHM_DIR",
                   m->id.path, r->name, strerror(err));
         return false;
     }
-    if (!mcov_lane_map(r, mcov_rt.lane, (uint64_t)m->region_base, m->span, own, io)) {
+    if (!mcov_lane_map(r, mcov_rt.lane, base, m->span, own, io)) {
         int e = errno;
         if (mcov_remap_recover(own, m->span, held, held ? n : 0) == MCOV_SLICE_LOST)
             mcov_warn("cannot map the lane nor private pages over the own view of module %s (%s)",
@@ -506,7 +517,7 @@ static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held,
     }
     /* Once per range: a second copy of a module (same identity, same range) finds the first's
      * section recording there already. */
-    uint64_t base = (uint64_t)m->region_base, inherited = claim ? claim->inherited : 0;
+    uint64_t inherited = claim ? claim->inherited : 0;
     if (inherited > base && !range_in_lane(m->region_base))
         mcov_lane_fold_mapped(r, mcov_rt.window + m->local, own,
                               inherited - base < m->span ? inherited - base : m->span);

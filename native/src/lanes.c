@@ -8,7 +8,8 @@
  * waiting through the descriptor that holds the region: the kernel drops it when the owner dies.
  * A lane reaches the map (the union) when it is folded: by its owner (inline.c) and by readers,
  * which OR every lane into the map before they read it (a flag is the same however often it is
- * ORed); whoever finds a lane OWNED but unlocked folds it and frees it.
+ * ORed); whoever finds a lane OWNED but unlocked folds it and frees it, or, taking it, keeps its
+ * bytes to fold and clear through its own mapping (mcov_lane_claim).
  *
  * A region reset never writes into a lane: it bumps the region's epoch and writes each live
  * lane's content into that lane's mask, so the union takes from the lane only the bytes that
@@ -480,6 +481,7 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
     if (rc)
         return rc;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int open_errno = errno;
     bool lanes = fd >= 0 && mcov_fd_is(fd, r->lanes.dev, r->lanes.ino);
     /* The descriptor is checked before its open: opening a device or FIFO the host put at that
      * number acts on it. One put at the name is opened as lanes_io opens it, and refused. */
@@ -489,10 +491,11 @@ int mcov_lanes_lock(const struct mcov_region *r, bool exclusive)
         char self[64];
         snprintf(self, sizeof self, "/proc/self/fd/%d", r->lanes.fd);
         fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        open_errno = errno;
         lanes = fd >= 0 && mcov_fd_is(fd, r->lanes.dev, r->lanes.ino);
     }
     if (!lanes) {
-        int e = fd < 0 ? errno : 0;
+        int e = fd < 0 ? open_errno : 0;
         if (fd >= 0)
             close(fd);
         struct stat st;

@@ -434,7 +434,7 @@ struct mcov_runtime {
     bool ready;
     bool env_checked;
     uint8_t *window; /* local slot -> byte: region slices or private pages */
-    uint8_t *own;    /* the own view, same layout, private pages (from the first own view) */
+    uint8_t *own;    /* the own view, same layout, private pages (from the first own view or count) */
     uint64_t used;   /* local slots in use, sink included */
     struct mcov_module *modules;
     uint32_t module_count;
