@@ -479,6 +479,13 @@ static bool range_in_lane(int64_t base)
     return false;
 }
 
+/* How many bytes of m's range of the lane lie below limit. */
+static uint64_t part_below(const struct mcov_module *m, uint64_t limit)
+{
+    uint64_t base = (uint64_t)m->region_base;
+    return limit <= base ? 0 : limit - base < m->span ? limit - base : m->span;
+}
+
 /* The module's own-window slice moves into the lane, holding held (n bytes, or NULL: empty).
  * Within a claim (NULL: none), what a dead owner left in the lane there is folded and cleared
  * first. */
@@ -490,12 +497,14 @@ static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held,
     uint64_t n = m->id.edge_count;
     int io = claim ? claim->io : -1;
     uint64_t base = (uint64_t)m->region_base;
+    /* Once per range: a second copy of a module (same identity, same range) finds the first's
+     * section recording there already. */
+    bool first = !range_in_lane(m->region_base);
+    uint64_t leftover = first ? part_below(m, mcov_rt.lane_leftover) : 0;
+    uint64_t inherited = first && claim ? part_below(m, claim->inherited) : 0;
     /* A dead owner's bytes an earlier pass could not fold: through the file first, as far as
      * what of them counts goes (a reset may have masked them since), and never into the view. */
-    if (mcov_rt.lane_leftover > base && !range_in_lane(m->region_base) &&
-        !mcov_lane_fold_range(r, mcov_rt.lane, io, base,
-                              mcov_rt.lane_leftover - base < m->span ? mcov_rt.lane_leftover
-                                                                      : base + m->span)) {
+    if (leftover && !mcov_lane_fold_range(r, mcov_rt.lane, io, base, base + leftover)) {
         mcov_warn("cannot fold what a dead process left in module %s's part of its lane in "
                   "region '%s': its own views are private memory",
                   m->id.path, r->name);
@@ -515,12 +524,8 @@ static bool own_view_into_lane(struct mcov_module *m, const uint8_t *held,
                       m->id.path, strerror(e));
         return false;
     }
-    /* Once per range: a second copy of a module (same identity, same range) finds the first's
-     * section recording there already. */
-    uint64_t inherited = claim ? claim->inherited : 0;
-    if (inherited > base && !range_in_lane(m->region_base))
-        mcov_lane_fold_mapped(r, mcov_rt.window + m->local, own,
-                              inherited - base < m->span ? inherited - base : m->span);
+    if (inherited)
+        mcov_lane_fold_mapped(r, mcov_rt.window + m->local, own, inherited);
     /* The lane's part is clear (freshly reserved, or cleared when the module left it): it takes
      * the values held, so that a mask copied with them still matches them. */
     for (uint64_t i = 0; held && i < n; i++)

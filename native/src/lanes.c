@@ -864,12 +864,14 @@ static bool take_lane(const struct mcov_region *r, int io, int fd, uint32_t k, u
  * free lane, while the owned lanes hold less than the budget (MCOV_OWNED_LANES_BUDGET): a larger
  * dead lane is left to readers, as its fold would cost the taker more than it saves. Beyond the
  * budget, or when no lane is free, the first lane that can be locked is taken, so that dead lanes
- * stay in bounds when no one reads. io is lanes_io's; inherited as for take_lane. */
-static int32_t take_under_lock(const struct mcov_region *r, int fd, int io, uint64_t *inherited)
+ * stay in bounds when no one reads. io is lanes_io's, and io_errno its errno where it failed;
+ * inherited as for take_lane. */
+static int32_t take_under_lock(const struct mcov_region *r, int fd, int io, int io_errno,
+                               uint64_t *inherited)
 {
     if (io < 0) {
         mcov_fail(MCOV_E_SYSTEM, "cannot open the lanes of region '%s' (%s)", r->name,
-                  strerror(errno));
+                  strerror(io_errno));
         return MCOV_LANE_UNREACHABLE;
     }
     for (uint32_t k = 0, tries = 0; tries < MCOV_DEAD_LANE_TRIES && k < r->lanes.count; k++) {
@@ -902,7 +904,7 @@ static int32_t take_under_lock(const struct mcov_region *r, int fd, int io, uint
 static int32_t take_with_io(const struct mcov_region *r, int fd, uint64_t *inherited)
 {
     int io = lanes_io(r);
-    int32_t taken = take_under_lock(r, fd, io, inherited);
+    int32_t taken = take_under_lock(r, fd, io, errno, inherited);
     lanes_io_done(r, io);
     return taken;
 }
@@ -926,13 +928,8 @@ void mcov_lane_claim(const struct mcov_region *r, int fd, struct mcov_lane_claim
     c->io = lanes_io(r);
     int io_errno = errno;
     /* The lock's failure first: it tells a removed region from a lanes file gone. */
-    if ((c->lock = mcov_lanes_lock(r, false)) < 0)
-        return;
-    if (c->io < 0)
-        mcov_fail(MCOV_E_SYSTEM, "cannot open the lanes of region '%s' (%s)", r->name,
-                  strerror(io_errno));
-    else
-        c->lane = take_under_lock(r, fd, c->io, &c->inherited);
+    if ((c->lock = mcov_lanes_lock(r, false)) >= 0)
+        c->lane = take_under_lock(r, fd, c->io, io_errno, &c->inherited);
 }
 
 void mcov_lane_fold_mapped(const struct mcov_region *r, uint8_t *map, uint8_t *lane, uint64_t n)

@@ -132,13 +132,20 @@ static const char *new_region(const char *tag, int counts)
     return name;
 }
 
+/* What a process doing the first worker's work (the counters sample once, sample A) leaves in a
+ * flag region of its own. */
+static uint64_t first_work_edges(const char *tag)
+{
+    const char *once = new_region(tag, 0);
+    struct work first_only = {once, 1, 0, 0, 1};
+    t_wait_ok(t_fork(worker, &first_only));
+    return count_as_reader(once);
+}
+
 static void flags(void)
 {
     /* References: one process doing the first's work, one doing both workers'. */
-    const char *once = new_region("once", 0);
-    struct work first_only = {once, 1, 0, 0, 1};
-    t_wait_ok(t_fork(worker, &first_only));
-    uint64_t once_edges = count_as_reader(once);
+    uint64_t once_edges = first_work_edges("once");
     const char *one = new_region("one", 0);
     struct work both = {one, 1, 5, 0, 1};
     t_wait_ok(t_fork(worker, &both));
@@ -182,10 +189,7 @@ static void own_view_worker(void *arg)
 
 static void own_view(void)
 {
-    const char *once = new_region("own-once", 0);
-    struct work first_only = {once, 1, 0, 0, 1};
-    t_wait_ok(t_fork(worker, &first_only));
-    uint64_t once_edges = count_as_reader(once);
+    uint64_t once_edges = first_work_edges("own-once");
 
     const char *name = new_region("own", 0);
     struct work first = {name, 1, 0, 1, 1};
